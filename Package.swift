@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let system: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
+
+let package = Package(
+    name: "uproc",
+    products: [
+        .executable(name: "uprocd", targets: ["uprocd"]),
+        .executable(name: "uproc-check", targets: ["uproc-check"]),
+        .executable(name: "uproc-genconf", targets: ["uproc-genconf"]),
+        .executable(name: "uproc-bench", targets: ["uproc-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.0"),
+    ],
+    targets: [
+        // Pure: the uproc.conf language and the compiled decision table.
+        .target(name: "UprocRules"),
+        // Pure: the process table and namespace membership.
+        .target(name: "UprocTracker", dependencies: ["UprocRules"]),
+        // C shim over linux/netlink.h, connector.h, cn_proc.h.
+        .target(name: "CLinuxProc", cSettings: [.define("_GNU_SOURCE")]),
+        // Everything that is a syscall lives here and only here.
+        .target(name: "UprocLinux", dependencies: ["CLinuxProc", "UprocRules", system, logging]),
+        // passwd/group parsing and the generator behind uproc-genconf.
+        .target(name: "UprocAccounts", dependencies: ["UprocRules", "UprocLinux"]),
+        // The daemon's wiring: start-up, loop, publish, shutdown.
+        .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocAccounts", logging]),
+
+        .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocLinux", argumentParser, logging]),
+        .executableTarget(name: "uproc-check", dependencies: ["UprocRules", "UprocAccounts", "UprocLinux", argumentParser]),
+        .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocLinux", argumentParser]),
+        .executableTarget(name: "uproc-bench", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", argumentParser]),
+
+        .testTarget(name: "UprocRulesTests", dependencies: ["UprocRules"]),
+        .testTarget(name: "UprocTrackerTests", dependencies: ["UprocTracker", "UprocRules"]),
+        .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocRules"]),
+        .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "uproc-genconf", "uproc-check"]),
+        .testTarget(name: "UprocDaemonTests", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", "uprocd", "uproc-check"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+

@@ -1,0 +1,1 @@
+// Issue 3: passwd/group parsing and the starter-config generator.

@@ -1,0 +1,1 @@
+// Issue 4: start-up, loop, publish, shutdown.

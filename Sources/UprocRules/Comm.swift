@@ -1,0 +1,85 @@
+/// A process's `comm`: at most 15 bytes (the kernel's `TASK_COMM_LEN - 1`),
+/// not necessarily UTF-8. Stored inline in two words so that identities,
+/// lookups and comparisons never allocate.
+public struct Comm: Hashable, Sendable {
+    /// The kernel truncates `comm` to this many bytes.
+    public static let maxLength = 15
+
+    // Bytes 0...7 in `low`, bytes 8...14 in the low 7 bytes of `high`, the
+    // length in the top byte of `high` (comm never contains NUL).
+    @usableFromInline internal var low: UInt64
+    @usableFromInline internal var high: UInt64
+
+    /// The empty comm.
+    public init() {
+        low = 0
+        high = 0
+    }
+
+    /// Takes bytes up to the first NUL, truncated to 15 as the kernel does.
+    @inlinable
+    public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        var count = 0
+        for byte in bytes {
+            if byte == 0 || count == Comm.maxLength { break }
+            if count < 8 {
+                low |= UInt64(byte) &<< UInt64(count &* 8)
+            } else {
+                high |= UInt64(byte) &<< UInt64((count &- 8) &* 8)
+            }
+            count &+= 1
+        }
+        self.low = low
+        self.high = high | (UInt64(count) &<< 56)
+    }
+
+    public init(_ string: String) {
+        self.init(string.utf8)
+    }
+
+    /// Number of bytes, 0...15.
+    @inlinable
+    public var count: Int { Int(truncatingIfNeeded: high &>> 56) }
+
+    @inlinable
+    public var isEmpty: Bool { count == 0 }
+
+    /// The byte at `index` (0 ..< count).
+    @inlinable
+    public subscript(index: Int) -> UInt8 {
+        precondition(index >= 0 && index < count, "Comm index out of range")
+        if index < 8 { return UInt8(truncatingIfNeeded: low &>> UInt64(index &* 8)) }
+        return UInt8(truncatingIfNeeded: high &>> UInt64((index &- 8) &* 8))
+    }
+
+    /// The bytes, as an array (allocates: not for hot paths).
+    public var bytes: [UInt8] { (0..<count).map { self[$0] } }
+}
+
+extension Comm: CustomStringConvertible {
+    /// Printable ASCII as is; anything else as `\xNN`, so that odd names
+    /// stay readable and unambiguous in logs and diagnostics.
+    public var description: String {
+        var out = ""
+        for index in 0..<count {
+            let byte = self[index]
+            if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else if byte == UInt8(ascii: "\\") {
+                out += "\\\\"
+            } else {
+                let hex = String(byte, radix: 16)
+                out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out
+    }
+}
+
+extension Comm: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) {
+        self.init(value)
+    }
+}

@@ -1,0 +1,86 @@
+/// A key a rule can test.
+public enum RuleKey: String, CaseIterable, Sendable, Hashable {
+    /// Effective UID (as `pgrep -u` and the original uprocfs).
+    case uid
+    /// Effective GID.
+    case gid
+    /// Real UID.
+    case ruid
+    /// Real GID.
+    case rgid
+    /// The kernel's `comm`.
+    case cmd
+}
+
+/// A set of rule keys: which facts about a process any rule depends on.
+public struct RuleKeys: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let uid = RuleKeys(rawValue: 1 << 0)
+    public static let gid = RuleKeys(rawValue: 1 << 1)
+    public static let ruid = RuleKeys(rawValue: 1 << 2)
+    public static let rgid = RuleKeys(rawValue: 1 << 3)
+    public static let cmd = RuleKeys(rawValue: 1 << 4)
+
+    public static let ids: RuleKeys = [.uid, .gid, .ruid, .rgid]
+
+    public init(_ key: RuleKey) {
+        switch key {
+        case .uid: self = .uid
+        case .gid: self = .gid
+        case .ruid: self = .ruid
+        case .rgid: self = .rgid
+        case .cmd: self = .cmd
+        }
+    }
+}
+
+/// One `key value` pair of a rule, with its value resolved.
+public enum Condition: Hashable, Sendable {
+    /// `uid`, `gid`, `ruid` or `rgid` equal to a number.
+    case id(RuleKey, UInt32)
+    /// `cmd` equal to these bytes.
+    case comm(Comm)
+    /// `cmd` matching a glob pattern.
+    case commPattern(CommPattern)
+
+    public var key: RuleKey {
+        switch self {
+        case .id(let key, _): return key
+        case .comm, .commPattern: return .cmd
+        }
+    }
+
+    /// Whether `identity` satisfies this condition.
+    @inlinable
+    public func holds(for identity: ProcessIdentity) -> Bool {
+        switch self {
+        case .id(let key, let value):
+            switch key {
+            case .uid: return identity.euid == value
+            case .gid: return identity.egid == value
+            case .ruid: return identity.ruid == value
+            case .rgid: return identity.rgid == value
+            case .cmd: return false
+            }
+        case .comm(let comm): return identity.comm == comm
+        case .commPattern(let pattern): return pattern.matches(identity.comm)
+        }
+    }
+}
+
+/// A compiled rule: all conditions must hold; the process then belongs to
+/// `namespace`.
+public struct Rule: Hashable, Sendable {
+    public var conditions: [Condition]
+    public var namespace: String
+    /// 1-based line of the rule in its source, 0 when built in code.
+    public var line: Int
+
+    public init(conditions: [Condition], namespace: String, line: Int = 0) {
+        self.conditions = conditions
+        self.namespace = namespace
+        self.line = line
+    }
+}

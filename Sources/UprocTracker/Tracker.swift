@@ -1,0 +1,1 @@
+// Issue 4: the process table and namespace membership.
