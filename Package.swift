@@ -36,12 +36,14 @@ let package = Package(
         .executableTarget(name: "uproc-check", dependencies: ["UprocRules", "UprocAccounts", "UprocLinux", argumentParser]),
         .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocLinux", argumentParser]),
         .executableTarget(name: "uproc-bench", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", argumentParser]),
+        // Test fixture: a process the daemon tests steer through stdin (threads, renames, setuid).
+        .executableTarget(name: "uproc-testproc"),
 
         .testTarget(name: "UprocRulesTests", dependencies: ["UprocRules"]),
         .testTarget(name: "UprocTrackerTests", dependencies: ["UprocTracker", "UprocRules"]),
         .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocRules"]),
         .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "uproc-genconf", "uproc-check"]),
-        .testTarget(name: "UprocDaemonTests", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", "uprocd", "uproc-check"]),
+        .testTarget(name: "UprocDaemonTests", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", "uprocd", "uproc-check", "uproc-testproc"]),
     ],
     swiftLanguageModes: [.v6]
 )
