@@ -1,0 +1,21 @@
+import Glibc
+
+/// Writes benchmark results (raw samples) to a file.
+public enum BenchTextFile {
+    /// Creates or truncates `path` (mode 0644) and writes all of `text`.
+    public static func write(_ text: String, to path: String) throws(BenchError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .last("open \(path)") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written == -1 {
+                if errno == EINTR { continue }
+                throw .last("write \(path)")
+            }
+            offset += written
+        }
+    }
+}
