@@ -8,8 +8,8 @@ struct GenConf: ParsableCommand {
         commandName: "uproc-genconf",
         abstract: "Write a starter uproc.conf with a namespace for every user and group.",
         discussion: """
-            Prints one rule per account to standard output: `uid <uid> uid.<user>` for every \
-            user, then `gid <gid> gid.<group>` for every group, each part sorted by ID then name. \
+            Prints one rule per account to standard output: "uid <uid> uid.<user>" for every \
+            user, then "gid <gid> gid.<group>" for every group, each part sorted by ID then name. \
             Lines and accounts that cannot be used are skipped with a warning on standard error. \
             Typical use: uproc-genconf | sudo tee /etc/uproc.conf
             """,
