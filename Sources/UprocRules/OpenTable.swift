@@ -1,0 +1,109 @@
+/// A key of an `OpenTable`: cheap to hash, with one value no real key has.
+protocol OpenTableKey: Equatable, Sendable {
+    /// Marks an empty slot.
+    static var vacant: Self { get }
+    var mixed: UInt64 { get }
+}
+
+extension UInt32: OpenTableKey {
+    /// 4294967295 is the kernel's "no ID" and never a rule's value.
+    static var vacant: UInt32 { .max }
+    @inline(__always) var mixed: UInt64 { UInt64(self) &* 0x9E37_79B9_7F4A_7C15 }
+}
+
+extension Comm: OpenTableKey {
+    /// A length byte of 255 cannot occur (a comm has at most 15 bytes).
+    static var vacant: Comm { Comm(low: 0, high: .max) }
+    @inline(__always) var mixed: UInt64 {
+        (low ^ (high &* 0xC2B2_AE3D_27D4_EB4F) ^ (low >> 29)) &* 0x9E37_79B9_7F4A_7C15
+    }
+}
+
+/// Open addressing with linear probing from a key to a span of
+/// `DecisionTable`'s candidate list. Built once, then read only: lookups are
+/// a multiply, a shift and (usually) one comparison, where `Dictionary`
+/// would run SipHash.
+struct OpenTable<Key: OpenTableKey>: Sendable {
+    private var keys: [Key]
+    /// `start << 32 | count` into the candidate list.
+    private var spans: [UInt64]
+    private let shift: UInt64
+    private let mask: Int
+    private(set) var count = 0
+
+    /// Room for `capacity` keys at a load of at most one half.
+    init(capacity: Int) {
+        var size = 8
+        var bits: UInt64 = 3
+        while size < capacity * 2 {
+            size <<= 1
+            bits += 1
+        }
+        keys = Array(repeating: .vacant, count: size)
+        spans = Array(repeating: 0, count: size)
+        shift = 64 - bits
+        mask = size - 1
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// The slot of `key`, inserting it when absent.
+    mutating func slot(inserting key: Key) -> Int {
+        var slot = Int(truncatingIfNeeded: key.mixed >> shift)
+        while true {
+            if keys[slot] == key { return slot }
+            if keys[slot] == .vacant {
+                keys[slot] = key
+                count += 1
+                return slot
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Adds one to the count of `key`'s span.
+    mutating func countOne(_ key: Key) {
+        spans[slot(inserting: key)] += 1
+    }
+
+    /// Turns counts into `start << 32 | count`, laying spans out from
+    /// `start`; returns the end.
+    mutating func layOut(from start: Int) -> Int {
+        var next = start
+        for slot in spans.indices where keys[slot] != .vacant {
+            let count = Int(spans[slot])
+            spans[slot] = UInt64(next) << 32
+            next += count
+        }
+        return next
+    }
+
+    /// Claims the next free position in `key`'s span (after `layOut`).
+    mutating func claim(_ key: Key) -> Int {
+        let slot = slot(inserting: key)
+        let position = Int(spans[slot] >> 32) + Int(spans[slot] & 0xFFFF_FFFF)
+        spans[slot] += 1
+        return position
+    }
+
+    /// `start << 32 | count`, or 0 (count 0) when `key` is absent.
+    @inline(__always)
+    func span(of key: Key) -> UInt64 {
+        keys.withUnsafeBufferPointer { keys in
+            var slot = Int(truncatingIfNeeded: key.mixed >> shift)
+            while true {
+                let found = keys[slot]
+                if found == key { return spans.withUnsafeBufferPointer { $0[slot] } }
+                if found == .vacant { return 0 }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    /// Every key with its span, in slot order.
+    var entries: [(key: Key, start: Int, count: Int)] {
+        keys.indices.compactMap { slot in
+            keys[slot] == .vacant ? nil : (keys[slot], Int(spans[slot] >> 32), Int(spans[slot] & 0xFFFF_FFFF))
+        }
+    }
+}
