@@ -6,7 +6,7 @@ import UprocAccounts
         let config = Fixtures.generate()
         #expect(config.text == Fixtures.expectedOutput)
         #expect(config.warnings.map(\.description) == Fixtures.expectedWarnings)
-        #expect(config.userRuleCount == 9)
+        #expect(config.userRuleCount == 12)
         #expect(config.groupRuleCount == 9)
     }
 
@@ -125,13 +125,25 @@ import UprocAccounts
 
     @Test func withoutPrefixNamesMeetTheNamespaceRulesThemselves() {
         let config = Fixtures.generate(
-            passwd: ".hidden:x:1:1::/:/bin/sh\nuid:x:2:2::/:/bin/sh\ncmd:x:3:3::/:/bin/sh\nok:x:4:4::/:/bin/sh\n",
+            passwd: ".hidden:x:1:1::/:/bin/sh\n#x:x:2:2::/:/bin/sh\n\"q:x:3:3::/:/bin/sh\nuid:x:4:4::/:/bin/sh\nq\"#:x:5:5::/:/bin/sh\n",
             group: "", options: GeneratorOptions(includeGroups: false, userPrefix: ""))
-        #expect(config.text.hasSuffix("\n\nuid 4 ok\n"))
+        #expect(config.text.hasSuffix("\n\nuid 4 uid\nuid 5 q\"#\n"))
         #expect(config.warnings.map(\.description) == [
             "/fixture/passwd:1: warning: user '.hidden' (UID 1) skipped: a namespace name cannot start with '.' (reserved for the daemon's own files)",
-            "/fixture/passwd:2: warning: user 'uid' (UID 2) skipped: namespace 'uid' cannot be written in uproc.conf: 'uid' is a rule key",
-            "/fixture/passwd:3: warning: user 'cmd' (UID 3) skipped: namespace 'cmd' cannot be written in uproc.conf: 'cmd' is a rule key",
+            "/fixture/passwd:3: warning: user '\"q' (UID 3) skipped: namespace '\"q' cannot be written in uproc.conf: '\"' at the start of a word begins a quoted word",
+        ])
+    }
+
+    /// Files cannot hold a name starting with `#` (the line is a comment);
+    /// the name service can.
+    @Test func aNameStartingACommentIsSkipped() {
+        let origin = AccountsSource.nameServiceOrigin(.group)
+        let config = ConfigGenerator.generate(
+            users: nil, groups: ParsedAccounts(entries: [AccountEntry(name: "#hash", id: 9, origin: origin)]),
+            source: .nameService, options: GeneratorOptions(includeUsers: false, groupPrefix: ""))
+        #expect(config.groupRuleCount == 0)
+        #expect(config.warnings.map(\.description) == [
+            "NSS group: warning: group '#hash' (GID 9) skipped: namespace '#hash' cannot be written in uproc.conf: '#' at the start of a word begins a comment"
         ])
     }
 
@@ -205,7 +217,7 @@ import UprocAccounts
         (GeneratorOptions(userPrefix: "u/"), "--prefix-user 'u/' cannot start a namespace name: a namespace name cannot contain '/'"),
         (GeneratorOptions(groupPrefix: "."), "--prefix-group '.' cannot start a namespace name: a namespace name cannot start with '.' (reserved for the daemon's own files)"),
         (GeneratorOptions(groupPrefix: "g "), "--prefix-group 'g ' cannot start a namespace name: a namespace name cannot contain spaces or control bytes (found 0x20)"),
-        (GeneratorOptions(userPrefix: "#"), "--prefix-user '#' cannot start a namespace name in uproc.conf: '#' starts a comment"),
+        (GeneratorOptions(userPrefix: "#"), "--prefix-user '#' cannot start a namespace name in uproc.conf: '#' at the start of a word begins a comment"),
         (GeneratorOptions(userPrefix: String(repeating: "x", count: 255)), "--prefix-user '\(String(repeating: "x", count: 255))' cannot start a namespace name: a namespace name is at most 255 bytes (this one has 256)"),
     ]
 

@@ -57,7 +57,7 @@ import UprocLinux
         let missing = disk.directory.path + "/missing"
         let users = try StarterConfig.generate(
             from: .files(passwd: disk.passwd, group: missing), options: GeneratorOptions(includeGroups: false))
-        #expect(users.userRuleCount == 9)
+        #expect(users.userRuleCount == 12)
         let groups = try StarterConfig.generate(
             from: .files(passwd: missing, group: disk.group), options: GeneratorOptions(includeUsers: false))
         #expect(groups.groupRuleCount == 9)
