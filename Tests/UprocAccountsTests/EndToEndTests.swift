@@ -12,6 +12,29 @@ import UprocAccounts
         #expect(result.stderr == disk.expectedWarnings.map { $0 + "\n" }.joined())
     }
 
+    /// `uproc-genconf | uproc-check -`: the output is accepted by the tool
+    /// administrators check configs with.
+    @Test(arguments: [[], ["--users-only", "--min-uid", "1000"], ["--prefix-user", "", "--prefix-group", ""]])
+    func pipedIntoUprocCheck(_ options: [String]) throws {
+        let disk = try StarterConfigTests.OnDisk()
+        let generator = Process()
+        generator.executableURL = URL(fileURLWithPath: Tools.path("uproc-genconf"))
+        generator.arguments = ["--passwd", disk.passwd, "--group", disk.group] + options
+        let pipe = Pipe()
+        generator.standardOutput = pipe
+        generator.standardError = FileHandle.nullDevice
+        try generator.run()
+        // The parent's copy of the write end must go, or uproc-check would
+        // never see end of file.
+        try pipe.fileHandleForWriting.close()
+        let check = try Tools.run("uproc-check", ["-"], stdin: pipe.fileHandleForReading)
+        generator.waitUntilExit()
+        #expect(generator.terminationStatus == 0)
+        #expect(check.status == 0, "uproc-check: \(check.stderr)")
+        #expect(!check.stderr.contains("error:"))
+        #expect(!check.stderr.contains("warning:"))
+    }
+
     @Test func optionsReachTheGenerator() throws {
         let disk = try StarterConfigTests.OnDisk()
         let result = try Tools.run(
