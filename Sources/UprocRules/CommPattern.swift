@@ -49,6 +49,12 @@ public struct CommPattern: Hashable, Sendable {
         elements.count { $0 != .star }
     }
 
+    /// The byte every match starts with, when the pattern starts with one.
+    public var literalFirstByte: UInt8? {
+        if case .byte(let byte) = elements.first { return byte }
+        return nil
+    }
+
     /// Why no comm (1 to 15 bytes other than NUL, or empty) can match, or
     /// nil when some can. Exact: a pattern that needs more than 15 bytes, or
     /// has a class no byte belongs to.

@@ -8,6 +8,10 @@ struct CompiledRule: Sendable {
     var comm = Comm()
     /// Index into `LookupIndex.patterns`, or -1.
     var pattern: Int32 = -1
+    /// The pattern's literal first byte, or 0x100 (none): most comms fail
+    /// on it before the matcher runs.
+    var patternFirstByte: UInt16 = 0x100
+    var patternMinimumLength: Int32 = 0
 }
 
 /// The hashed part of a `DecisionTable`.
@@ -50,6 +54,8 @@ struct LookupIndex: Sendable {
                     flat.comm = comm
                 case .commPattern(let pattern):
                     flat.pattern = Int32(patterns.count)
+                    flat.patternFirstByte = pattern.literalFirstByte.map(UInt16.init) ?? 0x100
+                    flat.patternMinimumLength = Int32(pattern.minimumLength)
                     patterns.append(pattern)
                 }
             }
@@ -119,12 +125,22 @@ struct LookupIndex: Sendable {
             }
             candidates[position] = Int32(index)
         }
+        uid.inlineSingles(candidates)
+        gid.inlineSingles(candidates)
+        ruid.inlineSingles(candidates)
+        rgid.inlineSingles(candidates)
+        cmd.inlineSingles(candidates)
     }
 
     func forEachMatch(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
         compiled.withUnsafeBufferPointer { compiled in
             candidates.withUnsafeBufferPointer { candidates in
                 @inline(__always) func visit(_ span: UInt64) {
+                    if span & 0xFFFF_FFFF == 1 {
+                        let rule = Int(truncatingIfNeeded: span >> 32)
+                        if holds(compiled[rule], identity) { body(NamespaceID(rule)) }
+                        return
+                    }
                     var position = Int(truncatingIfNeeded: span >> 32)
                     let end = position + Int(truncatingIfNeeded: span & 0xFFFF_FFFF)
                     while position < end {
@@ -153,6 +169,11 @@ struct LookupIndex: Sendable {
         if keys.contains(.ruid) && rule.ruid != identity.ruid { return false }
         if keys.contains(.rgid) && rule.rgid != identity.rgid { return false }
         if rule.pattern >= 0 {
+            let comm = identity.comm
+            if comm.count < Int(rule.patternMinimumLength) { return false }
+            if rule.patternFirstByte < 0x100 && (comm.isEmpty || UInt16(comm[0]) != rule.patternFirstByte) {
+                return false
+            }
             return patterns[Int(rule.pattern)].matches(identity.comm)
         }
         if keys.contains(.cmd) && rule.comm != identity.comm { return false }

@@ -24,9 +24,15 @@ extension Comm: OpenTableKey {
 /// a multiply, a shift and (usually) one comparison, where `Dictionary`
 /// would run SipHash.
 struct OpenTable<Key: OpenTableKey>: Sendable {
-    private var keys: [Key]
-    /// `start << 32 | count` into the candidate list.
-    private var spans: [UInt64]
+    /// Key and span side by side: a probe touches one cache line.
+    struct Entry: Sendable {
+        var key: Key
+        /// `start << 32 | count` into the candidate list; when `count` is 1
+        /// (after `inlineSingles`), `start` is the rule itself.
+        var span: UInt64
+    }
+
+    private var entries: [Entry]
     private let shift: UInt64
     private let mask: Int
     private(set) var count = 0
@@ -39,8 +45,7 @@ struct OpenTable<Key: OpenTableKey>: Sendable {
             size <<= 1
             bits += 1
         }
-        keys = Array(repeating: .vacant, count: size)
-        spans = Array(repeating: 0, count: size)
+        entries = Array(repeating: Entry(key: .vacant, span: 0), count: size)
         shift = 64 - bits
         mask = size - 1
     }
@@ -51,9 +56,9 @@ struct OpenTable<Key: OpenTableKey>: Sendable {
     mutating func slot(inserting key: Key) -> Int {
         var slot = Int(truncatingIfNeeded: key.mixed >> shift)
         while true {
-            if keys[slot] == key { return slot }
-            if keys[slot] == .vacant {
-                keys[slot] = key
+            if entries[slot].key == key { return slot }
+            if entries[slot].key == .vacant {
+                entries[slot].key = key
                 count += 1
                 return slot
             }
@@ -63,16 +68,16 @@ struct OpenTable<Key: OpenTableKey>: Sendable {
 
     /// Adds one to the count of `key`'s span.
     mutating func countOne(_ key: Key) {
-        spans[slot(inserting: key)] += 1
+        entries[slot(inserting: key)].span += 1
     }
 
     /// Turns counts into `start << 32 | count`, laying spans out from
     /// `start`; returns the end.
     mutating func layOut(from start: Int) -> Int {
         var next = start
-        for slot in spans.indices where keys[slot] != .vacant {
-            let count = Int(spans[slot])
-            spans[slot] = UInt64(next) << 32
+        for slot in entries.indices where entries[slot].key != .vacant {
+            let count = Int(entries[slot].span)
+            entries[slot].span = UInt64(next) << 32
             next += count
         }
         return next
@@ -81,29 +86,31 @@ struct OpenTable<Key: OpenTableKey>: Sendable {
     /// Claims the next free position in `key`'s span (after `layOut`).
     mutating func claim(_ key: Key) -> Int {
         let slot = slot(inserting: key)
-        let position = Int(spans[slot] >> 32) + Int(spans[slot] & 0xFFFF_FFFF)
-        spans[slot] += 1
-        return position
+        let span = entries[slot].span
+        entries[slot].span += 1
+        return Int(span >> 32) + Int(span & 0xFFFF_FFFF)
     }
 
-    /// `start << 32 | count`, or 0 (count 0) when `key` is absent.
-    @inline(__always)
-    func span(of key: Key) -> UInt64 {
-        keys.withUnsafeBufferPointer { keys in
-            var slot = Int(truncatingIfNeeded: key.mixed >> shift)
-            while true {
-                let found = keys[slot]
-                if found == key { return spans.withUnsafeBufferPointer { $0[slot] } }
-                if found == .vacant { return 0 }
-                slot = (slot + 1) & mask
-            }
+    /// Stores a span of one rule as the rule itself (saves a memory access
+    /// per lookup in the common one-rule-per-value case).
+    mutating func inlineSingles(_ candidates: [Int32]) {
+        for slot in entries.indices where entries[slot].key != .vacant && entries[slot].span & 0xFFFF_FFFF == 1 {
+            let rule = candidates[Int(entries[slot].span >> 32)]
+            entries[slot].span = UInt64(UInt32(rule)) << 32 | 1
         }
     }
 
-    /// Every key with its span, in slot order.
-    var entries: [(key: Key, start: Int, count: Int)] {
-        keys.indices.compactMap { slot in
-            keys[slot] == .vacant ? nil : (keys[slot], Int(spans[slot] >> 32), Int(spans[slot] & 0xFFFF_FFFF))
+    /// The span of `key`, or 0 (count 0) when `key` is absent.
+    @inline(__always)
+    func span(of key: Key) -> UInt64 {
+        entries.withUnsafeBufferPointer { entries in
+            var slot = Int(truncatingIfNeeded: key.mixed >> shift)
+            while true {
+                let entry = entries[slot]
+                if entry.key == key { return entry.span }
+                if entry.key == .vacant { return 0 }
+                slot = (slot + 1) & mask
+            }
         }
     }
 }
