@@ -13,7 +13,7 @@ struct GenConf: ParsableCommand {
             Lines and accounts that cannot be used are skipped with a warning on standard error. \
             Typical use: uproc-genconf | sudo tee /etc/uproc.conf
             """,
-        version: "uproc-genconf 0.1.0")
+        version: "0.1.0")
 
     @Option(name: .customLong("passwd"), help: ArgumentHelp("The users file.", valueName: "file"))
     var passwdFile: String?

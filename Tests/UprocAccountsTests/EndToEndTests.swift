@@ -121,7 +121,7 @@ import UprocAccounts
         }
         let version = try Tools.run("uproc-genconf", ["--version"])
         #expect(version.status == 0)
-        #expect(version.stdout == "uproc-genconf 0.1.0\n")
+        #expect(version.stdout == "0.1.0\n")
     }
 
     @Test func defaultIsTheSystemFilesAndTheDaemonsBuiltInDefault() throws {
