@@ -1,3 +1,5 @@
+import UprocRules
+
 /// Which database an account comes from.
 public enum AccountKind: String, Hashable, Sendable {
     /// `/etc/passwd` or NSS `passwd`: the ID is a UID.
@@ -6,10 +8,10 @@ public enum AccountKind: String, Hashable, Sendable {
     case group
 
     /// The rule key that tests this kind of ID.
-    public var ruleKey: String {
+    public var ruleKey: RuleKey {
         switch self {
-        case .user: return "uid"
-        case .group: return "gid"
+        case .user: return .uid
+        case .group: return .gid
         }
     }
 

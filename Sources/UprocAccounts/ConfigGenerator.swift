@@ -73,7 +73,7 @@ public enum ConfigGenerator {
                 }
             }
             kept.sort { $0.id != $1.id ? $0.id < $1.id : $0.name.lexicographicallyPrecedes($1.name) }
-            let key = Array(kind.ruleKey.utf8)
+            let key = Array(kind.ruleKey.rawValue.utf8)
             for rule in kept {
                 output += key
                 output.append(UInt8(ascii: " "))

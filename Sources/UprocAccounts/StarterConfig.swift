@@ -23,7 +23,8 @@ public enum StarterConfig {
     /// The path `systemDefault()`'s source carries in diagnostics.
     public static let builtInPath = "<built-in default>"
 
-    /// Reads the accounts `options` ask for from `source` and generates.
+    /// Reads the accounts `options` ask for from `source` (a path of `-` is
+    /// standard input, shown as `<stdin>`) and generates.
     /// The group file is not read with `--users-only`, nor passwd with
     /// `--groups-only`.
     public static func generate(from source: AccountsSource, options: GeneratorOptions) throws(AccountsReadError)
@@ -36,12 +37,22 @@ public enum StarterConfig {
                 let path = kind == .user ? passwd : group
                 let bytes: [UInt8]
                 do { bytes = try FileReading.read(path, limit: fileLimit) } catch { throw AccountsReadError(error) }
-                parsed[kind] = AccountsFile.parse(bytes, path: path, kind: kind)
+                parsed[kind] = AccountsFile.parse(bytes, path: displayPath(path), kind: kind)
             case .nameService:
                 parsed[kind] = nameServiceAccounts(kind)
             }
         }
-        return ConfigGenerator.generate(users: parsed[.user], groups: parsed[.group], source: source, options: options)
+        let shown: AccountsSource
+        switch source {
+        case .files(let passwd, let group): shown = .files(passwd: displayPath(passwd), group: displayPath(group))
+        case .nameService: shown = .nameService
+        }
+        return ConfigGenerator.generate(users: parsed[.user], groups: parsed[.group], source: shown, options: options)
+    }
+
+    /// How warnings and the header name a file: `-` is standard input.
+    public static func displayPath(_ path: String) -> String {
+        path == "-" ? "<stdin>" : path
     }
 
     /// Every account NSS enumerates, in its order.

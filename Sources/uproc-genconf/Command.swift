@@ -15,10 +15,10 @@ struct GenConf: ParsableCommand {
             """,
         version: "0.1.0")
 
-    @Option(name: .customLong("passwd"), help: ArgumentHelp("The users file.", valueName: "file"))
+    @Option(name: .customLong("passwd"), help: ArgumentHelp("The users file ('-' for standard input).", valueName: "file"))
     var passwdFile: String?
 
-    @Option(name: .customLong("group"), help: ArgumentHelp("The groups file.", valueName: "file"))
+    @Option(name: .customLong("group"), help: ArgumentHelp("The groups file ('-' for standard input).", valueName: "file"))
     var groupFile: String?
 
     @Flag(help: "Enumerate accounts through the name service (getpwent, getgrent), so LDAP and SSSD accounts count too.")
@@ -58,6 +58,9 @@ struct GenConf: ParsableCommand {
     func validate() throws {
         if nss && (passwdFile != nil || groupFile != nil) {
             throw ValidationError("--nss enumerates the name service: it cannot be combined with --passwd or --group")
+        }
+        if passwdFile == "-" && groupFile == "-" && !usersOnly && !groupsOnly {
+            throw ValidationError("--passwd and --group cannot both read standard input")
         }
         if let problem = options.problem { throw ValidationError(problem) }
     }

@@ -64,6 +64,15 @@ import UprocAccounts
         #expect(groups.stdout.hasSuffix("\n\ngid 1000 g-alice\ngid 1001 g-bob\n"))
     }
 
+    @Test func dashReadsStandardInput() throws {
+        let disk = try StarterConfigTests.OnDisk()
+        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: disk.passwd))
+        let result = try Tools.run("uproc-genconf", ["--passwd", "-", "--group", disk.group], stdin: input)
+        #expect(result.status == 0)
+        #expect(result.stdout == disk.expectedOutput.replacing(disk.passwd, with: "<stdin>"))
+        #expect(result.stderr == disk.expectedWarnings.map { $0.replacing(disk.passwd, with: "<stdin>") + "\n" }.joined())
+    }
+
     @Test func missingInputIsExitOneWithNothingOnStdout() throws {
         let disk = try StarterConfigTests.OnDisk()
         let missing = disk.directory.path + "/missing"
@@ -89,6 +98,7 @@ import UprocAccounts
         (["--min-uid=-1"], "Error: The value '-1' is invalid for '--min-uid <uid>'\n"),
         (["--min-gid", "4294967296"], "Error: The value '4294967296' is invalid for '--min-gid <gid>'\n"),
         (["extra"], "Error: Unexpected argument 'extra'\n"),
+        (["--passwd", "-", "--group", "-"], "Error: --passwd and --group cannot both read standard input\n"),
     ]
 
     @Test(arguments: usageErrors)
