@@ -138,7 +138,7 @@ import UprocAccounts
     /// the name service can.
     @Test func aNameStartingACommentIsSkipped() {
         let origin = AccountsSource.nameServiceOrigin(.group)
-        let config = ConfigGenerator.generate(
+        let config = Fixtures.generated(
             users: nil, groups: ParsedAccounts(entries: [AccountEntry(name: "#hash", id: 9, origin: origin)]),
             source: .nameService, options: GeneratorOptions(includeUsers: false, groupPrefix: ""))
         #expect(config.groupRuleCount == 0)
@@ -153,7 +153,7 @@ import UprocAccounts
         passwd += Array("j".utf8) + [0xF6] + Array("rg:x:2:2:::\n".utf8)
         passwd += Array("\(long):x:3:3:::\n".utf8)
         passwd += Array("\(long.dropLast()):x:4:4:::\n".utf8)
-        let config = ConfigGenerator.generate(
+        let config = Fixtures.generated(
             users: AccountsFile.parse(passwd, path: "p", kind: .user), groups: nil,
             source: .files(passwd: "p", group: "g"), options: GeneratorOptions(includeGroups: false))
         #expect(config.text.hasSuffix("\n\nuid 1 uid.ok\nuid 4 uid.\(long.dropLast())\n"))
@@ -195,7 +195,7 @@ import UprocAccounts
 
     @Test func nameServiceWarningsHaveNoLine() {
         let origin = AccountsSource.nameServiceOrigin(.user)
-        let config = ConfigGenerator.generate(
+        let config = Fixtures.generated(
             users: ParsedAccounts(entries: [
                 AccountEntry(name: "a b", id: 5, origin: origin), AccountEntry(name: "ok", id: 6, origin: origin),
                 AccountEntry(name: "ok", id: 6, origin: origin),

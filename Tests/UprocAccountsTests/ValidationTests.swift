@@ -79,7 +79,7 @@ enum Validation {
         let entries = names.enumerated().map {
             AccountEntry(name: $0.element, id: UInt32($0.offset), origin: AccountOrigin(source: "p", line: $0.offset + 1))
         }
-        let config = ConfigGenerator.generate(
+        let config = Fixtures.generated(
             users: ParsedAccounts(entries: entries), groups: nil, source: .files(passwd: "p", group: "g"),
             options: GeneratorOptions(includeGroups: false, userPrefix: prefix))
         let skippedLines = Set(config.warnings.compactMap(\.origin.line))
