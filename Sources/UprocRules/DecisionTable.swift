@@ -24,18 +24,11 @@ public struct DecisionTable: Sendable {
             precondition(indexByName[rule.namespace] == nil, "duplicate namespace \(rule.namespace)")
             indexByName[rule.namespace] = Int32(index)
         }
-        self.init(rules: rules, indexByName: indexByName)
+        self.init(validatedRules: rules, indexByName: indexByName)
     }
 
-    /// The compiler's path: names already checked unique.
-    init(validatedRules rules: [Rule]) {
-        var indexByName: [String: Int32] = [:]
-        indexByName.reserveCapacity(rules.count)
-        for (index, rule) in rules.enumerated() { indexByName[rule.namespace] = Int32(index) }
-        self.init(rules: rules, indexByName: indexByName)
-    }
-
-    private init(rules: [Rule], indexByName: [String: Int32]) {
+    /// The compiler's path: names already checked unique and indexed.
+    init(validatedRules rules: [Rule], indexByName: [String: Int32]) {
         self.rules = rules
         self.namespaceNames = rules.map(\.namespace)
         self.indexByName = indexByName

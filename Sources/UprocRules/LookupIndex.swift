@@ -125,24 +125,29 @@ struct LookupIndex: Sendable {
             }
             candidates[position] = Int32(index)
         }
-        uid.inlineSingles(candidates)
-        gid.inlineSingles(candidates)
-        ruid.inlineSingles(candidates)
-        rgid.inlineSingles(candidates)
-        cmd.inlineSingles(candidates)
+        let compiled = self.compiled
+        let sole = { (rule: Int32) in Self.exactKeys(compiled[Int(rule)]) == 1 && compiled[Int(rule)].pattern < 0 }
+        uid.inlineSingles(candidates, isSoleCondition: sole)
+        gid.inlineSingles(candidates, isSoleCondition: sole)
+        ruid.inlineSingles(candidates, isSoleCondition: sole)
+        rgid.inlineSingles(candidates, isSoleCondition: sole)
+        cmd.inlineSingles(candidates, isSoleCondition: sole)
     }
 
     func forEachMatch(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
         compiled.withUnsafeBufferPointer { compiled in
             candidates.withUnsafeBufferPointer { candidates in
                 @inline(__always) func visit(_ span: UInt64) {
-                    if span & 0xFFFF_FFFF == 1 {
+                    let count = span & 0x7FFF_FFFF
+                    if count == 1 {
                         let rule = Int(truncatingIfNeeded: span >> 32)
-                        if holds(compiled[rule], identity) { body(NamespaceID(rule)) }
+                        if span & OpenTable<UInt32>.soleConditionFlag != 0 || holds(compiled[rule], identity) {
+                            body(NamespaceID(rule))
+                        }
                         return
                     }
                     var position = Int(truncatingIfNeeded: span >> 32)
-                    let end = position + Int(truncatingIfNeeded: span & 0xFFFF_FFFF)
+                    let end = position + Int(truncatingIfNeeded: count)
                     while position < end {
                         let rule = Int(candidates[position])
                         if holds(compiled[rule], identity) { body(NamespaceID(rule)) }

@@ -91,12 +91,18 @@ struct OpenTable<Key: OpenTableKey>: Sendable {
         return Int(span >> 32) + Int(span & 0xFFFF_FFFF)
     }
 
+    /// Set in a span's count when its one rule has no other condition: a
+    /// hit is a match, without reading the rule.
+    static var soleConditionFlag: UInt64 { 1 << 31 }
+
     /// Stores a span of one rule as the rule itself (saves a memory access
-    /// per lookup in the common one-rule-per-value case).
-    mutating func inlineSingles(_ candidates: [Int32]) {
+    /// per lookup in the common one-rule-per-value case), flagged when the
+    /// rule tests nothing else.
+    mutating func inlineSingles(_ candidates: [Int32], isSoleCondition: (Int32) -> Bool) {
         for slot in entries.indices where entries[slot].key != .vacant && entries[slot].span & 0xFFFF_FFFF == 1 {
             let rule = candidates[Int(entries[slot].span >> 32)]
-            entries[slot].span = UInt64(UInt32(rule)) << 32 | 1
+            let flag = isSoleCondition(rule) ? Self.soleConditionFlag : 0
+            entries[slot].span = UInt64(UInt32(rule)) << 32 | flag | 1
         }
     }
 

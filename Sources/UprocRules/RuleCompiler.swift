@@ -40,7 +40,10 @@ private struct CompilerState {
     var errorCount = 0
     var ruleCount = 0
     var rules: [Rule] = []
-    var lineByName: [String: Int32] = [:]
+    /// Each defined name and its definition's ordinal; without errors,
+    /// every definition is a rule, so the ordinal is the rule's index.
+    var definitionByName: [String: Int32] = [:]
+    var definitionLines: [Int32] = []
     var tokens: [Token] = []
     var line = 0
     var lineStart = 0
@@ -105,7 +108,7 @@ private struct CompilerState {
             let keyToken = tokens[index]
             let key = keyToken.quoted || keyToken.bad ? nil : Self.key(bytes, keyToken)
             if key == nil && !keyToken.bad {
-                report(.unknownKey(ByteText.display(content(bytes, keyToken))), offset: keyToken.start)
+                report(.unknownKey(Self.withContent(bytes, keyToken) { ByteText.display($0) }), offset: keyToken.start)
             }
             guard remaining > 1 else {
                 if let key { report(.missingValue(key), offset: keyToken.end) }
@@ -121,52 +124,59 @@ private struct CompilerState {
             }
             Self.setColumn(column, of: key, in: &keyColumns)
             guard !valueToken.bad else { continue }
-            if let condition = value(for: key, bytes, valueToken) {
-                conditions.append(condition)
+            let condition = Self.withContent(bytes, valueToken) { text in
+                value(for: key, text, at: valueToken.start)
             }
+            if let condition { conditions.append(condition) }
         }
         var name: String?
         if let nameToken, !nameToken.bad {
-            let nameBytes = content(bytes, nameToken)
-            if let problem = NamespaceName.problem(with: nameBytes) {
-                report(.invalidName(ByteText.display(nameBytes), problem), offset: nameToken.start)
-            } else {
-                let text = String(decoding: nameBytes, as: UTF8.self)
-                if let first = lineByName[text] {
-                    report(.duplicateName(text, firstLine: Int(first)), offset: nameToken.start)
-                } else {
-                    lineByName[text] = Int32(truncatingIfNeeded: line)
-                    name = text
-                }
-            }
+            name = Self.withContent(bytes, nameToken) { define($0, at: nameToken.start) }
         }
         if let name, errorCount == errorsBeforeLine {
             rules.append(Rule(conditions: conditions, namespace: name, line: line))
         }
     }
 
-    /// The value of `token` for `key`, or nil after reporting why not.
-    private mutating func value(
-        for key: RuleKey, _ bytes: UnsafeBufferPointer<UInt8>, _ token: Token
-    ) -> Condition? {
-        let text = content(bytes, token)
+    /// Registers the name `bytes` as defined on this line; nil after
+    /// reporting why it cannot be.
+    private mutating func define(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> String? {
+        // One allocation: validating UTF-8 is making the String.
+        let problem = NamespaceName.byteProblem(with: bytes)
+        guard problem == nil, let text = String(validating: bytes, as: UTF8.self) else {
+            report(.invalidName(ByteText.display(bytes), problem ?? .invalidUTF8), offset: offset)
+            return nil
+        }
+        let definition = Int32(truncatingIfNeeded: definitionLines.count)
+        let existing = definitionByName.updateValue(definition, forKey: text)
+        if let existing {
+            definitionByName[text] = existing
+            report(.duplicateName(text, firstLine: Int(definitionLines[Int(existing)])), offset: offset)
+            return nil
+        }
+        definitionLines.append(Int32(truncatingIfNeeded: line))
+        return text
+    }
+
+    /// The value `text` of `key`, or nil after reporting why not.
+    private mutating func value(for key: RuleKey, _ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> Condition? {
         if key == .cmd {
             if CommPattern.isPattern(text) {
                 let pattern: CommPattern
                 do {
-                    pattern = try CommPattern(validating: text)
+                    pattern = try CommPattern(validating: Array(text))
                 } catch {
-                    report(.unterminatedBracket(ByteText.display(text)), offset: token.start)
+                    report(.unterminatedBracket(ByteText.display(text)), offset: offset)
                     return nil
                 }
                 if let reason = pattern.neverMatchesReason {
-                    report(.neverMatches(reason), offset: token.start)
+                    report(.neverMatches(reason), offset: offset)
                 }
                 return .commPattern(pattern)
             }
             if text.count > Comm.maxLength {
                 let comparedAs = ByteText.display(text.prefix(Comm.maxLength))
-                report(.cmdTooLong(ByteText.display(text), length: text.count, comparedAs: comparedAs), offset: token.start)
+                report(.cmdTooLong(ByteText.display(text), length: text.count, comparedAs: comparedAs), offset: offset)
             }
             return .comm(Comm(text))
         }
@@ -175,7 +185,7 @@ private struct CompilerState {
             for digit in text {
                 number = number * 10 + UInt64(digit - UInt8(ascii: "0"))
                 if number > 4_294_967_294 {
-                    report(.idOutOfRange(key, ByteText.display(text)), offset: token.start)
+                    report(.idOutOfRange(key, ByteText.display(text)), offset: offset)
                     return nil
                 }
             }
@@ -192,18 +202,25 @@ private struct CompilerState {
         let looksNumeric = first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")
             || first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
         if text.isEmpty || looksNumeric || String(validating: text, as: UTF8.self) == nil {
-            report(.invalidID(key, ByteText.display(text)), offset: token.start)
+            report(.invalidID(key, ByteText.display(text)), offset: offset)
         } else {
             let shown = ByteText.display(text)
-            report(isUser ? .unknownUser(shown) : .unknownGroup(shown), offset: token.start)
+            report(isUser ? .unknownUser(shown) : .unknownGroup(shown), offset: offset)
         }
         return nil
     }
 
-    /// The token's content, unescaped.
-    private func content(_ bytes: UnsafeBufferPointer<UInt8>, _ token: Token) -> [UInt8] {
+    /// Calls `body` with the token's content, unescaped (copied only when
+    /// it holds escapes).
+    private static func withContent<R>(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ token: Token, _ body: (UnsafeBufferPointer<UInt8>) -> R
+    ) -> R {
         let raw = UnsafeBufferPointer(rebasing: bytes[token.contentStart..<token.contentEnd])
-        guard token.hasEscapes else { return Array(raw) }
+        guard token.hasEscapes else { return body(raw) }
+        return unescape(raw).withUnsafeBufferPointer(body)
+    }
+
+    private static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var index = 0
@@ -267,7 +284,7 @@ private struct CompilerState {
             lineStart = 0
             report(.emptyConfig, offset: 0)
         }
-        let table = errorCount == 0 ? DecisionTable(validatedRules: rules) : nil
+        let table = errorCount == 0 ? DecisionTable(validatedRules: rules, indexByName: definitionByName) : nil
         return Compilation(table: table, diagnostics: diagnostics, ruleCount: ruleCount)
     }
 }
