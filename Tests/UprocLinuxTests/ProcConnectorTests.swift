@@ -17,9 +17,15 @@ struct ProcConnectorTests {
     @Test func forkExecAndExitOfARealProcessArrive() throws {
         let connector = try ProcConnector(receiveBufferSize: 4 << 20)
         _ = try connector.subscribe()
+        let before = MonotonicClock.nanoseconds()
         let pid = try run("/bin/sh", ["-c", "exec /bin/true"])
+        let after = MonotonicClock.nanoseconds()
         let events = collect(connector) { events in
             events.contains { if case .exit(pid, pid) = $0.kind { true } else { false } }
+        }
+        // Timestamps are CLOCK_MONOTONIC, comparable with MonotonicClock.
+        for event in events where event.kind.involves(pid) {
+            #expect(event.timestamp >= before && event.timestamp <= after)
         }
         let mine = events.filter { $0.kind.involves(pid) }.map(\.kind)
         #expect(mine.contains { if case .fork(_, _, pid, pid) = $0 { true } else { false } })
