@@ -138,13 +138,42 @@ public final class ProcConnector {
                 datagrams += 1
             case .overrun:
                 result.overrun = true
-            case .empty, .failed:
+            case .empty:
+                statistics.events += result.events
+                return result
+            case .failed(let error):
+                result.error = error
                 statistics.events += result.events
                 return result
             }
         }
         statistics.events += result.events
         return result
+    }
+
+    /// The kernel's count of messages dropped for this socket (the Drops
+    /// column of `/proc/net/netlink`), or nil if it cannot be read.
+    public func kernelDrops() -> Int? {
+        guard let table = try? FileReading.read("/proc/net/netlink", limit: 4 << 20) else { return nil }
+        // Columns: sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+        for line in table.split(separator: UInt8(ascii: "\n")).dropFirst() {
+            let fields = line.split(separator: UInt8(ascii: " "))
+            guard fields.count >= 9,
+                  Self.decimal(fields[1]) == Int(CLinuxProc_NETLINK_CONNECTOR),
+                  Self.decimal(fields[2]) == Int(portID) else { continue }
+            return Self.decimal(fields[8])
+        }
+        return nil
+    }
+
+    private static func decimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+        guard !bytes.isEmpty, bytes.count < 19 else { return nil }
+        var value = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     // MARK: - internals

@@ -41,10 +41,14 @@ public struct DrainResult: Hashable, Sendable {
     /// The kernel dropped messages (ENOBUFS) since the last drain: the
     /// table is stale, rescan `/proc`.
     public var overrun: Bool
+    /// A receive error other than EAGAIN/ENOBUFS that ended the drain
+    /// (none is expected on a netlink socket; log it).
+    public var error: SystemCallError?
 
-    public init(events: Int = 0, overrun: Bool = false) {
+    public init(events: Int = 0, overrun: Bool = false, error: SystemCallError? = nil) {
         self.events = events
         self.overrun = overrun
+        self.error = error
     }
 }
 
