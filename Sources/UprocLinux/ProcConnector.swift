@@ -111,8 +111,10 @@ public final class ProcConnector {
         return .unfiltered
     }
 
-    /// Tells the kernel to stop sending (PROC_CN_MCAST_IGNORE); best effort,
-    /// closing the socket has the same effect.
+    /// Tells the kernel to stop sending (PROC_CN_MCAST_IGNORE); best effort.
+    /// On 6.6+ this socket then gets nothing; before 6.6 it only lowers the
+    /// kernel's listener count, and the socket still receives while others
+    /// listen: close it (drop the object) to be sure.
     public func unsubscribe() {
         _ = try? send(operation: CLinuxProc_PROC_CN_MCAST_IGNORE, filter: nil)
     }

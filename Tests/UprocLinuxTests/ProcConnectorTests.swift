@@ -65,7 +65,8 @@ struct ProcConnectorTests {
 
     @Test func afterUnsubscribingNothingArrives() throws {
         let connector = try ProcConnector(receiveBufferSize: 4 << 20)
-        _ = try connector.subscribe()
+        // Before 6.6 the socket stays in the group and hears other listeners' events.
+        guard try connector.subscribe() == .filtered else { return }
         connector.unsubscribe()
         connector.drain { _ in }
         let pid = try run("/bin/sh", ["-c", "exec /bin/true"])
