@@ -70,9 +70,10 @@ public final class ProcConnector {
         portID = bound.nl_pid
         receiveBufferSize = Int(granted)
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 8)
-        // Answers to our control messages carry our tag + 1; other listeners
-        // (another daemon) get those answers too, so make ours distinct.
-        nextTag = (UInt32(truncatingIfNeeded: getpid()) &<< 12) &+ 1
+        // Answers to control messages go to every listener; ours carry our
+        // tag + 1. Port IDs are unique per socket and the multiplication is
+        // a bijection, so two sockets start far apart.
+        nextTag = bound.nl_pid &* 0x9E37_79B1
         ownsSocket = false
     }
 
