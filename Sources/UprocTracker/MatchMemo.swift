@@ -13,13 +13,14 @@ struct MatchMemo: Sendable {
 
     @inlinable init() {}
 
-    /// The namespace indices `identity` matches in `table`.
+    /// Makes `indices` the namespaces `identity` matches in `table`. Callers
+    /// then read `indices` in place: returning the array would cost a retain
+    /// and a release per event.
     @inlinable
-    mutating func matches(of identity: ProcessIdentity, in table: DecisionTable) -> [Int32] {
-        if self.identity == identity { return indices }
+    mutating func classify(_ identity: ProcessIdentity, in table: DecisionTable) {
+        if self.identity == identity { return }
         indices.removeAll(keepingCapacity: true)
         table.forEachMatch(identity) { indices.append($0.index) }
         self.identity = identity
-        return indices
     }
 }

@@ -67,6 +67,7 @@ public struct Tracker: Sendable {
     /// an exec re-read). Classifies it, touching only the namespaces whose
     /// membership changes.
     public mutating func upsert(_ pid: Int32, _ identity: ProcessIdentity) {
+        guard pid > 0 else { return }
         if let old = processes.updateValue(identity, for: pid) {
             reclassify(pid, from: old, to: identity)
         } else {
@@ -111,8 +112,8 @@ public struct Tracker: Sendable {
     /// EXIT: `pid` leaves every namespace. An unknown `pid` is a no-op.
     public mutating func remove(_ pid: Int32) {
         guard let identity = processes.removeValue(for: pid) else { return }
-        let matches = memo.matches(of: identity, in: table)
-        for index in matches { leave(Int(index), pid) }
+        memo.classify(identity, in: table)
+        for slot in memo.indices.indices { leave(Int(memo.indices[slot]), pid) }
     }
 
     /// After a `/proc` rescan (start-up, or after the kernel dropped
@@ -163,9 +164,8 @@ public struct Tracker: Sendable {
         // Ascending PIDs make every insert an append.
         for pid in processes.sortedPIDs() {
             let identity = processes[pid]!
-            for index in memo.matches(of: identity, in: newTable) {
-                fresh[Int(index)].members.append(pid)
-            }
+            memo.classify(identity, in: newTable)
+            for index in memo.indices { fresh[Int(index)].members.append(pid) }
         }
 
         for (newIndex, name) in newTable.namespaceNames.enumerated() {
@@ -265,8 +265,8 @@ public struct Tracker: Sendable {
     /// A new process joins every namespace `identity` matches.
     @inlinable
     mutating func joinAll(_ pid: Int32, _ identity: ProcessIdentity) {
-        let matches = memo.matches(of: identity, in: table)
-        for index in matches { join(Int(index), pid) }
+        memo.classify(identity, in: table)
+        for slot in memo.indices.indices { join(Int(memo.indices[slot]), pid) }
     }
 
     /// Moves `pid` out of the namespaces only `old` matches and into those
@@ -289,9 +289,10 @@ public struct Tracker: Sendable {
             let index = Int(namespace.index)
             if !Self.rule(index, of: table, holdsFor: new) { leave(index, pid) }
         }
-        let matches = memo.matches(of: new, in: table)
-        for index in matches where !Self.rule(Int(index), of: table, holdsFor: old) {
-            join(Int(index), pid)
+        memo.classify(new, in: table)
+        for slot in memo.indices.indices {
+            let index = Int(memo.indices[slot])
+            if !Self.rule(index, of: table, holdsFor: old) { join(index, pid) }
         }
     }
 
