@@ -6,7 +6,7 @@ import UprocRules
 /// holds each known process (thread-group leader) with its identity, and per
 /// namespace the ascending PIDs of its members. It stores no per-process list
 /// of namespaces: matches are recomputed from the stored identity when a
-/// process leaves or changes, through a one-entry memo of the last identity
+/// process leaves or changes, through a small memo of the last identities
 /// classified (a fork storm classifies the same identity over and over).
 ///
 /// Changes since the last publish are tracked per namespace with a
@@ -112,8 +112,8 @@ public struct Tracker: Sendable {
     /// EXIT: `pid` leaves every namespace. An unknown `pid` is a no-op.
     public mutating func remove(_ pid: Int32) {
         guard let identity = processes.removeValue(for: pid) else { return }
-        memo.classify(identity, in: table)
-        for slot in memo.indices.indices { leave(Int(memo.indices[slot]), pid) }
+        let entry = memo.classify(identity, in: table)
+        for slot in memo.entries[entry].indices.indices { leave(Int(memo.entries[entry].indices[slot]), pid) }
     }
 
     /// After a `/proc` rescan (start-up, or after the kernel dropped
@@ -164,8 +164,8 @@ public struct Tracker: Sendable {
         // Ascending PIDs make every insert an append.
         for pid in processes.sortedPIDs() {
             let identity = processes[pid]!
-            memo.classify(identity, in: newTable)
-            for index in memo.indices { fresh[Int(index)].members.append(pid) }
+            let entry = memo.classify(identity, in: newTable)
+            for index in memo.entries[entry].indices { fresh[Int(index)].members.append(pid) }
         }
 
         for (newIndex, name) in newTable.namespaceNames.enumerated() {
@@ -265,8 +265,8 @@ public struct Tracker: Sendable {
     /// A new process joins every namespace `identity` matches.
     @inlinable
     mutating func joinAll(_ pid: Int32, _ identity: ProcessIdentity) {
-        memo.classify(identity, in: table)
-        for slot in memo.indices.indices { join(Int(memo.indices[slot]), pid) }
+        let entry = memo.classify(identity, in: table)
+        for slot in memo.entries[entry].indices.indices { join(Int(memo.entries[entry].indices[slot]), pid) }
     }
 
     /// Moves `pid` out of the namespaces only `old` matches and into those
@@ -283,15 +283,22 @@ public struct Tracker: Sendable {
         if differing.isDisjoint(with: table.usedKeys) { return }
 
         let table = self.table
-        // The old identity goes through the table directly so the memo keeps
-        // the new one, which this process's children will inherit.
-        table.forEachMatch(old) { namespace in
-            let index = Int(namespace.index)
-            if !Self.rule(index, of: table, holdsFor: new) { leave(index, pid) }
+        if let entry = memo.lookup(old) {
+            for slot in memo.entries[entry].indices.indices {
+                let index = Int(memo.entries[entry].indices[slot])
+                if !Self.rule(index, of: table, holdsFor: new) { leave(index, pid) }
+            }
+        } else {
+            // Not memoized: walk the table directly rather than evict an
+            // identity that other processes still have.
+            table.forEachMatch(old) { namespace in
+                let index = Int(namespace.index)
+                if !Self.rule(index, of: table, holdsFor: new) { leave(index, pid) }
+            }
         }
-        memo.classify(new, in: table)
-        for slot in memo.indices.indices {
-            let index = Int(memo.indices[slot])
+        let entry = memo.classify(new, in: table)
+        for slot in memo.entries[entry].indices.indices {
+            let index = Int(memo.entries[entry].indices[slot])
             if !Self.rule(index, of: table, holdsFor: old) { join(index, pid) }
         }
     }

@@ -12,7 +12,8 @@ struct TrackerBenchmark: ParsableCommand {
             Builds a table with one `uid N` rule per N in 0..<rules plus a few cmd \
             rules, starts `processes` processes of one UID, then applies `events` \
             events (half forks of a random resident parent, half exits of the \
-            oldest of up to `in-flight` short-lived children), draining the \
+            oldest of up to `in-flight` short-lived children; with --exec each \
+            child also execs, a third kind of event), draining the \
             changed namespaces every `drain-every` events as the daemon would.
             """)
 
@@ -31,12 +32,18 @@ struct TrackerBenchmark: ParsableCommand {
     @Option(help: "Drain the changed namespaces every this many events (0: never).")
     var drainEvery = 1_000
 
-    @Option(help: "The resident processes' UID.")
+    @Option(help: "The resident processes' UID (the first one, with --uids).")
     var uid: UInt32 = 1000
 
+    @Option(help: "Spread the resident processes over this many UIDs from --uid on (over 4 defeats the tracker's memo: each event then walks the table).")
+    var uids = 1
+
+    @Flag(help: "Each child also execs (an EXEC event: the daemon re-reads it and upserts a new comm).")
+    var exec = false
+
     func validate() throws {
-        guard rules > Int(uid) else { throw ValidationError("--uid must be below --rules") }
-        guard processes > 0, events > 0, inFlight > 0, drainEvery >= 0 else {
+        guard rules > Int(uid) + uids - 1 else { throw ValidationError("--uid plus --uids must stay below --rules") }
+        guard processes > 0, events > 0, inFlight > 0, drainEvery >= 0, uids > 0 else {
             throw ValidationError("counts must be positive")
         }
     }
@@ -44,7 +51,7 @@ struct TrackerBenchmark: ParsableCommand {
     func run() throws {
         // Plain locals: reading an @Option in the loop costs a generic metadata look-up.
         let rules = rules, processes = processes, events = events, inFlight = inFlight
-        let drainEvery = drainEvery, uid = uid
+        let drainEvery = drainEvery, uid = uid, exec = exec, uids = uids
         let clock = ContinuousClock()
 
         var ruleList = (0..<rules).map { Rule(conditions: [.id(.uid, UInt32($0))], namespace: "uid.\($0)") }
@@ -56,9 +63,9 @@ struct TrackerBenchmark: ParsableCommand {
         var started = clock.now
         let table = DecisionTable(rules: ruleList)
         var tracker = Tracker(table: table)
-        let identity = ProcessIdentity(uid: uid, gid: uid, comm: "make")
+        let residents = (0..<uids).map { ProcessIdentity(uid: uid + UInt32($0), gid: uid, comm: "make") }
         let firstPID: Int32 = 1000
-        for offset in 0..<processes { tracker.upsert(firstPID + Int32(offset), identity) }
+        for offset in 0..<processes { tracker.upsert(firstPID + Int32(offset), residents[offset % uids]) }
         var published = 0
         tracker.drainChanged { _, members in published &+= members.count }
         let setUp = clock.now - started
@@ -77,6 +84,7 @@ struct TrackerBenchmark: ParsableCommand {
         var oldest = 0
         var nextPID = firstPID + Int32(processes)
         var drains = 0
+        var sinceDrain = 0
         started = clock.now
         var applied = 0
         while applied < events {
@@ -88,13 +96,22 @@ struct TrackerBenchmark: ParsableCommand {
                     oldest = 0
                 }
                 children.append(nextPID)
+                if exec {
+                    applied += 1
+                    sinceDrain += 1
+                    var executed = tracker.identity(of: nextPID)!
+                    executed.comm = "cc1"
+                    tracker.upsert(nextPID, executed)
+                }
                 nextPID &+= 1
             } else {
                 tracker.remove(children[oldest])
                 oldest += 1
             }
             applied += 1
-            if drainEvery > 0 && applied % drainEvery == 0 {
+            sinceDrain += 1
+            if drainEvery > 0 && sinceDrain >= drainEvery {
+                sinceDrain = 0
                 tracker.drainChanged { _, members in published &+= members.count }
                 drains += 1
             }
@@ -102,11 +119,11 @@ struct TrackerBenchmark: ParsableCommand {
         let storm = clock.now - started
 
         let nanoseconds = Self.nanoseconds(storm)
-        let perEvent = nanoseconds / Double(events)
-        print("table: \(table.namespaceCount) namespaces; \(processes) resident processes of uid \(uid)")
+        let perEvent = nanoseconds / Double(applied)
+        print("table: \(table.namespaceCount) namespaces; \(processes) resident processes of \(uids) uid(s) from \(uid)")
         print("set-up (table, tracker, \(processes) upserts, first drain): \(Self.format(Self.nanoseconds(setUp) / 1e6)) ms")
         print("one classification through the table: \(Self.format(Self.nanoseconds(classify) / 1e3)) µs")
-        print("storm: \(events) events (forks and exits), \(drains) drains, in \(Self.format(nanoseconds / 1e6)) ms")
+        print("storm: \(applied) events (forks, \(exec ? "execs, " : "")exits), \(drains) drains, in \(Self.format(nanoseconds / 1e6)) ms")
         print("storm: \(Self.format(perEvent)) ns/event, \(Int((1e9 / perEvent).rounded())) events/s")
         print("check: \(tracker.processCount) processes, \(published) PIDs published, \(matched)")
     }
