@@ -7,16 +7,13 @@ extension Daemon {
     /// file is rewritten at most once per interval, while a quiet namespace
     /// is written the moment its change is known.
     func publishDue(now: UInt64) {
-        guard tracker.hasChanges || !heldBack.isEmpty else { return }
-        for id in heldBack { tracker.markChanged(id) }
-        heldBack.removeAll(keepingCapacity: true)
+        guard tracker.hasChanges else { return }
         var nextDue = UInt64.max
         let interval = options.minimumInterval
         let table = tracker.table
-        tracker.drainChanged { id, pids in
+        tracker.drainChanged(publishing: { id, pids in
             let last = lastPublished[Int(id.index)]
             if last != 0 && now &- last < interval {
-                heldBack.append(id)
                 nextDue = min(nextDue, last &+ interval)
                 return false
             }
@@ -29,11 +26,10 @@ extension Daemon {
                 // Keep it changed: the next round tries again.
                 statistics.publishFailures &+= 1
                 logger.error("cannot write namespace file", metadata: ["namespace": "\(table.name(of: id))", "error": "\(error)"])
-                heldBack.append(id)
                 nextDue = min(nextDue, now &+ max(interval, 100_000_000))
                 return false
             }
-        }
+        })
         if nextDue != .max && (timerArmedUntil == 0 || nextDue < timerArmedUntil) {
             timer.arm(afterNanoseconds: max(nextDue &- now, 1))
             timerArmedUntil = nextDue

@@ -19,7 +19,6 @@ extension Daemon {
         config = loaded
         for name in change.removed { directory.remove(name) }
         lastPublished = Array(repeating: 0, count: loaded.table.namespaceCount)
-        heldBack.removeAll()
         // Facts no rule needed before were not read: read them now.
         if !neededBefore.isSuperset(of: loaded.table.usedKeys) { rescan() }
         logger.info(

@@ -27,8 +27,6 @@ public final class Daemon {
     var verifyBefore: UInt64 = 0
     /// Per namespace: when its file was last written (ns), for `--min-interval`.
     var lastPublished: [UInt64]
-    /// Namespaces changed but held back by `--min-interval`.
-    var heldBack: [NamespaceID] = []
     var timerArmedUntil: UInt64 = 0
     var stopping = false
 
@@ -83,9 +81,14 @@ public final class Daemon {
             directory.removeAll()
             throw .kernel("cannot follow the kernel's process events: \(error)")
         }
-        loop.register(connector.fileDescriptor, token: Token.netlink.rawValue)
-        loop.register(signals.fileDescriptor, token: Token.signal.rawValue)
-        loop.register(timer.fileDescriptor, token: Token.timer.rawValue)
+        do {
+            try loop.register(connector.fileDescriptor, token: Token.netlink.rawValue)
+            try loop.register(signals.fileDescriptor, token: Token.signal.rawValue)
+            try loop.register(timer.fileDescriptor, token: Token.timer.rawValue)
+        } catch {
+            directory.removeAll()
+            throw .kernel("cannot set up the event loop: \(error)")
+        }
 
         let scanStart = MonotonicClock.nanoseconds()
         rescan()
