@@ -12,7 +12,8 @@ struct LatencyBenchmark: ParsableCommand {
             `cmd uproclat x` with PROGRAM a symlink named uproclat to /bin/sleep). Each round: \
             spawn PROGRAM, wait (inotify on DIRECTORY, IN_MOVED_TO|IN_CLOSE_WRITE, re-reading the \
             file on every event) until its PID is listed, then SIGKILL and reap it and wait until \
-            it is gone again. Prints percentiles in microseconds.
+            it is gone again. Prints percentiles in microseconds: spawn → listed (the figure), \
+            spawn → exec'd (posix_spawn's return: the exec floor), their difference, kill → unlisted.
             """
     )
 
@@ -34,7 +35,7 @@ struct LatencyBenchmark: ParsableCommand {
     @Option(help: "Give up on a round after this many milliseconds.")
     var timeoutMs = 5000
 
-    @Option(help: "Write each round's add and remove latency (ns) to this file as CSV.")
+    @Option(help: "Write each round's spawn, add and remove latency (ns) to this file as CSV.")
     var raw: String?
 
     func validate() throws {
@@ -49,14 +50,19 @@ struct LatencyBenchmark: ParsableCommand {
         guard try BenchPIDFile.contains(0, in: file) != nil else {
             throw LatencyFailure("\(file) does not exist: is uprocd running on \(directory) with a rule for namespace \(namespace)?")
         }
+        var spawned: [UInt64] = []
         var added: [UInt64] = []
         var removed: [UInt64] = []
+        spawned.reserveCapacity(rounds)
         added.reserveCapacity(rounds)
         removed.reserveCapacity(rounds)
         for round in 1...rounds {
             try watch.drain()
             let start = BenchClock.nanoseconds()
             let pid = try BenchProcess.spawn(program, arguments: [argv0, "3600"])
+            // glibc's posix_spawn returns once the child's exec has replaced
+            // its memory: the floor any watcher of exec events stands on.
+            let execed = BenchClock.nanoseconds()
             let listed: Bool
             do {
                 listed = try wait(for: pid, listed: true, in: file, watch: &watch, since: start)
@@ -75,12 +81,13 @@ struct LatencyBenchmark: ParsableCommand {
             guard try wait(for: pid, listed: false, in: file, watch: &watch, since: killed) else {
                 throw LatencyFailure("round \(round): PID \(pid) still in \(file) \(timeoutMs) ms after it was killed")
             }
+            spawned.append(execed - start)
             added.append(appeared - start)
             removed.append(BenchClock.nanoseconds() - killed)
             if gapMs > 0 { BenchClock.sleep(milliseconds: gapMs) }
         }
-        if let raw { try writeRaw(raw, added: added, removed: removed) }
-        printSummary(added: added, removed: removed)
+        if let raw { try writeRaw(raw, spawned: spawned, added: added, removed: removed) }
+        printSummary(spawned: spawned, added: added, removed: removed)
     }
 
     /// Re-reads `file` after each directory event until `pid`'s presence is
@@ -99,17 +106,22 @@ struct LatencyBenchmark: ParsableCommand {
         }
     }
 
-    private func writeRaw(_ path: String, added: [UInt64], removed: [UInt64]) throws {
-        var text = "round,add_ns,remove_ns\n"
+    private func writeRaw(_ path: String, spawned: [UInt64], added: [UInt64], removed: [UInt64]) throws {
+        var text = "round,spawn_ns,add_ns,remove_ns\n"
         for index in added.indices {
-            text += "\(index + 1),\(added[index]),\(removed[index])\n"
+            text += "\(index + 1),\(spawned[index]),\(added[index]),\(removed[index])\n"
         }
         try BenchTextFile.write(text, to: path)
     }
 
-    private func printSummary(added: [UInt64], removed: [UInt64]) {
+    private func printSummary(spawned: [UInt64], added: [UInt64], removed: [UInt64]) {
+        let afterExec = zip(added, spawned).map { $0 - $1 }
         print("latency (µs)      rounds      min      p50      p90      p99      max     mean")
-        for (label, samples) in [("spawn → listed", added), ("kill → unlisted", removed)] {
+        let rows = [
+            ("spawn → listed", added), ("spawn → exec'd", spawned), ("exec'd → listed", afterExec),
+            ("kill → unlisted", removed),
+        ]
+        for (label, samples) in rows {
             guard let summary = BenchSummary(samples) else { continue }
             let cells = [summary.minimum, summary.p50, summary.p90, summary.p99, summary.maximum, summary.mean]
                 .map { pad(BenchFormat.microseconds($0), 9) }
