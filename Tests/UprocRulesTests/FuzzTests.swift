@@ -82,6 +82,9 @@ struct SplitMix64: RandomNumberGenerator {
             #expect(rendered.hasSuffix("^\n"))
         }
         #expect(compilation.diagnostics.map(\.location) == compilation.diagnostics.map(\.location).sorted())
+        // Rendering all at once (one line index) equals rendering each.
+        #expect(DiagnosticRenderer.render(compilation.diagnostics, in: source)
+            == compilation.diagnostics.map { DiagnosticRenderer.render($0, in: source) }.joined())
         #expect((compilation.table == nil) == (compilation.errorCount > 0))
         if let table = compilation.table {
             // The hashed lookup agrees with the rules on a few identities.
