@@ -23,7 +23,9 @@ public struct RuleCompiler: Sendable {
                 let next = lineEnd + 1
                 // CRLF: the `\r` belongs to the line end.
                 if lineEnd > lineStart && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-                state.compileLine(bytes, start: lineStart, end: lineEnd, line: line)
+                // A UTF-8 byte-order mark some editors write is not a word.
+                let hasMark = line == 1 && lineEnd >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
+                state.compileLine(bytes, start: lineStart, end: lineEnd, line: line, skip: hasMark ? 3 : 0)
                 lineStart = next
                 line += 1
             }
@@ -61,7 +63,7 @@ private struct CompilerState {
         diagnostics.append(Diagnostic(kind, at: location))
     }
 
-    mutating func compileLine(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, line: Int) {
+    mutating func compileLine(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, line: Int, skip: Int) {
         self.line = line
         self.lineStart = start
         tokens.removeAll(keepingCapacity: true)
@@ -69,7 +71,7 @@ private struct CompilerState {
         errorsBeforeLine = errorCount
         defer { sortDiagnostics(from: firstDiagnostic) }
         var lexed: [(DiagnosticKind, Int)] = []
-        let complete = LineLexer.lex(bytes, start: start, end: end, into: &tokens) { lexed.append(($0, $1)) }
+        let complete = LineLexer.lex(bytes, start: start + skip, end: end, into: &tokens) { lexed.append(($0, $1)) }
         for (kind, offset) in lexed { report(kind, offset: offset) }
         guard complete else {
             ruleCount += 1
@@ -108,7 +110,8 @@ private struct CompilerState {
             let keyToken = tokens[index]
             let key = keyToken.quoted || keyToken.bad ? nil : Self.key(bytes, keyToken)
             if key == nil && !keyToken.bad {
-                report(.unknownKey(Self.withContent(bytes, keyToken) { ByteText.display($0) }), offset: keyToken.start)
+                let shown = Self.withContent(bytes, keyToken) { ByteText.display($0) }
+                report(.unknownKey(keyToken.quoted ? "\"" + shown + "\"" : shown), offset: keyToken.start)
             }
             guard remaining > 1 else {
                 if let key { report(.missingValue(key), offset: keyToken.end) }
