@@ -15,6 +15,11 @@ public struct RuleCompiler: Sendable {
         }
         var state = CompilerState(path: source.path, accounts: accounts)
         source.bytes.withUnsafeBufferPointer { bytes in
+            // Sizing the name table for one rule per line saves rehashing
+            // every name as it grows (the biggest cost of a large config).
+            var lines = 1
+            for byte in bytes where byte == UInt8(ascii: "\n") { lines += 1 }
+            state.reserve(rules: lines)
             var lineStart = 0
             var line = 1
             while lineStart < bytes.count {
@@ -55,6 +60,12 @@ private struct CompilerState {
         self.path = path
         self.accounts = accounts
         tokens.reserveCapacity(16)
+    }
+
+    mutating func reserve(rules: Int) {
+        definitionByName.reserveCapacity(rules)
+        definitionLines.reserveCapacity(rules)
+        self.rules.reserveCapacity(rules)
     }
 
     mutating func report(_ kind: DiagnosticKind, offset: Int) {
@@ -144,10 +155,14 @@ private struct CompilerState {
     /// Registers the name `bytes` as defined on this line; nil after
     /// reporting why it cannot be.
     private mutating func define(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> String? {
-        // One allocation: validating UTF-8 is making the String.
-        let problem = NamespaceName.byteProblem(with: bytes)
-        guard problem == nil, let text = String(validating: bytes, as: UTF8.self) else {
-            report(.invalidName(ByteText.display(bytes), problem ?? .invalidUTF8), offset: offset)
+        var problem = NamespaceName.byteProblem(with: bytes)
+        let text = String(decoding: bytes, as: UTF8.self)
+        // Decoding repairs invalid UTF-8: a repaired name differs from its bytes.
+        if problem == nil && !(text.utf8.count == bytes.count && text.utf8.elementsEqual(bytes)) {
+            problem = .invalidUTF8
+        }
+        if let problem {
+            report(.invalidName(ByteText.display(bytes), problem), offset: offset)
             return nil
         }
         let definition = Int32(truncatingIfNeeded: definitionLines.count)
