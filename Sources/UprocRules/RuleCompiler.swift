@@ -15,11 +15,18 @@ public struct RuleCompiler: Sendable {
         }
         var state = CompilerState(path: source.path, accounts: accounts)
         source.bytes.withUnsafeBufferPointer { bytes in
-            // Sizing the name table for one rule per line saves rehashing
-            // every name as it grows (the biggest cost of a large config).
-            var lines = 1
-            for byte in bytes where byte == UInt8(ascii: "\n") { lines += 1 }
-            state.reserve(rules: lines)
+            // Sizing the name table for the lines that may hold rules (not
+            // blank, not starting with `#`) saves rehashing every name as it
+            // grows, the biggest cost of a large config.
+            var likelyRules = 0
+            var previous = UInt8(ascii: "\n")
+            for byte in bytes {
+                if previous == UInt8(ascii: "\n") && byte != UInt8(ascii: "\n") && byte != UInt8(ascii: "#") {
+                    likelyRules += 1
+                }
+                previous = byte
+            }
+            state.reserve(rules: likelyRules)
             var lineStart = 0
             var line = 1
             while lineStart < bytes.count {
