@@ -107,6 +107,9 @@ struct SplitMix64: RandomNumberGenerator {
             == compilation.diagnostics.map { DiagnosticRenderer.render($0, in: source) }.joined())
         #expect((compilation.table == nil) == (compilation.errorCount > 0))
         if let table = compilation.table {
+            for (index, name) in table.namespaceNames.enumerated() {
+                #expect(table.id(of: name) == NamespaceID(index))
+            }
             // The hashed lookup agrees with the rules on a few identities.
             for identity in [
                 ProcessIdentity(uid: 0, gid: 0, comm: "sshd"), ProcessIdentity(uid: 1000, gid: 34, comm: "python3"),
