@@ -64,7 +64,7 @@ extension Daemon {
         reader.scan(reading: tracker.table.usedKeys) { pid, identity in
             snapshot.append((pid, identity))
         }
-        tracker.reconcile(with: snapshot)
+        tracker.reconcile(with: snapshot, republishAll: false)
         verifyBefore = MonotonicClock.nanoseconds()
     }
 }

@@ -11,7 +11,7 @@ extension Daemon {
         var nextDue = UInt64.max
         let interval = options.minimumInterval
         let table = tracker.table
-        tracker.drainChanged(publishing: { id, pids in
+        tracker.publishChanged { id, pids in
             let last = lastPublished[Int(id.index)]
             if last != 0 && now &- last < interval {
                 nextDue = min(nextDue, last &+ interval)
@@ -29,7 +29,7 @@ extension Daemon {
                 nextDue = min(nextDue, now &+ max(interval, 100_000_000))
                 return false
             }
-        })
+        }
         if nextDue != .max && (timerArmedUntil == 0 || nextDue < timerArmedUntil) {
             timer.arm(afterNanoseconds: max(nextDue &- now, 1))
             timerArmedUntil = nextDue

@@ -15,7 +15,7 @@ extension Daemon {
         }
         for warning in loaded.warnings { logger.warning("\(warning)") }
         let neededBefore = tracker.table.usedKeys
-        let change = tracker.replaceTable(loaded.table)
+        let change = tracker.replaceTable(loaded.table, republishAll: false)
         config = loaded
         for name in change.removed { directory.remove(name) }
         lastPublished = Array(repeating: 0, count: loaded.table.namespaceCount)

@@ -34,30 +34,43 @@ public final class ProcReader {
 
     /// What `keys` needs of `pid`: IDs (real and effective) from
     /// `/proc/PID/status` when `keys` has an ID key, `comm` from
-    /// `/proc/PID/comm` when it has `.cmd`; fields not read are 0 / empty.
-    /// Nil when the process is gone (a normal race) or unreadable.
+    /// `/proc/PID/stat` when it has `.cmd`; fields not read are 0 / empty.
+    /// Nil when the process is gone (a normal race), unreadable, or a zombie:
+    /// a zombie has exited, and its reaping sends no event that would ever
+    /// remove it again.
     public func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
         var identity = ProcessIdentity(uid: 0, gid: 0, comm: Comm())
         let needsIDs = !keys.isDisjoint(with: .ids)
         if needsIDs {
             guard let count = read(pid, "/status") else { return nil }
             let status = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            guard let uids = Self.twoFields(after: Self.uidTag, in: status),
+            guard Self.find(Self.zombieTag, in: status) == nil,
+                  let uids = Self.twoFields(after: Self.uidTag, in: status),
                   let gids = Self.twoFields(after: Self.gidTag, in: status) else { return nil }
             identity.ruid = uids.0
             identity.euid = uids.1
             identity.rgid = gids.0
             identity.egid = gids.1
         }
-        if keys.contains(.cmd) {
-            guard var count = read(pid, "/comm") else { return nil }
-            if count > 0 && buffer[count - 1] == UInt8(ascii: "\n") { count -= 1 }
-            identity.comm = Comm(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        } else if !needsIDs {
-            // Nothing to read, but the answer still says whether it exists.
-            guard exists(pid) else { return nil }
+        if keys.contains(.cmd) || !needsIDs {
+            // stat holds comm raw (status escapes it) and the state in one read.
+            guard let count = read(pid, "/stat") else { return nil }
+            let stat = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            guard let (comm, state) = Self.commAndState(stat), state != UInt8(ascii: "Z"), state != UInt8(ascii: "X") else {
+                return nil
+            }
+            if keys.contains(.cmd) { identity.comm = comm }
         }
         return identity
+    }
+
+    /// `PID (COMM) S ...`: comm may hold any byte but NUL, parentheses
+    /// included, so it ends at the LAST ')'.
+    static func commAndState(_ stat: UnsafeRawBufferPointer) -> (Comm, UInt8)? {
+        guard let open = stat.firstIndex(of: UInt8(ascii: "(")),
+              let close = stat.lastIndex(of: UInt8(ascii: ")")),
+              close > open, close + 2 < stat.count else { return nil }
+        return (Comm(UnsafeRawBufferPointer(rebasing: stat[(open + 1)..<close])), stat[close + 2])
     }
 
     /// Calls `body` for every process with what `keys` needs; processes
@@ -82,6 +95,7 @@ public final class ProcReader {
     private static let uidTag: [UInt8] = Array("\nUid:".utf8)
     private static let gidTag: [UInt8] = Array("\nGid:".utf8)
     private static let tgidTag: [UInt8] = Array("\nTgid:".utf8)
+    private static let zombieTag: [UInt8] = Array("\nState:\tZ".utf8)
 
     private func forEachProcessID(_ body: (Int32) -> Void) {
         guard let directory = opendir("/proc") else { return }
@@ -138,12 +152,6 @@ public final class ProcReader {
             return nil
         }
         return count
-    }
-
-    private func exists(_ pid: Int32) -> Bool {
-        guard pid > 0 else { return false }
-        setPath(pid, "")
-        return faccessat(procFD, path, F_OK, 0) == 0
     }
 
     private static func twoFields(after tag: [UInt8], in text: UnsafeRawBufferPointer) -> (UInt32, UInt32)? {

@@ -5,9 +5,35 @@ public enum DiagnosticRenderer {
     /// bytes and invalid UTF-8 as U+FFFD; the caret line copies the line's
     /// tabs so the caret stays under its column in a terminal.
     public static func render(_ diagnostic: Diagnostic, in source: SourceFile) -> String {
+        render(diagnostic, line: source.lineBytes(diagnostic.location.line))
+    }
+
+    /// Renders every diagnostic of `diagnostics`, in order, finding each
+    /// line without rescanning the source (a file may hold a million).
+    public static func render(_ diagnostics: [Diagnostic], in source: SourceFile) -> String {
+        guard diagnostics.count > 1 else { return diagnostics.map { render($0, in: source) }.joined() }
+        var lineStarts = [source.bytes.startIndex]
+        for (offset, byte) in source.bytes.enumerated() where byte == UInt8(ascii: "\n") {
+            lineStarts.append(offset + 1)
+        }
+        var out = ""
+        for diagnostic in diagnostics {
+            let number = diagnostic.location.line
+            guard number >= 1 && number <= lineStarts.count else {
+                out += render(diagnostic, line: [])
+                continue
+            }
+            let start = lineStarts[number - 1]
+            var end = number < lineStarts.count ? lineStarts[number] - 1 : source.bytes.endIndex
+            if end > start && source.bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            out += render(diagnostic, line: source.bytes[start..<end])
+        }
+        return out
+    }
+
+    private static func render(_ diagnostic: Diagnostic, line: ArraySlice<UInt8>) -> String {
         let location = diagnostic.location
         var out = "\(location.path):\(location.line):\(location.column): \(diagnostic.severity.rawValue): \(diagnostic.message)\n"
-        let line = source.lineBytes(location.line)
         let prefixLength = min(max(location.column - 1, 0), line.count)
         let prefix = line.prefix(prefixLength)
         out += displayable(line) + "\n"
@@ -19,11 +45,6 @@ public enum DiagnosticRenderer {
         caret += String(repeating: " ", count: max(location.column - 1 - line.count, 0))
         out += caret + "^\n"
         return out
-    }
-
-    /// Renders every diagnostic of `diagnostics`, in order.
-    public static func render(_ diagnostics: [Diagnostic], in source: SourceFile) -> String {
-        diagnostics.map { render($0, in: source) }.joined()
     }
 
     private static func displayable(_ bytes: ArraySlice<UInt8>) -> String {

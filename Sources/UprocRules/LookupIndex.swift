@@ -12,6 +12,8 @@ struct CompiledRule: Sendable {
     /// on it before the matcher runs.
     var patternFirstByte: UInt16 = 0x100
     var patternMinimumLength: Int32 = 0
+    /// Checked through `Rule.conditions` (see `LookupIndex.generalList`).
+    var general = false
 }
 
 /// The hashed part of a `DecisionTable`.
@@ -27,6 +29,9 @@ struct LookupIndex: Sendable {
     private var candidates: [Int32] = []
     /// Rules without an exact value: checked on every lookup.
     private(set) var sideList: [Int32] = []
+    /// Rules testing one key twice, and the rules to check them against.
+    private var generalList: [Int32] = []
+    private var generalRules: [Rule] = []
 
     /// Which key each rule is indexed under (`nil`: side list).
     private static let order: [RuleKey] = [.cmd, .uid, .ruid, .gid, .rgid]
@@ -37,7 +42,11 @@ struct LookupIndex: Sendable {
         for rule in rules {
             var flat = CompiledRule()
             var exact = 0
+            var general = false
             for condition in rule.conditions {
+                // A key tested twice (only rules built in code can): no flat
+                // form, check its conditions one by one.
+                if flat.keys.contains(RuleKeys(condition.key)) { general = true }
                 flat.keys.insert(RuleKeys(condition.key))
                 switch condition {
                 case .id(let key, let value):
@@ -60,6 +69,7 @@ struct LookupIndex: Sendable {
                 }
             }
             if exact > 1 { multiExact = true }
+            if general { flat.general = true }
             compiled.append(flat)
         }
         // Only rules with several exact values need a choice: pick the
@@ -76,6 +86,10 @@ struct LookupIndex: Sendable {
         chosen.reserveCapacity(compiled.count)
         var perKey = [0, 0, 0, 0, 0]
         for flat in compiled {
+            if flat.general {
+                chosen.append(0xFE)
+                continue
+            }
             var best: RuleKey?
             var bestShared = Int.max
             for key in Self.order where Self.hasExact(flat, key) {
@@ -104,6 +118,9 @@ struct LookupIndex: Sendable {
             case 2: ruid.countOne(flat.ruid)
             case 3: rgid.countOne(flat.rgid)
             case 4: cmd.countOne(flat.comm)
+            case 0xFE:
+                generalList.append(Int32(index))
+                generalRules.append(rules[index])
             default: sideList.append(Int32(index))
             }
         }
@@ -160,6 +177,10 @@ struct LookupIndex: Sendable {
                 if !rgid.isEmpty { visit(rgid.span(of: identity.rgid)) }
                 if !cmd.isEmpty { visit(cmd.span(of: identity.comm)) }
                 for rule in sideList where holds(compiled[Int(rule)], identity) {
+                    body(NamespaceID(Int(rule)))
+                }
+                for (position, rule) in generalList.enumerated()
+                where generalRules[position].conditions.allSatisfy({ $0.holds(for: identity) }) {
                     body(NamespaceID(Int(rule)))
                 }
             }

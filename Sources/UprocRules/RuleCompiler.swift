@@ -15,6 +15,18 @@ public struct RuleCompiler: Sendable {
         }
         var state = CompilerState(path: source.path, accounts: accounts)
         source.bytes.withUnsafeBufferPointer { bytes in
+            // Sizing the name table for the lines that may hold rules (not
+            // blank, not starting with `#`) saves rehashing every name as it
+            // grows, the biggest cost of a large config.
+            var likelyRules = 0
+            var previous = UInt8(ascii: "\n")
+            for byte in bytes {
+                if previous == UInt8(ascii: "\n") && byte != UInt8(ascii: "\n") && byte != UInt8(ascii: "#") {
+                    likelyRules += 1
+                }
+                previous = byte
+            }
+            state.reserve(rules: likelyRules)
             var lineStart = 0
             var line = 1
             while lineStart < bytes.count {
@@ -23,7 +35,9 @@ public struct RuleCompiler: Sendable {
                 let next = lineEnd + 1
                 // CRLF: the `\r` belongs to the line end.
                 if lineEnd > lineStart && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-                state.compileLine(bytes, start: lineStart, end: lineEnd, line: line)
+                // A UTF-8 byte-order mark some editors write is not a word.
+                let hasMark = line == 1 && lineEnd >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
+                state.compileLine(bytes, start: lineStart, end: lineEnd, line: line, skip: hasMark ? 3 : 0)
                 lineStart = next
                 line += 1
             }
@@ -55,13 +69,19 @@ private struct CompilerState {
         tokens.reserveCapacity(16)
     }
 
+    mutating func reserve(rules: Int) {
+        definitionByName.reserveCapacity(rules)
+        definitionLines.reserveCapacity(rules)
+        self.rules.reserveCapacity(rules)
+    }
+
     mutating func report(_ kind: DiagnosticKind, offset: Int) {
         let location = SourceLocation(path: path, line: line, column: offset - lineStart + 1)
         if kind.severity == .error { errorCount += 1 }
         diagnostics.append(Diagnostic(kind, at: location))
     }
 
-    mutating func compileLine(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, line: Int) {
+    mutating func compileLine(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, line: Int, skip: Int) {
         self.line = line
         self.lineStart = start
         tokens.removeAll(keepingCapacity: true)
@@ -69,7 +89,7 @@ private struct CompilerState {
         errorsBeforeLine = errorCount
         defer { sortDiagnostics(from: firstDiagnostic) }
         var lexed: [(DiagnosticKind, Int)] = []
-        let complete = LineLexer.lex(bytes, start: start, end: end, into: &tokens) { lexed.append(($0, $1)) }
+        let complete = LineLexer.lex(bytes, start: start + skip, end: end, into: &tokens) { lexed.append(($0, $1)) }
         for (kind, offset) in lexed { report(kind, offset: offset) }
         guard complete else {
             ruleCount += 1
@@ -108,7 +128,8 @@ private struct CompilerState {
             let keyToken = tokens[index]
             let key = keyToken.quoted || keyToken.bad ? nil : Self.key(bytes, keyToken)
             if key == nil && !keyToken.bad {
-                report(.unknownKey(Self.withContent(bytes, keyToken) { ByteText.display($0) }), offset: keyToken.start)
+                let shown = Self.withContent(bytes, keyToken) { ByteText.display($0) }
+                report(.unknownKey(keyToken.quoted ? "\"" + shown + "\"" : shown), offset: keyToken.start)
             }
             guard remaining > 1 else {
                 if let key { report(.missingValue(key), offset: keyToken.end) }
@@ -141,10 +162,14 @@ private struct CompilerState {
     /// Registers the name `bytes` as defined on this line; nil after
     /// reporting why it cannot be.
     private mutating func define(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> String? {
-        // One allocation: validating UTF-8 is making the String.
-        let problem = NamespaceName.byteProblem(with: bytes)
-        guard problem == nil, let text = String(validating: bytes, as: UTF8.self) else {
-            report(.invalidName(ByteText.display(bytes), problem ?? .invalidUTF8), offset: offset)
+        var problem = NamespaceName.byteProblem(with: bytes)
+        let text = String(decoding: bytes, as: UTF8.self)
+        // Decoding repairs invalid UTF-8: a repaired name differs from its bytes.
+        if problem == nil && !(text.utf8.count == bytes.count && text.utf8.elementsEqual(bytes)) {
+            problem = .invalidUTF8
+        }
+        if let problem {
+            report(.invalidName(ByteText.display(bytes), problem), offset: offset)
             return nil
         }
         let definition = Int32(truncatingIfNeeded: definitionLines.count)

@@ -5,8 +5,8 @@ extension Tracker {
     /// true when it published the members, false to keep the namespace
     /// changed for a later drain (the daemon holds back a file written less
     /// than `--min-interval` ago, or one whose write failed).
-    public mutating func drainChanged(
-        publishing body: (NamespaceID, UnsafeBufferPointer<Int32>) -> Bool
+    public mutating func publishChanged(
+        _ body: (NamespaceID, UnsafeBufferPointer<Int32>) -> Bool
     ) {
         var kept = 0
         for position in dirty.indices {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import UprocLinux
 import UprocRules
 
 /// Parse+compile time of a large generated config, then lookups per second
@@ -23,25 +24,30 @@ struct RulesBenchmark: ParsableCommand {
         let compiler = RuleCompiler(accounts: StaticAccounts(users: ["alice": 1000], groups: ["users": 100]))
         let clock = ContinuousClock()
         var times: [Duration] = []
+        var cpuTimes: [Int] = []
         var compilation: Compilation?
         for _ in 0..<max(runs, 1) {
+            let cpuStart = Self.threadCPUNanoseconds()
             let start = clock.now
             compilation = compiler.compile(source)
             times.append(clock.now - start)
+            cpuTimes.append(Self.threadCPUNanoseconds() - cpuStart)
         }
         guard let compilation, let table = compilation.table else {
             print("generated config did not compile: \(compilation?.diagnostics.first?.message ?? "?")")
             throw ExitCode.failure
         }
         times.sort()
+        cpuTimes.sort()
         print("config: \(compilation.ruleCount) rules, \(source.bytes.count) bytes, \(table.namespaceCount) namespaces, \(compilation.warningCount) warnings")
-        print("parse+compile: fastest \(Self.milliseconds(times[0])) ms, median \(Self.milliseconds(times[times.count / 2])) ms over \(times.count) runs")
+        print("parse+compile: fastest \(Self.milliseconds(times[0])) ms, median \(Self.milliseconds(times[times.count / 2])) ms over \(times.count) runs; on CPU: fastest \(Self.milliseconds(.nanoseconds(cpuTimes[0]))) ms, median \(Self.milliseconds(.nanoseconds(cpuTimes[cpuTimes.count / 2]))) ms")
 
         let identities = Self.identities(count: 4096, rules: rules)
         var matched = 0
         // Warm-up, then the timed loop.
         for identity in identities { table.forEachMatch(identity) { _ in matched &+= 1 } }
         matched = 0
+        let cpuStart = Self.threadCPUNanoseconds()
         let start = clock.now
         var index = 0
         for _ in 0..<lookups {
@@ -49,9 +55,10 @@ struct RulesBenchmark: ParsableCommand {
             index = (index + 1) & (identities.count - 1)
         }
         let elapsed = clock.now - start
+        let cpu = Double(Self.threadCPUNanoseconds() - cpuStart) / 1e9
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let perSecond = Double(lookups) / seconds
-        print("lookups: \(lookups) in \(Self.milliseconds(elapsed)) ms = \(Int(perSecond / 1e3)) thousand/s (\(Int(seconds * 1e9 / Double(lookups))) ns each), \(matched) matches")
+        print("lookups: \(lookups) in \(Self.milliseconds(elapsed)) ms = \(Int(perSecond / 1e3)) thousand/s (\(Int(seconds * 1e9 / Double(lookups))) ns each), \(matched) matches; on CPU: \(Int(Double(lookups) / cpu / 1e3)) thousand/s")
     }
 
     /// Mostly `uid N uid.N`; one rule in 20 on `cmd`, one in 50 on
@@ -84,6 +91,13 @@ struct RulesBenchmark: ParsableCommand {
             let gid = UInt32.random(in: 0..<6000, using: &generator)
             return ProcessIdentity(uid: uid, gid: gid, comm: comms.randomElement(using: &generator)!)
         }
+    }
+
+    /// This thread's time on a CPU, from /proc/thread-self/schedstat: on a
+    /// shared machine wall time also counts waiting for a core.
+    static func threadCPUNanoseconds() -> Int {
+        guard let bytes = try? FileReading.read("/proc/thread-self/schedstat", limit: 4096) else { return 0 }
+        return Int(String(decoding: bytes.prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)) ?? 0
     }
 
     static func milliseconds(_ duration: Duration) -> String {

@@ -88,6 +88,53 @@ import UprocRules
         #expect(reader.threadGroupID(of: pid) == nil)
     }
 
+    @Test(.enabled(if: Kernel.available, Kernel.reason))
+    func readsCommWithParenthesesAndSpacesAsBytes() throws {
+        let directory = freshShmPath("comm")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { removeTree(directory) }
+        let name = "a) (b c"
+        try FileManager.default.createSymbolicLink(atPath: directory + "/" + name, withDestinationPath: "/bin/sleep")
+        let child = try spawn(directory + "/" + name, ["30"])
+        defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() }
+        let reader = ProcReader()
+        var comm: Comm?
+        let deadline = MonotonicClock.nanoseconds() + 2_000_000_000
+        repeat {
+            comm = reader.identity(of: child.processIdentifier, reading: [.cmd])?.comm
+            if comm == Comm(name) { break }
+            usleep(2_000)
+        } while MonotonicClock.nanoseconds() < deadline
+        #expect(comm == Comm(name))
+    }
+
+    /// A zombie has exited; its reaping sends no event, so listing it would
+    /// leave a PID in a file forever.
+    @Test(.enabled(if: Kernel.available, Kernel.reason), arguments: [RuleKeys.ids, .cmd, [], [.ids, .cmd]])
+    func zombiesAreGone(keys: RuleKeys) throws {
+        // sh starts a child that exits at once, then becomes sleep, which
+        // never reaps it.
+        let parent = try spawn("/bin/sh", ["-c", "/bin/true & exec /bin/sleep 30"])
+        defer { kill(parent.processIdentifier, SIGKILL); parent.waitUntilExit() }
+        let children = "/proc/\(parent.processIdentifier)/task/\(parent.processIdentifier)/children"
+        var zombie: Int32?
+        let deadline = MonotonicClock.nanoseconds() + 3_000_000_000
+        repeat {
+            let stat = (try? String(contentsOfFile: "/proc/\(parent.processIdentifier)/comm", encoding: .utf8)) ?? ""
+            if stat == "sleep\n", let pid = (try? String(contentsOfFile: children, encoding: .utf8))?
+                .split(separator: " ").first.flatMap({ Int32($0) }),
+               (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") == true {
+                zombie = pid
+                break
+            }
+            usleep(2_000)
+        } while MonotonicClock.nanoseconds() < deadline
+        let pid = try #require(zombie, "no zombie appeared")
+        let reader = ProcReader()
+        #expect(reader.identity(of: pid, reading: keys) == nil)
+        #expect(reader.identity(of: parent.processIdentifier, reading: keys) != nil)
+    }
+
     @Test func nonsensePIDsGiveNil() {
         let reader = ProcReader()
         #expect(reader.identity(of: 0, reading: [.ids]) == nil)

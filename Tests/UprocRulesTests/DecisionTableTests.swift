@@ -102,6 +102,17 @@ import Testing
         #expect(table.matches(ProcessIdentity(uid: 6, gid: 0, comm: "x")) == [NamespaceID(1)])
     }
 
+    @Test func checksRulesThatTestAKeyTwice() {
+        // Only code can build these; the compiler refuses a key twice.
+        let table = DecisionTable(rules: [
+            Rule(conditions: [.id(.uid, 1), .id(.uid, 2)], namespace: "never"),
+            Rule(conditions: [.commPattern(CommPattern("a*")), .commPattern(CommPattern("*z"))], namespace: "a.z"),
+            Rule(conditions: [.id(.gid, 3), .id(.gid, 3)], namespace: "gid3"),
+        ])
+        #expect(table.matches(ProcessIdentity(uid: 1, gid: 3, comm: "abz")) == [NamespaceID(1), NamespaceID(2)])
+        #expect(table.matches(ProcessIdentity(uid: 2, gid: 4, comm: "ab")) == [])
+    }
+
     @Test func sharesCandidateListsForCommonValues() throws {
         // Many rules on one value: all must still be found, each once.
         var text = ""

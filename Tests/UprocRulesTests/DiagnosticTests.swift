@@ -18,7 +18,8 @@ struct DiagnosticCase: CustomStringConvertible, Sendable {
 private let errorCases: [DiagnosticCase] = [
     .init("⟨^⟩usr 1000 name", .unknownKey("usr")),
     .init("⟨^⟩UID 1000 name", .unknownKey("UID")),
-    .init("⟨^⟩\"uid\" 1000 name", .unknownKey("uid")),
+    .init("⟨^⟩\"uid\" 1000 name", .unknownKey("\"uid\"")),
+    .init("⟨xEF⟩⟨xBB⟩⟨xBF⟩uid 1 a\n⟨^⟩⟨xEF⟩⟨xBB⟩⟨xBF⟩uid 2 b", .unknownKey("\u{FEFF}uid")),
     .init("uid 1000 ⟨^⟩extra name more", .unknownKey("extra")),
     .init("⟨^⟩lonely", .unknownKey("lonely")),
     .init("uid⟨^⟩", .missingValue(.uid)),

@@ -64,6 +64,26 @@ struct SplitMix64: RandomNumberGenerator {
         }
     }
 
+    @Test(arguments: 0..<4)
+    func randomBytesNeverCrashAndPointInside(_ seed: UInt64) {
+        var random = SplitMix64(state: seed &+ 2000)
+        for _ in 0..<500 {
+            let count = Int.random(in: 0..<200, using: &random)
+            let bytes = (0..<count).map { _ in
+                // Mostly printable, with line ends, tabs, quotes and anything.
+                switch Int.random(in: 0..<10, using: &random) {
+                case 0: return UInt8(ascii: "\n")
+                case 1: return UInt8(ascii: " ")
+                case 2: return UInt8.random(in: 0...255, using: &random)
+                case 3: return [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "#"), UInt8(ascii: "\t"),
+                                UInt8(ascii: "\r"), UInt8(ascii: "["), UInt8(ascii: "*")].randomElement(using: &random)!
+                default: return UInt8.random(in: 0x21...0x7E, using: &random)
+                }
+            }
+            check(bytes, seed: seed)
+        }
+    }
+
     private func check(_ bytes: [UInt8], seed: UInt64) {
         let source = SourceFile(path: "fuzz", bytes: bytes)
         let compilation = Fixture.compiler.compile(source)
@@ -82,8 +102,14 @@ struct SplitMix64: RandomNumberGenerator {
             #expect(rendered.hasSuffix("^\n"))
         }
         #expect(compilation.diagnostics.map(\.location) == compilation.diagnostics.map(\.location).sorted())
+        // Rendering all at once (one line index) equals rendering each.
+        #expect(DiagnosticRenderer.render(compilation.diagnostics, in: source)
+            == compilation.diagnostics.map { DiagnosticRenderer.render($0, in: source) }.joined())
         #expect((compilation.table == nil) == (compilation.errorCount > 0))
         if let table = compilation.table {
+            for (index, name) in table.namespaceNames.enumerated() {
+                #expect(table.id(of: name) == NamespaceID(index))
+            }
             // The hashed lookup agrees with the rules on a few identities.
             for identity in [
                 ProcessIdentity(uid: 0, gid: 0, comm: "sshd"), ProcessIdentity(uid: 1000, gid: 34, comm: "python3"),

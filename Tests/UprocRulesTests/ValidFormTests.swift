@@ -49,6 +49,7 @@ private let validCases: [ValidCase] = [
     .init("uid 1 a#b", [.id(.uid, 1)], "a#b"),
     .init("\tuid\t1\t\ttabs\t", [.id(.uid, 1)], "tabs"),
     .init("uid 1 crlf\r\n", [.id(.uid, 1)], "crlf"),
+    .init("⟨xEF⟩⟨xBB⟩⟨xBF⟩uid 1 after.bom", [.id(.uid, 1)], "after.bom"),
     .init("uid 1 \"quoted.name\"", [.id(.uid, 1)], "quoted.name"),
     .init("uid 1 ünïcødé", [.id(.uid, 1)], "ünïcødé"),
     .init("uid 1 uid", [.id(.uid, 1)], "uid"),
