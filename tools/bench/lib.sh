@@ -47,10 +47,38 @@ bench_init() {
     } > "$BENCH_RESULTS/environment.txt"
 }
 
+# Runs a long command as a background child and waits for it, so a
+# SIGTERM/SIGINT to the script runs the cleanup at once instead of after
+# the command (bash defers traps while a foreground child runs).
+bench_run() {
+    "$@" &
+    BENCH_CHILD=$!
+    local status=0
+    wait "$BENCH_CHILD" || status=$?
+    BENCH_CHILD=
+    return "$status"
+}
+
+# bench_run in a session of its own: the cleanup ends the command's whole
+# process group, children it spawned included.
+bench_run_group() {
+    setsid "$@" &
+    BENCH_CHILD=$!
+    BENCH_GROUPS+=("$BENCH_CHILD")
+    local status=0
+    wait "$BENCH_CHILD" || status=$?
+    BENCH_CHILD=
+    return "$status"
+}
+
 bench_cleanup() {
     local status=$? pid group
     set +e
     trap - EXIT INT TERM
+    if [[ -n ${BENCH_CHILD:-} ]]; then
+        kill -TERM "$BENCH_CHILD" 2>/dev/null
+        wait "$BENCH_CHILD" 2>/dev/null
+    fi
     if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
         kill -TERM "$DAEMON_PID"
         for _ in {1..100}; do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.05; done
@@ -122,8 +150,8 @@ daemon_start() {
         DAEMON_STARTED=$(tail -n +$((earlier + 1)) "$log" | grep -m1 -E ' started( |$)' || true)
         [[ -n $DAEMON_STARTED ]] && break
         if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
-            wait "$DAEMON_PID"
-            local status=$?
+            local status=0
+            wait "$DAEMON_PID" || status=$?
             DAEMON_PID=
             sed 's/^/    /' "$log" >&2
             bench_die "uprocd exited with status $status before its 'started' line (log above: $log)"
