@@ -1,25 +1,34 @@
 /// One rule flattened for checking: which keys it tests and their values.
+/// 40 bytes (the `Comm` first keeps the rest packed).
 struct CompiledRule: Sendable {
-    var keys: RuleKeys = []
+    var comm = Comm()
     var euid: UInt32 = 0
     var egid: UInt32 = 0
     var ruid: UInt32 = 0
     var rgid: UInt32 = 0
-    var comm = Comm()
-    /// Index into `LookupIndex.patterns`, or -1.
+    /// Index into `LookupIndex.patterns`, or -1; for a general rule, its
+    /// index into `LookupIndex.generalRules`.
     var pattern: Int32 = -1
-    /// The pattern's literal first byte, or 0x100 (none): most comms fail
-    /// on it before the matcher runs.
-    var patternFirstByte: UInt16 = 0x100
-    var patternMinimumLength: Int32 = 0
+    /// The keys in source order, 3 bits each (`slot + 1`, first lowest, 0
+    /// ends): `rules` gives conditions back as written.
+    var order: UInt16 = 0
+    var keys: RuleKeys = []
     /// Checked through `Rule.conditions` (see `LookupIndex.generalList`).
     var general = false
+}
+
+/// A `cmd` glob with what rejects most comms before the matcher runs.
+struct PatternEntry: Sendable {
+    var pattern: CommPattern
+    /// The pattern's literal first byte, or 0x100 (none).
+    var firstByte: UInt16
+    var minimumLength: Int32
 }
 
 /// The hashed part of a `DecisionTable`.
 struct LookupIndex: Sendable {
     private var compiled: [CompiledRule] = []
-    private var patterns: [CommPattern] = []
+    private var patterns: [PatternEntry] = []
     private var uid = OpenTable<UInt32>(capacity: 0)
     private var gid = OpenTable<UInt32>(capacity: 0)
     private var ruid = OpenTable<UInt32>(capacity: 0)
@@ -43,6 +52,9 @@ struct LookupIndex: Sendable {
             var flat = CompiledRule()
             var exact = 0
             var general = false
+            for (position, condition) in rule.conditions.enumerated() where position < 5 {
+                flat.order |= UInt16(Self.slot(condition.key) + 1) << UInt16(position * 3)
+            }
             for condition in rule.conditions {
                 // A key tested twice (only rules built in code can): no flat
                 // form, check its conditions one by one.
@@ -63,13 +75,18 @@ struct LookupIndex: Sendable {
                     flat.comm = comm
                 case .commPattern(let pattern):
                     flat.pattern = Int32(patterns.count)
-                    flat.patternFirstByte = pattern.literalFirstByte.map(UInt16.init) ?? 0x100
-                    flat.patternMinimumLength = Int32(pattern.minimumLength)
-                    patterns.append(pattern)
+                    patterns.append(PatternEntry(
+                        pattern: pattern,
+                        firstByte: pattern.literalFirstByte.map(UInt16.init) ?? 0x100,
+                        minimumLength: Int32(pattern.minimumLength)))
                 }
             }
             if exact > 1 { multiExact = true }
-            if general { flat.general = true }
+            if general {
+                flat.general = true
+                flat.pattern = Int32(generalRules.count)
+                generalRules.append(rule)
+            }
             compiled.append(flat)
         }
         // Only rules with several exact values need a choice: pick the
@@ -120,7 +137,6 @@ struct LookupIndex: Sendable {
             case 4: cmd.countOne(flat.comm)
             case 0xFE:
                 generalList.append(Int32(index))
-                generalRules.append(rules[index])
             default: sideList.append(Int32(index))
             }
         }
@@ -179,14 +195,43 @@ struct LookupIndex: Sendable {
                 for rule in sideList where holds(compiled[Int(rule)], identity) {
                     body(NamespaceID(Int(rule)))
                 }
-                for (position, rule) in generalList.enumerated()
-                where generalRules[position].conditions.allSatisfy({ $0.holds(for: identity) }) {
+                for rule in generalList where self.rule(Int(rule), holdsFor: identity) {
                     body(NamespaceID(Int(rule)))
                 }
             }
         }
     }
 
+    /// Whether rule `index` holds for `identity`.
+    func rule(_ index: Int, holdsFor identity: ProcessIdentity) -> Bool {
+        let rule = compiled[index]
+        if rule.general {
+            return generalRules[Int(rule.pattern)].conditions.allSatisfy { $0.holds(for: identity) }
+        }
+        return holds(rule, identity)
+    }
+
+    /// Rule `index`'s conditions, in source order (allocates).
+    func conditions(of index: Int) -> [Condition] {
+        let flat = compiled[index]
+        if flat.general { return generalRules[Int(flat.pattern)].conditions }
+        var conditions: [Condition] = []
+        var order = flat.order
+        while order & 7 != 0 {
+            switch Self.order(slot: Int(order & 7) - 1) {
+            case .uid: conditions.append(.id(.uid, flat.euid))
+            case .gid: conditions.append(.id(.gid, flat.egid))
+            case .ruid: conditions.append(.id(.ruid, flat.ruid))
+            case .rgid: conditions.append(.id(.rgid, flat.rgid))
+            case .cmd:
+                conditions.append(flat.pattern >= 0 ? .commPattern(patterns[Int(flat.pattern)].pattern) : .comm(flat.comm))
+            }
+            order >>= 3
+        }
+        return conditions
+    }
+
+    /// Whether a rule other than a general one holds.
     @inline(__always)
     private func holds(_ rule: CompiledRule, _ identity: ProcessIdentity) -> Bool {
         let keys = rule.keys
@@ -195,12 +240,13 @@ struct LookupIndex: Sendable {
         if keys.contains(.ruid) && rule.ruid != identity.ruid { return false }
         if keys.contains(.rgid) && rule.rgid != identity.rgid { return false }
         if rule.pattern >= 0 {
+            let entry = patterns[Int(rule.pattern)]
             let comm = identity.comm
-            if comm.count < Int(rule.patternMinimumLength) { return false }
-            if rule.patternFirstByte < 0x100 && (comm.isEmpty || UInt16(comm[0]) != rule.patternFirstByte) {
+            if comm.count < Int(entry.minimumLength) { return false }
+            if entry.firstByte < 0x100 && (comm.isEmpty || UInt16(comm[0]) != entry.firstByte) {
                 return false
             }
-            return patterns[Int(rule.pattern)].matches(identity.comm)
+            return entry.pattern.matches(identity.comm)
         }
         if keys.contains(.cmd) && rule.comm != identity.comm { return false }
         return true
@@ -213,6 +259,16 @@ struct LookupIndex: Sendable {
         case .ruid: return 2
         case .rgid: return 3
         case .cmd: return 4
+        }
+    }
+
+    private static func order(slot: Int) -> RuleKey {
+        switch slot {
+        case 0: return .uid
+        case 1: return .gid
+        case 2: return .ruid
+        case 3: return .rgid
+        default: return .cmd
         }
     }
 
