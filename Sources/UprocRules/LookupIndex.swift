@@ -34,7 +34,7 @@ struct LookupIndex: Sendable {
     private var ruid = OpenTable<UInt32>(capacity: 0)
     private var rgid = OpenTable<UInt32>(capacity: 0)
     private var cmd = OpenTable<Comm>(capacity: 0)
-    /// Rule indices, grouped by span.
+    /// Rule indices, grouped by span (of values shared by several rules).
     private var candidates: [Int32] = []
     /// Rules without an exact value: checked on every lookup.
     private(set) var sideList: [Int32] = []
@@ -147,24 +147,19 @@ struct LookupIndex: Sendable {
         end = cmd.layOut(from: end)
         candidates = Array(repeating: 0, count: end)
         for (index, flat) in compiled.enumerated() {
-            let position: Int
+            let rule = Int32(index)
+            let sole = Self.exactKeys(flat) == 1 && flat.pattern < 0
+            let position: Int?
             switch chosen[index] {
-            case 0: position = uid.claim(flat.euid)
-            case 1: position = gid.claim(flat.egid)
-            case 2: position = ruid.claim(flat.ruid)
-            case 3: position = rgid.claim(flat.rgid)
-            case 4: position = cmd.claim(flat.comm)
+            case 0: position = uid.claim(flat.euid, rule: rule, isSoleCondition: sole)
+            case 1: position = gid.claim(flat.egid, rule: rule, isSoleCondition: sole)
+            case 2: position = ruid.claim(flat.ruid, rule: rule, isSoleCondition: sole)
+            case 3: position = rgid.claim(flat.rgid, rule: rule, isSoleCondition: sole)
+            case 4: position = cmd.claim(flat.comm, rule: rule, isSoleCondition: sole)
             default: continue
             }
-            candidates[position] = Int32(index)
+            if let position { candidates[position] = rule }
         }
-        let compiled = self.compiled
-        let sole = { (rule: Int32) in Self.exactKeys(compiled[Int(rule)]) == 1 && compiled[Int(rule)].pattern < 0 }
-        uid.inlineSingles(candidates, isSoleCondition: sole)
-        gid.inlineSingles(candidates, isSoleCondition: sole)
-        ruid.inlineSingles(candidates, isSoleCondition: sole)
-        rgid.inlineSingles(candidates, isSoleCondition: sole)
-        cmd.inlineSingles(candidates, isSoleCondition: sole)
     }
 
     func forEachMatch(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
@@ -174,7 +169,7 @@ struct LookupIndex: Sendable {
                     let count = span & 0x7FFF_FFFF
                     if count == 1 {
                         let rule = Int(truncatingIfNeeded: span >> 32)
-                        if span & OpenTable<UInt32>.soleConditionFlag != 0 || holds(compiled[rule], identity) {
+                        if span & UInt64(OpenTable<UInt32>.soleConditionFlag) != 0 || holds(compiled[rule], identity) {
                             body(NamespaceID(rule))
                         }
                         return
