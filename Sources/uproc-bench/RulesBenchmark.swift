@@ -92,6 +92,13 @@ struct RulesBenchmark: ParsableCommand {
         let after = Self.residentMemory()
         print("before compiling: \(before)")
         print("table + tracker of \(tracker.table.namespaceCount) namespaces: \(after)")
+        // A reload's name diff against a table of the same names.
+        let again = DecisionTable(rules: table.rules)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let changes = again.namespaceChanges(from: table)
+        let elapsed = clock.now - start
+        print("reload name diff: \(changes.kept.count) kept, \(changes.added.count) added in \(Self.milliseconds(elapsed)) ms")
         withExtendedLifetime(tracker) {}
     }
 
