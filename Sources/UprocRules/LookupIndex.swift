@@ -1,5 +1,6 @@
 /// One rule flattened for checking: which keys it tests and their values.
-/// 40 bytes (the `Comm` first keeps the rest packed).
+/// 40 bytes (the `Comm` first keeps the rest packed); only rules that do
+/// not fit in an 8-byte head (see `LookupIndex.heads`) keep one.
 struct CompiledRule: Sendable {
     var comm = Comm()
     var euid: UInt32 = 0
@@ -27,6 +28,11 @@ struct PatternEntry: Sendable {
 
 /// The hashed part of a `DecisionTable`.
 struct LookupIndex: Sendable {
+    /// Per rule: a rule with one `uid`, `gid`, `ruid` or `rgid` condition
+    /// (what large configs are made of) as `tag << 32 | value`, 8 bytes;
+    /// any other as its index into `compiled` (tag 0).
+    private var heads: [UInt64] = []
+    /// The rules that do not fit in a head, flattened.
     private var compiled: [CompiledRule] = []
     private var patterns: [PatternEntry] = []
     private var uid = OpenTable<UInt32>(capacity: 0)
@@ -36,8 +42,10 @@ struct LookupIndex: Sendable {
     private var cmd = OpenTable<Comm>(capacity: 0)
     /// Rule indices, grouped by span (of values shared by several rules).
     private var candidates: [Int32] = []
-    /// Rules without an exact value: checked on every lookup.
-    private(set) var sideList: [Int32] = []
+    /// Rules without an exact value: checked on every lookup, so their
+    /// flat forms are copied side by side in `sideRules`.
+    private var sideList: [Int32] = []
+    private var sideRules: [CompiledRule] = []
     /// Rules testing one key twice, and the rules to check them against.
     private var generalList: [Int32] = []
     private var generalRules: [Rule] = []
@@ -137,7 +145,9 @@ struct LookupIndex: Sendable {
             case 4: cmd.countOne(flat.comm)
             case 0xFE:
                 generalList.append(Int32(index))
-            default: sideList.append(Int32(index))
+            default:
+                sideList.append(Int32(index))
+                sideRules.append(flat)
             }
         }
         var end = uid.layOut(from: 0)
@@ -160,38 +170,75 @@ struct LookupIndex: Sendable {
             }
             if let position { candidates[position] = rule }
         }
+        heads.reserveCapacity(compiled.count)
+        var complex: [CompiledRule] = []
+        for flat in compiled {
+            if !flat.general, let tag = Self.headTag(flat.keys) {
+                let value: UInt32
+                switch tag {
+                case Self.uidTag: value = flat.euid
+                case Self.gidTag: value = flat.egid
+                case Self.ruidTag: value = flat.ruid
+                default: value = flat.rgid
+                }
+                heads.append(tag << 32 | UInt64(value))
+            } else {
+                heads.append(UInt64(complex.count))
+                complex.append(flat)
+            }
+        }
+        compiled = complex
+    }
+
+    private static var uidTag: UInt64 { 1 }
+    private static var gidTag: UInt64 { 2 }
+    private static var ruidTag: UInt64 { 3 }
+    private static var rgidTag: UInt64 { 4 }
+
+    /// The head tag of a rule testing only `keys`, or nil when it needs a
+    /// `CompiledRule`.
+    private static func headTag(_ keys: RuleKeys) -> UInt64? {
+        switch keys {
+        case .uid: return uidTag
+        case .gid: return gidTag
+        case .ruid: return ruidTag
+        case .rgid: return rgidTag
+        default: return nil
+        }
     }
 
     func forEachMatch(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
-        compiled.withUnsafeBufferPointer { compiled in
-            candidates.withUnsafeBufferPointer { candidates in
-                @inline(__always) func visit(_ span: UInt64) {
-                    let count = span & 0x7FFF_FFFF
-                    if count == 1 {
-                        let rule = Int(truncatingIfNeeded: span >> 32)
-                        if span & UInt64(OpenTable<UInt32>.soleConditionFlag) != 0 || holds(compiled[rule], identity) {
-                            body(NamespaceID(rule))
+        heads.withUnsafeBufferPointer { heads in
+            compiled.withUnsafeBufferPointer { compiled in
+                candidates.withUnsafeBufferPointer { candidates in
+                    @inline(__always) func visit(_ span: UInt64) {
+                        let count = span & 0x7FFF_FFFF
+                        if count == 1 {
+                            let rule = Int(truncatingIfNeeded: span >> 32)
+                            if span & UInt64(OpenTable<UInt32>.soleConditionFlag) != 0 || holds(heads[rule], identity, compiled) {
+                                body(NamespaceID(rule))
+                            }
+                            return
                         }
-                        return
+                        var position = Int(truncatingIfNeeded: span >> 32)
+                        let end = position + Int(truncatingIfNeeded: count)
+                        while position < end {
+                            let rule = Int(candidates[position])
+                            if holds(heads[rule], identity, compiled) { body(NamespaceID(rule)) }
+                            position += 1
+                        }
                     }
-                    var position = Int(truncatingIfNeeded: span >> 32)
-                    let end = position + Int(truncatingIfNeeded: count)
-                    while position < end {
-                        let rule = Int(candidates[position])
-                        if holds(compiled[rule], identity) { body(NamespaceID(rule)) }
-                        position += 1
+                    if !uid.isEmpty { visit(uid.span(of: identity.euid)) }
+                    if !gid.isEmpty { visit(gid.span(of: identity.egid)) }
+                    if !ruid.isEmpty { visit(ruid.span(of: identity.ruid)) }
+                    if !rgid.isEmpty { visit(rgid.span(of: identity.rgid)) }
+                    if !cmd.isEmpty { visit(cmd.span(of: identity.comm)) }
+                    for (position, rule) in sideList.enumerated() where holds(sideRules[position], identity) {
+                        body(NamespaceID(Int(rule)))
                     }
-                }
-                if !uid.isEmpty { visit(uid.span(of: identity.euid)) }
-                if !gid.isEmpty { visit(gid.span(of: identity.egid)) }
-                if !ruid.isEmpty { visit(ruid.span(of: identity.ruid)) }
-                if !rgid.isEmpty { visit(rgid.span(of: identity.rgid)) }
-                if !cmd.isEmpty { visit(cmd.span(of: identity.comm)) }
-                for rule in sideList where holds(compiled[Int(rule)], identity) {
-                    body(NamespaceID(Int(rule)))
-                }
-                for rule in generalList where self.rule(Int(rule), holdsFor: identity) {
-                    body(NamespaceID(Int(rule)))
+                    for rule in generalList where self.rule(Int(rule), holdsFor: identity) {
+                        body(NamespaceID(Int(rule)))
+                    }
                 }
             }
         }
@@ -199,16 +246,28 @@ struct LookupIndex: Sendable {
 
     /// Whether rule `index` holds for `identity`.
     func rule(_ index: Int, holdsFor identity: ProcessIdentity) -> Bool {
-        let rule = compiled[index]
-        if rule.general {
-            return generalRules[Int(rule.pattern)].conditions.allSatisfy { $0.holds(for: identity) }
+        let head = heads[index]
+        if head >> 32 == 0 {
+            let rule = compiled[Int(head)]
+            if rule.general {
+                return generalRules[Int(rule.pattern)].conditions.allSatisfy { $0.holds(for: identity) }
+            }
         }
-        return holds(rule, identity)
+        return compiled.withUnsafeBufferPointer { holds(head, identity, $0) }
     }
 
     /// Rule `index`'s conditions, in source order (allocates).
     func conditions(of index: Int) -> [Condition] {
-        let flat = compiled[index]
+        let head = heads[index]
+        let value = UInt32(truncatingIfNeeded: head)
+        switch head >> 32 {
+        case Self.uidTag: return [.id(.uid, value)]
+        case Self.gidTag: return [.id(.gid, value)]
+        case Self.ruidTag: return [.id(.ruid, value)]
+        case Self.rgidTag: return [.id(.rgid, value)]
+        default: break
+        }
+        let flat = compiled[Int(head)]
         if flat.general { return generalRules[Int(flat.pattern)].conditions }
         var conditions: [Condition] = []
         var order = flat.order
@@ -226,7 +285,22 @@ struct LookupIndex: Sendable {
         return conditions
     }
 
-    /// Whether a rule other than a general one holds.
+    /// Whether the rule with `head`, not a general one, holds.
+    @inline(__always)
+    private func holds(
+        _ head: UInt64, _ identity: ProcessIdentity, _ compiled: UnsafeBufferPointer<CompiledRule>
+    ) -> Bool {
+        let value = UInt32(truncatingIfNeeded: head)
+        switch head >> 32 {
+        case Self.uidTag: return identity.euid == value
+        case Self.gidTag: return identity.egid == value
+        case Self.ruidTag: return identity.ruid == value
+        case Self.rgidTag: return identity.rgid == value
+        default: return holds(compiled[Int(value)], identity)
+        }
+    }
+
+    /// Whether a flattened rule, not a general one, holds.
     @inline(__always)
     private func holds(_ rule: CompiledRule, _ identity: ProcessIdentity) -> Bool {
         let keys = rule.keys

@@ -192,7 +192,7 @@ import Testing
         }
     }
 
-    /// What keeps a 100,000-rule table small: one flat record per rule.
+    /// What keeps a table of rules with several conditions small.
     @Test func compiledRuleStaysSmall() {
         #expect(MemoryLayout<CompiledRule>.stride == 40)
     }
