@@ -10,14 +10,32 @@
 /// rule): `rules` rebuilds them on demand.
 public struct DecisionTable: Sendable {
     /// Namespace names; `NamespaceID.index` indexes this array.
-    public let namespaceNames: [String]
+    public var namespaceNames: [String] { storage.names }
     /// Which facts any rule looks at: the daemon skips `/proc` reads that
     /// no rule depends on.
-    public let usedKeys: RuleKeys
-    private let nameIndex: NameIndex
-    /// Each rule's source line; empty when every line is 0 (built in code).
-    private let lines: [Int32]
-    private let index: LookupIndex
+    public var usedKeys: RuleKeys { storage.usedKeys }
+    /// One reference: copying a table (the tracker does, per event) is one
+    /// retain, not one per array inside.
+    private let storage: Storage
+
+    private final class Storage: Sendable {
+        let names: [String]
+        let usedKeys: RuleKeys
+        let nameIndex: NameIndex
+        /// Each rule's source line; empty when every line is 0 (built in code).
+        let lines: [Int32]
+        let index: LookupIndex
+
+        init(names: [String], usedKeys: RuleKeys, nameIndex: NameIndex, lines: [Int32], index: LookupIndex) {
+            self.names = names
+            self.usedKeys = usedKeys
+            self.nameIndex = nameIndex
+            self.lines = lines
+            self.index = index
+        }
+    }
+
+    private var index: LookupIndex { storage.index }
 
     /// Builds a table from already validated rules (unique namespace names).
     public init(rules: [Rule]) {
@@ -32,15 +50,16 @@ public struct DecisionTable: Sendable {
             let existing = nameIndex.insert(Int32(index), in: names)
             precondition(existing == nil, "duplicate namespace \(names[index])")
         }
-        self.namespaceNames = names
-        self.nameIndex = nameIndex
-        self.lines = rules.contains { $0.line != 0 } ? rules.map { Int32(truncatingIfNeeded: $0.line) } : []
-        self.index = LookupIndex(rules: rules)
         var keys: RuleKeys = []
         for rule in rules {
             for condition in rule.conditions { keys.insert(RuleKeys(condition.key)) }
         }
-        self.usedKeys = keys
+        storage = Storage(
+            names: names,
+            usedKeys: keys,
+            nameIndex: nameIndex,
+            lines: rules.contains { $0.line != 0 } ? rules.map { Int32(truncatingIfNeeded: $0.line) } : [],
+            index: LookupIndex(rules: rules))
     }
 
     /// The rules, one per namespace, in the same order, conditions in source
@@ -55,16 +74,16 @@ public struct DecisionTable: Sendable {
         Rule(
             conditions: self.index.conditions(of: index),
             namespace: namespaceNames[index],
-            line: lines.isEmpty ? 0 : Int(lines[index]))
+            line: storage.lines.isEmpty ? 0 : Int(storage.lines[index]))
     }
 
-    public var namespaceCount: Int { namespaceNames.count }
+    public var namespaceCount: Int { storage.names.count }
 
     public func id(of name: String) -> NamespaceID? {
-        nameIndex.index(of: name, in: namespaceNames).map(NamespaceID.init)
+        storage.nameIndex.index(of: name, in: storage.names).map(NamespaceID.init)
     }
 
-    public func name(of id: NamespaceID) -> String { namespaceNames[Int(id.index)] }
+    public func name(of id: NamespaceID) -> String { storage.names[Int(id.index)] }
 
     /// Whether all conditions of namespace `id`'s rule hold for `identity`
     /// (no allocation).
