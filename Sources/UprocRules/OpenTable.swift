@@ -21,7 +21,7 @@ extension Comm: OpenTableKey {
 
 /// Open addressing with linear probing from a key to a span of
 /// `DecisionTable`'s candidate list (or, for one rule, the rule). Built once, then read only: lookups are
-/// a multiply, a shift and (usually) one comparison, where `Dictionary`
+/// two multiplies, shifts and (usually) one comparison, where `Dictionary`
 /// would run SipHash.
 struct OpenTable<Key: OpenTableKey>: Sendable {
     /// Key and span side by side: a probe touches one cache line; 12
@@ -37,28 +37,24 @@ struct OpenTable<Key: OpenTableKey>: Sendable {
     }
 
     private var entries: [Entry]
-    private let shift: UInt64
-    private let mask: Int
+    /// The number of slots, as a multiplier: a hash's top 32 bits times
+    /// this, shifted down, is a slot (any size works, not only powers of
+    /// two, so a table is no bigger than its load needs).
+    private let size: UInt64
     private(set) var count = 0
 
     /// Room for `capacity` keys at a load of at most one half.
     init(capacity: Int) {
-        var size = 8
-        var bits: UInt64 = 3
-        while size < capacity * 2 {
-            size <<= 1
-            bits += 1
-        }
+        let size = max(8, capacity * 2)
         entries = Array(repeating: Entry(key: .vacant, start: 0, count: 0), count: size)
-        shift = 64 - bits
-        mask = size - 1
+        self.size = UInt64(size)
     }
 
     var isEmpty: Bool { count == 0 }
 
     /// The slot of `key`, inserting it when absent.
     mutating func slot(inserting key: Key) -> Int {
-        var slot = Int(truncatingIfNeeded: key.mixed >> shift)
+        var slot = home(key)
         while true {
             if entries[slot].key == key { return slot }
             if entries[slot].key == .vacant {
@@ -66,7 +62,7 @@ struct OpenTable<Key: OpenTableKey>: Sendable {
                 count += 1
                 return slot
             }
-            slot = (slot + 1) & mask
+            slot = next(slot)
         }
     }
 
@@ -116,16 +112,29 @@ struct OpenTable<Key: OpenTableKey>: Sendable {
     /// hit is a match, without reading the rule.
     static var soleConditionFlag: UInt32 { 1 << 31 }
 
+    /// The first slot to probe for `key`.
+    @inline(__always)
+    private func home(_ key: Key) -> Int {
+        Int(truncatingIfNeeded: ((key.mixed >> 32) &* size) >> 32)
+    }
+
+    /// Linear probing, wrapping at the end.
+    @inline(__always)
+    private func next(_ slot: Int) -> Int {
+        let next = slot &+ 1
+        return next == Int(truncatingIfNeeded: size) ? 0 : next
+    }
+
     /// The span of `key`, or 0 (count 0) when `key` is absent.
     @inline(__always)
     func span(of key: Key) -> UInt64 {
         entries.withUnsafeBufferPointer { entries in
-            var slot = Int(truncatingIfNeeded: key.mixed >> shift)
+            var slot = home(key)
             while true {
                 let entry = entries[slot]
                 if entry.key == key { return UInt64(entry.start) << 32 | UInt64(entry.count) }
                 if entry.key == .vacant { return 0 }
-                slot = (slot + 1) & mask
+                slot = next(slot)
             }
         }
     }
