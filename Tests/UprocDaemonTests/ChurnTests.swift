@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+extension UprocdEndToEnd {
+    @Suite struct Churn {
+        /// 1,000 short-lived processes (fork, exec setpriv, setresuid, exec true, exit; 50 at a
+        /// time) leave no stale PID, while long-lived processes of another UID, started before
+        /// and during the churn, are listed exactly as `pgrep -u` finds them.
+        @Test func thousandShortLivedProcessesLeaveNoStalePID() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4215 churn\nuid 4216 keep\n")
+            let daemon = try await harness.startDaemon()
+
+            var keepers = try (0..<5).map { _ in try harness.spawn(uid: 4216, ["/bin/sleep", "30"]) }
+            let script = """
+                i=0
+                while [ $i -lt 1000 ]; do
+                    /usr/bin/setpriv --reuid=4215 --regid=4215 --clear-groups /bin/true &
+                    i=$((i + 1))
+                    if [ $((i % 50)) -eq 0 ]; then wait; fi
+                done
+                wait
+                """
+            let churn = try harness.spawn(["/bin/sh", "-c", script])
+            let clock = ContinuousClock()
+            let began = clock.now
+            keepers += try (0..<5).map { _ in try harness.spawn(uid: 4216, ["/bin/sleep", "30"]) }
+            #expect(try await harness.waitForExit(churn, within: .seconds(45)), "the churn loop did not finish in 45 s")
+            #expect(churn.terminationStatus == 0)
+            let churnTime = clock.now - began
+
+            try await harness.waitUntil(namespace: "churn", is: [])
+            let keeperPIDs = keepers.map(\.processIdentifier).sorted()
+            try await harness.waitUntil(namespace: "keep", is: keeperPIDs)
+            let pgrep = try await harness.run(["/usr/bin/pgrep", "-u", "4216"])
+            let found = pgrep.output.split(separator: "\n").compactMap { Int32($0) }.sorted()
+            #expect(found == keeperPIDs)
+            #expect(harness.pids("keep") == found)
+
+            // Statistics on SIGUSR1: the daemon saw the churn.
+            daemon.signal(SIGUSR1)
+            let line = try await daemon.waitForLine(within: .seconds(5)) { $0.hasSuffix("statistics") }
+            #expect(line != nil, "no `statistics` line after SIGUSR1\(harness.daemonLogTail())")
+            if let line {
+                let stats = Daemon.metadata(line)
+                let events = Int(stats["events"] ?? "") ?? 0
+                #expect(events >= 2000, "events=\(events): 1,000 processes fork and exit at least")
+                #expect(Int(stats["datagrams"] ?? "") ?? 0 > 0)
+                #expect(Int(stats["publishes"] ?? "") ?? 0 > 0)
+                #expect(Int(stats["cpu_ns"] ?? "") ?? 0 > 0)
+                #expect(stats["overruns"] != nil && stats["rescans"] != nil)
+                let cpu = Double(stats["cpu_ns"] ?? "") ?? 0
+                print("churn: 1000 processes in \(churnTime); uprocd \(stats.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")); cpu per event \(events > 0 ? Int(cpu / Double(events)) : 0) ns")
+            }
+
+            for keeper in keepers { harness.killAndReap(keeper) }
+            try await harness.waitUntil(namespace: "keep", is: [])
+            try await daemon.stop()
+        }
+    }
+}

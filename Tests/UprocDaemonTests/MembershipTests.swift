@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+
+extension UprocdEndToEnd {
+    /// Which namespaces a process lands in, by its IDs, at start-up and after setuid.
+    @Suite struct Membership {
+        @Test func setprivProcessAppearsInUIDAndGIDAndLeavesWhenKilled() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4201 uid.4201\ngid 4202 gid.4202\n")
+            let daemon = try await harness.startDaemon()
+            let sleeper = try harness.spawn(uid: 4201, gid: 4202, ["/bin/sleep", "30"])
+            let pid = sleeper.processIdentifier
+
+            try await harness.waitUntil(namespace: "uid.4201", is: [pid])
+            try await harness.waitUntil(namespace: "gid.4202", is: [pid])
+            #expect(harness.content("uid.4201") == "\(pid)\n")
+
+            harness.killAndReap(sleeper)
+            try await harness.waitUntil(namespace: "uid.4201", is: [])
+            try await harness.waitUntil(namespace: "gid.4202", is: [])
+            #expect(harness.content("uid.4201") == "")
+            try await daemon.stop()
+        }
+
+        @Test func namespaceThatMatchesNothingHasAnEmptyFile() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: """
+                # nothing runs with these IDs or this name
+                uid 4298 nobody.here
+                gid 4297 no.group
+                cmd uproctestnone none
+
+                """)
+            let daemon = try harness.launchDaemon()
+            let started = try await daemon.waitForStarted()
+
+            // The started line promises every file exists by now: no waiting.
+            #expect(harness.outEntries() == [".lock", "no.group", "nobody.here", "none"])
+            for namespace in ["nobody.here", "no.group", "none"] {
+                #expect(harness.content(namespace) == "", "out/\(namespace)")
+            }
+            #expect(started["namespaces"] == "3")
+            #expect(Int(started["processes"] ?? "") ?? 0 > 1)
+            #expect(["filtered", "unfiltered"].contains(started["filter"]))
+            #expect(Int(started["rcvbuf"] ?? "") ?? 0 > 0)
+            #expect(started["scan_ms"] != nil)
+            #expect(started["startup_ms"] != nil)
+            let lock = harness.content(".lock")?.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(lock == "\(daemon.pid)")
+            // A missing directory is created 0755.
+            let mode = try FileManager.default.attributesOfItem(atPath: harness.out)[.posixPermissions] as? Int
+            #expect(mode == 0o755)
+            try await daemon.stop()
+        }
+
+        @Test func processesAliveBeforeTheDaemonStartsAreListed() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4218 uid.4218\ncmd uproctest5 c5\nuid 4219 uid.4219\n")
+            let command = try harness.link("uproctest5", to: "/bin/sleep")
+            let first = try harness.spawn(uid: 4218, [command, "30"]).processIdentifier
+            let second = try harness.spawn(uid: 4218, [command, "30"]).processIdentifier
+            let asRoot = try harness.spawn([command, "30"]).processIdentifier
+            for pid in [first, second, asRoot] {
+                try await harness.waitForComm(pid, "uproctest5")
+            }
+
+            let daemon = try await harness.startDaemon()
+            // Read once, at once: the started line means the /proc scan is published.
+            #expect(harness.pids("uid.4218") == [first, second].sorted())
+            #expect(harness.pids("c5") == [first, second, asRoot].sorted())
+            #expect(harness.content("uid.4219") == "")
+            try await daemon.stop()
+        }
+
+        @Test func setuidInARunningRootProcessMovesItBetweenUIDFiles() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 0 uid.0\nuid 4211 uid.4211\ngid 4217 gid.4217\n")
+            let daemon = try await harness.startDaemon()
+            let fixture = try harness.startFixture()
+            let pid = fixture.pid
+            try await harness.waitUntil(namespace: "uid.0", "contains \(pid)") { $0.contains(pid) }
+            #expect(harness.content("uid.4211") == "")
+
+            try await fixture.run("setgid 4217")
+            try await harness.waitUntil(namespace: "gid.4217", is: [pid])
+            try await fixture.run("setuid 4211")
+            try await harness.waitUntil(namespace: "uid.4211", is: [pid])
+            try await harness.waitUntil(namespace: "uid.0", "lacks \(pid)") { !$0.contains(pid) }
+            try await daemon.stop()
+        }
+
+        @Test func setUIDBinaryLandsInTheEffectiveUIDNamespace() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: """
+                uid 4212 uid.4212
+                uid 4213 uid.4213
+                ruid 4213 ruid.4213
+
+                """)
+            let binary = harness.root + "/uproctestsuid"
+            try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: binary)
+            #expect(chown(binary, 4212, 0) == 0)
+            #expect(chmod(binary, 0o4755) == 0)
+            let daemon = try await harness.startDaemon()
+
+            let pid = try harness.spawn(uid: 4213, [binary, "30"]).processIdentifier
+            try await harness.waitForComm(pid, "uproctestsuid")
+            // The kernel's view first, so a failure below is the daemon's.
+            let uids = Harness.procText(pid, "status")?.split(separator: "\n").first { $0.hasPrefix("Uid:") }
+            #expect(uids?.split(whereSeparator: \.isWhitespace).dropFirst().joined(separator: " ") == "4213 4212 4212 4212")
+
+            try await harness.waitUntil(namespace: "uid.4212", is: [pid])
+            try await harness.waitUntil(namespace: "ruid.4213", is: [pid])
+            try await harness.waitUntil(namespace: "uid.4213", is: [])
+            try await daemon.stop()
+        }
+
+        @Test func multiKeyRulesAndOnePIDInSeveralNamespaces() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: """
+                uid 4214 cmd uproctest3 both
+                uid 4214 u
+                cmd uproctest3 c
+
+                """)
+            let three = try harness.link("uproctest3", to: "/bin/sleep")
+            let four = try harness.link("uproctest4", to: "/bin/sleep")
+            let daemon = try await harness.startDaemon()
+
+            let matching = try harness.spawn(uid: 4214, [three, "30"]).processIdentifier
+            let otherComm = try harness.spawn(uid: 4214, [four, "30"]).processIdentifier
+            let otherUID = try harness.spawn([three, "30"]).processIdentifier
+
+            try await harness.waitUntil(namespace: "both", is: [matching])
+            try await harness.waitUntil(namespace: "u", is: [matching, otherComm])
+            try await harness.waitUntil(namespace: "c", is: [matching, otherUID])
+            try await daemon.stop()
+        }
+    }
+}

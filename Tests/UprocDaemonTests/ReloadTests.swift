@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+extension UprocdEndToEnd {
+    /// SIGHUP re-reads the config: namespaces come and go; a broken config changes nothing.
+    @Suite struct Reload {
+        @Test func sighupAppliesAnEditedConfigAndKeepsStateOnABrokenOne() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4241 a\nuid 4242 b\n")
+            let daemon = try await harness.startDaemon()
+            let first = try harness.spawn(uid: 4241, gid: 4243, ["/bin/sleep", "30"]).processIdentifier
+            try await harness.waitUntil(namespace: "a", is: [first])
+            #expect(harness.outEntries() == [".lock", "a", "b"])
+
+            // Edited: b goes, c (matching nothing) and g (matching the running process) come.
+            try harness.rewriteConfig("uid 4241 a\nuid 4244 c\ngid 4243 g\n")
+            daemon.signal(SIGHUP)
+            try await harness.waitUntil(namespace: "g", is: [first])
+            #expect(harness.content("c") == "")
+            #expect(harness.outEntries() == [".lock", "a", "c", "g"])
+            #expect(harness.pids("a") == [first])
+
+            // Broken: diagnostics logged, old rules kept, files untouched.
+            try harness.rewriteConfig("uid 4241 a\nfrob 1 broken\n")
+            daemon.signal(SIGHUP)
+            let diagnostic = try await daemon.waitForLine(within: .seconds(5)) {
+                $0.contains("\(harness.config):2:1: error: ")
+            }
+            #expect(diagnostic != nil, "no diagnostic logged for the broken config\(harness.daemonLogTail())")
+            #expect(daemon.process.isRunning)
+            #expect(harness.outEntries() == [".lock", "a", "c", "g"])
+            // The old rules still sort new processes.
+            let second = try harness.spawn(uid: 4241, gid: 4243, ["/bin/sleep", "30"]).processIdentifier
+            try await harness.waitUntil(namespace: "a", is: [first, second])
+            try await harness.waitUntil(namespace: "g", is: [first, second])
+            #expect(harness.content("c") == "")
+            #expect(harness.outEntries() == [".lock", "a", "c", "g"])
+            try await daemon.stop()
+            #expect(harness.outEntries() == [])
+        }
+    }
+}
