@@ -25,14 +25,15 @@ extension UprocdEndToEnd {
             let clock = ContinuousClock()
             let began = clock.now
             keepers += try (0..<5).map { _ in try harness.spawn(uid: 4216, ["/bin/sleep", "30"]) }
-            #expect(try await harness.waitForExit(churn, within: .seconds(45)), "the churn loop did not finish in 45 s")
-            #expect(churn.terminationStatus == 0)
+            let exit = try await churn.waitForExit(within: .seconds(45))
+            #expect(exit == .exited(0), "the churn loop: \(exit.map(\.description) ?? "still running after 45 s")")
             let churnTime = clock.now - began
 
             try await harness.waitUntil(namespace: "churn", is: [])
-            let keeperPIDs = keepers.map(\.processIdentifier).sorted()
+            let keeperPIDs = keepers.map(\.pid).sorted()
             try await harness.waitUntil(namespace: "keep", is: keeperPIDs)
             let pgrep = try await harness.run(["/usr/bin/pgrep", "-u", "4216"])
+            #expect(pgrep.exit == .exited(0))
             let found = pgrep.output.split(separator: "\n").compactMap { Int32($0) }.sorted()
             #expect(found == keeperPIDs)
             #expect(harness.pids("keep") == found)

@@ -16,14 +16,14 @@ extension UprocdEndToEnd {
             let shellLink = try harness.link("uproctest2", to: "/bin/sh")
             let daemon = try await harness.startDaemon()
 
-            let sleeper = try harness.spawn([sleepLink, "30"]).processIdentifier
+            let sleeper = try harness.spawn([sleepLink, "30"]).pid
             try await harness.waitUntil(namespace: "c1", is: [sleeper])
 
             // A shell named uproctest2 that execs /bin/sleep when told to: comm becomes "sleep".
-            let go = Pipe()
-            let shell = try harness.spawn([shellLink, "-c", "read line; exec /bin/sleep 30"], stdin: go).processIdentifier
+            let steered = try harness.startSteered([shellLink, "-c", "read line; echo ok; exec /bin/sleep 30"])
+            let shell = steered.pid
             try await harness.waitUntil(namespace: "c2", is: [shell])
-            try go.fileHandleForWriting.write(contentsOf: Data("go\n".utf8))
+            try await steered.run("go")
             try await harness.waitForComm(shell, "sleep")
             try await harness.waitUntil(namespace: "c2", is: [])
             #expect(harness.pids("c1") == [sleeper])

@@ -1,24 +1,19 @@
 import Foundation
 import Testing
 
-/// One running `uprocd`, its stderr captured in a file.
+/// One running `uprocd`, its stdout and stderr captured in a file.
 final class Daemon {
-    let process: Process
+    let child: Child
     let logPath: String
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
+    var isRunning: Bool { child.isRunning }
 
     init(executable: String, arguments: [String], logPath: String) throws {
         self.logPath = logPath
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: logPath)!
-        defer { try? log.close() }
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw HarnessError("open \(logPath): \(String(cString: strerror(errno)))") }
+        defer { close(log) }
+        child = try Child([executable] + arguments, stdout: .fd(log), stderr: .fd(log))
     }
 
     /// Everything the daemon wrote so far.
@@ -34,7 +29,7 @@ final class Daemon {
     func waitForLine(within limit: Duration = .seconds(10), _ matching: (Substring) -> Bool) async throws -> Substring? {
         let end = ContinuousClock.now + limit
         while true {
-            let exited = !process.isRunning
+            let exited = !child.isRunning
             if let line = lines().first(where: matching) { return line }
             if exited || ContinuousClock.now >= end { return nil }
             try await Task.sleep(for: .milliseconds(5))
@@ -43,10 +38,10 @@ final class Daemon {
 
     /// Waits (10 s) for the one info line whose message ends with `started`; returns its metadata.
     @discardableResult
-    func waitForStarted(sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: String] {
+    func waitForStarted() async throws -> [String: String] {
         guard let line = try await waitForLine({ Self.isStarted($0) }) else {
-            let state = process.isRunning ? "still running" : "exited (\(exitDescription))"
-            throw HarnessError("uprocd \(pid) printed no `started` line within 10 s; it \(state). Its stderr:\n\(log())")
+            let state = child.isRunning ? "is still running" : "ended (\(exitDescription))"
+            throw HarnessError("uprocd \(pid) printed no `started` line within 10 s and \(state). Its stderr:\n\(log())")
         }
         return Self.metadata(line)
     }
@@ -66,26 +61,17 @@ final class Daemon {
     }
 
     func signal(_ number: Int32) {
-        kill(pid, number)
+        child.signal(number)
     }
 
-    /// Waits for the daemon to exit; its exit status, or nil on timeout (or death by a signal).
+    /// Waits for the daemon to end; its exit status, or nil on timeout or death by a signal.
     func waitForExit(within limit: Duration = .seconds(10)) async throws -> Int32? {
-        let end = ContinuousClock.now + limit
-        while process.isRunning {
-            if ContinuousClock.now >= end { return nil }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        return process.terminationReason == .exit ? process.terminationStatus : nil
+        guard case .exited(let status) = try await child.waitForExit(within: limit) else { return nil }
+        return status
     }
 
     var exitDescription: String {
-        if process.isRunning { return "running" }
-        switch process.terminationReason {
-        case .exit: return "exit status \(process.terminationStatus)"
-        case .uncaughtSignal: return "killed by signal \(process.terminationStatus)"
-        @unknown default: return "status \(process.terminationStatus)"
-        }
+        child.isRunning ? "running" : child.exit?.description ?? "?"
     }
 
     /// SIGTERM, then expects exit status 0 within 10 s.

@@ -10,8 +10,9 @@ final class Harness {
     let out: String
     let config: String
     private var daemons: [Daemon] = []
-    private var children: [Process] = []
-    private let childLog: FileHandle
+    private var children: [Child] = []
+    /// The stderr of every child but the daemons.
+    private let childLog: Int32
 
     /// Where `swift build` put the test runner, uprocd and uproc-testproc.
     static let buildDirectory: String = {
@@ -29,21 +30,14 @@ final class Harness {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false,
                                                 attributes: [.posixPermissions: 0o755])
         try Self.write(text, to: config)
-        _ = FileManager.default.createFile(atPath: root + "/children.log", contents: nil)
-        childLog = FileHandle(forWritingAtPath: root + "/children.log")!
+        childLog = open(root + "/children.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
     }
 
     deinit {
-        for child in children where child.isRunning {
-            kill(child.processIdentifier, SIGKILL)
-        }
-        for daemon in daemons where daemon.process.isRunning {
-            kill(daemon.pid, SIGKILL)
-        }
-        for process in children + daemons.map(\.process) {
-            Self.reap(process, within: .seconds(5))
-        }
-        try? childLog.close()
+        let all = children + daemons.map(\.child)
+        for child in all { child.signal(SIGKILL) }
+        for child in all { child.reap(within: .seconds(5)) }
+        close(childLog)
         try? FileManager.default.removeItem(atPath: root)
     }
 
@@ -77,20 +71,23 @@ final class Harness {
 
     // MARK: daemons
 
+    /// The daemon under test: `UPROC_TEST_UPROCD` (e.g. a release build) or the one built with the tests.
+    static let uprocd = ProcessInfo.processInfo.environment["UPROC_TEST_UPROCD"] ?? buildDirectory + "/uprocd"
+
     /// Starts `uprocd -c CONFIG --min-interval 1 --log-level debug OUT` (or the given
     /// arguments) with stderr in a log file; does not wait for anything.
     func launchDaemon(arguments: [String]? = nil) throws -> Daemon {
         let arguments = arguments ?? ["-c", config, "--min-interval", "1", "--log-level", "debug", out]
-        let daemon = try Daemon(executable: Self.buildDirectory + "/uprocd", arguments: arguments,
+        let daemon = try Daemon(executable: Self.uprocd, arguments: arguments,
                                 logPath: root + "/uprocd.\(daemons.count).log")
         daemons.append(daemon)
         return daemon
     }
 
     /// Starts the daemon and waits for its `started` line (10 s).
-    func startDaemon(arguments: [String]? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Daemon {
+    func startDaemon(arguments: [String]? = nil) async throws -> Daemon {
         let daemon = try launchDaemon(arguments: arguments)
-        try await daemon.waitForStarted(sourceLocation: sourceLocation)
+        try await daemon.waitForStarted()
         return daemon
     }
 
@@ -98,63 +95,41 @@ final class Harness {
 
     /// Starts `argv` (absolute path first); stderr goes to `children.log`.
     @discardableResult
-    func spawn(_ argv: [String], stdin: Pipe? = nil, stdout: Pipe? = nil) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        process.standardInput = stdin ?? FileHandle.nullDevice
-        process.standardOutput = stdout ?? FileHandle.nullDevice
-        process.standardError = childLog
-        try process.run()
-        children.append(process)
-        return process
+    func spawn(_ argv: [String], stdout: Child.Stream = .null) throws -> Child {
+        let child = try Child(argv, stdout: stdout, stderr: childLog >= 0 ? .fd(childLog) : .null)
+        children.append(child)
+        return child
     }
 
     /// `argv` run with real and effective UID `uid`, GID `gid`, no supplementary groups.
     @discardableResult
-    func spawn(uid: UInt32, gid: UInt32? = nil, _ argv: [String], stdin: Pipe? = nil) throws -> Process {
-        try spawn(["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(gid ?? uid)", "--clear-groups"] + argv, stdin: stdin)
+    func spawn(uid: UInt32, gid: UInt32? = nil, _ argv: [String]) throws -> Child {
+        try spawn(Self.setpriv(uid: uid, gid: gid) + argv)
+    }
+
+    static func setpriv(uid: UInt32, gid: UInt32? = nil) -> [String] {
+        ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(gid ?? uid)", "--clear-groups"]
     }
 
     /// The steerable fixture, as root or (through setpriv) as `uid`.
     func startFixture(uid: UInt32? = nil) throws -> Fixture {
-        let input = Pipe()
-        let output = Pipe()
-        var argv = [Self.buildDirectory + "/uproc-testproc"]
-        if let uid {
-            argv = ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups"] + argv
-        }
-        let process = try spawn(argv, stdin: input, stdout: output)
-        return Fixture(process: process, input: input, output: output)
+        let fixture = [Self.buildDirectory + "/uproc-testproc"]
+        return try startSteered(uid.map { Self.setpriv(uid: $0) + fixture } ?? fixture)
+    }
+
+    /// Any command that answers lines on stdout to lines on stdin, like the fixture.
+    func startSteered(_ argv: [String]) throws -> Fixture {
+        let steered = try Fixture(argv)
+        children.append(steered.child)
+        return steered
     }
 
     /// SIGKILL and reap.
-    func killAndReap(_ process: Process, sourceLocation: SourceLocation = #_sourceLocation) {
-        kill(process.processIdentifier, SIGKILL)
-        if !Self.reap(process, within: .seconds(5)) {
-            Issue.record("pid \(process.processIdentifier) still running 5 s after SIGKILL", sourceLocation: sourceLocation)
+    func killAndReap(_ child: Child, sourceLocation: SourceLocation = #_sourceLocation) {
+        child.signal(SIGKILL)
+        if child.reap(within: .seconds(5)) == nil {
+            Issue.record("pid \(child.pid) still running 5 s after SIGKILL", sourceLocation: sourceLocation)
         }
-    }
-
-    /// Waits (polling) for `process` to be reaped; false on timeout.
-    @discardableResult
-    static func reap(_ process: Process, within limit: Duration) -> Bool {
-        let end = ContinuousClock.now + limit
-        while process.isRunning {
-            if ContinuousClock.now >= end { return false }
-            usleep(2_000)
-        }
-        return true
-    }
-
-    /// Waits (polling, without blocking a thread) for `process` to be reaped; false on timeout.
-    func waitForExit(_ process: Process, within limit: Duration) async throws -> Bool {
-        let end = ContinuousClock.now + limit
-        while process.isRunning {
-            if ContinuousClock.now >= end { return false }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        return true
     }
 
     /// Waits until `/proc/<pid>/comm` is `comm` (the exec has happened).
@@ -179,18 +154,21 @@ final class Harness {
     }
 
     /// Runs `argv` to completion (30 s at most) and returns its status and stdout.
-    func run(_ argv: [String], within limit: Duration = .seconds(30)) async throws -> (status: Int32, output: String) {
-        let output = Pipe()
-        let process = try spawn(argv, stdout: output)
-        // Read while it runs so a full pipe cannot stall it.
-        let reader = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
-        guard try await waitForExit(process, within: limit) else {
-            killAndReap(process)
-            throw HarnessError("\(argv.joined(separator: " ")) still running after \(limit)")
+    func run(_ argv: [String], within limit: Duration = .seconds(30)) async throws -> (exit: Child.Exit?, output: String) {
+        let output = root + "/run.\(children.count).out"
+        let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw HarnessError("open \(output): \(String(cString: strerror(errno)))") }
+        let child: Child
+        do {
+            defer { close(fd) }
+            child = try spawn(argv, stdout: .fd(fd))
         }
-        try? output.fileHandleForWriting.close()
-        let data = await reader.value
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        guard let exit = try await child.waitForExit(within: limit) else {
+            killAndReap(child)
+            throw HarnessError("\(child.command) still running after \(limit)")
+        }
+        let text = FileManager.default.contents(atPath: output).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return (exit, text)
     }
 
     // MARK: namespace files

@@ -18,7 +18,7 @@ extension UprocdEndToEnd {
             #expect(refusal.contains("in use"), "stderr: \(refusal)")
             #expect(refusal.contains("\(first.pid)"), "stderr names not the first daemon's PID \(first.pid): \(refusal)")
             // The first daemon's files are untouched.
-            #expect(first.process.isRunning)
+            #expect(first.isRunning)
             #expect(harness.outEntries() == [".lock", "a", "b"])
             #expect(harness.content(".lock")?.trimmingCharacters(in: .whitespacesAndNewlines) == "\(first.pid)")
 
@@ -31,7 +31,7 @@ extension UprocdEndToEnd {
             let harness = try Harness(config: "uid 4233 a\ngid 4234 g\n")
             let first = try await harness.startDaemon()
             let sleeper = try harness.spawn(uid: 4233, gid: 4234, ["/bin/sleep", "30"])
-            try await harness.waitUntil(namespace: "a", is: [sleeper.processIdentifier])
+            try await harness.waitUntil(namespace: "a", is: [sleeper.pid])
 
             first.signal(SIGKILL)
             _ = try await first.waitForExit()

@@ -9,7 +9,7 @@ extension UprocdEndToEnd {
             let harness = try Harness(config: "uid 4201 uid.4201\ngid 4202 gid.4202\n")
             let daemon = try await harness.startDaemon()
             let sleeper = try harness.spawn(uid: 4201, gid: 4202, ["/bin/sleep", "30"])
-            let pid = sleeper.processIdentifier
+            let pid = sleeper.pid
 
             try await harness.waitUntil(namespace: "uid.4201", is: [pid])
             try await harness.waitUntil(namespace: "gid.4202", is: [pid])
@@ -57,9 +57,9 @@ extension UprocdEndToEnd {
             try Kernel.require()
             let harness = try Harness(config: "uid 4218 uid.4218\ncmd uproctest5 c5\nuid 4219 uid.4219\n")
             let command = try harness.link("uproctest5", to: "/bin/sleep")
-            let first = try harness.spawn(uid: 4218, [command, "30"]).processIdentifier
-            let second = try harness.spawn(uid: 4218, [command, "30"]).processIdentifier
-            let asRoot = try harness.spawn([command, "30"]).processIdentifier
+            let first = try harness.spawn(uid: 4218, [command, "30"]).pid
+            let second = try harness.spawn(uid: 4218, [command, "30"]).pid
+            let asRoot = try harness.spawn([command, "30"]).pid
             for pid in [first, second, asRoot] {
                 try await harness.waitForComm(pid, "uproctest5")
             }
@@ -103,7 +103,7 @@ extension UprocdEndToEnd {
             #expect(chmod(binary, 0o4755) == 0)
             let daemon = try await harness.startDaemon()
 
-            let pid = try harness.spawn(uid: 4213, [binary, "30"]).processIdentifier
+            let pid = try harness.spawn(uid: 4213, [binary, "30"]).pid
             try await harness.waitForComm(pid, "uproctestsuid")
             // The kernel's view first, so a failure below is the daemon's.
             let uids = Harness.procText(pid, "status")?.split(separator: "\n").first { $0.hasPrefix("Uid:") }
@@ -127,9 +127,9 @@ extension UprocdEndToEnd {
             let four = try harness.link("uproctest4", to: "/bin/sleep")
             let daemon = try await harness.startDaemon()
 
-            let matching = try harness.spawn(uid: 4214, [three, "30"]).processIdentifier
-            let otherComm = try harness.spawn(uid: 4214, [four, "30"]).processIdentifier
-            let otherUID = try harness.spawn([three, "30"]).processIdentifier
+            let matching = try harness.spawn(uid: 4214, [three, "30"]).pid
+            let otherComm = try harness.spawn(uid: 4214, [four, "30"]).pid
+            let otherUID = try harness.spawn([three, "30"]).pid
 
             try await harness.waitUntil(namespace: "both", is: [matching])
             try await harness.waitUntil(namespace: "u", is: [matching, otherComm])

@@ -8,7 +8,7 @@ extension UprocdEndToEnd {
             try Kernel.require()
             let harness = try Harness(config: "uid 4241 a\nuid 4242 b\n")
             let daemon = try await harness.startDaemon()
-            let first = try harness.spawn(uid: 4241, gid: 4243, ["/bin/sleep", "30"]).processIdentifier
+            let first = try harness.spawn(uid: 4241, gid: 4243, ["/bin/sleep", "30"]).pid
             try await harness.waitUntil(namespace: "a", is: [first])
             #expect(harness.outEntries() == [".lock", "a", "b"])
 
@@ -27,10 +27,10 @@ extension UprocdEndToEnd {
                 $0.contains("\(harness.config):2:1: error: ")
             }
             #expect(diagnostic != nil, "no diagnostic logged for the broken config\(harness.daemonLogTail())")
-            #expect(daemon.process.isRunning)
+            #expect(daemon.isRunning)
             #expect(harness.outEntries() == [".lock", "a", "c", "g"])
             // The old rules still sort new processes.
-            let second = try harness.spawn(uid: 4241, gid: 4243, ["/bin/sleep", "30"]).processIdentifier
+            let second = try harness.spawn(uid: 4241, gid: 4243, ["/bin/sleep", "30"]).pid
             try await harness.waitUntil(namespace: "a", is: [first, second])
             try await harness.waitUntil(namespace: "g", is: [first, second])
             #expect(harness.content("c") == "")
