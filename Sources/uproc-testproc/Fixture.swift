@@ -26,6 +26,12 @@ struct Fixture {
             return setID(id, "setgid") { setgid($0) }
         case ("seteuid", let id?):
             return setID(id, "seteuid") { seteuid($0) }
+        case ("fork", nil):
+            return forkPausingChild()
+        case ("reap", nil):
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, 0)
+            return pid > 0 ? "ok" : "error: waitpid: \(describe(errno))"
         case ("pid", nil):
             return "\(getpid())"
         default:
@@ -87,6 +93,22 @@ struct Fixture {
         return rc == 0 ? "ok" : "error: rename-thread: \(describe(Int32(rc)))"
     }
 
+    /// fork without exec: the child keeps this process's IDs and comm, pauses, and
+    /// dies with its parent (PR_SET_PDEATHSIG) so a failed test leaves nothing behind.
+    private func forkPausingChild() -> String {
+        let setDeathSignal = LibC.prctlDeathSignal()
+        let parent = getpid()
+        let child = fork()
+        if child < 0 { return "error: fork: \(describe(errno))" }
+        if child == 0 {
+            // Only async-signal-safe calls here: the parent may have threads.
+            _ = setDeathSignal(LibC.prSetPdeathsig, UInt(SIGKILL))
+            if getppid() != parent { _exit(0) }
+            while true { pause() }
+        }
+        return "\(child)"
+    }
+
     private func setID(_ text: String, _ call: String, _ set: (UInt32) -> Int32) -> String {
         guard let id = UInt32(text) else { return "error: \(call): not an ID: \(text)" }
         return set(id) == 0 ? "ok" : "error: \(call): \(describe(errno))"
@@ -116,10 +138,11 @@ func respond(_ text: String) {
 /// `pthread_setname_np` needs _GNU_SOURCE. Looked up by name instead; prctl gets
 /// integer arguments only, which the plain C signature passes as the variadic one does.
 enum LibC {
-    private typealias Prctl = @convention(c) (Int32, UInt) -> Int32
+    typealias Prctl = @convention(c) (Int32, UInt) -> Int32
     private typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
     /// From linux/prctl.h.
     private static let prSetName: Int32 = 15
+    static let prSetPdeathsig: Int32 = 1
 
     private static func symbol<T>(_ name: String, as type: T.Type) -> T {
         guard let address = dlsym(dlopen(nil, RTLD_NOW), name) else {
@@ -132,6 +155,11 @@ enum LibC {
     static func prctlSetName(_ name: String) -> Int32 {
         let call = symbol("prctl", as: Prctl.self)
         return name.withCString { call(prSetName, UInt(bitPattern: $0)) }
+    }
+
+    /// prctl itself, looked up before a fork (dlsym is not async-signal-safe).
+    static func prctlDeathSignal() -> @convention(c) (Int32, UInt) -> Int32 {
+        symbol("prctl", as: Prctl.self)
     }
 
     /// pthread_setname_np: 0 or an error number (ERANGE over 15 bytes).

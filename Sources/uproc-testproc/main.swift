@@ -7,6 +7,8 @@
 //   rename-thread NAME  start one more thread that names itself NAME and keeps running
 //   rename-main NAME    prctl(PR_SET_NAME) on the main thread
 //   setuid N / setgid N / seteuid N
+//   fork                fork (no exec) a child that pauses and dies with this process; print its PID
+//   reap                wait for one child to end
 //   pid                 print the PID
 //   EOF                 exit 0
 

@@ -58,5 +58,50 @@ extension UprocdEndToEnd {
             try await harness.waitUntil(namespace: "keep", is: [])
             try await daemon.stop()
         }
+
+        /// Dropped kernel messages must not leave the files wrong: with a small receive
+        /// buffer and the daemon stopped (SIGSTOP) while processes come and go, the socket
+        /// overflows (ENOBUFS); after SIGCONT a /proc rescan must repair every file.
+        @Test func overrunIsRepairedByARescan() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 churn\nuid 4252 keep\nuid 4253 doomed\n")
+            let daemon = try await harness.startDaemon(arguments: [
+                "-c", harness.config, "--min-interval", "1", "--netlink-rcvbuf", "65536", "--log-level", "debug", harness.out,
+            ])
+            var keepers = try (0..<3).map { _ in try harness.spawn(uid: 4252, ["/bin/sleep", "30"]) }
+            let doomed = try (0..<3).map { _ in try harness.spawn(uid: 4253, ["/bin/sleep", "30"]) }
+            try await harness.waitUntil(namespace: "keep", is: keepers.map(\.pid))
+            try await harness.waitUntil(namespace: "doomed", is: doomed.map(\.pid))
+
+            daemon.signal(SIGSTOP)
+            for process in doomed { harness.killAndReap(process) }
+            let churn = try await harness.run(["/bin/sh", "-c", """
+                i=0
+                while [ $i -lt 300 ]; do
+                    /usr/bin/setpriv --reuid=4251 --regid=4251 --clear-groups /bin/true &
+                    i=$((i + 1))
+                    if [ $((i % 50)) -eq 0 ]; then wait; fi
+                done
+                wait
+                """])
+            #expect(churn.exit == .exited(0))
+            keepers += try (0..<3).map { _ in try harness.spawn(uid: 4252, ["/bin/sleep", "30"]) }
+            for keeper in keepers.suffix(3) { try await harness.waitForComm(keeper.pid, "sleep") }
+            daemon.signal(SIGCONT)
+
+            try await harness.waitUntil(namespace: "churn", is: [])
+            try await harness.waitUntil(namespace: "doomed", is: [])
+            try await harness.waitUntil(namespace: "keep", is: keepers.map(\.pid))
+
+            daemon.signal(SIGUSR1)
+            let line = try await daemon.waitForLine(within: .seconds(5)) { $0.hasSuffix("statistics") }
+            #expect(line != nil, "no `statistics` line after SIGUSR1\(harness.daemonLogTail())")
+            if let line {
+                let stats = Daemon.metadata(line)
+                #expect(Int(stats["overruns"] ?? "") ?? 0 >= 1, "no overrun counted: \(line)")
+                #expect(Int(stats["rescans"] ?? "") ?? 0 >= 1, "no rescan counted: \(line)")
+            }
+            try await daemon.stop()
+        }
     }
 }

@@ -11,16 +11,17 @@ extension UprocdEndToEnd {
     @Suite struct CommandNames {
         @Test func cmdRulesFollowExec() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "cmd uproctest1 c1\ncmd uproctest2 c2\n")
+            // With the UID too, so no stray process of that name elsewhere can interfere.
+            let harness = try Harness(config: "uid 4223 cmd uproctest1 c1\nuid 4223 cmd uproctest2 c2\n")
             let sleepLink = try harness.link("uproctest1", to: "/bin/sleep")
             let shellLink = try harness.link("uproctest2", to: "/bin/sh")
             let daemon = try await harness.startDaemon()
 
-            let sleeper = try harness.spawn([sleepLink, "30"]).pid
+            let sleeper = try harness.spawn(uid: 4223, [sleepLink, "30"]).pid
             try await harness.waitUntil(namespace: "c1", is: [sleeper])
 
             // A shell named uproctest2 that execs /bin/sleep when told to: comm becomes "sleep".
-            let steered = try harness.startSteered([shellLink, "-c", "read line; echo ok; exec /bin/sleep 30"])
+            let steered = try harness.startSteered(Harness.setpriv(uid: 4223) + [shellLink, "-c", "read line; echo ok; exec /bin/sleep 30"])
             let shell = steered.pid
             try await harness.waitUntil(namespace: "c2", is: [shell])
             try await steered.run("go")
@@ -33,9 +34,9 @@ extension UprocdEndToEnd {
         @Test func mainThreadRenameCountsAndOtherThreadRenamesDoNot() async throws {
             try Kernel.require()
             let harness = try Harness(config: """
-                cmd uproc-testproc fixture
-                cmd uproctestthr thr
-                cmd uproctestmain main
+                uid 4221 cmd uproc-testproc fixture
+                uid 4221 cmd uproctestthr thr
+                uid 4221 cmd uproctestmain main
 
                 """)
             let daemon = try await harness.startDaemon()
@@ -62,8 +63,8 @@ extension UprocdEndToEnd {
             try Kernel.require()
             let harness = try Harness(config: """
                 uid 4222 threaded
-                cmd uproctestmk1 marker1
-                cmd uproctestmk2 marker2
+                uid 4222 cmd uproctestmk1 marker1
+                uid 4222 cmd uproctestmk2 marker2
 
                 """)
             let daemon = try await harness.startDaemon()
@@ -85,6 +86,35 @@ extension UprocdEndToEnd {
             try await fixture.run("rename-main uproctestmk2")
             try await harness.waitUntil(namespace: "marker2", is: [pid])
             #expect(harness.pids("threaded") == [pid], "thread exits changed the process's namespace")
+            try await daemon.stop()
+        }
+
+        @Test func forkedChildInheritsIDsAndCommAndLeavesWhenItExits() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: """
+                uid 4224 u
+                gid 4224 g
+                uid 4224 cmd uproctestfork both
+
+                """)
+            let daemon = try await harness.startDaemon()
+            let fixture = try harness.startFixture(uid: 4224)
+            try await fixture.run("rename-main uproctestfork")
+            try await harness.waitUntil(namespace: "both", is: [fixture.pid])
+
+            // fork without exec: no /proc read needed, the child is its parent's copy.
+            guard let child = Int32(try await fixture.send("fork")) else {
+                throw HarnessError("fork answered no PID")
+            }
+            try await harness.waitUntil(namespace: "both", is: [fixture.pid, child])
+            try await harness.waitUntil(namespace: "u", is: [fixture.pid, child])
+            try await harness.waitUntil(namespace: "g", is: [fixture.pid, child])
+
+            kill(child, SIGKILL)
+            try await fixture.run("reap")
+            try await harness.waitUntil(namespace: "both", is: [fixture.pid])
+            try await harness.waitUntil(namespace: "u", is: [fixture.pid])
+            try await harness.waitUntil(namespace: "g", is: [fixture.pid])
             try await daemon.stop()
         }
     }

@@ -26,6 +26,27 @@ extension UprocdEndToEnd {
             #expect(harness.outEntries() == [], "a stopped daemon left files behind")
         }
 
+        @Test(arguments: [SIGTERM, SIGINT])
+        func cleanStopRemovesEveryFile(signal: Int32) async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4238 a\ncmd uproctestnone none\n")
+            let daemon = try await harness.startDaemon()
+            let sleeper = try harness.spawn(uid: 4238, ["/bin/sleep", "30"])
+            try await harness.waitUntil(namespace: "a", is: [sleeper.pid])
+            daemon.signal(signal)
+            let status = try await daemon.waitForExit()
+            #expect(status == 0, "uprocd after signal \(signal): \(daemon.exitDescription)")
+            #expect(harness.outEntries() == [], "a stopped daemon must not look like a live one")
+        }
+
+        @Test func badUsageExits64() async throws {
+            let harness = try Harness(config: "uid 4239 a\n")
+            let daemon = try harness.launchDaemon(arguments: ["--no-such-option", harness.out])
+            let status = try await daemon.waitForExit()
+            #expect(status == 64, "uprocd: \(daemon.exitDescription)")
+            #expect(harness.outEntries() == nil, "a usage error created the directory")
+        }
+
         @Test func restartAfterSIGKILLRemovesStaleFiles() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4233 a\ngid 4234 g\n")
