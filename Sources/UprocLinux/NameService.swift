@@ -3,11 +3,19 @@ import UprocRules
 
 /// One user or group as the system's name service (NSS) reports it.
 public struct NameServiceEntry: Hashable, Sendable {
-    public var name: String
+    /// The name's bytes as NSS returned them (not necessarily UTF-8).
+    public var nameBytes: [UInt8]
     public var id: UInt32
 
+    /// The name, with invalid UTF-8 repaired (for display).
+    public var name: String { String(decoding: nameBytes, as: UTF8.self) }
+
     public init(name: String, id: UInt32) {
-        self.name = name
+        self.init(nameBytes: Array(name.utf8), id: id)
+    }
+
+    public init(nameBytes: [UInt8], id: UInt32) {
+        self.nameBytes = nameBytes
         self.id = id
     }
 }
@@ -45,12 +53,19 @@ public struct SystemAccounts: AccountResolver {
 /// Enumerates every account the name service knows. Not thread-safe
 /// (`getpwent` keeps process-wide state): call from one thread.
 public enum NameServiceEnumeration {
+    // String(cString:) would repair invalid UTF-8 and hide it from the
+    // namespace-name check: keep the bytes.
+    private static func cStringBytes(_ pointer: UnsafePointer<CChar>?) -> [UInt8] {
+        guard let pointer else { return [] }
+        return Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
+    }
+
     public static func users() -> [NameServiceEntry] {
         var entries: [NameServiceEntry] = []
         setpwent()
         defer { endpwent() }
         while let entry = getpwent() {
-            entries.append(NameServiceEntry(name: String(cString: entry.pointee.pw_name), id: entry.pointee.pw_uid))
+            entries.append(NameServiceEntry(nameBytes: cStringBytes(entry.pointee.pw_name), id: entry.pointee.pw_uid))
         }
         return entries
     }
@@ -60,7 +75,7 @@ public enum NameServiceEnumeration {
         setgrent()
         defer { endgrent() }
         while let entry = getgrent() {
-            entries.append(NameServiceEntry(name: String(cString: entry.pointee.gr_name), id: entry.pointee.gr_gid))
+            entries.append(NameServiceEntry(nameBytes: cStringBytes(entry.pointee.gr_name), id: entry.pointee.gr_gid))
         }
         return entries
     }

@@ -16,6 +16,11 @@ public struct Comm: Hashable, Sendable {
         high = 0
     }
 
+    init(low: UInt64, high: UInt64) {
+        self.low = low
+        self.high = high
+    }
+
     /// Takes bytes up to the first NUL, truncated to 15 as the kernel does.
     @inlinable
     public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {

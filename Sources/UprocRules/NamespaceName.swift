@@ -24,6 +24,18 @@ public enum NamespaceName {
 
     /// The first problem with `name`, or nil when it is a valid name.
     public static func problem<C: Collection>(with name: C) -> Problem? where C.Element == UInt8 {
+        if let problem = byteProblem(with: name) { return problem }
+        if String(validating: name, as: UTF8.self) == nil { return .invalidUTF8 }
+        return nil
+    }
+
+    public static func problem(with name: String) -> Problem? {
+        problem(with: Array(name.utf8))
+    }
+
+    /// Every problem but invalid UTF-8 (the compiler checks that while
+    /// making the name's String).
+    static func byteProblem<C: Collection>(with name: C) -> Problem? where C.Element == UInt8 {
         if name.isEmpty { return .empty }
         if name.count > maxLength { return .tooLong(name.count) }
         if name.first == UInt8(ascii: ".") { return .leadingDot }
@@ -31,11 +43,6 @@ public enum NamespaceName {
             if byte == UInt8(ascii: "/") { return .slash }
             if byte <= 0x20 || byte == 0x7F { return .controlOrSpace(byte) }
         }
-        if String(validating: name, as: UTF8.self) == nil { return .invalidUTF8 }
         return nil
-    }
-
-    public static func problem(with name: String) -> Problem? {
-        problem(with: Array(name.utf8))
     }
 }

@@ -1,1 +1,330 @@
-// Issue 4: the process table and namespace membership.
+import UprocRules
+
+/// The live process table and namespace membership.
+///
+/// A value type: the daemon keeps one in its loop and mutates it there. It
+/// holds each known process (thread-group leader) with its identity, and per
+/// namespace the ascending PIDs of its members. It stores no per-process list
+/// of namespaces: matches are recomputed from the stored identity when a
+/// process leaves or changes, through a small memo of the last identities
+/// classified (a fork storm classifies the same identity over and over).
+///
+/// Changes since the last publish are tracked per namespace with a
+/// fingerprint, so a PID that came and went inside one window is no change;
+/// `drainChanged` hands the changed namespaces over once each.
+public struct Tracker: Sendable {
+    /// The rules processes are sorted by; replace with `replaceTable`.
+    public private(set) var table: DecisionTable
+    @usableFromInline var processes: ProcessTable
+    @usableFromInline var namespaces: [NamespaceState]
+    /// Indices of namespaces touched since the last drain, each once
+    /// (`NamespaceState.queued` says whether one is here).
+    @usableFromInline var dirty: [Int32] = []
+    @usableFromInline var memo = MatchMemo()
+
+    /// An empty process table over `table`. Every namespace counts as
+    /// changed until the first drain, so every file gets written, empty ones
+    /// too.
+    public init(table: DecisionTable) {
+        self.table = table
+        self.processes = ProcessTable()
+        self.namespaces = Array(repeating: NamespaceState(), count: table.namespaceCount)
+        forceAll()
+    }
+
+    /// Number of known processes.
+    public var processCount: Int { processes.count }
+
+    /// The identity the tracker holds for `pid`, or nil when it is unknown.
+    public func identity(of pid: Int32) -> ProcessIdentity? {
+        processes[pid]
+    }
+
+    /// The members of `namespace`, ascending. O(1): the array shares the
+    /// tracker's storage until either is mutated.
+    public func members(of namespace: NamespaceID) -> [Int32] {
+        namespaces[Int(namespace.index)].members
+    }
+
+    /// Calls `body` with the members of `namespace`, ascending, without
+    /// copying.
+    public func withMembers<R, E: Error>(
+        of namespace: NamespaceID,
+        _ body: (UnsafeBufferPointer<Int32>) throws(E) -> R
+    ) throws(E) -> R {
+        try namespaces[Int(namespace.index)].members.withUnsafeBufferPointer(body)
+    }
+
+    /// The namespaces `pid` sits in, ascending, or nil when it is unknown
+    /// (allocates: for diagnostics, not the hot path).
+    public func namespaces(of pid: Int32) -> [NamespaceID]? {
+        processes[pid].map { table.matches($0) }
+    }
+
+    // MARK: Events
+
+    /// The process `pid` now has `identity` (new, or replaced: a scan result,
+    /// an exec re-read). Classifies it, touching only the namespaces whose
+    /// membership changes.
+    public mutating func upsert(_ pid: Int32, _ identity: ProcessIdentity) {
+        guard pid > 0 else { return }
+        if let old = processes.updateValue(identity, for: pid) {
+            reclassify(pid, from: old, to: identity)
+        } else {
+            joinAll(pid, identity)
+        }
+    }
+
+    /// FORK: the child inherits the parent's identity, no `/proc` read.
+    /// Returns false, changing nothing, when the parent is unknown or the
+    /// child is already known (a missed exit or a start-up race): the caller
+    /// then reads `/proc` for the child and calls `upsert`.
+    public mutating func fork(parent: Int32, child: Int32) -> Bool {
+        guard let identity = processes[parent], processes.insertNew(identity, for: child) else { return false }
+        joinAll(child, identity)
+        return true
+    }
+
+    /// A UID event: the real and effective UIDs are now these. Returns false
+    /// when `pid` is unknown (the caller reads `/proc` and upserts).
+    public mutating func setUIDs(_ pid: Int32, ruid: UInt32, euid: UInt32) -> Bool {
+        update(pid) { identity in
+            identity.ruid = ruid
+            identity.euid = euid
+        }
+    }
+
+    /// A GID event: the real and effective GIDs are now these. Returns false
+    /// when `pid` is unknown.
+    public mutating func setGIDs(_ pid: Int32, rgid: UInt32, egid: UInt32) -> Bool {
+        update(pid) { identity in
+            identity.rgid = rgid
+            identity.egid = egid
+        }
+    }
+
+    /// A COMM event (of a thread-group leader). Returns false when `pid` is
+    /// unknown.
+    public mutating func setComm(_ pid: Int32, _ comm: Comm) -> Bool {
+        update(pid) { identity in identity.comm = comm }
+    }
+
+    /// EXIT: `pid` leaves every namespace. An unknown `pid` is a no-op.
+    public mutating func remove(_ pid: Int32) {
+        guard let identity = processes.removeValue(for: pid) else { return }
+        let entry = memo.classify(identity, in: table)
+        for slot in memo.entries[entry].indices.indices { leave(Int(memo.entries[entry].indices[slot]), pid) }
+    }
+
+    /// After a `/proc` rescan (start-up, or after the kernel dropped
+    /// messages): makes the table exactly `snapshot` — removes the missing,
+    /// adds the new, updates the changed. Idempotent. A PID listed twice
+    /// takes its last identity.
+    ///
+    /// With `republishAll` (the default) every namespace then counts as
+    /// changed once, as after `init`; without it only namespaces whose
+    /// members differ from the last publish are reported, which spares
+    /// rewriting every file after each dropped-message resync.
+    public mutating func reconcile<S: Sequence>(
+        with snapshot: S,
+        republishAll: Bool = true
+    ) where S.Element == (Int32, ProcessIdentity) {
+        var seen = Set<Int32>(minimumCapacity: processes.count)
+        for (pid, identity) in snapshot {
+            seen.insert(pid)
+            upsert(pid, identity)
+        }
+        if seen.count != processes.count {
+            var gone: [Int32] = []
+            processes.forEachPID { pid in
+                if !seen.contains(pid) { gone.append(pid) }
+            }
+            for pid in gone { remove(pid) }
+        }
+        if republishAll { forceAll() }
+    }
+
+    /// New rules (hot reload): reclassifies every process and reports the
+    /// namespaces by name. Namespace IDs of the old table are void after this.
+    ///
+    /// With `republishAll` (the default) every namespace then counts as
+    /// changed once; without it added namespaces count as changed (their
+    /// files must be created, empty ones too) and kept ones only when their
+    /// members differ from what was last published under the old table.
+    public mutating func replaceTable(_ newTable: DecisionTable, republishAll: Bool = true) -> TableChange {
+        let oldTable = table
+        var change = TableChange(added: [], removed: [], kept: [])
+        for name in oldTable.namespaceNames where newTable.id(of: name) == nil {
+            change.removed.append(name)
+        }
+
+        var fresh = Array(repeating: NamespaceState(), count: newTable.namespaceCount)
+        table = newTable
+        memo = MatchMemo()
+        // Ascending PIDs make every insert an append.
+        for pid in processes.sortedPIDs() {
+            let identity = processes[pid]!
+            let entry = memo.classify(identity, in: newTable)
+            for index in memo.entries[entry].indices { fresh[Int(index)].members.append(pid) }
+        }
+
+        for (newIndex, name) in newTable.namespaceNames.enumerated() {
+            guard let oldID = oldTable.id(of: name) else {
+                change.added.append(name)
+                fresh[newIndex].flags = NamespaceState.forced
+                continue
+            }
+            change.kept.append(name)
+            // Carry the publication state over: what was published is the old
+            // members xored with what had not been published yet.
+            let old = namespaces[Int(oldID.index)]
+            var pending = old.pending
+            for pid in old.members { pending ^= Fingerprint.mix(pid) }
+            for pid in fresh[newIndex].members { pending ^= Fingerprint.mix(pid) }
+            fresh[newIndex].pending = pending
+            fresh[newIndex].publishedCount = old.publishedCount
+            fresh[newIndex].flags = old.flags & NamespaceState.forced
+        }
+
+        namespaces = fresh
+        dirty.removeAll(keepingCapacity: true)
+        if republishAll {
+            forceAll()
+        } else {
+            for index in namespaces.indices where namespaces[index].isChanged {
+                namespaces[index].flags |= NamespaceState.queued
+                dirty.append(Int32(truncatingIfNeeded: index))
+            }
+        }
+        return change
+    }
+
+    // MARK: Publishing
+
+    /// Whether any namespace's members differ from the last drain (or one is
+    /// forced: start-up, resync, new rules).
+    public var hasChanges: Bool {
+        dirty.contains { namespaces[Int($0)].isChanged }
+    }
+
+    /// Calls `body` once for each namespace whose members changed since the
+    /// last drain, with its members ascending, then forgets the change. A PID
+    /// that joined and left inside one window is no change. Namespaces come in
+    /// the order they were first touched.
+    ///
+    /// When `body` throws, the namespace it threw for and those not yet
+    /// visited stay changed for the next drain; the error is rethrown.
+    public mutating func drainChanged<E: Error>(
+        _ body: (NamespaceID, UnsafeBufferPointer<Int32>) throws(E) -> Void
+    ) throws(E) {
+        var done = 0
+        while done < dirty.count {
+            let index = Int(dirty[done])
+            if namespaces[index].isChanged {
+                do {
+                    try namespaces[index].members.withUnsafeBufferPointer { (members) throws(E) in
+                        try body(NamespaceID(index), members)
+                    }
+                } catch {
+                    dirty.removeFirst(done)
+                    throw error
+                }
+            }
+            namespaces[index].markPublished()
+            done &+= 1
+        }
+        dirty.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Internals
+
+    /// Every namespace counts as changed until the next drain.
+    mutating func forceAll() {
+        dirty.removeAll(keepingCapacity: true)
+        dirty.reserveCapacity(namespaces.count)
+        for index in namespaces.indices {
+            namespaces[index].flags = NamespaceState.queued | NamespaceState.forced
+            dirty.append(Int32(truncatingIfNeeded: index))
+        }
+    }
+
+    /// Applies `change` to a known process's identity and reclassifies it.
+    @inlinable
+    mutating func update(_ pid: Int32, _ change: (inout ProcessIdentity) -> Void) -> Bool {
+        guard let slot = processes.slot(of: pid) else { return false }
+        let old = processes.identity(at: slot)
+        var new = old
+        change(&new)
+        if new != old {
+            processes.setIdentity(new, at: slot)
+            reclassify(pid, from: old, to: new)
+        }
+        return true
+    }
+
+    /// A new process joins every namespace `identity` matches.
+    @inlinable
+    mutating func joinAll(_ pid: Int32, _ identity: ProcessIdentity) {
+        let entry = memo.classify(identity, in: table)
+        for slot in memo.entries[entry].indices.indices { join(Int(memo.entries[entry].indices[slot]), pid) }
+    }
+
+    /// Moves `pid` out of the namespaces only `old` matches and into those
+    /// only `new` matches.
+    @usableFromInline
+    mutating func reclassify(_ pid: Int32, from old: ProcessIdentity, to new: ProcessIdentity) {
+        var differing: RuleKeys = []
+        if old.euid != new.euid { differing.insert(.uid) }
+        if old.egid != new.egid { differing.insert(.gid) }
+        if old.ruid != new.ruid { differing.insert(.ruid) }
+        if old.rgid != new.rgid { differing.insert(.rgid) }
+        if old.comm != new.comm { differing.insert(.cmd) }
+        // No rule looks at what changed: no namespace can change.
+        if differing.isDisjoint(with: table.usedKeys) { return }
+
+        let table = self.table
+        if let entry = memo.lookup(old) {
+            for slot in memo.entries[entry].indices.indices {
+                let index = Int(memo.entries[entry].indices[slot])
+                if !Self.rule(index, of: table, holdsFor: new) { leave(index, pid) }
+            }
+        } else {
+            // Not memoized: walk the table directly rather than evict an
+            // identity that other processes still have.
+            table.forEachMatch(old) { namespace in
+                let index = Int(namespace.index)
+                if !Self.rule(index, of: table, holdsFor: new) { leave(index, pid) }
+            }
+        }
+        let entry = memo.classify(new, in: table)
+        for slot in memo.entries[entry].indices.indices {
+            let index = Int(memo.entries[entry].indices[slot])
+            if !Self.rule(index, of: table, holdsFor: old) { join(index, pid) }
+        }
+    }
+
+    @inlinable
+    static func rule(_ index: Int, of table: DecisionTable, holdsFor identity: ProcessIdentity) -> Bool {
+        table.rules[index].conditions.allSatisfy { $0.holds(for: identity) }
+    }
+
+    @inlinable
+    mutating func join(_ index: Int, _ pid: Int32) {
+        if namespaces[index].members.insertSorted(pid) { touch(index, pid) }
+    }
+
+    @inlinable
+    mutating func leave(_ index: Int, _ pid: Int32) {
+        if namespaces[index].members.removeSorted(pid) { touch(index, pid) }
+    }
+
+    /// Records that `pid` joined or left namespace `index`.
+    @inlinable
+    mutating func touch(_ index: Int, _ pid: Int32) {
+        namespaces[index].pending ^= Fingerprint.mix(pid)
+        if namespaces[index].flags & NamespaceState.queued == 0 {
+            namespaces[index].flags |= NamespaceState.queued
+            dirty.append(Int32(truncatingIfNeeded: index))
+        }
+    }
+}

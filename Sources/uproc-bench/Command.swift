@@ -2,6 +2,8 @@ import ArgumentParser
 
 @main
 struct Command: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "uproc-bench")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "uproc-bench",
+        abstract: "Benchmarks for uproc (build with -c release).",
+        subcommands: [RulesBenchmark.self])
 }

@@ -1,7 +1,58 @@
 import ArgumentParser
+import SystemPackage
+import UprocLinux
+import UprocRules
 
 @main
 struct Command: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "uproc-check")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "uproc-check",
+        abstract: "Check a uproc.conf: report every error with its position, or summarize the rules.",
+        discussion: "Exit status: 0 valid, 1 invalid, 2 unreadable file or bad usage.",
+        version: "0.1.0")
+
+    @Argument(help: "The configuration to check ('-' for standard input).")
+    var file = "/etc/uproc.conf"
+
+    @Flag(help: "Print the compiled table: per key, each value and its namespaces.")
+    var dump = false
+
+    @Flag(help: "Treat warnings as errors.")
+    var werror = false
+
+    func run() throws {
+        let report: CheckReport
+        do {
+            let bytes = try FileReading.read(file, limit: SourceFile.maxSize)
+            let source = SourceFile(path: file == "-" ? "<stdin>" : file, bytes: bytes)
+            report = CheckReport(checking: source, with: RuleCompiler(accounts: SystemAccounts()), dump: dump, warningsAsErrors: werror)
+        } catch {
+            report = CheckReport(unreadable: error.description)
+        }
+        StandardStreams.write(report.standardOutput, report.standardError)
+        if report.status != .valid { throw ExitCode(report.status.rawValue) }
+    }
+
+    /// Bad usage exits 2 like an unreadable file, not ArgumentParser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                StandardStreams.write("", fullMessage(for: error) + "\n")
+                exit(withError: ExitCode(CheckReport.Status.unusable.rawValue))
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// Writes whole strings to the standard streams (no Glibc here: through
+/// swift-system, which UprocLinux already links).
+enum StandardStreams {
+    static func write(_ output: String, _ errors: String) {
+        if !output.isEmpty { _ = try? FileDescriptor.standardOutput.writeAll(Array(output.utf8)) }
+        if !errors.isEmpty { _ = try? FileDescriptor.standardError.writeAll(Array(errors.utf8)) }
+    }
 }

@@ -1,1 +1,0 @@
-// Issue 3: passwd/group parsing and the starter-config generator.

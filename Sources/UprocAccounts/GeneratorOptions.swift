@@ -1,0 +1,98 @@
+import UprocRules
+
+/// What `uproc-genconf` puts in the config: which kinds of account, which
+/// ID ranges, and the namespace name prefixes.
+public struct GeneratorOptions: Hashable, Sendable {
+    public var includeUsers: Bool
+    public var includeGroups: Bool
+    public var minUID: UInt32
+    public var maxUID: UInt32
+    public var minGID: UInt32
+    public var maxGID: UInt32
+    public var userPrefix: String
+    public var groupPrefix: String
+
+    public static let defaultUserPrefix = "uid."
+    public static let defaultGroupPrefix = "gid."
+
+    public init(
+        includeUsers: Bool = true, includeGroups: Bool = true,
+        minUID: UInt32 = 0, maxUID: UInt32 = .max, minGID: UInt32 = 0, maxGID: UInt32 = .max,
+        userPrefix: String = GeneratorOptions.defaultUserPrefix,
+        groupPrefix: String = GeneratorOptions.defaultGroupPrefix
+    ) {
+        self.includeUsers = includeUsers
+        self.includeGroups = includeGroups
+        self.minUID = minUID
+        self.maxUID = maxUID
+        self.minGID = minGID
+        self.maxGID = maxGID
+        self.userPrefix = userPrefix
+        self.groupPrefix = groupPrefix
+    }
+
+    public func includes(_ kind: AccountKind) -> Bool {
+        kind == .user ? includeUsers : includeGroups
+    }
+
+    public func prefix(for kind: AccountKind) -> String {
+        kind == .user ? userPrefix : groupPrefix
+    }
+
+    public func idRange(for kind: AccountKind) -> ClosedRange<UInt32>? {
+        let (low, high) = kind == .user ? (minUID, maxUID) : (minGID, maxGID)
+        return low <= high ? low...high : nil
+    }
+
+    /// Why these options cannot produce a config, as a usage error
+    /// message, or nil when they can.
+    public var problem: String? {
+        if !includeUsers && !includeGroups { return "--users-only and --groups-only exclude each other" }
+        if minUID > maxUID { return "--min-uid \(minUID) is greater than --max-uid \(maxUID)" }
+        if minGID > maxGID { return "--min-gid \(minGID) is greater than --max-gid \(maxGID)" }
+        for (flag, prefix) in [("--prefix-user", userPrefix), ("--prefix-group", groupPrefix)] {
+            // A prefix is the start of every name: it must be able to start
+            // a valid one. Checked with a stand-in account name.
+            let sample = Array(prefix.utf8) + Array("a".utf8)
+            if let problem = NamespaceName.problem(with: sample) {
+                return "\(flag) \(Quoting.quoted(prefix)) cannot start a namespace name: \(problem)"
+            }
+            if let problem = ConfigWord.problem(with: sample) {
+                return "\(flag) \(Quoting.quoted(prefix)) cannot start a namespace name in uproc.conf: \(problem)"
+            }
+        }
+        return nil
+    }
+
+    /// The options that differ from the defaults, as `uproc-genconf`
+    /// arguments: the header records them so the output says how to
+    /// regenerate it.
+    public var arguments: [String] {
+        var arguments: [String] = []
+        if !includeGroups { arguments.append("--users-only") }
+        if !includeUsers { arguments.append("--groups-only") }
+        if includeUsers {
+            if minUID != 0 { arguments += ["--min-uid", String(minUID)] }
+            if maxUID != .max { arguments += ["--max-uid", String(maxUID)] }
+            if userPrefix != Self.defaultUserPrefix { arguments += ["--prefix-user", ShellWord.quoted(userPrefix)] }
+        }
+        if includeGroups {
+            if minGID != 0 { arguments += ["--min-gid", String(minGID)] }
+            if maxGID != .max { arguments += ["--max-gid", String(maxGID)] }
+            if groupPrefix != Self.defaultGroupPrefix { arguments += ["--prefix-group", ShellWord.quoted(groupPrefix)] }
+        }
+        return arguments
+    }
+}
+
+/// Quotes an argument for a shell command line shown in a comment.
+enum ShellWord {
+    static func quoted(_ word: String) -> String {
+        let plain = !word.isEmpty && word.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || "._-/+=:@,".utf8.contains(byte)
+        }
+        if plain { return word }
+        return "'" + Quoting.escaped(Array(word.utf8)).split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+    }
+}

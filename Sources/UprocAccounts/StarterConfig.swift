@@ -1,0 +1,73 @@
+import UprocLinux
+import UprocRules
+
+/// An accounts file that could not be read: generation stops, since a
+/// config missing every account of one kind would look valid but be wrong.
+public struct AccountsReadError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var underlying: FileReadError
+
+    public init(_ underlying: FileReadError) {
+        self.underlying = underlying
+    }
+
+    public var description: String { underlying.description }
+}
+
+/// The generator over the system: reads the accounts files (or the name
+/// service), then runs `ConfigGenerator`.
+public enum StarterConfig {
+    /// Accounts files larger than this are refused (a passwd line is about
+    /// 60 bytes: a million accounts fit).
+    public static let fileLimit = 256 << 20
+
+    /// The path `systemDefault()`'s source carries in diagnostics.
+    public static let builtInPath = "<built-in default>"
+
+    /// Reads the accounts `options` ask for from `source` (a path of `-` is
+    /// standard input, shown as `<stdin>`) and generates.
+    /// The group file is not read with `--users-only`, nor passwd with
+    /// `--groups-only`.
+    public static func generate(from source: AccountsSource, options: GeneratorOptions) throws(AccountsReadError)
+        -> GeneratedConfig
+    {
+        var parsed: [AccountKind: ParsedAccounts] = [:]
+        for kind in [AccountKind.user, .group] where options.includes(kind) {
+            switch source {
+            case .files(let passwd, let group):
+                let path = kind == .user ? passwd : group
+                let bytes: [UInt8]
+                do { bytes = try FileReading.read(path, limit: fileLimit) } catch { throw AccountsReadError(error) }
+                parsed[kind] = AccountsFile.parse(bytes, path: displayPath(path), kind: kind)
+            case .nameService:
+                parsed[kind] = nameServiceAccounts(kind)
+            }
+        }
+        let shown: AccountsSource
+        switch source {
+        case .files(let passwd, let group): shown = .files(passwd: displayPath(passwd), group: displayPath(group))
+        case .nameService: shown = .nameService
+        }
+        return ConfigGenerator.generate(users: parsed[.user], groups: parsed[.group], source: shown, options: options)
+    }
+
+    /// How warnings and the header name a file: `-` is standard input.
+    public static func displayPath(_ path: String) -> String {
+        path == "-" ? "<stdin>" : path
+    }
+
+    /// Every account NSS enumerates, in its order.
+    public static func nameServiceAccounts(_ kind: AccountKind) -> ParsedAccounts {
+        let origin = AccountsSource.nameServiceOrigin(kind)
+        let entries = kind == .user ? NameServiceEnumeration.users() : NameServiceEnumeration.groups()
+        return ParsedAccounts(entries: entries.map { AccountEntry(name: $0.nameBytes, id: $0.id, origin: origin) })
+    }
+
+    /// The daemon's rules when no config file exists: exactly what
+    /// `uproc-genconf` with no options prints, from `/etc/passwd` and
+    /// `/etc/group`, as a source named `<built-in default>`, with the
+    /// generator's warnings (`file:line: warning: …`).
+    public static func systemDefault() throws(AccountsReadError) -> (source: SourceFile, warnings: [String]) {
+        let config = try generate(from: .systemFiles, options: GeneratorOptions())
+        return (SourceFile(path: builtInPath, text: config.text), config.warnings.map(\.description))
+    }
+}

@@ -1,0 +1,17 @@
+import UprocLinux
+
+/// Why the daemon could not start. Each case prints as the one line (or,
+/// for diagnostics, the block) an administrator needs to fix it.
+public enum DaemonError: Error, CustomStringConvertible {
+    case config(ConfigError)
+    case directory(NamespaceDirectoryError)
+    case kernel(String)
+
+    public var description: String {
+        switch self {
+        case .config(let error): return error.description
+        case .directory(let error): return "\(error)"
+        case .kernel(let message): return message
+        }
+    }
+}

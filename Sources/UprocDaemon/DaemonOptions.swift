@@ -1,0 +1,31 @@
+import Logging
+
+/// Everything `uprocd` can be told on its command line.
+public struct DaemonOptions: Sendable {
+    /// The rules file. `nil`: `/etc/uproc.conf` when it exists, else the
+    /// built-in default (what `uproc-genconf` prints for this machine).
+    public var configPath: String?
+    /// The directory of namespace files.
+    public var directory: String
+    /// Netlink receive buffer to ask the kernel for, in bytes.
+    public var netlinkReceiveBuffer: Int
+    /// A namespace file is rewritten at most once per this many nanoseconds.
+    public var minimumInterval: UInt64
+
+    public static let defaultConfigPath = "/etc/uproc.conf"
+    public static let defaultDirectory = "/run/uproc"
+    public static let defaultReceiveBuffer = 8 << 20
+    public static let defaultMinimumIntervalMilliseconds = 5
+
+    public init(
+        configPath: String? = nil,
+        directory: String = DaemonOptions.defaultDirectory,
+        netlinkReceiveBuffer: Int = DaemonOptions.defaultReceiveBuffer,
+        minimumInterval: UInt64 = UInt64(DaemonOptions.defaultMinimumIntervalMilliseconds) * 1_000_000
+    ) {
+        self.configPath = configPath
+        self.directory = directory
+        self.netlinkReceiveBuffer = netlinkReceiveBuffer
+        self.minimumInterval = minimumInterval
+    }
+}

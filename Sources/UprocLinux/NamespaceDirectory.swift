@@ -1,0 +1,202 @@
+import CLinuxProc
+import Glibc
+
+/// The daemon's directory of namespace files (one file of PIDs per
+/// namespace). Owns the directory while it lives: locked against a second
+/// daemon, cleaned at start. Confined to one thread.
+public final class NamespaceDirectory {
+    public let path: String
+    /// Whether the directory is on tmpfs (namespace files are rewritten often;
+    /// on a disk that would mean needless I/O).
+    public let isTmpfs: Bool
+
+    private let directoryFD: Int32
+    private let lock: DirectoryLock
+    private var bytes: [UInt8] = []
+    /// The umask would take bits from 0644: fix each file's mode explicitly.
+    private let needsChmod: Bool
+    private static let temporaryName = ".uproc.tmp"
+    private static let fileMode: mode_t = 0o644
+
+    /// Creates the directory if missing (mode 0755), refuses a symlink, a
+    /// non-directory, or one writable by group or others, takes the lock
+    /// (`.alreadyLocked` names the other daemon), removes every stale entry
+    /// but `.lock`, and notes whether it is on tmpfs.
+    public init(path: String) throws(NamespaceDirectoryError) {
+        self.path = path
+        var status = stat()
+        if lstat(path, &status) != 0 {
+            guard errno == ENOENT else {
+                throw .system(SystemCallError(call: "lstat", subject: path, errno: .init(rawValue: errno)))
+            }
+            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+                throw .system(SystemCallError(call: "mkdir", subject: path, errno: .init(rawValue: errno)))
+            }
+        } else if status.st_mode & S_IFMT == S_IFLNK {
+            throw .symlink(path: path)
+        } else if status.st_mode & S_IFMT != S_IFDIR {
+            throw .notADirectory(path: path)
+        }
+
+        // O_NOFOLLOW again: the path could have changed since lstat.
+        let fd: Int32
+        switch syscall("open", subject: path, { open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }) {
+        case .success(let value): fd = value
+        case .failure(let error) where error.errno == .tooManySymbolicLinkLevels: throw .symlink(path: path)
+        case .failure(let error) where error.errno == .notDirectory: throw .notADirectory(path: path)
+        case .failure(let error): throw .system(error)
+        }
+        var owns = true
+        defer { if owns { closeDescriptor(fd) } }
+
+        guard fstat(fd, &status) == 0 else {
+            throw .system(SystemCallError(call: "fstat", subject: path, errno: .init(rawValue: errno)))
+        }
+        if status.st_mode & 0o022 != 0 {
+            throw .writableByOthers(path: path, mode: UInt32(status.st_mode))
+        }
+
+        lock = try DirectoryLock(directoryFD: fd, path: path)
+
+        var filesystem = statfs()
+        isTmpfs = fstatfs(fd, &filesystem) == 0 && Int(filesystem.f_type) == CLinuxProc_TMPFS_MAGIC
+
+        let mask = umask(0o022)
+        umask(mask)
+        needsChmod = mask & Self.fileMode != 0
+
+        directoryFD = fd
+        owns = false
+        bytes.reserveCapacity(64 * 1024)
+        try removeEntries(keepingLock: true)
+    }
+
+    deinit { closeDescriptor(directoryFD) }
+
+    /// Atomically replaces `name` with `pids` (ascending), one decimal per
+    /// line: written to a temporary file in the directory, then renamed over
+    /// `name`, so a reader sees the old or the new file, never half of one.
+    public func publish<C: Collection>(_ name: String, pids: C) throws(NamespaceDirectoryError)
+    where C.Element == Int32 {
+        try Self.validate(name)
+        bytes.removeAll(keepingCapacity: true)
+        for pid in pids { Self.appendLine(pid, to: &bytes) }
+
+        let fd = try createTemporary()
+        let written = bytes.withUnsafeBytes { writeAll(fd, $0, subject: Self.temporaryName) }
+        if needsChmod { fchmod(fd, Self.fileMode) }
+        closeDescriptor(fd)
+        if case .failure(let error) = written {
+            unlinkat(directoryFD, Self.temporaryName, 0)
+            throw .system(error)
+        }
+        let renamed = syscall("renameat", subject: path + "/" + name) {
+            renameat(directoryFD, Self.temporaryName, directoryFD, name)
+        }
+        if case .failure(let error) = renamed {
+            unlinkat(directoryFD, Self.temporaryName, 0)
+            throw .system(error)
+        }
+    }
+
+    /// Creates `name` as an empty file in one call (`mknodat`). For start-up,
+    /// when the directory was just cleaned; if `name` exists after all it is
+    /// replaced atomically as `publish` would.
+    public func publishEmptyNew(_ name: String) throws(NamespaceDirectoryError) {
+        try Self.validate(name)
+        switch syscall("mknodat", subject: path + "/" + name, {
+            mknodat(directoryFD, name, S_IFREG | Self.fileMode, 0)
+        }) {
+        case .success:
+            if needsChmod { fchmodat(directoryFD, name, Self.fileMode, 0) }
+        case .failure(let error) where error.errno == .fileExists:
+            try publish(name, pids: EmptyCollection<Int32>())
+        case .failure(let error):
+            throw .system(error)
+        }
+    }
+
+    /// Removes `name`; a missing file is fine.
+    public func remove(_ name: String) {
+        guard (try? Self.validate(name)) != nil else { return }
+        unlinkat(directoryFD, name, 0)
+    }
+
+    /// Removes every namespace file and the lock file, leaving the directory
+    /// empty: a stopped daemon must not look like a live one.
+    public func removeAll() {
+        try? removeEntries(keepingLock: false)
+    }
+
+    // MARK: - internals
+
+    private func createTemporary() throws(NamespaceDirectoryError) -> Int32 {
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+        var retried = false
+        while true {
+            switch syscall("openat", subject: path + "/" + Self.temporaryName, {
+                openat(directoryFD, Self.temporaryName, flags, Self.fileMode)
+            }) {
+            case .success(let fd):
+                return fd
+            case .failure(let error) where error.errno == .fileExists && !retried:
+                // Left by a write that failed half-way: ours to remove.
+                unlinkat(directoryFD, Self.temporaryName, 0)
+                retried = true
+            case .failure(let error):
+                throw .system(error)
+            }
+        }
+    }
+
+    private func removeEntries(keepingLock: Bool) throws(NamespaceDirectoryError) {
+        // fdopendir takes its descriptor: give it a duplicate.
+        let listing: Int32
+        do {
+            listing = try syscall("openat", subject: path) {
+                openat(directoryFD, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            }.value()
+        } catch { throw .system(error) }
+        guard let directory = fdopendir(listing) else {
+            closeDescriptor(listing)
+            throw .system(SystemCallError(call: "fdopendir", subject: path, errno: .init(rawValue: errno)))
+        }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let isDirectory = entry.pointee.d_type == UInt8(DT_DIR)
+            withUnsafeBytes(of: &entry.pointee.d_name) { raw in
+                let name = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
+                if strcmp(name, ".") == 0 || strcmp(name, "..") == 0 { return }
+                if keepingLock && strcmp(name, DirectoryLock.fileName) == 0 { return }
+                unlinkat(directoryFD, name, isDirectory ? AT_REMOVEDIR : 0)
+            }
+        }
+        if !keepingLock { unlinkat(directoryFD, DirectoryLock.fileName, 0) }
+    }
+
+    private static func validate(_ name: String) throws(NamespaceDirectoryError) {
+        var valid = false
+        var copy = name
+        copy.withUTF8 { bytes in
+            valid = !bytes.isEmpty && bytes.count <= 255 && bytes[0] != UInt8(ascii: ".")
+                && !bytes.contains(UInt8(ascii: "/")) && !bytes.contains(0)
+        }
+        if !valid { throw .invalidName(name) }
+    }
+
+    @inline(__always)
+    private static func appendLine(_ pid: Int32, to bytes: inout [UInt8]) {
+        var value = UInt32(bitPattern: pid)
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            repeat {
+                scratch[9 - count] = UInt8(ascii: "0") &+ UInt8(value % 10)
+                value /= 10
+                count += 1
+            } while value > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[(10 - count)...]))
+        }
+        bytes.append(UInt8(ascii: "\n"))
+    }
+}

@@ -1,0 +1,296 @@
+import CLinuxProc
+import Glibc
+import SystemPackage
+
+/// The kernel's process-event stream: a netlink connector socket bound to
+/// the proc connector's multicast group. Owns its socket; confined to the
+/// loop thread.
+public final class ProcConnector {
+    public let fileDescriptor: Int32
+    /// The socket's netlink port ID (`nl_pid`), as the kernel assigned it.
+    public let portID: UInt32
+    /// The receive buffer the kernel granted (getsockopt: twice what was asked).
+    public let receiveBufferSize: Int
+    public private(set) var statistics = ProcConnectorStatistics()
+
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var nextTag: UInt32
+    private static let bufferSize = 16 * 1024
+
+    /// Opens and binds the socket and sizes its receive buffer; no events
+    /// arrive until `subscribe`. Asks with SO_RCVBUFFORCE (root may exceed
+    /// `net.core.rmem_max`) and falls back to SO_RCVBUF.
+    public init(receiveBufferSize requested: Int) throws(ProcConnectorError) {
+        let fd: Int32
+        do {
+            fd = try syscall("socket", subject: "NETLINK_CONNECTOR") {
+                socket(AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue),
+                       Int32(CLinuxProc_NETLINK_CONNECTOR))
+            }.value()
+        } catch { throw .system(error) }
+        var ownsSocket = true
+        defer { if ownsSocket { closeDescriptor(fd) } }
+
+        var size = Int32(clamping: requested)
+        let length = socklen_t(MemoryLayout<Int32>.size)
+        if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, length) != 0 {
+            do {
+                try syscall("setsockopt", subject: "SO_RCVBUF") { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, length) }.value()
+            } catch { throw .system(error) }
+        }
+
+        var address = sockaddr_nl()
+        address.nl_family = sa_family_t(AF_NETLINK)
+        address.nl_groups = CLinuxProc_CN_IDX_PROC
+        address.nl_pid = 0  // let the kernel pick a unique port
+        let addressLength = socklen_t(MemoryLayout<sockaddr_nl>.size)
+        do {
+            try syscall("bind", subject: "CN_IDX_PROC") {
+                withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, addressLength) }
+                }
+            }.value()
+        } catch { throw .system(error) }
+
+        var bound = sockaddr_nl()
+        var boundLength = addressLength
+        do {
+            try syscall("getsockname") {
+                withUnsafeMutablePointer(to: &bound) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &boundLength) }
+                }
+            }.value()
+        } catch { throw .system(error) }
+
+        var granted: Int32 = 0
+        var grantedLength = length
+        _ = getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &grantedLength)
+
+        fileDescriptor = fd
+        portID = bound.nl_pid
+        receiveBufferSize = Int(granted)
+        buffer = .allocate(byteCount: Self.bufferSize, alignment: 8)
+        // Answers to control messages go to every listener; ours carry our
+        // tag + 1. Port IDs are unique per socket and the multiplication is
+        // a bijection, so two sockets start far apart.
+        nextTag = bound.nl_pid &* 0x9E37_79B1
+        ownsSocket = false
+    }
+
+    deinit {
+        buffer.deallocate()
+        closeDescriptor(fileDescriptor)
+    }
+
+    /// Asks the kernel for events and reports how it will deliver them.
+    ///
+    /// The kernel answers a control message with a PROC_EVENT_NONE ack, but
+    /// (6.6+) that ack passes through the socket's own event filter, so a
+    /// filtered subscription is never acknowledged. Hence: first the 8-byte
+    /// `proc_input` form asking for all types (acknowledged on 6.6+, silently
+    /// ignored before), then — if acknowledged — the filter for `types`;
+    /// otherwise the classic 4-byte form. No answer to either means the
+    /// kernel ignores us (non-initial user or PID namespace).
+    ///
+    /// Events read while waiting are discarded: callers scan `/proc` after
+    /// subscribing, which covers them.
+    public func subscribe(to types: ProcEventTypes = .tracking,
+                          acknowledgementTimeoutMilliseconds timeout: Int32 = 250)
+        throws(ProcConnectorError) -> SubscriptionMode
+    {
+        let probe = try send(operation: CLinuxProc_PROC_CN_MCAST_LISTEN, filter: CLinuxProc_PROC_EVENT_ALL)
+        if let error = awaitAcknowledgement(tag: probe, timeout: timeout) {
+            guard error == 0 else { throw .refused(errno: Errno(rawValue: error)) }
+            _ = try send(operation: CLinuxProc_PROC_CN_MCAST_LISTEN, filter: types.rawValue)
+            // Whatever is queued now predates the filter.
+            discardQueued()
+            return .filtered
+        }
+        let classic = try send(operation: CLinuxProc_PROC_CN_MCAST_LISTEN, filter: nil)
+        guard let error = awaitAcknowledgement(tag: classic, timeout: timeout) else { throw .noAcknowledgement }
+        guard error == 0 else { throw .refused(errno: Errno(rawValue: error)) }
+        return .unfiltered
+    }
+
+    /// Tells the kernel to stop sending (PROC_CN_MCAST_IGNORE); best effort.
+    /// On 6.6+ this socket then gets nothing; before 6.6 it only lowers the
+    /// kernel's listener count, and the socket still receives while others
+    /// listen: close it (drop the object) to be sure.
+    public func unsubscribe() {
+        _ = try? send(operation: CLinuxProc_PROC_CN_MCAST_IGNORE, filter: nil)
+    }
+
+    /// Reads every queued datagram (until EAGAIN, or `limit` datagrams) into
+    /// one reusable buffer and passes each decoded event to `body`. Drops
+    /// datagrams not sent by the kernel. ENOBUFS sets `overrun` and reading
+    /// goes on: what is still queued is valid.
+    @discardableResult
+    public func drain(limit: Int = .max, _ body: (ProcEvent) -> Void) -> DrainResult {
+        var result = DrainResult()
+        var datagrams = 0
+        while datagrams < limit {
+            switch receive() {
+            case .datagram(let count):
+                datagrams += 1
+                statistics.datagrams += 1
+                ProcEventDecoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) { event in
+                    result.events += 1
+                    body(event)
+                }
+            case .foreign:
+                datagrams += 1
+            case .overrun:
+                result.overrun = true
+            case .empty:
+                statistics.events += result.events
+                return result
+            case .failed(let error):
+                result.error = error
+                statistics.events += result.events
+                return result
+            }
+        }
+        statistics.events += result.events
+        return result
+    }
+
+    /// The kernel's count of messages dropped for this socket (the Drops
+    /// column of `/proc/net/netlink`), or nil if it cannot be read.
+    public func kernelDrops() -> Int? {
+        guard let table = try? FileReading.read("/proc/net/netlink", limit: 4 << 20) else { return nil }
+        // Columns: sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+        for line in table.split(separator: UInt8(ascii: "\n")).dropFirst() {
+            let fields = line.split(separator: UInt8(ascii: " "))
+            guard fields.count >= 9,
+                  Self.decimal(fields[1]) == Int(CLinuxProc_NETLINK_CONNECTOR),
+                  Self.decimal(fields[2]) == Int(portID) else { continue }
+            return Self.decimal(fields[8])
+        }
+        return nil
+    }
+
+    private static func decimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+        guard !bytes.isEmpty, bytes.count < 19 else { return nil }
+        var value = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
+    // MARK: - internals
+
+    private enum Received {
+        case datagram(Int)
+        case foreign
+        case overrun
+        case empty
+        case failed(SystemCallError)
+    }
+
+    private func receive() -> Received {
+        var sender = sockaddr_nl()
+        var senderLength = socklen_t(MemoryLayout<sockaddr_nl>.size)
+        let result = syscall("recvfrom") {
+            withUnsafeMutablePointer(to: &sender) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    recvfrom(fileDescriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT), $0, &senderLength)
+                }
+            }
+        }
+        switch result {
+        case .success(let count):
+            // Only the kernel (port 0) may speak for the proc connector.
+            guard sender.nl_pid == 0 else {
+                statistics.foreignDatagrams += 1
+                return .foreign
+            }
+            return .datagram(min(count, buffer.count))
+        case .failure(let error):
+            if error.errno == .noBufferSpace {
+                statistics.overruns += 1
+                return .overrun
+            }
+            if error.errno == .resourceTemporarilyUnavailable { return .empty }
+            return .failed(error)
+        }
+    }
+
+    /// Sends one control message; `filter` nil sends the classic 4-byte form.
+    /// Returns the tag its acknowledgement will carry.
+    private func send(operation: UInt32, filter: UInt32?) throws(ProcConnectorError) -> UInt32 {
+        let tag = nextTag
+        nextTag &+= 1
+        let payload = filter == nil ? 4 : 8
+        let total = Int(CLinuxProc_NLMSG_LENGTH(CLinuxProc_CN_MSG_SIZE + UInt32(payload)))
+        let result: Result<Int, SystemCallError> = withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { message in
+            message.initializeMemory(as: UInt8.self, repeating: 0)
+            // nlmsghdr
+            message.storeBytes(of: UInt32(total), toByteOffset: 0, as: UInt32.self)
+            message.storeBytes(of: CLinuxProc_NLMSG_DONE, toByteOffset: 4, as: UInt16.self)
+            message.storeBytes(of: portID, toByteOffset: 12, as: UInt32.self)
+            // cn_msg
+            let cn = 16
+            message.storeBytes(of: CLinuxProc_CN_IDX_PROC, toByteOffset: cn, as: UInt32.self)
+            message.storeBytes(of: CLinuxProc_CN_VAL_PROC, toByteOffset: cn + 4, as: UInt32.self)
+            message.storeBytes(of: tag, toByteOffset: cn + 8, as: UInt32.self)   // seq
+            message.storeBytes(of: tag, toByteOffset: cn + 12, as: UInt32.self)  // ack
+            message.storeBytes(of: UInt16(payload), toByteOffset: cn + 16, as: UInt16.self)
+            // proc_input { mcast_op, event_type } or the bare op
+            message.storeBytes(of: operation, toByteOffset: cn + 20, as: UInt32.self)
+            if let filter { message.storeBytes(of: filter, toByteOffset: cn + 24, as: UInt32.self) }
+
+            var kernel = sockaddr_nl()
+            kernel.nl_family = sa_family_t(AF_NETLINK)
+            return syscall("sendto", subject: "proc connector") {
+                withUnsafePointer(to: &kernel) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(fileDescriptor, message.baseAddress, total, 0, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
+                    }
+                }
+            }
+        }
+        switch result {
+        case .success: return tag
+        case .failure(let error): throw .system(error)
+        }
+    }
+
+    /// Waits for the ack of the message tagged `tag`; its errno, or nil on timeout.
+    private func awaitAcknowledgement(tag: UInt32, timeout: Int32) -> Int32? {
+        let deadline = MonotonicClock.nanoseconds() + UInt64(max(timeout, 0)) * 1_000_000
+        while true {
+            var answer: Int32?
+            loop: while true {
+                switch receive() {
+                case .datagram(let count):
+                    statistics.datagrams += 1
+                    ProcEventDecoder.decodeMessages(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) { event, ack in
+                        if case .ack(let error) = event.kind, ack == tag &+ 1 { answer = error }
+                    }
+                    if answer != nil { return answer }
+                case .foreign, .overrun:
+                    continue
+                case .empty, .failed:
+                    break loop
+                }
+            }
+            let now = MonotonicClock.nanoseconds()
+            guard now < deadline else { return nil }
+            var poller = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
+            let remaining = Int32(clamping: (deadline - now + 999_999) / 1_000_000)
+            _ = poll(&poller, 1, remaining)
+        }
+    }
+
+    private func discardQueued() {
+        while true {
+            switch receive() {
+            case .datagram: statistics.datagrams += 1
+            case .foreign, .overrun: continue
+            case .empty, .failed: return
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import SystemPackage
+
+/// Unbuffered writes to the standard streams, for CLIs that must not
+/// interleave half lines with logging.
+public enum StandardStreams {
+    public static func writeError(_ text: String) {
+        write(text, to: .standardError)
+    }
+
+    public static func writeOutput(_ text: String) {
+        write(text, to: .standardOutput)
+    }
+
+    private static func write(_ text: String, to fd: FileDescriptor) {
+        var text = text
+        text.withUTF8 { bytes in
+            _ = try? fd.writeAll(UnsafeRawBufferPointer(bytes))
+        }
+    }
+}

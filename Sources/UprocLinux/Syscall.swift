@@ -1,0 +1,55 @@
+import Glibc
+import SystemPackage
+
+/// The one place that turns a libc return value plus `errno` into a typed
+/// result. EINTR is retried unless the caller says otherwise (never for
+/// `close`: on Linux the descriptor is gone even when it reports EINTR).
+@inline(__always)
+internal func syscall<T: FixedWidthInteger>(
+    _ name: StaticString,
+    subject: @autoclosure () -> String = "",
+    retryOnInterrupt: Bool = true,
+    _ body: () -> T
+) -> Result<T, SystemCallError> {
+    while true {
+        let result = body()
+        if result != -1 { return .success(result) }
+        let code = Glibc.errno
+        if code == EINTR && retryOnInterrupt { continue }
+        return .failure(SystemCallError(call: "\(name)", subject: subject(), errno: Errno(rawValue: code)))
+    }
+}
+
+/// Closes a descriptor this process owns; errors (even EINTR) are ignored
+/// because the descriptor is released either way.
+@inline(__always)
+internal func closeDescriptor(_ fd: Int32) {
+    _ = Glibc.close(fd)
+}
+
+/// Writes all of `bytes`, continuing after partial writes and EINTR.
+internal func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: StaticString = "write",
+                       subject: @autoclosure () -> String = "") -> Result<Void, SystemCallError> {
+    var offset = 0
+    while offset < bytes.count {
+        let result = syscall(name, subject: subject()) {
+            Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+        }
+        switch result {
+        case .success(let written): offset += written
+        case .failure(let error): return .failure(error)
+        }
+    }
+    return .success(())
+}
+
+extension Result {
+    /// `try result.get()` with the typed error kept.
+    @inline(__always) @discardableResult
+    internal func value() throws(Failure) -> Success {
+        switch self {
+        case .success(let value): return value
+        case .failure(let error): throw error
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import UprocRules
+
+/// PID → identity for the known processes: open addressing with linear
+/// probing over a power-of-two table, Fibonacci hashing of the PID (PIDs are
+/// dense and mostly sequential; a multiply spreads them) and backward-shift
+/// deletion, so exits leave no tombstones. Keys and identities live in
+/// separate arrays so a probe walks 16 keys per cache line. Swift's
+/// `Dictionary` costs a SipHash per look-up, which was a third of the fork
+/// path.
+///
+/// Key 0 marks an empty slot: PIDs are positive, and the tracker ignores
+/// any other.
+@usableFromInline
+struct ProcessTable: Sendable {
+    @usableFromInline typealias Slot = Int
+
+    @usableFromInline var keys: [Int32]
+    @usableFromInline var values: [ProcessIdentity]
+    @usableFromInline var count = 0
+    @usableFromInline var mask: Int
+    /// 64 − log2(capacity): the multiply's top bits are the home slot.
+    @usableFromInline var shift: UInt64
+
+    @usableFromInline static let emptyIdentity = ProcessIdentity(uid: 0, gid: 0, comm: Comm())
+
+    @inlinable
+    init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity { size &<<= 1 }
+        keys = Array(repeating: 0, count: size)
+        values = Array(repeating: Self.emptyIdentity, count: size)
+        mask = size &- 1
+        shift = UInt64(64 &- size.trailingZeroBitCount)
+    }
+
+    @inlinable
+    func home(of pid: Int32) -> Int {
+        Int(truncatingIfNeeded: (UInt64(UInt32(bitPattern: pid)) &* 0x9E37_79B9_7F4A_7C15) &>> shift)
+    }
+
+    /// The slot holding `pid` (found) or the empty slot where it would go.
+    @inlinable
+    func probe(_ pid: Int32) -> (slot: Int, found: Bool) {
+        var slot = home(of: pid)
+        while true {
+            let key = keys[slot]
+            if key == pid { return (slot, true) }
+            if key == 0 { return (slot, false) }
+            slot = (slot &+ 1) & mask
+        }
+    }
+
+    @inlinable
+    subscript(pid: Int32) -> ProcessIdentity? {
+        guard pid > 0 else { return nil }
+        let (slot, found) = probe(pid)
+        return found ? values[slot] : nil
+    }
+
+    @inlinable
+    func slot(of pid: Int32) -> Slot? {
+        guard pid > 0 else { return nil }
+        let (slot, found) = probe(pid)
+        return found ? slot : nil
+    }
+
+    @inlinable
+    func identity(at slot: Slot) -> ProcessIdentity { values[slot] }
+
+    @inlinable
+    mutating func setIdentity(_ identity: ProcessIdentity, at slot: Slot) {
+        values[slot] = identity
+    }
+
+    /// Stores `identity` for `pid`; returns the identity it replaced, or nil
+    /// when `pid` is new. A non-positive `pid` is ignored.
+    @inlinable
+    mutating func updateValue(_ identity: ProcessIdentity, for pid: Int32) -> ProcessIdentity? {
+        guard pid > 0 else { return identity }
+        let (slot, found) = probe(pid)
+        if found {
+            let old = values[slot]
+            values[slot] = identity
+            return old
+        }
+        occupy(slot, pid, identity)
+        return nil
+    }
+
+    /// Stores `identity` for a `pid` not yet known; returns false, changing
+    /// nothing, when it is known (or not positive).
+    @inlinable
+    mutating func insertNew(_ identity: ProcessIdentity, for pid: Int32) -> Bool {
+        guard pid > 0 else { return false }
+        let (slot, found) = probe(pid)
+        if found { return false }
+        occupy(slot, pid, identity)
+        return true
+    }
+
+    @inlinable
+    mutating func occupy(_ slot: Int, _ pid: Int32, _ identity: ProcessIdentity) {
+        keys[slot] = pid
+        values[slot] = identity
+        count &+= 1
+        // At most half full keeps probe runs short.
+        if count &* 2 > keys.count { grow() }
+    }
+
+    @usableFromInline
+    mutating func grow() {
+        var bigger = ProcessTable(capacity: keys.count &* 2)
+        for slot in keys.indices where keys[slot] != 0 {
+            let (free, _) = bigger.probe(keys[slot])
+            bigger.keys[free] = keys[slot]
+            bigger.values[free] = values[slot]
+        }
+        bigger.count = count
+        self = bigger
+    }
+
+    /// Removes `pid`; returns its identity, or nil when it was unknown.
+    @inlinable
+    mutating func removeValue(for pid: Int32) -> ProcessIdentity? {
+        guard pid > 0 else { return nil }
+        let (slot, found) = probe(pid)
+        guard found else { return nil }
+        let old = values[slot]
+        // Backward shift: pull later entries of the run into the hole unless
+        // their home lies cyclically in (hole, candidate].
+        var hole = slot
+        var candidate = slot
+        while true {
+            candidate = (candidate &+ 1) & mask
+            let key = keys[candidate]
+            if key == 0 { break }
+            let home = home(of: key)
+            let stays = hole <= candidate ? (hole < home && home <= candidate) : (hole < home || home <= candidate)
+            if !stays {
+                keys[hole] = key
+                values[hole] = values[candidate]
+                hole = candidate
+            }
+        }
+        keys[hole] = 0
+        count &-= 1
+        return old
+    }
+
+    func forEachPID(_ body: (Int32) -> Void) {
+        for key in keys where key != 0 { body(key) }
+    }
+
+    /// All known PIDs, ascending (allocates).
+    func sortedPIDs() -> [Int32] { keys.filter { $0 != 0 }.sorted() }
+}

@@ -1,7 +1,0 @@
-import ArgumentParser
-
-@main
-struct Command: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "uprocd")
-    func run() throws {}
-}

@@ -1,0 +1,245 @@
+import Foundation
+import Glibc
+import Testing
+import UprocLinux
+
+@Suite struct NamespaceDirectoryTests {
+    @Test func createsTheDirectoryLocksItAndIsOnTmpfs() throws {
+        let path = freshShmPath("create")
+        defer { removeTree(path) }
+        let directory = try NamespaceDirectory(path: path)
+        #expect(directory.path == path)
+        #expect(directory.isTmpfs)
+        #expect(try entries(path) == [".lock"])
+        #expect(try contents(path + "/.lock") == "\(getpid())\n")
+        #expect(try mode(path) == 0o755)
+    }
+
+    @Test func publishedFilesHoldAscendingDecimalPIDsOnePerLine() throws {
+        let path = freshShmPath("publish")
+        defer { removeTree(path) }
+        let directory = try NamespaceDirectory(path: path)
+        try directory.publish("uid.alice", pids: [1, 22, 333, 4_194_304, Int32.max])
+        try directory.publish("gid.backup", pids: [Int32]())
+        #expect(try contents(path + "/uid.alice") == "1\n22\n333\n4194304\n2147483647\n")
+        #expect(try contents(path + "/gid.backup") == "")
+        #expect(try mode(path + "/uid.alice") == 0o644)
+        #expect(try entries(path) == [".lock", "gid.backup", "uid.alice"])  // no temporary left behind
+
+        try directory.publish("uid.alice", pids: [7])
+        #expect(try contents(path + "/uid.alice") == "7\n")
+    }
+
+    @Test func publishEmptyNewCreatesOrEmptiesTheFile() throws {
+        let path = freshShmPath("empty")
+        defer { removeTree(path) }
+        let directory = try NamespaceDirectory(path: path)
+        try directory.publishEmptyNew("cmd.tar")
+        #expect(try contents(path + "/cmd.tar") == "")
+        #expect(try mode(path + "/cmd.tar") == 0o644)
+        try directory.publish("cmd.tar", pids: [5, 6])
+        try directory.publishEmptyNew("cmd.tar")
+        #expect(try contents(path + "/cmd.tar") == "")
+    }
+
+    @Test(arguments: ["", ".hidden", ".lock", "a/b", "..", String(repeating: "x", count: 256)])
+    func refusesNamesThatAreNotPlainFileNames(_ name: String) throws {
+        let path = freshShmPath("names")
+        defer { removeTree(path) }
+        let directory = try NamespaceDirectory(path: path)
+        #expect(throws: NamespaceDirectoryError.invalidName(name)) { try directory.publish(name, pids: [1]) }
+        #expect(throws: NamespaceDirectoryError.invalidName(name)) { try directory.publishEmptyNew(name) }
+        #expect(try entries(path) == [".lock"])
+    }
+
+    @Test func removesStaleEntriesAtStart() throws {
+        let path = freshShmPath("stale")
+        defer { removeTree(path) }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        chmod(path, 0o755)
+        for name in ["uid.old", ".uproc.tmp", ".lock", "gid.old"] {
+            try Data("123\n".utf8).write(to: URL(fileURLWithPath: path + "/" + name))
+        }
+        try FileManager.default.createDirectory(atPath: path + "/emptydir", withIntermediateDirectories: false)
+        let directory = try NamespaceDirectory(path: path)
+        #expect(try entries(path) == [".lock"])
+        #expect(try contents(path + "/.lock") == "\(getpid())\n")
+        // A temporary left by a crash does not block publishing.
+        try Data().write(to: URL(fileURLWithPath: path + "/.uproc.tmp"))
+        try directory.publish("uid.new", pids: [3])
+        #expect(try contents(path + "/uid.new") == "3\n")
+    }
+
+    @Test func aSecondDaemonIsRefusedAndToldWhoHoldsTheLock() throws {
+        let path = freshShmPath("lock")
+        defer { removeTree(path) }
+        let first = try NamespaceDirectory(path: path)
+        try first.publish("uid.x", pids: [1])
+        #expect(throws: NamespaceDirectoryError.alreadyLocked(holderPID: getpid())) {
+            _ = try NamespaceDirectory(path: path)
+        }
+        #expect(try contents(path + "/uid.x") == "1\n")  // the refused one cleaned nothing
+        let error = NamespaceDirectoryError.alreadyLocked(holderPID: 77)
+        #expect(error.description == "namespace directory is locked by another uprocd (PID 77)")
+    }
+
+    @Test func theLockIsReleasedWhenTheOwnerGoes() throws {
+        let path = freshShmPath("release")
+        defer { removeTree(path) }
+        do { _ = try NamespaceDirectory(path: path) }
+        _ = try NamespaceDirectory(path: path)
+    }
+
+    @Test func refusesASymlink() throws {
+        let target = freshShmPath("target")
+        let link = freshShmPath("link")
+        defer {
+            removeTree(link)
+            removeTree(target)
+        }
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
+        chmod(target, 0o755)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        #expect(throws: NamespaceDirectoryError.symlink(path: link)) { _ = try NamespaceDirectory(path: link) }
+        #expect(try entries(target).isEmpty)
+    }
+
+    @Test func refusesAFile() throws {
+        let path = freshShmPath("file")
+        defer { removeTree(path) }
+        try Data().write(to: URL(fileURLWithPath: path))
+        #expect(throws: NamespaceDirectoryError.notADirectory(path: path)) { _ = try NamespaceDirectory(path: path) }
+    }
+
+    @Test(arguments: [(0o777, "group and others"), (0o775, "group"), (0o757, "others"), (0o1777, "group and others")])
+    func refusesADirectoryOthersCanWrite(mode: Int, who: String) throws {
+        let path = freshShmPath("writable")
+        defer { removeTree(path) }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        chmod(path, mode_t(mode))
+        let error = #expect(throws: NamespaceDirectoryError.self) { _ = try NamespaceDirectory(path: path) }
+        guard case .writableByOthers(path, let reported) = error else {
+            Issue.record("unexpected \(String(describing: error))")
+            return
+        }
+        #expect(reported & 0o7777 == UInt32(mode))
+        #expect(error?.description == "\(path): writable by \(who) (mode \(String(mode, radix: 8))); "
+            + "refusing a namespace directory others can change (chmod go-w)")
+        #expect(try entries(path).isEmpty)
+    }
+
+    @Test func removeAllLeavesTheDirectoryEmpty() throws {
+        let path = freshShmPath("removeall")
+        defer { removeTree(path) }
+        let directory = try NamespaceDirectory(path: path)
+        try directory.publish("a", pids: [1])
+        try directory.publishEmptyNew("b")
+        directory.remove("a")
+        directory.remove("never.there")
+        #expect(try entries(path) == [".lock", "b"])
+        directory.removeAll()
+        #expect(try entries(path).isEmpty)
+    }
+
+    @Test func aReaderNeverSeesAPartialFile() throws {
+        let path = freshShmPath("atomic")
+        defer { removeTree(path) }
+        let directory = try NamespaceDirectory(path: path)
+        // Contents 1...n for n in 0..<400: a reader can check completeness.
+        try directory.publish("ns", pids: [Int32]())
+        let reader = ConcurrentReader(path: path + "/ns")
+        let thread = Thread { reader.run() }
+        thread.start()
+        for round in 0..<1000 {
+            let count = Int32((round * 37) % 400)
+            try directory.publish("ns", pids: count == 0 ? [] : Array(1...count))
+        }
+        reader.stop()
+        let (reads, bad) = reader.result()
+        #expect(reads > 0)
+        #expect(bad == [], "partial contents seen")
+    }
+
+    @Test(arguments: ["1\n2", "1\n3\n", "2\n", "1\n\n", "1\n2\n3"])
+    func theReaderCheckRejectsPartialContents(_ text: String) {
+        #expect(!ConcurrentReader.isComplete(Array(text.utf8)))
+        #expect(ConcurrentReader.isComplete(Array("1\n2\n3\n".utf8)))
+    }
+
+    // MARK: helpers
+
+    private func entries(_ path: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+    }
+
+    private func contents(_ path: String) throws -> String {
+        String(decoding: try FileReading.read(path, limit: 1 << 20), as: UTF8.self)
+    }
+
+    private func mode(_ path: String) throws -> Int {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { throw POSIXError(.ENOENT) }
+        return Int(status.st_mode & 0o7777)
+    }
+}
+
+/// Reads a file over and over on its own thread, checking each read is
+/// "1\n2\n…n\n" for some n.
+final class ConcurrentReader: @unchecked Sendable {
+    private let path: String
+    private let lock = NSLock()
+    private var stopped = false
+    private var finished = false
+    private var reads = 0
+    private var bad: [String] = []
+    private let done = DispatchSemaphore(value: 0)
+
+    init(path: String) { self.path = path }
+
+    func run() {
+        while true {
+            lock.lock()
+            let stop = stopped
+            lock.unlock()
+            if stop { break }
+            guard let bytes = try? FileReading.read(path, limit: 1 << 20) else { continue }
+            let ok = Self.isComplete(bytes)
+            lock.lock()
+            reads += 1
+            if !ok && bad.count < 3 { bad.append(String(decoding: bytes.suffix(40), as: UTF8.self)) }
+            lock.unlock()
+        }
+        done.signal()
+    }
+
+    func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+        done.wait()
+    }
+
+    func result() -> (Int, [String]) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (reads, bad)
+    }
+
+    static func isComplete(_ bytes: [UInt8]) -> Bool {
+        var expected = 1
+        var value = 0
+        var digits = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: "\n") {
+                guard digits > 0, value == expected else { return false }
+                expected += 1
+                value = 0
+                digits = 0
+            } else {
+                value = value * 10 + Int(byte) - 48
+                digits += 1
+            }
+        }
+        return digits == 0
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Glibc
+import Testing
+import UprocLinux
+import UprocRules
+
+@Suite struct ProcReaderTests {
+    @Test func readsItsOwnIdentity() throws {
+        let reader = ProcReader()
+        let identity = try #require(reader.identity(of: getpid(), reading: [.ids, .cmd]))
+        #expect(identity.ruid == getuid())
+        #expect(identity.euid == geteuid())
+        #expect(identity.rgid == getgid())
+        #expect(identity.egid == getegid())
+        let comm = try FileReading.read("/proc/self/comm", limit: 64).dropLast()  // the newline
+        #expect(identity.comm == Comm(comm))
+        #expect(!identity.comm.isEmpty)
+    }
+
+    @Test func listsThreadGroupLeadersOnly() throws {
+        let reader = ProcReader()
+        let pids = reader.processIDs()
+        #expect(pids.contains(getpid()))
+        #expect(pids.contains(1))
+        // Our threads (Swift Testing runs several) are not listed.
+        let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { Int32($0) }
+        #expect(threads.count > 1)
+        for thread in threads where thread != getpid() {
+            #expect(!pids.contains(thread))
+        }
+    }
+
+    @Test func mapsAThreadToItsProcess() throws {
+        let reader = ProcReader()
+        let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { Int32($0) }
+        for thread in threads {
+            #expect(reader.threadGroupID(of: thread) == getpid())
+        }
+    }
+
+    @Test func scanVisitsThisProcess() {
+        let reader = ProcReader()
+        var mine: ProcessIdentity?
+        var count = 0
+        reader.scan(reading: [.uid]) { pid, identity in
+            count += 1
+            if pid == getpid() { mine = identity }
+        }
+        #expect(mine?.euid == geteuid())
+        #expect(mine?.comm.isEmpty == true)  // .cmd not asked for: not read
+        #expect(count > 1)
+    }
+
+    @Test(.enabled(if: Kernel.available, Kernel.reason))
+    func readsAnotherUsersProcessExactlyAndNothingOnceReaped() throws {
+        let directory = freshShmPath("reader")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { removeTree(directory) }
+        let link = directory + "/uproctest7"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/bin/sleep")
+
+        let child = try spawn("/usr/bin/setpriv", ["--reuid=4242", "--regid=4343", "--clear-groups", link, "30"])
+        let pid = child.processIdentifier
+        let reader = ProcReader()
+        let expected = ProcessIdentity(ruid: 4242, euid: 4242, rgid: 4343, egid: 4343, comm: "uproctest7")
+
+        // setpriv changes IDs and then execs: wait for the exec.
+        var identity: ProcessIdentity?
+        let deadline = MonotonicClock.nanoseconds() + 2_000_000_000
+        repeat {
+            identity = reader.identity(of: pid, reading: [.ids, .cmd])
+            if identity == expected { break }
+            usleep(2_000)
+        } while MonotonicClock.nanoseconds() < deadline
+        #expect(identity == expected)
+
+        // Only what is asked for is read.
+        #expect(reader.identity(of: pid, reading: [.cmd]) == ProcessIdentity(uid: 0, gid: 0, comm: "uproctest7"))
+        #expect(reader.identity(of: pid, reading: [.gid])
+            == ProcessIdentity(ruid: 4242, euid: 4242, rgid: 4343, egid: 4343, comm: Comm()))
+        #expect(reader.identity(of: pid, reading: []) == ProcessIdentity(uid: 0, gid: 0, comm: Comm()))
+
+        kill(pid, SIGKILL)
+        child.waitUntilExit()
+        #expect(reader.identity(of: pid, reading: [.ids, .cmd]) == nil)
+        #expect(reader.identity(of: pid, reading: [.cmd]) == nil)
+        #expect(reader.identity(of: pid, reading: []) == nil)
+        #expect(reader.threadGroupID(of: pid) == nil)
+    }
+
+    @Test(.enabled(if: Kernel.available, Kernel.reason))
+    func readsCommWithParenthesesAndSpacesAsBytes() throws {
+        let directory = freshShmPath("comm")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { removeTree(directory) }
+        let name = "a) (b c"
+        try FileManager.default.createSymbolicLink(atPath: directory + "/" + name, withDestinationPath: "/bin/sleep")
+        let child = try spawn(directory + "/" + name, ["30"])
+        defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() }
+        let reader = ProcReader()
+        var comm: Comm?
+        let deadline = MonotonicClock.nanoseconds() + 2_000_000_000
+        repeat {
+            comm = reader.identity(of: child.processIdentifier, reading: [.cmd])?.comm
+            if comm == Comm(name) { break }
+            usleep(2_000)
+        } while MonotonicClock.nanoseconds() < deadline
+        #expect(comm == Comm(name))
+    }
+
+    /// A zombie has exited; its reaping sends no event, so listing it would
+    /// leave a PID in a file forever.
+    @Test(.enabled(if: Kernel.available, Kernel.reason), arguments: [RuleKeys.ids, .cmd, [], [.ids, .cmd]])
+    func zombiesAreGone(keys: RuleKeys) throws {
+        // sh starts a child that exits at once, then becomes sleep, which
+        // never reaps it.
+        let parent = try spawn("/bin/sh", ["-c", "/bin/true & exec /bin/sleep 30"])
+        defer { kill(parent.processIdentifier, SIGKILL); parent.waitUntilExit() }
+        let children = "/proc/\(parent.processIdentifier)/task/\(parent.processIdentifier)/children"
+        var zombie: Int32?
+        let deadline = MonotonicClock.nanoseconds() + 3_000_000_000
+        repeat {
+            let stat = (try? String(contentsOfFile: "/proc/\(parent.processIdentifier)/comm", encoding: .utf8)) ?? ""
+            if stat == "sleep\n", let pid = (try? String(contentsOfFile: children, encoding: .utf8))?
+                .split(separator: " ").first.flatMap({ Int32($0) }),
+               (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") == true {
+                zombie = pid
+                break
+            }
+            usleep(2_000)
+        } while MonotonicClock.nanoseconds() < deadline
+        let pid = try #require(zombie, "no zombie appeared")
+        let reader = ProcReader()
+        #expect(reader.identity(of: pid, reading: keys) == nil)
+        #expect(reader.identity(of: parent.processIdentifier, reading: keys) != nil)
+    }
+
+    @Test func nonsensePIDsGiveNil() {
+        let reader = ProcReader()
+        #expect(reader.identity(of: 0, reading: [.ids]) == nil)
+        #expect(reader.identity(of: -5, reading: [.cmd]) == nil)
+        #expect(reader.identity(of: Int32.max, reading: [.ids, .cmd]) == nil)
+    }
+}

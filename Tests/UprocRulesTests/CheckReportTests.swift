@@ -1,0 +1,72 @@
+import Testing
+@testable import UprocRules
+
+@Suite struct CheckReportTests {
+    static let config = """
+        uid 0 root
+        uid alice cmd sshd alice.ssh
+        gid backup backup
+        cmd "python3*" py
+        cmd "Web Content" tabs
+        uid 1000 alice
+
+        """
+
+    @Test func summarizesAValidConfig() {
+        let report = CheckReport(checking: SourceFile(path: "uproc.conf", text: Self.config), with: Fixture.compiler)
+        #expect(report == CheckReport(
+            standardOutput: "uproc.conf: valid: 6 rules, 6 namespaces, 0 warnings\n", standardError: "", status: .valid))
+    }
+
+    @Test func dumpsTheTablePerKey() {
+        let report = CheckReport(
+            checking: SourceFile(path: "uproc.conf", text: Self.config), with: Fixture.compiler, dump: true)
+        #expect(report.standardOutput == """
+            uid 0 -> root
+            uid 1000 -> alice.ssh [cmd sshd] alice
+            gid 34 -> backup
+            cmd "Web Content" -> tabs
+            cmd sshd -> alice.ssh [uid 1000]
+            cmd python3* -> py
+            uproc.conf: valid: 6 rules, 6 namespaces, 0 warnings
+
+            """)
+        #expect(report.status == .valid)
+    }
+
+    @Test func reportsErrorsAndCountsThem() {
+        let report = CheckReport(checking: SourceFile(path: "c", text: "uid 1 a\nusr 2 b\ncmd abcdefghijklmnopq a\n"), with: Fixture.compiler)
+        #expect(report.status == .invalid)
+        #expect(report.standardOutput == "")
+        #expect(report.standardError == """
+            c:2:1: error: unknown key 'usr' (expected uid, gid, ruid, rgid or cmd)
+            usr 2 b
+            ^
+            c:3:5: warning: cmd 'abcdefghijklmnopq' is 17 bytes but the kernel keeps only 15; compared as 'abcdefghijklmno'
+            cmd abcdefghijklmnopq a
+                ^
+            c:3:23: error: duplicate namespace 'a' (first defined on line 1)
+            cmd abcdefghijklmnopq a
+                                  ^
+            c: invalid: 2 errors, 1 warning
+
+            """)
+    }
+
+    @Test func werrorTurnsWarningsIntoErrors() {
+        let source = SourceFile(path: "c", text: "cmd abcdefghijklmnopq long\n")
+        let lenient = CheckReport(checking: source, with: Fixture.compiler)
+        #expect(lenient.status == .valid)
+        #expect(lenient.standardOutput == "c: valid: 1 rule, 1 namespace, 1 warning\n")
+        let strict = CheckReport(checking: source, with: Fixture.compiler, warningsAsErrors: true)
+        #expect(strict.status == .invalid)
+        #expect(strict.standardOutput == "")
+        #expect(strict.standardError.hasPrefix("c:1:5: error: cmd 'abcdefghijklmnopq' is 17 bytes"))
+        #expect(strict.standardError.hasSuffix("c: invalid: 1 error, 0 warnings\n"))
+    }
+
+    @Test func reportsAnUnreadableFile() {
+        #expect(CheckReport(unreadable: "/nope: No such file or directory") == CheckReport(
+            standardOutput: "", standardError: "uproc-check: /nope: No such file or directory\n", status: .unusable))
+    }
+}
