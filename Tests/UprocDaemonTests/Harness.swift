@@ -153,15 +153,20 @@ final class Harness {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []).compactMap { Int32($0) }.sorted()
     }
 
-    /// Runs `argv` to completion (30 s at most) and returns its status and stdout.
-    func run(_ argv: [String], within limit: Duration = .seconds(30)) async throws -> (exit: Child.Exit?, output: String) {
+    /// Runs `argv` to completion (30 s at most) and returns its status and stdout (and stderr).
+    func run(_ argv: [String], stderr: Bool = false, within limit: Duration = .seconds(30)) async throws -> (exit: Child.Exit?, output: String) {
         let output = root + "/run.\(children.count).out"
         let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw HarnessError("open \(output): \(String(cString: strerror(errno)))") }
         let child: Child
         do {
             defer { close(fd) }
-            child = try spawn(argv, stdout: .fd(fd))
+            if stderr {
+                child = try Child(argv, stdout: .fd(fd), stderr: .fd(fd))
+                children.append(child)
+            } else {
+                child = try spawn(argv, stdout: .fd(fd))
+            }
         }
         guard let exit = try await child.waitForExit(within: limit) else {
             killAndReap(child)
