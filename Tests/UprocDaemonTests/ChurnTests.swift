@@ -103,5 +103,26 @@ extension UprocdEndToEnd {
             }
             try await daemon.stop()
         }
+
+        /// `--min-interval 1000`: a file is rewritten at most once a second, and a change
+        /// held back by the limit is still published when the interval is over.
+        @Test func minIntervalDelaysButDoesNotLoseUpdates() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4254 limited\n")
+            let daemon = try await harness.startDaemon(arguments: [
+                "-c", harness.config, "--min-interval", "1000", "--log-level", "debug", harness.out,
+            ])
+            let clock = ContinuousClock()
+            let first = try harness.spawn(uid: 4254, ["/bin/sleep", "30"]).pid
+            try await harness.waitUntil(namespace: "limited", is: [first])
+            let firstSeen = clock.now
+            let second = try harness.spawn(uid: 4254, ["/bin/sleep", "30"]).pid
+            try await harness.waitUntil(namespace: "limited", is: [first, second], deadline: .seconds(5))
+            let gap = clock.now - firstSeen
+            // Polling and scheduling may show the first write late, never the second early.
+            #expect(gap >= .milliseconds(800), "rewritten after \(gap), under --min-interval 1000")
+            #expect(gap <= .seconds(3), "a held-back change took \(gap)")
+            try await daemon.stop()
+        }
     }
 }

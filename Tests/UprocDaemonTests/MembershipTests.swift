@@ -72,20 +72,43 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
+        /// UID and GID events update a running process in place: effective IDs for `uid`/`gid`, real for `ruid`.
         @Test func setuidInARunningRootProcessMovesItBetweenUIDFiles() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 0 uid.0\nuid 4211 uid.4211\ngid 4217 gid.4217\n")
+            // The comm keeps the root namespaces to this one process.
+            let harness = try Harness(config: """
+                uid 0 cmd uproctestsetid root
+                ruid 0 cmd uproctestsetid realroot
+                uid 4211 uid.4211
+                uid 4226 uid.4226
+                gid 4217 gid.4217
+
+                """)
             let daemon = try await harness.startDaemon()
             let fixture = try harness.startFixture()
             let pid = fixture.pid
-            try await harness.waitUntil(namespace: "uid.0", "contains \(pid)") { $0.contains(pid) }
+            try await fixture.run("rename-main uproctestsetid")
+            try await harness.waitUntil(namespace: "root", is: [pid])
+            try await harness.waitUntil(namespace: "realroot", is: [pid])
             #expect(harness.content("uid.4211") == "")
+
+            // seteuid: only the effective UID moves.
+            try await fixture.run("seteuid 4226")
+            try await harness.waitUntil(namespace: "uid.4226", is: [pid])
+            try await harness.waitUntil(namespace: "root", is: [])
+            #expect(harness.pids("realroot") == [pid])
+            try await fixture.run("seteuid 0")
+            try await harness.waitUntil(namespace: "root", is: [pid])
+            try await harness.waitUntil(namespace: "uid.4226", is: [])
 
             try await fixture.run("setgid 4217")
             try await harness.waitUntil(namespace: "gid.4217", is: [pid])
+            // setuid as root: real, effective and saved UID all move.
             try await fixture.run("setuid 4211")
             try await harness.waitUntil(namespace: "uid.4211", is: [pid])
-            try await harness.waitUntil(namespace: "uid.0", "lacks \(pid)") { !$0.contains(pid) }
+            try await harness.waitUntil(namespace: "root", is: [])
+            try await harness.waitUntil(namespace: "realroot", is: [])
+            #expect(harness.pids("gid.4217") == [pid])
             try await daemon.stop()
         }
 
@@ -134,6 +157,39 @@ extension UprocdEndToEnd {
             try await harness.waitUntil(namespace: "both", is: [matching])
             try await harness.waitUntil(namespace: "u", is: [matching, otherComm])
             try await harness.waitUntil(namespace: "c", is: [matching, otherUID])
+            try await daemon.stop()
+        }
+
+        @Test func quotedGlobCmdRuleMatchesByPattern() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4227 cmd \"uproctestg*\" globbed\n")
+            let first = try harness.link("uproctestg1", to: "/bin/sleep")
+            let second = try harness.link("uproctestglob2", to: "/bin/sleep")
+            let other = try harness.link("uproctesth", to: "/bin/sleep")
+            let daemon = try await harness.startDaemon()
+            let matching = try [first, second].map { try harness.spawn(uid: 4227, [$0, "30"]).pid }
+            let notMatching = try harness.spawn(uid: 4227, [other, "30"]).pid
+            try await harness.waitForComm(notMatching, "uproctesth")
+            try await harness.waitUntil(namespace: "globbed", is: matching)
+            #expect(harness.pids("globbed")?.contains(notMatching) == false)
+            try await daemon.stop()
+        }
+
+        /// Without -c and without /etc/uproc.conf the rules are what uproc-genconf prints.
+        @Test(.enabled(if: !FileManager.default.fileExists(atPath: "/etc/uproc.conf"), "/etc/uproc.conf exists"))
+        func withoutAConfigTheRulesAreThoseOfUprocGenconf() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "")
+            let genconf = try await harness.run([Harness.buildDirectory + "/uproc-genconf"])
+            #expect(genconf.exit == .exited(0))
+            let names = genconf.output.split(separator: "\n")
+                .filter { !$0.hasPrefix("#") && !$0.isEmpty }
+                .compactMap { $0.split(separator: " ").last.map(String.init) }
+            #expect(names.contains("uid.root"))
+
+            let daemon = try await harness.startDaemon(arguments: ["--min-interval", "1", harness.out])
+            #expect(harness.outEntries() == (Set(names).sorted() + [".lock"]).sorted())
+            #expect(harness.pids("uid.root")?.contains(1) == true, "PID 1 runs as root")
             try await daemon.stop()
         }
     }
