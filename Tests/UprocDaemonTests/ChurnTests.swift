@@ -25,7 +25,23 @@ extension UprocdEndToEnd {
             let clock = ContinuousClock()
             let began = clock.now
             keepers += try (0..<5).map { _ in try harness.spawn(uid: 4216, ["/bin/sleep", "30"]) }
-            let exit = try await churn.waitForExit(within: .seconds(45))
+            // Meanwhile, read the files as a user would: always there, never half written.
+            var reads = 0
+            var broken: [String] = []
+            let limit = clock.now + .seconds(45)
+            while churn.isRunning && clock.now < limit {
+                for namespace in ["churn", "keep"] {
+                    reads += 1
+                    guard let text = harness.content(namespace) else {
+                        broken.append("\(namespace): missing")
+                        continue
+                    }
+                    if NamespaceFile.parse(text) == nil { broken.append("\(namespace): \(text.debugDescription)") }
+                }
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            #expect(broken.isEmpty, "\(broken.count) of \(reads) reads saw a missing or malformed file: \(broken.prefix(5))")
+            let exit = try await churn.waitForExit(within: .seconds(1))
             #expect(exit == .exited(0), "the churn loop: \(exit.map(\.description) ?? "still running after 45 s")")
             let churnTime = clock.now - began
 
@@ -51,7 +67,7 @@ extension UprocdEndToEnd {
                 #expect(Int(stats["cpu_ns"] ?? "") ?? 0 > 0)
                 #expect(stats["overruns"] != nil && stats["rescans"] != nil)
                 let cpu = Double(stats["cpu_ns"] ?? "") ?? 0
-                print("churn: 1000 processes in \(churnTime); uprocd \(stats.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")); cpu per event \(events > 0 ? Int(cpu / Double(events)) : 0) ns")
+                print("churn: 1000 processes in \(churnTime), \(reads) concurrent file reads; uprocd \(stats.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")); cpu per event \(events > 0 ? Int(cpu / Double(events)) : 0) ns")
             }
 
             for keeper in keepers { harness.killAndReap(keeper) }

@@ -27,8 +27,8 @@ final class Harness {
         out = root + "/out"
         config = root + "/uproc.conf"
         // 0755: the unprivileged test processes exec helpers from here.
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false,
-                                                attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false)
+        guard chmod(root, 0o755) == 0 else { throw HarnessError("chmod \(root): \(String(cString: strerror(errno)))") }
         try Self.write(text, to: config)
         childLog = open(root + "/children.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
     }
