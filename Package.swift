@@ -32,9 +32,9 @@ let package = Package(
         // The daemon's wiring: start-up, loop, publish, shutdown.
         .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocAccounts", logging]),
 
-        .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocLinux", argumentParser, logging]),
-        .executableTarget(name: "uproc-check", dependencies: ["UprocRules", "UprocAccounts", "UprocLinux", argumentParser]),
-        .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocLinux", argumentParser]),
+        .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocRules", argumentParser, logging]),
+        .executableTarget(name: "uproc-check", dependencies: ["UprocRules", "UprocLinux", argumentParser, system]),
+        .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocRules", "UprocLinux", argumentParser, system]),
         .executableTarget(name: "uproc-bench", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", argumentParser]),
         // Test fixture: a process the daemon tests steer through stdin (threads, renames, setuid).
         .executableTarget(name: "uproc-testproc"),

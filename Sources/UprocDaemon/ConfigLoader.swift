@@ -7,7 +7,7 @@ public struct LoadedConfig: Sendable {
     public var table: DecisionTable
     /// A path, or `<built-in default>`.
     public var origin: String
-    /// Warnings, rendered as `uproc-check` prints them.
+    /// Warnings, as the first line `uproc-check` prints for each.
     public var warnings: [String]
 }
 
@@ -56,11 +56,13 @@ public enum ConfigLoader {
 
     public static func compile(_ source: SourceFile, accounts: any AccountResolver) throws(ConfigError) -> LoadedConfig {
         let compilation = RuleCompiler(accounts: accounts).compile(source)
-        let rendered = compilation.diagnostics.map { DiagnosticRenderer.render($0, in: source) }
         guard let table = compilation.table else {
-            throw .invalid(diagnostics: rendered.joined(separator: "\n"), errorCount: compilation.errorCount)
+            throw .invalid(diagnostics: DiagnosticRenderer.render(compilation.diagnostics, in: source), errorCount: compilation.errorCount)
         }
-        let warnings = zip(compilation.diagnostics, rendered).filter { $0.0.severity == .warning }.map(\.1)
+        let warnings = compilation.diagnostics.filter { $0.severity == .warning }.map {
+            // One log line each: the `file:line:col: warning: …` line.
+            String(DiagnosticRenderer.render($0, in: source).prefix { $0 != "\n" })
+        }
         return LoadedConfig(table: table, origin: source.path, warnings: warnings)
     }
 }

@@ -12,6 +12,24 @@ import UprocRules
 /// Changes since the last publish are tracked per namespace with a
 /// fingerprint, so a PID that came and went inside one window is no change;
 /// `drainChanged` hands the changed namespaces over once each.
+///
+/// The daemon's use, in its loop:
+///
+///     var tracker = Tracker(table: table)          // every namespace "changed"
+///     tracker.reconcile(with: scan)                // start-up /proc scan
+///     // per event (thread-group leaders only):
+///     if !tracker.fork(parent: ptgid, child: tgid) { /* read /proc, */ tracker.upsert(tgid, identity) }
+///     tracker.upsert(tgid, reread)                 // EXEC, after reading /proc
+///     if !tracker.setUIDs(tgid, ruid: r, euid: e) { /* read /proc, upsert */ }
+///     tracker.remove(tgid)                         // EXIT
+///     // per publish tick (the body cannot touch `tracker`: take what it needs first):
+///     let names = tracker.table.namespaceNames
+///     try tracker.drainChanged { namespace, pids in try publisher.write(names[Int(namespace.index)], pids) }
+///
+/// Costs: an event is a few hash probes in the PID table, a memo hit and a
+/// sorted insert or remove per namespace the process is in (an append or a
+/// removal near the end when PIDs grow); an empty namespace is a 24-byte
+/// record without an allocation of its own.
 public struct Tracker: Sendable {
     /// The rules processes are sorted by; replace with `replaceTable`.
     public private(set) var table: DecisionTable

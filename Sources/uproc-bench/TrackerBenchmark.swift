@@ -118,6 +118,23 @@ struct TrackerBenchmark: ParsableCommand {
         }
         let storm = clock.now - started
 
+        // The slow paths, once each: a resync after dropped messages, a reload.
+        var snapshot: [(Int32, ProcessIdentity)] = []
+        for offset in 0..<processes {
+            let pid = firstPID + Int32(offset)
+            snapshot.append((pid, tracker.identity(of: pid)!))
+        }
+        started = clock.now
+        tracker.reconcile(with: snapshot, republishAll: false)
+        let reconcile = clock.now - started
+        started = clock.now
+        let change = tracker.replaceTable(table, republishAll: false)
+        let reload = clock.now - started
+        started = clock.now
+        var republished = 0
+        tracker.drainChanged { _, _ in republished &+= 1 }
+        let drainAfterReload = clock.now - started
+
         let nanoseconds = Self.nanoseconds(storm)
         let perEvent = nanoseconds / Double(applied)
         print("table: \(table.namespaceCount) namespaces; \(processes) resident processes of \(uids) uid(s) from \(uid)")
@@ -125,6 +142,8 @@ struct TrackerBenchmark: ParsableCommand {
         print("one classification through the table: \(Self.format(Self.nanoseconds(classify) / 1e3)) µs")
         print("storm: \(applied) events (forks, \(exec ? "execs, " : "")exits), \(drains) drains, in \(Self.format(nanoseconds / 1e6)) ms")
         print("storm: \(Self.format(perEvent)) ns/event, \(Int((1e9 / perEvent).rounded())) events/s")
+        print("reconcile with a \(processes)-process scan: \(Self.format(Self.nanoseconds(reconcile) / 1e6)) ms")
+        print("replaceTable (same \(change.kept.count) namespaces): \(Self.format(Self.nanoseconds(reload) / 1e6)) ms, then drain of \(republished) changed: \(Self.format(Self.nanoseconds(drainAfterReload) / 1e6)) ms")
         print("check: \(tracker.processCount) processes, \(published) PIDs published, \(matched)")
     }
 

@@ -9,7 +9,7 @@ struct Command: ParsableCommand {
         commandName: "uproc-check",
         abstract: "Check a uproc.conf: report every error with its position, or summarize the rules.",
         discussion: "Exit status: 0 valid, 1 invalid, 2 unreadable file or bad usage.",
-        version: "0.1.0")
+        version: uprocVersion)
 
     @Argument(help: "The configuration to check ('-' for standard input).")
     var file = "/etc/uproc.conf"

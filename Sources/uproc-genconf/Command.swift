@@ -1,6 +1,7 @@
 import ArgumentParser
 import SystemPackage
 import UprocAccounts
+import UprocRules
 
 @main
 struct GenConf: ParsableCommand {
@@ -13,7 +14,7 @@ struct GenConf: ParsableCommand {
             Lines and accounts that cannot be used are skipped with a warning on standard error. \
             Typical use: uproc-genconf | sudo tee /etc/uproc.conf
             """,
-        version: "0.1.0")
+        version: uprocVersion)
 
     @Option(name: .customLong("passwd"), help: ArgumentHelp("The users file ('-' for standard input).", valueName: "file"))
     var passwdFile: String?

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import UprocDaemon
+import UprocRules
 
 struct UprocdCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -74,7 +75,7 @@ struct UprocdCommand: ParsableCommand {
 func printError(_ error: DaemonError) {
     switch error {
     case .config(.invalid(let diagnostics, _)):
-        writeStandardError(diagnostics + "\n")
+        writeStandardError(diagnostics)
     default:
         writeStandardError("uprocd: error: \(error)\n")
     }

@@ -1,0 +1,30 @@
+import Testing
+@testable import UprocTracker
+import UprocRules
+
+/// 100,000 namespaces must stay cheap: an empty one is a fixed-size record
+/// with no allocation of its own.
+@Suite struct FootprintTests {
+    @Test func aNamespaceRecordIs24Bytes() {
+        #expect(MemoryLayout<NamespaceState>.stride == 24)
+    }
+
+    @Test func emptyNamespacesShareOneEmptyArray() {
+        let table = DecisionTable(rules: (0..<1_000).map { Rule(conditions: [.id(.uid, UInt32($0))], namespace: "uid.\($0)") })
+        let tracker = Tracker(table: table)
+        // Every empty member list points at the same (static) storage.
+        let first = tracker.namespaces[0].members.withUnsafeBufferPointer { $0.baseAddress }
+        let last = tracker.namespaces[999].members.withUnsafeBufferPointer { $0.baseAddress }
+        #expect(tracker.namespaces[0].members.capacity == 0)
+        #expect(first == last)
+    }
+
+    @Test func identitiesAreStoredFlat() {
+        // Two arrays, no per-process boxes: 4 + 32 bytes a slot.
+        #expect(MemoryLayout<ProcessIdentity>.stride == 32)
+        var tracker = Tracker(table: Fixture.table)
+        for pid in Int32(1)...5_000 { tracker.upsert(pid, Fixture.alice) }
+        #expect(tracker.processes.keys.count == 16_384)
+        #expect(tracker.processes.values.count == 16_384)
+    }
+}
