@@ -152,10 +152,8 @@ extension UprocdEndToEnd {
             #expect((harness.outEntries() ?? []).filter { !$0.hasPrefix(".") } == [])
         }
 
-        // Daemon bug (contract: diagnostics "exactly as `uproc-check` prints them"): uprocd puts
-        // an empty line after each diagnostic; uproc-check prints them back to back.
-        @Test(.bug(id: "e2e-diagnostic-format", "uprocd's diagnostics differ from uproc-check's (an extra empty line)"))
-        func diagnosticsAreExactlyThoseOfUprocCheck() async throws {
+        /// The contract: diagnostics "exactly as `uproc-check` prints them".
+        @Test func diagnosticsAreExactlyThoseOfUprocCheck() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4236 ok\nfrob 1 bad\nuid 4237 ok\n")
             let check = try await harness.run([Harness.buildDirectory + "/uproc-check", harness.config], stderr: true)
