@@ -6,7 +6,7 @@ extension UprocdEndToEnd {
     @Suite struct Reload {
         @Test func sighupAppliesAnEditedConfigAndKeepsStateOnABrokenOne() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4241 a\nuid 4242 b\n")
+            let harness = try Harness(config: "uid 4241 a\nuid 4245 b\n")
             let daemon = try await harness.startDaemon()
             let first = try harness.spawn(uid: 4241, gid: 4243, ["/bin/sleep", "30"]).pid
             try await harness.waitUntil(namespace: "a", is: [first])
