@@ -2,10 +2,10 @@ import Foundation
 
 /// A child process started with posix_spawn and reaped with waitpid.
 ///
-/// Not Foundation's `Process`: it hands the child the signal mask of the spawning
-/// thread (a libdispatch worker blocks nearly every signal) and the runner's SIG_IGN
-/// dispositions. Seen here: `sh -c '…; wait'` hung forever with SIGCHLD blocked.
-/// Every child starts with an empty mask and default dispositions, as from a shell.
+/// Not Foundation's `Process`: on this toolchain its children kept the signal mask of
+/// the spawning thread (a test-runner worker that blocks most signals) and the runner's
+/// SIG_IGN dispositions; `sh -c '…; wait'` then hung forever with SIGCHLD blocked.
+/// Here every child starts with an empty mask and default dispositions, as from a shell.
 final class Child {
     enum Exit: Equatable, CustomStringConvertible {
         case exited(Int32)

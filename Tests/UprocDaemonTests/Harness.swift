@@ -43,7 +43,7 @@ final class Harness {
 
     // MARK: files
 
-    /// Replaces `path` atomically (temp + rename), as an editor that keeps the inode would not.
+    /// Writes `path` atomically (temp + rename): the daemon never reads half a config.
     static func write(_ text: String, to path: String) throws {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
@@ -93,10 +93,10 @@ final class Harness {
 
     // MARK: processes
 
-    /// Starts `argv` (absolute path first); stderr goes to `children.log`.
+    /// Starts `argv` (absolute path first); stderr goes to `children.log` unless given.
     @discardableResult
-    func spawn(_ argv: [String], stdout: Child.Stream = .null) throws -> Child {
-        let child = try Child(argv, stdout: stdout, stderr: childLog >= 0 ? .fd(childLog) : .null)
+    func spawn(_ argv: [String], stdout: Child.Stream = .null, stderr: Child.Stream? = nil) throws -> Child {
+        let child = try Child(argv, stdout: stdout, stderr: stderr ?? (childLog >= 0 ? .fd(childLog) : .null))
         children.append(child)
         return child
     }
@@ -133,7 +133,7 @@ final class Harness {
     }
 
     /// Waits until `/proc/<pid>/comm` is `comm` (the exec has happened).
-    func waitForComm(_ pid: Int32, _ comm: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    func waitForComm(_ pid: Int32, _ comm: String) async throws {
         let end = ContinuousClock.now + .seconds(5)
         var seen = ""
         while ContinuousClock.now < end {
@@ -161,12 +161,7 @@ final class Harness {
         let child: Child
         do {
             defer { close(fd) }
-            if stderr {
-                child = try Child(argv, stdout: .fd(fd), stderr: .fd(fd))
-                children.append(child)
-            } else {
-                child = try spawn(argv, stdout: .fd(fd))
-            }
+            child = try spawn(argv, stdout: .fd(fd), stderr: stderr ? .fd(fd) : nil)
         }
         guard let exit = try await child.waitForExit(within: limit) else {
             killAndReap(child)
@@ -226,7 +221,7 @@ final class Harness {
     /// The last lines of the newest daemon's log, for failure messages.
     func daemonLogTail(lines: Int = 25) -> String {
         guard let daemon = daemons.last else { return "" }
-        let tail = daemon.log().split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+        let tail = daemon.log().split(separator: "\n").suffix(lines).joined(separator: "\n")
         return "\n--- uprocd log (last \(lines) lines) ---\n" + tail
     }
 }
