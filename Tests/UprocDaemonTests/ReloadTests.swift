@@ -38,5 +38,33 @@ extension UprocdEndToEnd {
             try await daemon.stop()
             #expect(harness.outEntries() == [])
         }
+
+        /// Rules on IDs only need no comm; a reload that adds `cmd` rules must learn the
+        /// comm of processes already running, and follow renames from then on.
+        @Test func reloadThatFirstNeedsCommLearnsItForRunningProcesses() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4247 u\n")
+            let daemon = try await harness.startDaemon()
+            let fixture = try harness.startFixture(uid: 4247)
+            try await harness.waitUntil(namespace: "u", is: [fixture.pid])
+            // Renamed while no rule looks at names.
+            try await fixture.run("rename-main uproctestren1")
+
+            try harness.rewriteConfig("""
+                uid 4247 u
+                uid 4247 cmd uproctestren1 r1
+                uid 4247 cmd uproctestren2 r2
+
+                """)
+            daemon.signal(SIGHUP)
+            try await harness.waitUntil(namespace: "r1", is: [fixture.pid])
+            #expect(harness.content("r2") == "")
+
+            try await fixture.run("rename-main uproctestren2")
+            try await harness.waitUntil(namespace: "r2", is: [fixture.pid])
+            try await harness.waitUntil(namespace: "r1", is: [])
+            #expect(harness.pids("u") == [fixture.pid])
+            try await daemon.stop()
+        }
     }
 }
