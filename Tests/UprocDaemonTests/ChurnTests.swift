@@ -81,9 +81,12 @@ extension UprocdEndToEnd {
         @Test func overrunIsRepairedByARescan() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4251 churn\nuid 4252 keep\nuid 4253 doomed\n")
-            let daemon = try await harness.startDaemon(arguments: [
+            let daemon = try harness.launchDaemon(arguments: [
                 "-c", harness.config, "--min-interval", "1", "--netlink-rcvbuf", "65536", "--log-level", "debug", harness.out,
             ])
+            let started = try await daemon.waitForStarted()
+            // The size granted is logged (the kernel doubles what it is asked for).
+            #expect((65536...262144).contains(Int(started["rcvbuf"] ?? "") ?? 0), "rcvbuf=\(started["rcvbuf"] ?? "(none)")")
             var keepers = try (0..<3).map { _ in try harness.spawn(uid: 4252, ["/bin/sleep", "30"]) }
             let doomed = try (0..<3).map { _ in try harness.spawn(uid: 4253, ["/bin/sleep", "30"]) }
             try await harness.waitUntil(namespace: "keep", is: keepers.map(\.pid))
