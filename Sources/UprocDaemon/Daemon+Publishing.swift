@@ -11,6 +11,8 @@ extension Daemon {
         var nextDue = UInt64.max
         let interval = options.minimumInterval
         let table = tracker.table
+        let fresh = directoryIsFresh
+        directoryIsFresh = false
         tracker.publishChanged { id, pids in
             let last = lastPublished[Int(id.index)]
             if last != 0 && now &- last < interval {
@@ -18,7 +20,12 @@ extension Daemon {
                 return false
             }
             do {
-                try directory.publish(table.name(of: id), pids: pids)
+                if fresh && pids.isEmpty {
+                    // The directory was just emptied: one mknodat, no temp file.
+                    try directory.publishEmptyNew(table.name(of: id))
+                } else {
+                    try directory.publish(table.name(of: id), pids: pids)
+                }
                 statistics.publishes &+= 1
                 lastPublished[Int(id.index)] = now
                 return true

@@ -21,6 +21,7 @@ extension Daemon {
         lastPublished = Array(repeating: 0, count: loaded.table.namespaceCount)
         // Facts no rule needed before were not read: read them now.
         if !neededBefore.isSuperset(of: loaded.table.usedKeys) { rescan() }
+        HeapTrim.releaseFreeMemory()
         logger.info(
             "reloaded",
             metadata: [

@@ -28,6 +28,8 @@ public final class Daemon {
     /// Per namespace: when its file was last written (ns), for `--min-interval`.
     var lastPublished: [UInt64]
     var timerArmedUntil: UInt64 = 0
+    /// Until the first publish: the directory holds no namespace file.
+    var directoryIsFresh = true
     var stopping = false
 
     static let signalsHandled = [SignalNumber.terminate, SignalNumber.interrupt, SignalNumber.hangUp, SignalNumber.user1]
@@ -94,6 +96,7 @@ public final class Daemon {
         rescan()
         let scanEnd = MonotonicClock.nanoseconds()
         publishDue(now: scanEnd)
+        HeapTrim.releaseFreeMemory()
         let ready = MonotonicClock.nanoseconds()
         logger.info(
             "started",

@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <malloc.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/vfs.h>
@@ -101,5 +102,10 @@ _Static_assert(offsetof(struct proc_event, event_data.id.e) == 28, "proc_event l
 _Static_assert(offsetof(struct proc_event, event_data.comm.comm) == 24, "proc_event layout");
 _Static_assert(sizeof(struct proc_event) == 40, "proc_event layout");
 _Static_assert(sizeof(struct CLinuxProc_proc_input) == 8, "proc_input layout");
+
+// malloc.h is not part of the Glibc module Swift imports.
+static inline int CLinuxProc_malloc_trim(size_t pad) {
+    return malloc_trim(pad);
+}
 
 #endif
