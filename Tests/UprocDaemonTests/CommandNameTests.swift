@@ -82,7 +82,10 @@ extension UprocdEndToEnd {
             #expect(Set(listed).intersection(threads.filter { $0 != pid }).isEmpty, "thread IDs listed: \(listed)")
 
             try await fixture.run("join-threads")
-            #expect(Harness.threads(of: pid) == [pid])
+            // pthread_join returns a moment before the kernel has reaped the threads.
+            try await harness.waitForKernel("pid \(pid): only the main thread left") {
+                Harness.threads(of: pid)
+            } until: { $0 == [pid] }
             try await fixture.run("rename-main uproctestmk2")
             try await harness.waitUntil(namespace: "marker2", is: [pid])
             #expect(harness.pids("threaded") == [pid], "thread exits changed the process's namespace")

@@ -134,14 +134,27 @@ final class Harness {
 
     /// Waits until `/proc/<pid>/comm` is `comm` (the exec has happened).
     func waitForComm(_ pid: Int32, _ comm: String) async throws {
+        try await waitForKernel("pid \(pid): comm '\(comm)'") {
+            Self.procText(pid, "comm")?.trimmingCharacters(in: .newlines) ?? "(gone)"
+        } until: { $0 == comm }
+    }
+
+    /// Polls a kernel fact (5 s) until `done` holds for it; the kernel's side of a
+    /// test is settled first, so that a failure after it is the daemon's.
+    func waitForKernel<T>(_ what: String, _ read: () -> T, until done: (T) -> Bool) async throws {
         let end = ContinuousClock.now + .seconds(5)
-        var seen = ""
-        while ContinuousClock.now < end {
-            seen = Self.procText(pid, "comm")?.trimmingCharacters(in: .newlines) ?? "(gone)"
-            if seen == comm { return }
+        var seen = read()
+        while !done(seen) {
+            if ContinuousClock.now >= end { throw HarnessError("\(what) not reached within 5 s; seen: \(seen)") }
             try await Task.sleep(for: .milliseconds(2))
+            seen = read()
         }
-        throw HarnessError("pid \(pid): comm is '\(seen)', not '\(comm)', after 5 s")
+    }
+
+    /// The IDs of a `Uid:` or `Gid:` line of `/proc/<pid>/status` (real, effective, saved, fs).
+    static func ids(_ pid: Int32, _ key: String) -> [String] {
+        let line = procText(pid, "status")?.split(separator: "\n").first { $0.hasPrefix(key + ":") }
+        return line?.split(whereSeparator: \.isWhitespace).dropFirst().map(String.init) ?? []
     }
 
     static func procText(_ pid: Int32, _ file: String) -> String? {

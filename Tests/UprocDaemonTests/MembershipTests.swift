@@ -128,9 +128,10 @@ extension UprocdEndToEnd {
 
             let pid = try harness.spawn(uid: 4213, [binary, "30"]).pid
             try await harness.waitForComm(pid, "uproctestsuid")
-            // The kernel's view first, so a failure below is the daemon's.
-            let uids = Harness.procText(pid, "status")?.split(separator: "\n").first { $0.hasPrefix("Uid:") }
-            #expect(uids?.split(whereSeparator: \.isWhitespace).dropFirst().joined(separator: " ") == "4213 4212 4212 4212")
+            // The kernel's view first (comm is set a moment before the credentials).
+            try await harness.waitForKernel("pid \(pid): real UID 4213, effective 4212") {
+                Harness.ids(pid, "Uid")
+            } until: { $0 == ["4213", "4212", "4212", "4212"] }
 
             try await harness.waitUntil(namespace: "uid.4212", is: [pid])
             try await harness.waitUntil(namespace: "ruid.4213", is: [pid])
