@@ -112,6 +112,35 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
+        /// glibc's setuid changes every thread: one UID event per thread. The process is
+        /// still listed once, by its PID (an ordering marker shows the events were handled).
+        @Test func setuidInAThreadedProcessListsItOnce() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: """
+                uid 4228 u
+                uid 0 cmd uproctestthrsu root
+                uid 4228 cmd uproctestmk3 marker
+
+                """)
+            let daemon = try await harness.startDaemon()
+            let fixture = try harness.startFixture()
+            let pid = fixture.pid
+            try await fixture.run("rename-main uproctestthrsu")
+            try await harness.waitUntil(namespace: "root", is: [pid])
+            try await fixture.run("threads 5")
+            try await fixture.run("setuid 4228")
+            let threads = Harness.threads(of: pid)
+            #expect(threads.count == 6)
+            #expect(Set(threads.map { Harness.ids($0, "Uid").first ?? "?" }) == ["4228"], "not every thread moved")
+
+            try await fixture.run("rename-main uproctestmk3")
+            try await harness.waitUntil(namespace: "marker", is: [pid])
+            #expect(harness.pids("u") == [pid])
+            #expect(harness.pids("root") == [])
+            try await fixture.run("join-threads")
+            try await daemon.stop()
+        }
+
         @Test func setUIDBinaryLandsInTheEffectiveUIDNamespace() async throws {
             try Kernel.require()
             let harness = try Harness(config: """
