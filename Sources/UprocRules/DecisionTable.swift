@@ -5,48 +5,91 @@
 /// `cmd` patterns sit in a side list. A lookup probes one table per key in
 /// use, checks each candidate's other conditions, then the side list: a
 /// rule, and so a namespace, is yielded at most once.
+///
+/// Rules are kept only in their flat compiled form (no `[Condition]` per
+/// rule): `rules` rebuilds them on demand.
 public struct DecisionTable: Sendable {
     /// Namespace names; `NamespaceID.index` indexes this array.
-    public let namespaceNames: [String]
-    /// The rules, one per namespace, in the same order.
-    public let rules: [Rule]
+    public var namespaceNames: [String] { storage.names }
     /// Which facts any rule looks at: the daemon skips `/proc` reads that
     /// no rule depends on.
-    public let usedKeys: RuleKeys
-    private let indexByName: [String: Int32]
-    private let index: LookupIndex
+    public var usedKeys: RuleKeys { storage.usedKeys }
+    /// One reference: copying a table (the tracker does, per event) is one
+    /// retain, not one per array inside.
+    private let storage: Storage
+
+    private final class Storage: Sendable {
+        let names: [String]
+        let usedKeys: RuleKeys
+        let nameIndex: NameIndex
+        /// Each rule's source line; empty when every line is 0 (built in code).
+        let lines: [Int32]
+        let index: LookupIndex
+
+        init(names: [String], usedKeys: RuleKeys, nameIndex: NameIndex, lines: [Int32], index: LookupIndex) {
+            self.names = names
+            self.usedKeys = usedKeys
+            self.nameIndex = nameIndex
+            self.lines = lines
+            self.index = index
+        }
+    }
+
+    private var index: LookupIndex { storage.index }
 
     /// Builds a table from already validated rules (unique namespace names).
     public init(rules: [Rule]) {
-        var indexByName: [String: Int32] = [:]
-        indexByName.reserveCapacity(rules.count)
-        for (index, rule) in rules.enumerated() {
-            precondition(indexByName[rule.namespace] == nil, "duplicate namespace \(rule.namespace)")
-            indexByName[rule.namespace] = Int32(index)
-        }
-        self.init(validatedRules: rules, indexByName: indexByName)
+        self.init(validatedRules: rules)
     }
 
-    /// The compiler's path: names already checked unique and indexed.
-    init(validatedRules rules: [Rule], indexByName: [String: Int32]) {
-        self.rules = rules
-        self.namespaceNames = rules.map(\.namespace)
-        self.indexByName = indexByName
-        self.index = LookupIndex(rules: rules)
+    /// The compiler's path: names already checked unique.
+    init(validatedRules rules: [Rule]) {
+        let names = rules.map(\.namespace)
+        var nameIndex = NameIndex(capacity: names.count)
+        for index in names.indices {
+            let existing = nameIndex.insert(Int32(index), in: names)
+            precondition(existing == nil, "duplicate namespace \(names[index])")
+        }
         var keys: RuleKeys = []
         for rule in rules {
             for condition in rule.conditions { keys.insert(RuleKeys(condition.key)) }
         }
-        self.usedKeys = keys
+        storage = Storage(
+            names: names,
+            usedKeys: keys,
+            nameIndex: nameIndex,
+            lines: rules.contains { $0.line != 0 } ? rules.map { Int32(truncatingIfNeeded: $0.line) } : [],
+            index: LookupIndex(rules: rules))
     }
 
-    public var namespaceCount: Int { namespaceNames.count }
+    /// The rules, one per namespace, in the same order, conditions in source
+    /// order. Rebuilt on every call (allocates): for dumps and tests, not
+    /// for hot paths (see `rule(_:holdsFor:)`).
+    public var rules: [Rule] {
+        namespaceNames.indices.map { rule(at: $0) }
+    }
+
+    /// The rule of namespace `index` (allocates).
+    func rule(at index: Int) -> Rule {
+        Rule(
+            conditions: self.index.conditions(of: index),
+            namespace: namespaceNames[index],
+            line: storage.lines.isEmpty ? 0 : Int(storage.lines[index]))
+    }
+
+    public var namespaceCount: Int { storage.names.count }
 
     public func id(of name: String) -> NamespaceID? {
-        indexByName[name].map(NamespaceID.init)
+        storage.nameIndex.index(of: name, in: storage.names).map(NamespaceID.init)
     }
 
-    public func name(of id: NamespaceID) -> String { namespaceNames[Int(id.index)] }
+    public func name(of id: NamespaceID) -> String { storage.names[Int(id.index)] }
+
+    /// Whether all conditions of namespace `id`'s rule hold for `identity`
+    /// (no allocation).
+    public func rule(_ id: NamespaceID, holdsFor identity: ProcessIdentity) -> Bool {
+        index.rule(Int(id.index), holdsFor: identity)
+    }
 
     /// Calls `body` once for each namespace `identity` belongs to, in no
     /// particular order, without allocating.
@@ -68,9 +111,9 @@ public struct DecisionTable: Sendable {
         var added: [String] = []
         var kept: [String] = []
         for name in namespaceNames {
-            if old.indexByName[name] == nil { added.append(name) } else { kept.append(name) }
+            if old.id(of: name) == nil { added.append(name) } else { kept.append(name) }
         }
-        let removed = old.namespaceNames.filter { indexByName[$0] == nil }
+        let removed = old.namespaceNames.filter { id(of: $0) == nil }
         return (added, removed, kept)
     }
 }

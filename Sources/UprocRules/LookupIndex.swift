@@ -1,34 +1,51 @@
 /// One rule flattened for checking: which keys it tests and their values.
+/// 40 bytes (the `Comm` first keeps the rest packed); only rules that do
+/// not fit in an 8-byte head (see `LookupIndex.heads`) keep one.
 struct CompiledRule: Sendable {
-    var keys: RuleKeys = []
+    var comm = Comm()
     var euid: UInt32 = 0
     var egid: UInt32 = 0
     var ruid: UInt32 = 0
     var rgid: UInt32 = 0
-    var comm = Comm()
-    /// Index into `LookupIndex.patterns`, or -1.
+    /// Index into `LookupIndex.patterns`, or -1; for a general rule, its
+    /// index into `LookupIndex.generalRules`.
     var pattern: Int32 = -1
-    /// The pattern's literal first byte, or 0x100 (none): most comms fail
-    /// on it before the matcher runs.
-    var patternFirstByte: UInt16 = 0x100
-    var patternMinimumLength: Int32 = 0
+    /// The keys in source order, 3 bits each (`slot + 1`, first lowest, 0
+    /// ends): `rules` gives conditions back as written.
+    var order: UInt16 = 0
+    var keys: RuleKeys = []
     /// Checked through `Rule.conditions` (see `LookupIndex.generalList`).
     var general = false
 }
 
+/// A `cmd` glob with what rejects most comms before the matcher runs.
+struct PatternEntry: Sendable {
+    var pattern: CommPattern
+    /// The pattern's literal first byte, or 0x100 (none).
+    var firstByte: UInt16
+    var minimumLength: Int32
+}
+
 /// The hashed part of a `DecisionTable`.
 struct LookupIndex: Sendable {
+    /// Per rule: a rule with one `uid`, `gid`, `ruid` or `rgid` condition
+    /// (what large configs are made of) as `tag << 32 | value`, 8 bytes;
+    /// any other as its index into `compiled` (tag 0).
+    private var heads: [UInt64] = []
+    /// The rules that do not fit in a head, flattened.
     private var compiled: [CompiledRule] = []
-    private var patterns: [CommPattern] = []
+    private var patterns: [PatternEntry] = []
     private var uid = OpenTable<UInt32>(capacity: 0)
     private var gid = OpenTable<UInt32>(capacity: 0)
     private var ruid = OpenTable<UInt32>(capacity: 0)
     private var rgid = OpenTable<UInt32>(capacity: 0)
     private var cmd = OpenTable<Comm>(capacity: 0)
-    /// Rule indices, grouped by span.
+    /// Rule indices, grouped by span (of values shared by several rules).
     private var candidates: [Int32] = []
-    /// Rules without an exact value: checked on every lookup.
-    private(set) var sideList: [Int32] = []
+    /// Rules without an exact value: checked on every lookup, so their
+    /// flat forms are copied side by side in `sideRules`.
+    private var sideList: [Int32] = []
+    private var sideRules: [CompiledRule] = []
     /// Rules testing one key twice, and the rules to check them against.
     private var generalList: [Int32] = []
     private var generalRules: [Rule] = []
@@ -43,6 +60,9 @@ struct LookupIndex: Sendable {
             var flat = CompiledRule()
             var exact = 0
             var general = false
+            for (position, condition) in rule.conditions.enumerated() where position < 5 {
+                flat.order |= UInt16(Self.slot(condition.key) + 1) << UInt16(position * 3)
+            }
             for condition in rule.conditions {
                 // A key tested twice (only rules built in code can): no flat
                 // form, check its conditions one by one.
@@ -63,13 +83,18 @@ struct LookupIndex: Sendable {
                     flat.comm = comm
                 case .commPattern(let pattern):
                     flat.pattern = Int32(patterns.count)
-                    flat.patternFirstByte = pattern.literalFirstByte.map(UInt16.init) ?? 0x100
-                    flat.patternMinimumLength = Int32(pattern.minimumLength)
-                    patterns.append(pattern)
+                    patterns.append(PatternEntry(
+                        pattern: pattern,
+                        firstByte: pattern.literalFirstByte.map(UInt16.init) ?? 0x100,
+                        minimumLength: Int32(pattern.minimumLength)))
                 }
             }
             if exact > 1 { multiExact = true }
-            if general { flat.general = true }
+            if general {
+                flat.general = true
+                flat.pattern = Int32(generalRules.count)
+                generalRules.append(rule)
+            }
             compiled.append(flat)
         }
         // Only rules with several exact values need a choice: pick the
@@ -120,8 +145,9 @@ struct LookupIndex: Sendable {
             case 4: cmd.countOne(flat.comm)
             case 0xFE:
                 generalList.append(Int32(index))
-                generalRules.append(rules[index])
-            default: sideList.append(Int32(index))
+            default:
+                sideList.append(Int32(index))
+                sideRules.append(flat)
             }
         }
         var end = uid.layOut(from: 0)
@@ -131,62 +157,150 @@ struct LookupIndex: Sendable {
         end = cmd.layOut(from: end)
         candidates = Array(repeating: 0, count: end)
         for (index, flat) in compiled.enumerated() {
-            let position: Int
+            let rule = Int32(index)
+            let sole = Self.exactKeys(flat) == 1 && flat.pattern < 0
+            let position: Int?
             switch chosen[index] {
-            case 0: position = uid.claim(flat.euid)
-            case 1: position = gid.claim(flat.egid)
-            case 2: position = ruid.claim(flat.ruid)
-            case 3: position = rgid.claim(flat.rgid)
-            case 4: position = cmd.claim(flat.comm)
+            case 0: position = uid.claim(flat.euid, rule: rule, isSoleCondition: sole)
+            case 1: position = gid.claim(flat.egid, rule: rule, isSoleCondition: sole)
+            case 2: position = ruid.claim(flat.ruid, rule: rule, isSoleCondition: sole)
+            case 3: position = rgid.claim(flat.rgid, rule: rule, isSoleCondition: sole)
+            case 4: position = cmd.claim(flat.comm, rule: rule, isSoleCondition: sole)
             default: continue
             }
-            candidates[position] = Int32(index)
+            if let position { candidates[position] = rule }
         }
-        let compiled = self.compiled
-        let sole = { (rule: Int32) in Self.exactKeys(compiled[Int(rule)]) == 1 && compiled[Int(rule)].pattern < 0 }
-        uid.inlineSingles(candidates, isSoleCondition: sole)
-        gid.inlineSingles(candidates, isSoleCondition: sole)
-        ruid.inlineSingles(candidates, isSoleCondition: sole)
-        rgid.inlineSingles(candidates, isSoleCondition: sole)
-        cmd.inlineSingles(candidates, isSoleCondition: sole)
+        heads.reserveCapacity(compiled.count)
+        var complex: [CompiledRule] = []
+        for flat in compiled {
+            if !flat.general, let tag = Self.headTag(flat.keys) {
+                let value: UInt32
+                switch tag {
+                case Self.uidTag: value = flat.euid
+                case Self.gidTag: value = flat.egid
+                case Self.ruidTag: value = flat.ruid
+                default: value = flat.rgid
+                }
+                heads.append(tag << 32 | UInt64(value))
+            } else {
+                heads.append(UInt64(complex.count))
+                complex.append(flat)
+            }
+        }
+        compiled = complex
+    }
+
+    private static var uidTag: UInt64 { 1 }
+    private static var gidTag: UInt64 { 2 }
+    private static var ruidTag: UInt64 { 3 }
+    private static var rgidTag: UInt64 { 4 }
+
+    /// The head tag of a rule testing only `keys`, or nil when it needs a
+    /// `CompiledRule`.
+    private static func headTag(_ keys: RuleKeys) -> UInt64? {
+        switch keys {
+        case .uid: return uidTag
+        case .gid: return gidTag
+        case .ruid: return ruidTag
+        case .rgid: return rgidTag
+        default: return nil
+        }
     }
 
     func forEachMatch(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
-        compiled.withUnsafeBufferPointer { compiled in
-            candidates.withUnsafeBufferPointer { candidates in
-                @inline(__always) func visit(_ span: UInt64) {
-                    let count = span & 0x7FFF_FFFF
-                    if count == 1 {
-                        let rule = Int(truncatingIfNeeded: span >> 32)
-                        if span & OpenTable<UInt32>.soleConditionFlag != 0 || holds(compiled[rule], identity) {
-                            body(NamespaceID(rule))
+        heads.withUnsafeBufferPointer { heads in
+            compiled.withUnsafeBufferPointer { compiled in
+                candidates.withUnsafeBufferPointer { candidates in
+                    @inline(__always) func visit(_ span: UInt64) {
+                        let count = span & 0x7FFF_FFFF
+                        if count == 1 {
+                            let rule = Int(truncatingIfNeeded: span >> 32)
+                            if span & UInt64(OpenTable<UInt32>.soleConditionFlag) != 0 || holds(heads[rule], identity, compiled) {
+                                body(NamespaceID(rule))
+                            }
+                            return
                         }
-                        return
+                        var position = Int(truncatingIfNeeded: span >> 32)
+                        let end = position + Int(truncatingIfNeeded: count)
+                        while position < end {
+                            let rule = Int(candidates[position])
+                            if holds(heads[rule], identity, compiled) { body(NamespaceID(rule)) }
+                            position += 1
+                        }
                     }
-                    var position = Int(truncatingIfNeeded: span >> 32)
-                    let end = position + Int(truncatingIfNeeded: count)
-                    while position < end {
-                        let rule = Int(candidates[position])
-                        if holds(compiled[rule], identity) { body(NamespaceID(rule)) }
-                        position += 1
+                    if !uid.isEmpty { visit(uid.span(of: identity.euid)) }
+                    if !gid.isEmpty { visit(gid.span(of: identity.egid)) }
+                    if !ruid.isEmpty { visit(ruid.span(of: identity.ruid)) }
+                    if !rgid.isEmpty { visit(rgid.span(of: identity.rgid)) }
+                    if !cmd.isEmpty { visit(cmd.span(of: identity.comm)) }
+                    for (position, rule) in sideList.enumerated() where holds(sideRules[position], identity) {
+                        body(NamespaceID(Int(rule)))
                     }
-                }
-                if !uid.isEmpty { visit(uid.span(of: identity.euid)) }
-                if !gid.isEmpty { visit(gid.span(of: identity.egid)) }
-                if !ruid.isEmpty { visit(ruid.span(of: identity.ruid)) }
-                if !rgid.isEmpty { visit(rgid.span(of: identity.rgid)) }
-                if !cmd.isEmpty { visit(cmd.span(of: identity.comm)) }
-                for rule in sideList where holds(compiled[Int(rule)], identity) {
-                    body(NamespaceID(Int(rule)))
-                }
-                for (position, rule) in generalList.enumerated()
-                where generalRules[position].conditions.allSatisfy({ $0.holds(for: identity) }) {
-                    body(NamespaceID(Int(rule)))
+                    for rule in generalList where self.rule(Int(rule), holdsFor: identity) {
+                        body(NamespaceID(Int(rule)))
+                    }
                 }
             }
         }
     }
 
+    /// Whether rule `index` holds for `identity`.
+    func rule(_ index: Int, holdsFor identity: ProcessIdentity) -> Bool {
+        let head = heads[index]
+        if head >> 32 == 0 {
+            let rule = compiled[Int(head)]
+            if rule.general {
+                return generalRules[Int(rule.pattern)].conditions.allSatisfy { $0.holds(for: identity) }
+            }
+        }
+        return compiled.withUnsafeBufferPointer { holds(head, identity, $0) }
+    }
+
+    /// Rule `index`'s conditions, in source order (allocates).
+    func conditions(of index: Int) -> [Condition] {
+        let head = heads[index]
+        let value = UInt32(truncatingIfNeeded: head)
+        switch head >> 32 {
+        case Self.uidTag: return [.id(.uid, value)]
+        case Self.gidTag: return [.id(.gid, value)]
+        case Self.ruidTag: return [.id(.ruid, value)]
+        case Self.rgidTag: return [.id(.rgid, value)]
+        default: break
+        }
+        let flat = compiled[Int(head)]
+        if flat.general { return generalRules[Int(flat.pattern)].conditions }
+        var conditions: [Condition] = []
+        var order = flat.order
+        while order & 7 != 0 {
+            switch Self.order(slot: Int(order & 7) - 1) {
+            case .uid: conditions.append(.id(.uid, flat.euid))
+            case .gid: conditions.append(.id(.gid, flat.egid))
+            case .ruid: conditions.append(.id(.ruid, flat.ruid))
+            case .rgid: conditions.append(.id(.rgid, flat.rgid))
+            case .cmd:
+                conditions.append(flat.pattern >= 0 ? .commPattern(patterns[Int(flat.pattern)].pattern) : .comm(flat.comm))
+            }
+            order >>= 3
+        }
+        return conditions
+    }
+
+    /// Whether the rule with `head`, not a general one, holds.
+    @inline(__always)
+    private func holds(
+        _ head: UInt64, _ identity: ProcessIdentity, _ compiled: UnsafeBufferPointer<CompiledRule>
+    ) -> Bool {
+        let value = UInt32(truncatingIfNeeded: head)
+        switch head >> 32 {
+        case Self.uidTag: return identity.euid == value
+        case Self.gidTag: return identity.egid == value
+        case Self.ruidTag: return identity.ruid == value
+        case Self.rgidTag: return identity.rgid == value
+        default: return holds(compiled[Int(value)], identity)
+        }
+    }
+
+    /// Whether a flattened rule, not a general one, holds.
     @inline(__always)
     private func holds(_ rule: CompiledRule, _ identity: ProcessIdentity) -> Bool {
         let keys = rule.keys
@@ -195,12 +309,13 @@ struct LookupIndex: Sendable {
         if keys.contains(.ruid) && rule.ruid != identity.ruid { return false }
         if keys.contains(.rgid) && rule.rgid != identity.rgid { return false }
         if rule.pattern >= 0 {
+            let entry = patterns[Int(rule.pattern)]
             let comm = identity.comm
-            if comm.count < Int(rule.patternMinimumLength) { return false }
-            if rule.patternFirstByte < 0x100 && (comm.isEmpty || UInt16(comm[0]) != rule.patternFirstByte) {
+            if comm.count < Int(entry.minimumLength) { return false }
+            if entry.firstByte < 0x100 && (comm.isEmpty || UInt16(comm[0]) != entry.firstByte) {
                 return false
             }
-            return patterns[Int(rule.pattern)].matches(identity.comm)
+            return entry.pattern.matches(identity.comm)
         }
         if keys.contains(.cmd) && rule.comm != identity.comm { return false }
         return true
@@ -213,6 +328,16 @@ struct LookupIndex: Sendable {
         case .ruid: return 2
         case .rgid: return 3
         case .cmd: return 4
+        }
+    }
+
+    private static func order(slot: Int) -> RuleKey {
+        switch slot {
+        case 0: return .uid
+        case 1: return .gid
+        case 2: return .ruid
+        case 3: return .rgid
+        default: return .cmd
         }
     }
 

@@ -20,41 +20,41 @@ extension Comm: OpenTableKey {
 }
 
 /// Open addressing with linear probing from a key to a span of
-/// `DecisionTable`'s candidate list. Built once, then read only: lookups are
-/// a multiply, a shift and (usually) one comparison, where `Dictionary`
+/// `DecisionTable`'s candidate list (or, for one rule, the rule). Built once, then read only: lookups are
+/// two multiplies, shifts and (usually) one comparison, where `Dictionary`
 /// would run SipHash.
 struct OpenTable<Key: OpenTableKey>: Sendable {
-    /// Key and span side by side: a probe touches one cache line.
+    /// Key and span side by side: a probe touches one cache line; 12
+    /// bytes for a `UInt32` key.
     struct Entry: Sendable {
         var key: Key
-        /// `start << 32 | count` into the candidate list; when `count` is 1
-        /// (after `inlineSingles`), `start` is the rule itself.
-        var span: UInt64
+        /// Where the key's rules start in the candidate list; when `count`
+        /// is 1, the rule itself.
+        var start: UInt32
+        /// How many rules, with `soleConditionFlag` (or, while building,
+        /// `pendingSingle`).
+        var count: UInt32
     }
 
     private var entries: [Entry]
-    private let shift: UInt64
-    private let mask: Int
+    /// The number of slots, as a multiplier: a hash's top 32 bits times
+    /// this, shifted down, is a slot (any size works, not only powers of
+    /// two, so a table is no bigger than its load needs).
+    private let size: UInt64
     private(set) var count = 0
 
     /// Room for `capacity` keys at a load of at most one half.
     init(capacity: Int) {
-        var size = 8
-        var bits: UInt64 = 3
-        while size < capacity * 2 {
-            size <<= 1
-            bits += 1
-        }
-        entries = Array(repeating: Entry(key: .vacant, span: 0), count: size)
-        shift = 64 - bits
-        mask = size - 1
+        let size = max(8, capacity * 2)
+        entries = Array(repeating: Entry(key: .vacant, start: 0, count: 0), count: size)
+        self.size = UInt64(size)
     }
 
     var isEmpty: Bool { count == 0 }
 
     /// The slot of `key`, inserting it when absent.
     mutating func slot(inserting key: Key) -> Int {
-        var slot = Int(truncatingIfNeeded: key.mixed >> shift)
+        var slot = home(key)
         while true {
             if entries[slot].key == key { return slot }
             if entries[slot].key == .vacant {
@@ -62,60 +62,79 @@ struct OpenTable<Key: OpenTableKey>: Sendable {
                 count += 1
                 return slot
             }
-            slot = (slot + 1) & mask
+            slot = next(slot)
         }
     }
 
-    /// Adds one to the count of `key`'s span.
+    /// Adds one to the count of `key`'s rules.
     mutating func countOne(_ key: Key) {
-        entries[slot(inserting: key)].span += 1
+        entries[slot(inserting: key)].count += 1
     }
 
-    /// Turns counts into `start << 32 | count`, laying spans out from
-    /// `start`; returns the end.
+    /// Marks a key counted once, until `claim` stores its rule inline.
+    private static var pendingSingle: UInt32 { 1 << 30 }
+
+    /// Lays the spans of keys with several rules out from `start` in the
+    /// candidate list (a key with one rule needs no room there); returns
+    /// the end.
     mutating func layOut(from start: Int) -> Int {
         var next = start
         for slot in entries.indices where entries[slot].key != .vacant {
-            let count = Int(entries[slot].span)
-            entries[slot].span = UInt64(next) << 32
-            next += count
+            let count = Int(entries[slot].count)
+            if count == 1 {
+                entries[slot].count = Self.pendingSingle
+            } else {
+                entries[slot].start = UInt32(next)
+                entries[slot].count = 0
+                next += count
+            }
         }
         return next
     }
 
-    /// Claims the next free position in `key`'s span (after `layOut`).
-    mutating func claim(_ key: Key) -> Int {
+    /// Files `rule` under `key` (after `layOut`): the candidate-list
+    /// position to store it at, or nil when the key has this one rule, then
+    /// stored in the entry itself (saves a memory access per lookup in the
+    /// common one-rule-per-value case), flagged when the rule tests nothing
+    /// else.
+    mutating func claim(_ key: Key, rule: Int32, isSoleCondition: Bool) -> Int? {
         let slot = slot(inserting: key)
-        let span = entries[slot].span
-        entries[slot].span += 1
-        return Int(span >> 32) + Int(span & 0xFFFF_FFFF)
+        if entries[slot].count == Self.pendingSingle {
+            entries[slot].start = UInt32(rule)
+            entries[slot].count = 1 | (isSoleCondition ? Self.soleConditionFlag : 0)
+            return nil
+        }
+        entries[slot].count += 1
+        return Int(entries[slot].start) + Int(entries[slot].count) - 1
     }
 
     /// Set in a span's count when its one rule has no other condition: a
     /// hit is a match, without reading the rule.
-    static var soleConditionFlag: UInt64 { 1 << 31 }
+    static var soleConditionFlag: UInt32 { 1 << 31 }
 
-    /// Stores a span of one rule as the rule itself (saves a memory access
-    /// per lookup in the common one-rule-per-value case), flagged when the
-    /// rule tests nothing else.
-    mutating func inlineSingles(_ candidates: [Int32], isSoleCondition: (Int32) -> Bool) {
-        for slot in entries.indices where entries[slot].key != .vacant && entries[slot].span & 0xFFFF_FFFF == 1 {
-            let rule = candidates[Int(entries[slot].span >> 32)]
-            let flag = isSoleCondition(rule) ? Self.soleConditionFlag : 0
-            entries[slot].span = UInt64(UInt32(rule)) << 32 | flag | 1
-        }
+    /// The first slot to probe for `key`.
+    @inline(__always)
+    private func home(_ key: Key) -> Int {
+        Int(truncatingIfNeeded: ((key.mixed >> 32) &* size) >> 32)
+    }
+
+    /// Linear probing, wrapping at the end.
+    @inline(__always)
+    private func next(_ slot: Int) -> Int {
+        let next = slot &+ 1
+        return next == Int(truncatingIfNeeded: size) ? 0 : next
     }
 
     /// The span of `key`, or 0 (count 0) when `key` is absent.
     @inline(__always)
     func span(of key: Key) -> UInt64 {
         entries.withUnsafeBufferPointer { entries in
-            var slot = Int(truncatingIfNeeded: key.mixed >> shift)
+            var slot = home(key)
             while true {
                 let entry = entries[slot]
-                if entry.key == key { return entry.span }
+                if entry.key == key { return UInt64(entry.start) << 32 | UInt64(entry.count) }
                 if entry.key == .vacant { return 0 }
-                slot = (slot + 1) & mask
+                slot = next(slot)
             }
         }
     }

@@ -309,7 +309,7 @@ private struct CompilerState {
             lineStart = 0
             report(.emptyConfig, offset: 0)
         }
-        let table = errorCount == 0 ? DecisionTable(validatedRules: rules, indexByName: definitionByName) : nil
+        let table = errorCount == 0 ? DecisionTable(validatedRules: rules) : nil
         return Compilation(table: table, diagnostics: diagnostics, ruleCount: ruleCount)
     }
 }

@@ -8,6 +8,7 @@ extension DecisionTable {
     /// Keys in the order uid, gid, ruid, rgid, cmd; IDs ascending; exact
     /// `cmd` values by bytes, then patterns in rule order.
     public func dump() -> String {
+        let rules = self.rules
         var out = ""
         for key in RuleKey.allCases {
             var ids: [UInt32: [Int]] = [:]
@@ -30,19 +31,19 @@ extension DecisionTable {
                 }
             }
             for value in ids.keys.sorted() {
-                out += line(Condition.id(key, value), ids[value]!)
+                out += line(Condition.id(key, value), ids[value]!, rules)
             }
             for bytes in comms.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                out += line(Condition.comm(Comm(bytes)), comms[bytes]!)
+                out += line(Condition.comm(Comm(bytes)), comms[bytes]!, rules)
             }
             for (pattern, indices) in patterns {
-                out += line(Condition.commPattern(pattern), indices)
+                out += line(Condition.commPattern(pattern), indices, rules)
             }
         }
         return out
     }
 
-    private func line(_ condition: Condition, _ ruleIndices: [Int]) -> String {
+    private func line(_ condition: Condition, _ ruleIndices: [Int], _ rules: [Rule]) -> String {
         var out = condition.description + " ->"
         for index in ruleIndices {
             out += " " + namespaceNames[index]

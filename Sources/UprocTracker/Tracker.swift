@@ -323,7 +323,7 @@ public struct Tracker: Sendable {
 
     @inlinable
     static func rule(_ index: Int, of table: DecisionTable, holdsFor identity: ProcessIdentity) -> Bool {
-        table.rules[index].conditions.allSatisfy { $0.holds(for: identity) }
+        table.rule(NamespaceID(index), holdsFor: identity)
     }
 
     @inlinable

@@ -1,6 +1,7 @@
 import ArgumentParser
 import UprocLinux
 import UprocRules
+import UprocTracker
 
 /// Parse+compile time of a large generated config, then lookups per second
 /// on one thread over a mix of identities.
@@ -18,7 +19,15 @@ struct RulesBenchmark: ParsableCommand {
     @Option(help: "Compile runs (the fastest and the median are printed).")
     var runs = 5
 
+    @Flag(help: """
+        Instead of timing: compile `uid N uid.N` for N in 100000..<100000+rules (the \
+        daemon's big-config case), keep only the table and a tracker over it, \
+        and print this process's resident memory before and after.
+        """)
+    var memory = false
+
     func run() throws {
+        if memory { return try measureMemory() }
         let text = Self.config(rules: rules)
         let source = SourceFile(path: "bench.conf", bytes: Array(text.utf8))
         let compiler = RuleCompiler(accounts: StaticAccounts(users: ["alice": 1000], groups: ["users": 100]))
@@ -59,6 +68,47 @@ struct RulesBenchmark: ParsableCommand {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let perSecond = Double(lookups) / seconds
         print("lookups: \(lookups) in \(Self.milliseconds(elapsed)) ms = \(Int(perSecond / 1e3)) thousand/s (\(Int(seconds * 1e9 / Double(lookups))) ns each), \(matched) matches; on CPU: \(Int(Double(lookups) / cpu / 1e3)) thousand/s")
+    }
+
+    func measureMemory() throws {
+        // Built as text first so that only the compiler's own memory counts.
+        var text = ""
+        text.reserveCapacity(rules * 24)
+        for n in 100_000..<(100_000 + rules) { text += "uid \(n) uid.\(n)\n" }
+        HeapTrim.releaseFreeMemory()
+        let before = Self.residentMemory()
+        let table: DecisionTable
+        do {
+            let source = SourceFile(path: "memory.conf", bytes: Array(text.utf8))
+            text = ""
+            guard let compiled = RuleCompiler().compile(source).table else {
+                print("generated config did not compile")
+                throw ExitCode.failure
+            }
+            table = compiled
+        }
+        let tracker = Tracker(table: table)
+        HeapTrim.releaseFreeMemory()
+        let after = Self.residentMemory()
+        print("before compiling: \(before)")
+        print("table + tracker of \(tracker.table.namespaceCount) namespaces: \(after)")
+        // A reload's name diff against a table of the same names.
+        let again = DecisionTable(rules: table.rules)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let changes = again.namespaceChanges(from: table)
+        let elapsed = clock.now - start
+        print("reload name diff: \(changes.kept.count) kept, \(changes.added.count) added in \(Self.milliseconds(elapsed)) ms")
+        withExtendedLifetime(tracker) {}
+    }
+
+    /// VmRSS and RssAnon from /proc/self/status.
+    static func residentMemory() -> String {
+        guard let bytes = try? FileReading.read("/proc/self/status", limit: 1 << 16) else { return "?" }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+            .filter { $0.hasPrefix("VmRSS") || $0.hasPrefix("RssAnon") }
+            .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
+            .joined(separator: ", ")
     }
 
     /// Mostly `uid N uid.N`; one rule in 20 on `cmd`, one in 50 on

@@ -48,6 +48,7 @@ import Testing
     /// The hashed lookup agrees with checking every rule's conditions.
     @Test func agreesWithTheRulesConditions() throws {
         let table = try Self.table()
+        let rules = table.rules
         let comms: [Comm] = ["bash", "sshd", "tar", "python3", "init", "", "x", "ba"]
         for euid: UInt32 in [0, 1, 1000] {
             for egid: UInt32 in [0, 34, 1000] {
@@ -55,8 +56,8 @@ import Testing
                     for rgid: UInt32 in [0, 5] {
                         for comm in comms {
                             let identity = ProcessIdentity(ruid: ruid, euid: euid, rgid: rgid, egid: egid, comm: comm)
-                            let expected = table.rules.indices.filter {
-                                table.rules[$0].conditions.allSatisfy { $0.holds(for: identity) }
+                            let expected = rules.indices.filter {
+                                rules[$0].conditions.allSatisfy { $0.holds(for: identity) }
                             }.map(NamespaceID.init)
                             #expect(table.matches(identity) == expected, "\(identity)")
                         }
@@ -120,5 +121,80 @@ import Testing
         let table = try #require(Fixture.compile(text).table)
         #expect(table.matches(ProcessIdentity(uid: 42, gid: 0, comm: "c7")).map { table.name(of: $0) }.sorted()
             == (["n7"] + (0..<500).map { "n.all\($0)" }).sorted())
+    }
+
+    /// `rules` is rebuilt from the compiled form: conditions as written,
+    /// with the source line.
+    @Test func givesRulesBackAsWritten() throws {
+        let table = try #require(Fixture.compile("""
+            cmd sshd gid 0 uid 7 sshd.seven
+
+            rgid 5 cmd "py*" ruid 3 py
+            uid 1 one
+            """).table)
+        #expect(table.rules == [
+            Rule(conditions: [.comm("sshd"), .id(.gid, 0), .id(.uid, 7)], namespace: "sshd.seven", line: 1),
+            Rule(conditions: [.id(.rgid, 5), .commPattern(CommPattern("py*")), .id(.ruid, 3)], namespace: "py", line: 3),
+            Rule(conditions: [.id(.uid, 1)], namespace: "one", line: 4),
+        ])
+        let inCode = [
+            Rule(conditions: [.id(.uid, 1), .id(.uid, 2)], namespace: "twice"),
+            Rule(conditions: [.comm(""), .id(.gid, 9)], namespace: "empty"),
+            Rule(conditions: [], namespace: "none"),
+        ]
+        #expect(DecisionTable(rules: inCode).rules == inCode)
+    }
+
+    /// `rule(_:holdsFor:)` agrees with the rule's conditions, general rules
+    /// (a key tested twice) included.
+    @Test func checksOneRuleAgainstAnIdentity() throws {
+        let compiled = try Self.table()
+        let general = DecisionTable(rules: [
+            Rule(conditions: [.id(.uid, 1), .id(.uid, 2)], namespace: "never"),
+            Rule(conditions: [.commPattern(CommPattern("a*")), .commPattern(CommPattern("*z"))], namespace: "a.z"),
+            Rule(conditions: [.id(.gid, 0), .id(.gid, 0), .comm("init")], namespace: "gid0"),
+        ])
+        let comms: [Comm] = ["bash", "sshd", "python3", "init", "", "abz", "ba"]
+        for table in [compiled, general] {
+            let rules = table.rules
+            var holding = 0
+            for euid: UInt32 in [0, 1, 1000] {
+                for egid: UInt32 in [0, 34] {
+                    for ruid: UInt32 in [0, 1000] {
+                        for comm in comms {
+                            let identity = ProcessIdentity(ruid: ruid, euid: euid, rgid: 5, egid: egid, comm: comm)
+                            for (index, rule) in rules.enumerated() {
+                                let expected = rule.conditions.allSatisfy { $0.holds(for: identity) }
+                                #expect(table.rule(NamespaceID(index), holdsFor: identity) == expected, "\(rule) \(identity)")
+                                if expected { holding += 1 }
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(holding > 0)
+        }
+    }
+
+    /// Names are found by their bytes among many.
+    @Test func findsEveryNameAmongMany() {
+        let rules = (0..<20_000).map { Rule(conditions: [.id(.uid, UInt32($0))], namespace: "user.\($0)") }
+            + [Rule(conditions: [], namespace: "caf\u{E9}"), Rule(conditions: [], namespace: "cafe\u{301}"),
+               Rule(conditions: [], namespace: "a-name-longer-than-fifteen-bytes")]
+        let table = DecisionTable(rules: rules)
+        var wrong = 0
+        for (index, rule) in rules.enumerated() where table.id(of: rule.namespace) != NamespaceID(index) { wrong += 1 }
+        #expect(wrong == 0)
+        // Canonically equivalent, different bytes: different namespaces.
+        #expect(table.id(of: "caf\u{E9}") == NamespaceID(20_000))
+        #expect(table.id(of: "cafe\u{301}") == NamespaceID(20_001))
+        for missing in ["user.20000", "user.", "user.1 ", "user.01", "", "caf", "a-name-longer-than-fifteen-byte"] {
+            #expect(table.id(of: missing) == nil, "\(missing)")
+        }
+    }
+
+    /// What keeps a table of rules with several conditions small.
+    @Test func compiledRuleStaysSmall() {
+        #expect(MemoryLayout<CompiledRule>.stride == 40)
     }
 }

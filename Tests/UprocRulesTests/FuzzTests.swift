@@ -111,14 +111,16 @@ struct SplitMix64: RandomNumberGenerator {
                 #expect(table.id(of: name) == NamespaceID(index))
             }
             // The hashed lookup agrees with the rules on a few identities.
+            let rules = table.rules
             for identity in [
                 ProcessIdentity(uid: 0, gid: 0, comm: "sshd"), ProcessIdentity(uid: 1000, gid: 34, comm: "python3"),
                 ProcessIdentity(uid: 1000, gid: 1000, comm: "Web Content"), ProcessIdentity(uid: 5, gid: 5, comm: "bxz"),
             ] {
-                let expected = table.rules.indices.filter {
-                    table.rules[$0].conditions.allSatisfy { $0.holds(for: identity) }
+                let expected = rules.indices.filter {
+                    rules[$0].conditions.allSatisfy { $0.holds(for: identity) }
                 }.map(NamespaceID.init)
                 #expect(table.matches(identity) == expected)
+                #expect(expected == rules.indices.filter { table.rule(NamespaceID($0), holdsFor: identity) }.map(NamespaceID.init))
             }
         }
     }
