@@ -21,7 +21,16 @@ public struct CheckReport: Hashable, Sendable {
     /// Compiles `source`: diagnostics to standard error; on success the
     /// table (with `dump`) and a one-line summary to standard output; on
     /// failure a count of the problems to standard error.
-    public init(checking source: SourceFile, with compiler: RuleCompiler, dump: Bool = false, warningsAsErrors: Bool = false) {
+    ///
+    /// With `explaining`, a valid config is followed by why that process is
+    /// in each of its namespaces and not in the near misses.
+    public init(
+        checking source: SourceFile,
+        with compiler: RuleCompiler,
+        dump: Bool = false,
+        warningsAsErrors: Bool = false,
+        explaining process: (pid: Int32, identity: ProcessIdentity)? = nil
+    ) {
         let compilation = compiler.compile(source)
         var diagnostics = compilation.diagnostics
         if warningsAsErrors {
@@ -37,6 +46,9 @@ public struct CheckReport: Hashable, Sendable {
             if dump { standardOutput += table.dump() }
             standardOutput += "\(source.path): valid: \(Self.count(compilation.ruleCount, "rule")), "
                 + "\(Self.count(table.namespaceCount, "namespace")), \(Self.count(warnings, "warning"))\n"
+            if let process {
+                standardOutput += MembershipExplanation.explain(pid: process.pid, identity: process.identity, table: table)
+            }
             status = .valid
         } else {
             standardError += "\(source.path): invalid: \(Self.count(errors, "error")), \(Self.count(warnings, "warning"))\n"

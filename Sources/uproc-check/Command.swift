@@ -8,7 +8,7 @@ struct Command: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uproc-check",
         abstract: "Check a uproc.conf: report every error with its position, or summarize the rules.",
-        discussion: "Exit status: 0 valid, 1 invalid, 2 unreadable file or bad usage.",
+        discussion: "Exit status: 0 valid, 1 invalid, 2 unreadable file, no such process (--explain) or bad usage.",
         version: uprocVersion)
 
     @Argument(help: "The configuration to check ('-' for standard input).")
@@ -20,12 +20,23 @@ struct Command: ParsableCommand {
     @Flag(help: "Treat warnings as errors.")
     var werror = false
 
+    @Option(help: ArgumentHelp("Explain which namespaces this live process is in, and which rules it misses.", valueName: "pid"))
+    var explain: Int32?
+
     func run() throws {
+        var process: (pid: Int32, identity: ProcessIdentity)?
+        if let pid = explain {
+            guard let identity = ProcReader().identity(of: pid, reading: [.ids, .cmd]) else {
+                StandardStreams.write("", "uproc-check: no process with PID \(pid)\n")
+                throw ExitCode(CheckReport.Status.unusable.rawValue)
+            }
+            process = (pid, identity)
+        }
         let report: CheckReport
         do {
             let bytes = try FileReading.read(file, limit: SourceFile.maxSize)
             let source = SourceFile(path: file == "-" ? "<stdin>" : file, bytes: bytes)
-            report = CheckReport(checking: source, with: RuleCompiler(accounts: SystemAccounts()), dump: dump, warningsAsErrors: werror)
+            report = CheckReport(checking: source, with: RuleCompiler(accounts: SystemAccounts()), dump: dump, warningsAsErrors: werror, explaining: process)
         } catch {
             report = CheckReport(unreadable: error.description)
         }

@@ -126,4 +126,25 @@ import Testing
         #expect(help.status == 0)
         #expect(help.output.contains("USAGE: uproc-check [<file>] [--dump] [--werror]"))
     }
+
+    /// `--explain` reads the live process from /proc: this test process.
+    @Test func explainsALiveProcess() throws {
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let comm = try String(contentsOfFile: "/proc/self/comm", encoding: .utf8).dropLast()
+        let uid = getuid()
+        try Self.withDirectory { directory in
+            let file = directory.appendingPathComponent("uproc.conf")
+            try Self.write("uid \(uid) mine\nuid \(uid) cmd uproc-nomatch near\ncmd uproc-nomatch other\n", to: file)
+            let run = try Self.run(["--explain", "\(pid)", file.path])
+            #expect(run.status == 0)
+            #expect(run.output.contains("process \(pid): comm '\(comm)', uid \(uid)"))
+            #expect(run.output.contains("in 1 namespace:\n  line 1: uid \(uid) mine\n"))
+            #expect(run.output.contains("line 2: uid \(uid) cmd uproc-nomatch near: comm is '\(comm)', not 'uproc-nomatch'"))
+            #expect(!run.output.contains("other"))
+
+            let gone = try Self.run(["--explain", "2147483647", file.path])
+            #expect(gone.status == 2)
+            #expect(gone.errors == "uproc-check: no process with PID 2147483647\n")
+        }
+    }
 }

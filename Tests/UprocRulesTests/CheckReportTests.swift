@@ -69,4 +69,31 @@ import Testing
         #expect(CheckReport(unreadable: "/nope: No such file or directory") == CheckReport(
             standardOutput: "", standardError: "uproc-check: /nope: No such file or directory\n", status: .unusable))
     }
+
+    @Test func explainsAProcessMembershipAndNearMisses() {
+        let identity = ProcessIdentity(ruid: 1000, euid: 1000, rgid: 34, egid: 34, comm: "python3.11")
+        let report = CheckReport(
+            checking: SourceFile(path: "uproc.conf", text: Self.config), with: Fixture.compiler,
+            explaining: (pid: 42, identity: identity))
+        #expect(report.status == .valid)
+        #expect(report.standardOutput == """
+            uproc.conf: valid: 6 rules, 6 namespaces, 0 warnings
+            process 42: comm 'python3.11', uid 1000, gid 34, ruid 1000, rgid 34
+            in 3 namespaces:
+              line 3: gid 34 backup
+              line 4: cmd python3* py
+              line 6: uid 1000 alice
+            near misses (some conditions hold, not all):
+              line 2: uid 1000 cmd sshd alice.ssh: comm is 'python3.11', not 'sshd'
+
+            """)
+    }
+
+    @Test func explainsAProcessInNoNamespace() {
+        let identity = ProcessIdentity(uid: 7, gid: 7, comm: "init")
+        let report = CheckReport(
+            checking: SourceFile(path: "uproc.conf", text: Self.config), with: Fixture.compiler,
+            explaining: (pid: 1, identity: identity))
+        #expect(report.standardOutput.hasSuffix("process 1: comm 'init', uid 7, gid 7, ruid 7, rgid 7\nin no namespace\n"))
+    }
 }
