@@ -23,7 +23,7 @@ internal final class DirectoryLock {
         case .success:
             break
         case .failure(let error) where error.errno == .wouldBlock:
-            throw .alreadyLocked(holderPID: Self.holder(fd))
+            throw .alreadyLocked(path: path, holderPID: Self.holder(fd))
         case .failure(let error):
             throw .system(error)
         }

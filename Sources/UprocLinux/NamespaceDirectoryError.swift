@@ -9,7 +9,7 @@ public enum NamespaceDirectoryError: Error, Hashable, Sendable, CustomStringConv
     /// or replace namespace files.
     case writableByOthers(path: String, mode: UInt32)
     /// Another daemon holds the directory's lock (its PID as its lock file says).
-    case alreadyLocked(holderPID: Int32?)
+    case alreadyLocked(path: String, holderPID: Int32?)
     /// Not a plain file name (empty, `/`, NUL, a leading `.`, over 255 bytes).
     case invalidName(String)
 
@@ -30,9 +30,8 @@ public enum NamespaceDirectoryError: Error, Hashable, Sendable, CustomStringConv
             }
             return "\(path): writable by \(who) (mode \(String(mode & 0o7777, radix: 8))); "
                 + "refusing a namespace directory others can change (chmod go-w)"
-        case .alreadyLocked(let holder):
-            return "namespace directory is locked by another uprocd"
-                + (holder.map { " (PID \($0))" } ?? "")
+        case .alreadyLocked(let path, let holder):
+            return "\(path): in use by another uprocd" + (holder.map { " (PID \($0))" } ?? "")
         case .invalidName(let name):
             return "invalid namespace file name '\(name)'"
         }

@@ -75,12 +75,12 @@ import UprocLinux
         defer { removeTree(path) }
         let first = try NamespaceDirectory(path: path)
         try first.publish("uid.x", pids: [1])
-        #expect(throws: NamespaceDirectoryError.alreadyLocked(holderPID: getpid())) {
+        #expect(throws: NamespaceDirectoryError.alreadyLocked(path: path, holderPID: getpid())) {
             _ = try NamespaceDirectory(path: path)
         }
         #expect(try contents(path + "/uid.x") == "1\n")  // the refused one cleaned nothing
-        let error = NamespaceDirectoryError.alreadyLocked(holderPID: 77)
-        #expect(error.description == "namespace directory is locked by another uprocd (PID 77)")
+        let error = NamespaceDirectoryError.alreadyLocked(path: "/run/uproc", holderPID: 77)
+        #expect(error.description == "/run/uproc: in use by another uprocd (PID 77)")
     }
 
     @Test func theLockIsReleasedWhenTheOwnerGoes() throws {

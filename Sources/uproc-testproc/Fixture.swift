@@ -1,0 +1,190 @@
+import Glibc
+
+/// The fixture's state: the blocked threads of the last `threads N`.
+struct Fixture {
+    private var blocked: [pthread_t] = []
+    /// Closing this write end releases every blocked thread (their `read` returns 0).
+    private var release: (read: Int32, write: Int32)?
+
+    mutating func perform(_ line: String) -> String {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard let command = words.first else { return "error: empty command" }
+        let argument = words.count > 1 ? words[1] : nil
+        switch (command, argument) {
+        case ("threads", let count?):
+            guard let n = Int(count), n >= 0 else { return "error: threads: not a count: \(count)" }
+            return startBlocked(n)
+        case ("join-threads", nil):
+            return joinBlocked()
+        case ("rename-thread", let name?):
+            return renameNewThread(name)
+        case ("rename-main", let name?):
+            return LibC.prctlSetName(name) == 0 ? "ok" : "error: rename-main: \(describe(errno))"
+        case ("setuid", let id?):
+            return setID(id, "setuid") { setuid($0) }
+        case ("setgid", let id?):
+            return setID(id, "setgid") { setgid($0) }
+        case ("seteuid", let id?):
+            return setID(id, "seteuid") { seteuid($0) }
+        case ("fork", nil):
+            return forkPausingChild()
+        case ("reap", nil):
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, 0)
+            return pid > 0 ? "ok" : "error: waitpid: \(describe(errno))"
+        case ("pid", nil):
+            return "\(getpid())"
+        default:
+            return "error: unknown command: \(line)"
+        }
+    }
+
+    private mutating func startBlocked(_ count: Int) -> String {
+        if release == nil {
+            var fds: [Int32] = [-1, -1]
+            guard pipe(&fds) == 0 else { return "error: pipe: \(describe(errno))" }
+            release = (fds[0], fds[1])
+        }
+        let readEnd = release!.read
+        for _ in 0..<count {
+            let started = startThread {
+                var byte: UInt8 = 0
+                while read(readEnd, &byte, 1) < 0 && errno == EINTR {}
+            }
+            guard let thread = started else { return "error: pthread_create failed" }
+            blocked.append(thread)
+        }
+        return "ok"
+    }
+
+    private mutating func joinBlocked() -> String {
+        guard let fds = release else { return "ok" }
+        close(fds.write)
+        for thread in blocked {
+            pthread_join(thread, nil)
+        }
+        close(fds.read)
+        blocked = []
+        release = nil
+        return "ok"
+    }
+
+    /// The new thread names itself (a COMM event for a non-leader thread),
+    /// reports the result, then stays alive so the name stays visible in /proc.
+    private func renameNewThread(_ name: String) -> String {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return "error: pipe: \(describe(errno))" }
+        defer { close(fds[0]) }
+        let reportEnd = fds[1]
+        let started = startThread {
+            var rc = UInt8(truncatingIfNeeded: LibC.pthreadSetName(pthread_self(), name))
+            _ = write(reportEnd, &rc, 1)
+            close(reportEnd)
+            while true { pause() }
+        }
+        guard started != nil else {
+            close(reportEnd)
+            return "error: pthread_create failed"
+        }
+        var rc: UInt8 = 0
+        var got = read(fds[0], &rc, 1)
+        while got < 0 && errno == EINTR { got = read(fds[0], &rc, 1) }
+        guard got == 1 else { return "error: rename-thread: no report from the thread" }
+        return rc == 0 ? "ok" : "error: rename-thread: \(describe(Int32(rc)))"
+    }
+
+    /// fork without exec: the child keeps this process's IDs and comm, pauses, and
+    /// dies with its parent (PR_SET_PDEATHSIG) so a failed test leaves nothing behind.
+    private func forkPausingChild() -> String {
+        let setDeathSignal = LibC.prctlDeathSignal()
+        let parent = getpid()
+        let child = fork()
+        if child < 0 { return "error: fork: \(describe(errno))" }
+        if child == 0 {
+            // Only async-signal-safe calls here: the parent may have threads.
+            _ = setDeathSignal(LibC.prSetPdeathsig, UInt(SIGKILL))
+            if getppid() != parent { _exit(0) }
+            while true { pause() }
+        }
+        return "\(child)"
+    }
+
+    private func setID(_ text: String, _ call: String, _ set: (UInt32) -> Int32) -> String {
+        guard let id = UInt32(text) else { return "error: \(call): not an ID: \(text)" }
+        return set(id) == 0 ? "ok" : "error: \(call): \(describe(errno))"
+    }
+}
+
+func describe(_ code: Int32) -> String {
+    String(cString: strerror(code))
+}
+
+/// Writes `text` and a newline to stdout at once (no buffering to flush).
+func respond(_ text: String) {
+    var bytes = Array(text.utf8)
+    bytes.append(UInt8(ascii: "\n"))
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        if written < 0 {
+            if errno == EINTR { continue }
+            exit(1)
+        }
+        offset += written
+    }
+}
+
+/// Two libc calls the Glibc module does not import: `prctl` is variadic and
+/// `pthread_setname_np` needs _GNU_SOURCE. Looked up by name instead; prctl gets
+/// integer arguments only, which the plain C signature passes as the variadic one does.
+enum LibC {
+    typealias Prctl = @convention(c) (Int32, UInt) -> Int32
+    private typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
+    /// From linux/prctl.h.
+    private static let prSetName: Int32 = 15
+    static let prSetPdeathsig: Int32 = 1
+
+    private static func symbol<T>(_ name: String, as type: T.Type) -> T {
+        guard let address = dlsym(dlopen(nil, RTLD_NOW), name) else {
+            fatalError("uproc-testproc: \(name) not found")
+        }
+        return unsafeBitCast(address, to: type)
+    }
+
+    /// prctl(PR_SET_NAME, name) on the calling thread; -1 and errno on failure.
+    static func prctlSetName(_ name: String) -> Int32 {
+        let call = symbol("prctl", as: Prctl.self)
+        return name.withCString { call(prSetName, UInt(bitPattern: $0)) }
+    }
+
+    /// prctl itself, looked up before a fork (dlsym is not async-signal-safe).
+    static func prctlDeathSignal() -> @convention(c) (Int32, UInt) -> Int32 {
+        symbol("prctl", as: Prctl.self)
+    }
+
+    /// pthread_setname_np: 0 or an error number (ERANGE over 15 bytes).
+    static func pthreadSetName(_ thread: pthread_t, _ name: String) -> Int32 {
+        let call = symbol("pthread_setname_np", as: SetName.self)
+        return name.withCString { call(thread, $0) }
+    }
+}
+
+private final class ThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+/// pthread_create with a Swift closure; nil when the thread could not start.
+private func startThread(_ body: @escaping () -> Void) -> pthread_t? {
+    let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    var thread = pthread_t()
+    let rc = pthread_create(&thread, nil, { raw in
+        Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().run()
+        return nil
+    }, box)
+    guard rc == 0 else {
+        Unmanaged<ThreadBody>.fromOpaque(box).release()
+        return nil
+    }
+    return thread
+}

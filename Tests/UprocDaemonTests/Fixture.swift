@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+/// The `uproc-testproc` fixture: one command a line on its stdin, one answer a line on its stdout.
+final class Fixture {
+    let child: Child
+    /// Our ends of its stdin and stdout.
+    private let input: Int32
+    private let output: Int32
+    var pid: Int32 { child.pid }
+
+    init(_ argv: [String]) throws {
+        let stdin = try ChildPipe()
+        let stdout = try ChildPipe()
+        defer {
+            close(stdin.read)
+            close(stdout.write)
+        }
+        do {
+            child = try Child(argv, stdin: .fd(stdin.read), stdout: .fd(stdout.write))
+        } catch {
+            close(stdin.write)
+            close(stdout.read)
+            throw error
+        }
+        input = stdin.write
+        output = stdout.read
+    }
+
+    deinit {
+        close(input)
+        close(output)
+    }
+
+    /// Sends `command` and returns the answer line (5 s deadline).
+    @discardableResult
+    func send(_ command: String) async throws -> String {
+        let bytes = Array((command + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(input, $0.baseAddress, $0.count) }
+        guard written == bytes.count else {
+            throw HarnessError("uproc-testproc \(pid): cannot send '\(command)': \(String(cString: strerror(errno)))")
+        }
+        var line: [UInt8] = []
+        let end = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < end {
+            var poller = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 0) == 1 {
+                var byte: UInt8 = 0
+                guard read(output, &byte, 1) == 1 else {
+                    throw HarnessError("uproc-testproc \(pid): stdout closed after '\(command)'")
+                }
+                if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
+                line.append(byte)
+            } else {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        throw HarnessError("uproc-testproc \(pid): no answer to '\(command)' within 5 s")
+    }
+
+    /// Sends `command` and expects `ok`.
+    func run(_ command: String) async throws {
+        let answer = try await send(command)
+        guard answer == "ok" else {
+            throw HarnessError("uproc-testproc \(pid): '\(command)' answered '\(answer)'")
+        }
+    }
+}
