@@ -28,9 +28,20 @@ public final class Daemon {
     /// Per namespace: when its file was last written (ns), for `--min-interval`.
     var lastPublished: [UInt64]
     var timerArmedUntil: UInt64 = 0
+    /// When the loop last went back to waiting, and whether the netlink
+    /// socket woke it again soon enough to call it a burst.
+    var waitStarted: UInt64 = 0
+    var inBurst = false
     /// Until the first publish: the directory holds no namespace file.
     var directoryIsFresh = true
     var stopping = false
+
+    /// Events arriving sooner than this after the loop went back to waiting
+    /// are a burst.
+    static let burstGap: UInt64 = 1_000_000
+    /// The pause after a round in a burst: at most 1 ms, and never longer
+    /// than `--min-interval` (0 means every change at once, so no pause).
+    var batchPause: UInt64 { min(options.minimumInterval, 5_000_000) }
 
     static let signalsHandled = [SignalNumber.terminate, SignalNumber.interrupt, SignalNumber.hangUp, SignalNumber.user1]
 
@@ -117,13 +128,25 @@ public final class Daemon {
         while !stopping {
             loop.wait(timeoutMilliseconds: -1) { token in
                 switch Token(rawValue: token) {
-                case .netlink: drainKernel()
+                case .netlink:
+                    inBurst = MonotonicClock.nanoseconds() &- waitStarted < Self.burstGap
+                    drainKernel()
                 case .signal: handleSignals()
                 case .timer: timer.acknowledge(); timerArmedUntil = 0
                 case nil: break
                 }
             }
-            if !stopping { publishDue(now: MonotonicClock.nanoseconds()) }
+            guard !stopping else { break }
+            publishDue(now: MonotonicClock.nanoseconds())
+            if inBurst && batchPause > 0 {
+                // In a burst each wake-up would carry one event and cost more
+                // than handling it: let events queue for a moment instead.
+                // Files are already written, so no change waits on this.
+                statistics.pauses &+= 1
+                inBurst = false
+                MonotonicClock.sleep(nanoseconds: batchPause)
+            }
+            waitStarted = MonotonicClock.nanoseconds()
         }
         connector.unsubscribe()
         directory.removeAll()

@@ -8,6 +8,8 @@ struct DaemonStatistics {
     var publishes = 0
     var publishFailures = 0
     var procReads = 0
+    /// Rounds followed by a pause because events came in a burst.
+    var pauses = 0
 
     var metadata: Logger.Metadata {
         [
@@ -17,6 +19,7 @@ struct DaemonStatistics {
             "publishes": "\(publishes)",
             "publish_failures": "\(publishFailures)",
             "proc_reads": "\(procReads)",
+            "pauses": "\(pauses)",
         ]
     }
 }

@@ -14,6 +14,8 @@ public final class ProcConnector {
     public private(set) var statistics = ProcConnectorStatistics()
 
     private let buffer: UnsafeMutableRawBufferPointer
+    /// Where `drain` receives; `buffer` serves the control exchanges.
+    private let batch = DatagramBatch()
     private var nextTag: UInt32
     private static let bufferSize = 16 * 1024
 
@@ -128,29 +130,36 @@ public final class ProcConnector {
     public func drain(limit: Int = .max, _ body: (ProcEvent) -> Void) -> DrainResult {
         var result = DrainResult()
         var datagrams = 0
+        defer { statistics.events += result.events }
         while datagrams < limit {
-            switch receive() {
-            case .datagram(let count):
-                datagrams += 1
-                statistics.datagrams += 1
-                ProcEventDecoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) { event in
-                    result.events += 1
-                    body(event)
+            switch batch.receive(from: fileDescriptor) {
+            case .received(let count):
+                for index in 0..<count {
+                    datagrams += 1
+                    // Only the kernel (port 0) may speak for the proc connector.
+                    guard batch.senderPort(index) == 0 else {
+                        statistics.foreignDatagrams += 1
+                        continue
+                    }
+                    statistics.datagrams += 1
+                    ProcEventDecoder.decode(batch.datagram(index)) { event in
+                        result.events += 1
+                        body(event)
+                    }
                 }
-            case .foreign:
-                datagrams += 1
+                // A short batch emptied the socket; anything newer wakes the
+                // (level-triggered) loop again, so skip the EAGAIN call.
+                if count < batch.capacity { return result }
             case .overrun:
+                statistics.overruns += 1
                 result.overrun = true
             case .empty:
-                statistics.events += result.events
                 return result
             case .failed(let error):
                 result.error = error
-                statistics.events += result.events
                 return result
             }
         }
-        statistics.events += result.events
         return result
     }
 

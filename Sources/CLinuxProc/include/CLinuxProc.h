@@ -103,6 +103,15 @@ _Static_assert(offsetof(struct proc_event, event_data.comm.comm) == 24, "proc_ev
 _Static_assert(sizeof(struct proc_event) == 40, "proc_event layout");
 _Static_assert(sizeof(struct CLinuxProc_proc_input) == 8, "proc_input layout");
 
+// struct mmsghdr as glibc declares it under _GNU_SOURCE.
+struct CLinuxProc_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+
+/// recvmmsg(2) without a timeout: several datagrams in one system call.
+int CLinuxProc_recvmmsg(int fd, struct CLinuxProc_mmsghdr *vector, unsigned int length, int flags);
+
 // malloc.h is not part of the Glibc module Swift imports.
 static inline int CLinuxProc_malloc_trim(size_t pad) {
     return malloc_trim(pad);
