@@ -2,10 +2,11 @@ import UprocLinux
 import UprocRules
 
 extension Daemon {
-    /// Writes every changed namespace whose file is older than
-    /// `--min-interval`; the others wait for the timer. Under a burst each
-    /// file is rewritten at most once per interval, while a quiet namespace
-    /// is written the moment its change is known.
+    /// Writes every changed namespace its rate allows; the others wait for
+    /// the timer. The rate is a token bucket of two (GCRA): a quiet
+    /// namespace is written the moment it changes, and again at once for its
+    /// next change (a process that starts and soon ends shows both), while
+    /// under a burst each file is rewritten once per `--min-interval`.
     func publishDue(now: UInt64) {
         guard tracker.hasChanges else { return }
         var nextDue = UInt64.max
@@ -14,9 +15,10 @@ extension Daemon {
         let fresh = directoryIsFresh
         directoryIsFresh = false
         tracker.publishChanged { id, pids in
-            let last = lastPublished[Int(id.index)]
-            if last != 0 && now &- last < interval {
-                nextDue = min(nextDue, last &+ interval)
+            // The theoretical arrival time: when the bucket would be full.
+            let arrival = publishArrival[Int(id.index)]
+            if arrival > now &+ interval {
+                nextDue = min(nextDue, arrival &- interval)
                 return false
             }
             do {
@@ -27,7 +29,7 @@ extension Daemon {
                     try directory.publish(table.name(of: id), pids: pids)
                 }
                 statistics.publishes &+= 1
-                lastPublished[Int(id.index)] = now
+                publishArrival[Int(id.index)] = max(arrival, now) &+ interval
                 return true
             } catch {
                 // Keep it changed: the next round tries again.

@@ -18,7 +18,7 @@ extension Daemon {
         let change = tracker.replaceTable(loaded.table, republishAll: false)
         config = loaded
         for name in change.removed { directory.remove(name) }
-        lastPublished = Array(repeating: 0, count: loaded.table.namespaceCount)
+        publishArrival = Array(repeating: 0, count: loaded.table.namespaceCount)
         // Facts no rule needed before were not read: read them now.
         if !neededBefore.isSuperset(of: loaded.table.usedKeys) { rescan() }
         HeapTrim.releaseFreeMemory()

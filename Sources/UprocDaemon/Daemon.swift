@@ -25,20 +25,24 @@ public final class Daemon {
     /// state older than the last `/proc` scan: they are checked against
     /// `/proc` instead of being applied blindly.
     var verifyBefore: UInt64 = 0
-    /// Per namespace: when its file was last written (ns), for `--min-interval`.
-    var lastPublished: [UInt64]
+    /// Per namespace: the rate limiter's theoretical arrival time (ns), for
+    /// `--min-interval`; 0 for a namespace never written.
+    var publishArrival: [UInt64]
     var timerArmedUntil: UInt64 = 0
     /// When the loop last went back to waiting, and whether the netlink
     /// socket woke it again soon enough to call it a burst.
     var waitStarted: UInt64 = 0
-    var inBurst = false
+    /// Consecutive wake-ups that came sooner than `burstGap`.
+    var quickWakeups = 0
     /// Until the first publish: the directory holds no namespace file.
     var directoryIsFresh = true
     var stopping = false
 
-    /// Events arriving sooner than this after the loop went back to waiting
-    /// are a burst.
+    /// Events arriving sooner than this after the loop went back to waiting,
+    /// `burstWakeups` times in a row, are a burst (a fork and its exec are
+    /// not).
     static let burstGap: UInt64 = 1_000_000
+    static let burstWakeups = 3
     /// The pause after a round in a burst: at most 1 ms, and never longer
     /// than `--min-interval` (0 means every change at once, so no pause).
     var batchPause: UInt64 { min(options.minimumInterval, 5_000_000) }
@@ -72,7 +76,7 @@ public final class Daemon {
             logger.warning("\(warning)")
         }
         tracker = Tracker(table: config.table)
-        lastPublished = Array(repeating: 0, count: config.table.namespaceCount)
+        publishArrival = Array(repeating: 0, count: config.table.namespaceCount)
 
         do {
             directory = try NamespaceDirectory(path: options.directory)
@@ -129,7 +133,8 @@ public final class Daemon {
             loop.wait(timeoutMilliseconds: -1) { token in
                 switch Token(rawValue: token) {
                 case .netlink:
-                    inBurst = MonotonicClock.nanoseconds() &- waitStarted < Self.burstGap
+                    let quick = MonotonicClock.nanoseconds() &- waitStarted < Self.burstGap
+                    quickWakeups = quick ? quickWakeups &+ 1 : 0
                     drainKernel()
                 case .signal: handleSignals()
                 case .timer: timer.acknowledge(); timerArmedUntil = 0
@@ -138,12 +143,11 @@ public final class Daemon {
             }
             guard !stopping else { break }
             publishDue(now: MonotonicClock.nanoseconds())
-            if inBurst && batchPause > 0 {
+            if quickWakeups >= Self.burstWakeups && batchPause > 0 {
                 // In a burst each wake-up would carry one event and cost more
                 // than handling it: let events queue for a moment instead.
                 // Files are already written, so no change waits on this.
                 statistics.pauses &+= 1
-                inBurst = false
                 MonotonicClock.sleep(nanoseconds: batchPause)
             }
             waitStarted = MonotonicClock.nanoseconds()
