@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocAccounts", logging]),
 
         .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocRules", argumentParser, logging]),
-        .executableTarget(name: "uproc-check", dependencies: ["UprocRules", "UprocLinux", argumentParser, system]),
+        .executableTarget(name: "uproc-check", dependencies: ["UprocRules", "UprocLinux", argumentParser]),
         .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocRules", "UprocLinux", argumentParser, system]),
         .executableTarget(name: "uproc-bench", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", argumentParser]),
         // Test fixture: a process the daemon tests steer through stdin (threads, renames, setuid).

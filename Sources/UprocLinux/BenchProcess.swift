@@ -36,7 +36,7 @@ public enum BenchProcess {
     /// sends one FORK and one EXIT event per round. Returns the elapsed
     /// monotonic nanoseconds.
     public static func forkExitStorm(count: Int) throws(BenchError) -> UInt64 {
-        let start = BenchClock.nanoseconds()
+        let start = MonotonicClock.nanoseconds()
         for _ in 0..<count {
             let pid = fork()
             if pid == 0 { _exit(0) }
@@ -46,7 +46,7 @@ public enum BenchProcess {
                 guard errno == EINTR else { throw .last("waitpid \(pid)") }
             }
         }
-        return BenchClock.nanoseconds() - start
+        return MonotonicClock.nanoseconds() - start
     }
 
     /// Renames the process (its `comm`, what a `cmd` rule matches), so the

@@ -11,6 +11,12 @@ public enum StandardStreams {
         write(text, to: .standardOutput)
     }
 
+    /// A command's whole output, then its whole error text (empty parts skipped).
+    public static func write(_ output: String, _ errors: String) {
+        if !output.isEmpty { writeOutput(output) }
+        if !errors.isEmpty { writeError(errors) }
+    }
+
     private static func write(_ text: String, to fd: FileDescriptor) {
         var text = text
         text.withUTF8 { bytes in

@@ -58,11 +58,11 @@ struct LatencyBenchmark: ParsableCommand {
         removed.reserveCapacity(rounds)
         for round in 1...rounds {
             try watch.drain()
-            let start = BenchClock.nanoseconds()
+            let start = MonotonicClock.nanoseconds()
             let pid = try BenchProcess.spawn(program, arguments: [argv0, "3600"])
             // glibc's posix_spawn returns once the child's exec has replaced
             // its memory: the floor any watcher of exec events stands on.
-            let execed = BenchClock.nanoseconds()
+            let execed = MonotonicClock.nanoseconds()
             let listed: Bool
             do {
                 listed = try wait(for: pid, listed: true, in: file, watch: &watch, since: start)
@@ -71,8 +71,8 @@ struct LatencyBenchmark: ParsableCommand {
                 _ = try? BenchProcess.reap(pid)
                 throw error
             }
-            let appeared = BenchClock.nanoseconds()
-            let killed = BenchClock.nanoseconds()
+            let appeared = MonotonicClock.nanoseconds()
+            let killed = MonotonicClock.nanoseconds()
             try BenchProcess.killHard(pid)
             _ = try BenchProcess.reap(pid)
             guard listed else {
@@ -83,8 +83,8 @@ struct LatencyBenchmark: ParsableCommand {
             }
             spawned.append(execed - start)
             added.append(appeared - start)
-            removed.append(BenchClock.nanoseconds() - killed)
-            if gapMs > 0 { BenchClock.sleep(milliseconds: gapMs) }
+            removed.append(MonotonicClock.nanoseconds() - killed)
+            if gapMs > 0 { MonotonicClock.sleep(nanoseconds: UInt64(gapMs) * 1_000_000) }
         }
         if let raw { try writeRaw(raw, spawned: spawned, added: added, removed: removed) }
         printSummary(spawned: spawned, added: added, removed: removed)
@@ -99,7 +99,7 @@ struct LatencyBenchmark: ParsableCommand {
         let deadline = start + UInt64(timeoutMs) * 1_000_000
         while true {
             if try BenchPIDFile.contains(pid, in: file) == listed { return true }
-            let now = BenchClock.nanoseconds()
+            let now = MonotonicClock.nanoseconds()
             guard now < deadline else { return false }
             let remaining = Int32(clamping: (deadline - now + 999_999) / 1_000_000)
             _ = try watch.wait(timeoutMilliseconds: remaining)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import SystemPackage
 import UprocLinux
 import UprocRules
 
@@ -56,14 +55,5 @@ struct Command: ParsableCommand {
             }
             exit(withError: error)
         }
-    }
-}
-
-/// Writes whole strings to the standard streams (no Glibc here: through
-/// swift-system, which UprocLinux already links).
-enum StandardStreams {
-    static func write(_ output: String, _ errors: String) {
-        if !output.isEmpty { _ = try? FileDescriptor.standardOutput.writeAll(Array(output.utf8)) }
-        if !errors.isEmpty { _ = try? FileDescriptor.standardError.writeAll(Array(errors.utf8)) }
     }
 }

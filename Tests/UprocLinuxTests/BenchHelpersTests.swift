@@ -26,7 +26,7 @@ import UprocLinux
 }
 
 @Suite struct BenchFileTests {
-    let directory = "/dev/shm/uproc-benchtests-\(BenchClock.nanoseconds())"
+    let directory = "/dev/shm/uproc-benchtests-\(MonotonicClock.nanoseconds())"
 
     @Test(arguments: [
         ("", Int32(5), false),
