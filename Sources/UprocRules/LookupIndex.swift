@@ -14,7 +14,7 @@ struct CompiledRule: Sendable {
     /// ends): `rules` gives conditions back as written.
     var order: UInt16 = 0
     var keys: RuleKeys = []
-    /// Checked through `Rule.conditions` (see `LookupIndex.generalList`).
+    /// Checked condition by condition (see `LookupIndex.generalList`).
     var general = false
 }
 
@@ -48,22 +48,23 @@ struct LookupIndex: Sendable {
     private var sideRules: [CompiledRule] = []
     /// Rules testing one key twice, and the rules to check them against.
     private var generalList: [Int32] = []
-    private var generalRules: [Rule] = []
+    private var generalRules: [[Condition]] = []
 
     /// Which key each rule is indexed under (`nil`: side list).
     private static let order: [RuleKey] = [.cmd, .uid, .ruid, .gid, .rgid]
 
-    init(rules: [Rule]) {
+    init(_ rules: RuleBuilder) {
         compiled.reserveCapacity(rules.count)
         var multiExact = false
-        for rule in rules {
+        for ruleIndex in 0..<rules.count {
+            let conditions = rules.conditions(of: ruleIndex)
             var flat = CompiledRule()
             var exact = 0
             var general = false
-            for (position, condition) in rule.conditions.enumerated() where position < 5 {
+            for (position, condition) in conditions.enumerated() where position < 5 {
                 flat.order |= UInt16(Self.slot(condition.key) + 1) << UInt16(position * 3)
             }
-            for condition in rule.conditions {
+            for condition in conditions {
                 // A key tested twice (only rules built in code can): no flat
                 // form, check its conditions one by one.
                 if flat.keys.contains(RuleKeys(condition.key)) { general = true }
@@ -93,7 +94,7 @@ struct LookupIndex: Sendable {
             if general {
                 flat.general = true
                 flat.pattern = Int32(generalRules.count)
-                generalRules.append(rule)
+                generalRules.append(Array(conditions))
             }
             compiled.append(flat)
         }
@@ -250,7 +251,7 @@ struct LookupIndex: Sendable {
         if head >> 32 == 0 {
             let rule = compiled[Int(head)]
             if rule.general {
-                return generalRules[Int(rule.pattern)].conditions.allSatisfy { $0.holds(for: identity) }
+                return generalRules[Int(rule.pattern)].allSatisfy { $0.holds(for: identity) }
             }
         }
         return compiled.withUnsafeBufferPointer { holds(head, identity, $0) }
@@ -268,7 +269,7 @@ struct LookupIndex: Sendable {
         default: break
         }
         let flat = compiled[Int(head)]
-        if flat.general { return generalRules[Int(flat.pattern)].conditions }
+        if flat.general { return generalRules[Int(flat.pattern)] }
         var conditions: [Condition] = []
         var order = flat.order
         while order & 7 != 0 {
