@@ -54,7 +54,10 @@ struct LookupIndex: Sendable {
     private static let order: [RuleKey] = [.cmd, .uid, .ruid, .gid, .rgid]
 
     init(_ rules: RuleBuilder) {
-        compiled.reserveCapacity(rules.count)
+        // Heads are laid down in this first pass, so only rules that need
+        // a `CompiledRule` ever have one (the later passes rebuild the
+        // others from their heads): no 40-byte transient per rule.
+        heads.reserveCapacity(rules.count)
         var multiExact = false
         for ruleIndex in 0..<rules.count {
             let conditions = rules.conditions(of: ruleIndex)
@@ -96,22 +99,37 @@ struct LookupIndex: Sendable {
                 flat.pattern = Int32(generalRules.count)
                 generalRules.append(Array(conditions))
             }
-            compiled.append(flat)
+            if !flat.general, let tag = Self.headTag(flat.keys) {
+                let value: UInt32
+                switch tag {
+                case Self.uidTag: value = flat.euid
+                case Self.gidTag: value = flat.egid
+                case Self.ruidTag: value = flat.ruid
+                default: value = flat.rgid
+                }
+                heads.append(tag << 32 | UInt64(value))
+            } else {
+                heads.append(UInt64(compiled.count))
+                compiled.append(flat)
+            }
         }
         // Only rules with several exact values need a choice: pick the
         // value fewest rules share, so candidate lists stay short.
         var shared: [Int: Int] = [:]
         if multiExact {
-            for flat in compiled where Self.exactKeys(flat) > 1 {
+            for rule in heads.indices {
+                let flat = flat(rule)
+                guard Self.exactKeys(flat) > 1 else { continue }
                 for key in Self.order where Self.hasExact(flat, key) {
                     shared[Self.fingerprint(flat, key), default: 0] += 1
                 }
             }
         }
         var chosen: [UInt8] = []
-        chosen.reserveCapacity(compiled.count)
+        chosen.reserveCapacity(heads.count)
         var perKey = [0, 0, 0, 0, 0]
-        for flat in compiled {
+        for rule in heads.indices {
+            let flat = flat(rule)
             if flat.general {
                 chosen.append(0xFE)
                 continue
@@ -137,7 +155,8 @@ struct LookupIndex: Sendable {
         ruid = OpenTable(capacity: perKey[Self.slot(.ruid)])
         rgid = OpenTable(capacity: perKey[Self.slot(.rgid)])
         cmd = OpenTable(capacity: perKey[Self.slot(.cmd)])
-        for (index, flat) in compiled.enumerated() {
+        for index in heads.indices {
+            let flat = flat(index)
             switch chosen[index] {
             case 0: uid.countOne(flat.euid)
             case 1: gid.countOne(flat.egid)
@@ -157,7 +176,8 @@ struct LookupIndex: Sendable {
         end = rgid.layOut(from: end)
         end = cmd.layOut(from: end)
         candidates = Array(repeating: 0, count: end)
-        for (index, flat) in compiled.enumerated() {
+        for index in heads.indices {
+            let flat = flat(index)
             let rule = Int32(index)
             let sole = Self.exactKeys(flat) == 1 && flat.pattern < 0
             let position: Int?
@@ -171,24 +191,34 @@ struct LookupIndex: Sendable {
             }
             if let position { candidates[position] = rule }
         }
-        heads.reserveCapacity(compiled.count)
-        var complex: [CompiledRule] = []
-        for flat in compiled {
-            if !flat.general, let tag = Self.headTag(flat.keys) {
-                let value: UInt32
-                switch tag {
-                case Self.uidTag: value = flat.euid
-                case Self.gidTag: value = flat.egid
-                case Self.ruidTag: value = flat.ruid
-                default: value = flat.rgid
-                }
-                heads.append(tag << 32 | UInt64(value))
-            } else {
-                heads.append(UInt64(complex.count))
-                complex.append(flat)
-            }
+    }
+
+    /// Rule `index` flattened: its `CompiledRule`, or one rebuilt from its
+    /// head.
+    private func flat(_ index: Int) -> CompiledRule {
+        let head = heads[index]
+        var flat = CompiledRule()
+        let value = UInt32(truncatingIfNeeded: head)
+        let key: RuleKey
+        switch head >> 32 {
+        case Self.uidTag:
+            flat.euid = value
+            key = .uid
+        case Self.gidTag:
+            flat.egid = value
+            key = .gid
+        case Self.ruidTag:
+            flat.ruid = value
+            key = .ruid
+        case Self.rgidTag:
+            flat.rgid = value
+            key = .rgid
+        default:
+            return compiled[Int(head)]
         }
-        compiled = complex
+        flat.keys = RuleKeys(key)
+        flat.order = UInt16(Self.slot(key) + 1)
+        return flat
     }
 
     private static var uidTag: UInt64 { 1 }
