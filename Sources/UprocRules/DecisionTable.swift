@@ -39,14 +39,16 @@ public struct DecisionTable: Sendable {
 
     /// Builds a table from already validated rules (unique namespace names).
     public init(rules: [Rule]) {
-        self.init(built: RuleBuilder(rules: rules))
+        var built = RuleBuilder(rules: rules)
+        self.init(taking: &built)
     }
 
     /// The compiler's path: rules collected flat, names already unique.
-    init(built: RuleBuilder) {
+    /// Leaves `built` without its conditions (freed as soon as indexed).
+    init(taking built: inout RuleBuilder) {
         var keys: RuleKeys = []
         for condition in built.conditions { keys.insert(RuleKeys(condition.key)) }
-        let index = LookupIndex(built)
+        let index = LookupIndex(&built)
         storage = Storage(
             names: built.names,
             usedKeys: keys,

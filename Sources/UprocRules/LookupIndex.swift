@@ -53,7 +53,8 @@ struct LookupIndex: Sendable {
     /// Which key each rule is indexed under (`nil`: side list).
     private static let order: [RuleKey] = [.cmd, .uid, .ruid, .gid, .rgid]
 
-    init(_ rules: RuleBuilder) {
+    /// Takes the conditions out of `rules` once read.
+    init(_ rules: inout RuleBuilder) {
         // Heads are laid down in this first pass, so only rules that need
         // a `CompiledRule` ever have one (the later passes rebuild the
         // others from their heads): no 40-byte transient per rule.
@@ -113,6 +114,8 @@ struct LookupIndex: Sendable {
                 compiled.append(flat)
             }
         }
+        // Freed before the hash tables are allocated: lowers the peak.
+        rules.dropConditions()
         // Only rules with several exact values need a choice: pick the
         // value fewest rules share, so candidate lists stay short.
         var shared: [Int: Int] = [:]

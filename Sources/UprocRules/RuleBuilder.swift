@@ -67,6 +67,12 @@ struct RuleBuilder: Sendable {
         return conditions[start..<Int(ends[index])]
     }
 
+    /// Frees the conditions once indexed (the table keeps its own form).
+    mutating func dropConditions() {
+        conditions = []
+        ends = []
+    }
+
     /// The lines, or empty when every line is 0 (rules built in code).
     var tableLines: [Int32] { anyLine ? lines : [] }
 

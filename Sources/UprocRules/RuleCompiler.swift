@@ -304,11 +304,10 @@ private struct CompilerState {
             lineStart = 0
             report(.emptyConfig, offset: 0)
         }
-        // Handing the builder over (not copying it) lets the table take its
-        // names and free its conditions once indexed.
-        let built = builder
+        // Handing the builder over in place (not a copy) lets the table
+        // take its names and free its conditions once indexed.
+        let table = errorCount == 0 ? DecisionTable(taking: &builder) : nil
         builder = RuleBuilder(capacity: 0)
-        let table = errorCount == 0 ? DecisionTable(built: built) : nil
         return Compilation(table: table, diagnostics: diagnostics, ruleCount: ruleCount)
     }
 }
