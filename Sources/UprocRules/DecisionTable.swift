@@ -39,27 +39,22 @@ public struct DecisionTable: Sendable {
 
     /// Builds a table from already validated rules (unique namespace names).
     public init(rules: [Rule]) {
-        self.init(validatedRules: rules)
+        var built = RuleBuilder(rules: rules)
+        self.init(taking: &built)
     }
 
-    /// The compiler's path: names already checked unique.
-    init(validatedRules rules: [Rule]) {
-        let names = rules.map(\.namespace)
-        var nameIndex = NameIndex(capacity: names.count)
-        for index in names.indices {
-            let existing = nameIndex.insert(Int32(index), in: names)
-            precondition(existing == nil, "duplicate namespace \(names[index])")
-        }
+    /// The compiler's path: rules collected flat, names already unique.
+    /// Leaves `built` without its conditions (freed as soon as indexed).
+    init(taking built: inout RuleBuilder) {
         var keys: RuleKeys = []
-        for rule in rules {
-            for condition in rule.conditions { keys.insert(RuleKeys(condition.key)) }
-        }
+        for condition in built.conditions { keys.insert(RuleKeys(condition.key)) }
+        let index = LookupIndex(&built)
         storage = Storage(
-            names: names,
+            names: built.names,
             usedKeys: keys,
-            nameIndex: nameIndex,
-            lines: rules.contains { $0.line != 0 } ? rules.map { Int32(truncatingIfNeeded: $0.line) } : [],
-            index: LookupIndex(rules: rules))
+            nameIndex: built.nameIndex,
+            lines: built.tableLines,
+            index: index)
     }
 
     /// The rules, one per namespace, in the same order, conditions in source

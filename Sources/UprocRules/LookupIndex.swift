@@ -14,7 +14,7 @@ struct CompiledRule: Sendable {
     /// ends): `rules` gives conditions back as written.
     var order: UInt16 = 0
     var keys: RuleKeys = []
-    /// Checked through `Rule.conditions` (see `LookupIndex.generalList`).
+    /// Checked condition by condition (see `LookupIndex.generalList`).
     var general = false
 }
 
@@ -48,22 +48,27 @@ struct LookupIndex: Sendable {
     private var sideRules: [CompiledRule] = []
     /// Rules testing one key twice, and the rules to check them against.
     private var generalList: [Int32] = []
-    private var generalRules: [Rule] = []
+    private var generalRules: [[Condition]] = []
 
     /// Which key each rule is indexed under (`nil`: side list).
     private static let order: [RuleKey] = [.cmd, .uid, .ruid, .gid, .rgid]
 
-    init(rules: [Rule]) {
-        compiled.reserveCapacity(rules.count)
+    /// Takes the conditions out of `rules` once read.
+    init(_ rules: inout RuleBuilder) {
+        // Heads are laid down in this first pass, so only rules that need
+        // a `CompiledRule` ever have one (the later passes rebuild the
+        // others from their heads): no 40-byte transient per rule.
+        heads.reserveCapacity(rules.count)
         var multiExact = false
-        for rule in rules {
+        for ruleIndex in 0..<rules.count {
+            let conditions = rules.conditions(of: ruleIndex)
             var flat = CompiledRule()
             var exact = 0
             var general = false
-            for (position, condition) in rule.conditions.enumerated() where position < 5 {
+            for (position, condition) in conditions.enumerated() where position < 5 {
                 flat.order |= UInt16(Self.slot(condition.key) + 1) << UInt16(position * 3)
             }
-            for condition in rule.conditions {
+            for condition in conditions {
                 // A key tested twice (only rules built in code can): no flat
                 // form, check its conditions one by one.
                 if flat.keys.contains(RuleKeys(condition.key)) { general = true }
@@ -93,24 +98,41 @@ struct LookupIndex: Sendable {
             if general {
                 flat.general = true
                 flat.pattern = Int32(generalRules.count)
-                generalRules.append(rule)
+                generalRules.append(Array(conditions))
             }
-            compiled.append(flat)
+            if !flat.general, let tag = Self.headTag(flat.keys) {
+                let value: UInt32
+                switch tag {
+                case Self.uidTag: value = flat.euid
+                case Self.gidTag: value = flat.egid
+                case Self.ruidTag: value = flat.ruid
+                default: value = flat.rgid
+                }
+                heads.append(tag << 32 | UInt64(value))
+            } else {
+                heads.append(UInt64(compiled.count))
+                compiled.append(flat)
+            }
         }
+        // Freed before the hash tables are allocated: lowers the peak.
+        rules.dropConditions()
         // Only rules with several exact values need a choice: pick the
         // value fewest rules share, so candidate lists stay short.
         var shared: [Int: Int] = [:]
         if multiExact {
-            for flat in compiled where Self.exactKeys(flat) > 1 {
+            for rule in heads.indices {
+                let flat = flat(rule)
+                guard Self.exactKeys(flat) > 1 else { continue }
                 for key in Self.order where Self.hasExact(flat, key) {
                     shared[Self.fingerprint(flat, key), default: 0] += 1
                 }
             }
         }
         var chosen: [UInt8] = []
-        chosen.reserveCapacity(compiled.count)
+        chosen.reserveCapacity(heads.count)
         var perKey = [0, 0, 0, 0, 0]
-        for flat in compiled {
+        for rule in heads.indices {
+            let flat = flat(rule)
             if flat.general {
                 chosen.append(0xFE)
                 continue
@@ -136,7 +158,8 @@ struct LookupIndex: Sendable {
         ruid = OpenTable(capacity: perKey[Self.slot(.ruid)])
         rgid = OpenTable(capacity: perKey[Self.slot(.rgid)])
         cmd = OpenTable(capacity: perKey[Self.slot(.cmd)])
-        for (index, flat) in compiled.enumerated() {
+        for index in heads.indices {
+            let flat = flat(index)
             switch chosen[index] {
             case 0: uid.countOne(flat.euid)
             case 1: gid.countOne(flat.egid)
@@ -156,7 +179,8 @@ struct LookupIndex: Sendable {
         end = rgid.layOut(from: end)
         end = cmd.layOut(from: end)
         candidates = Array(repeating: 0, count: end)
-        for (index, flat) in compiled.enumerated() {
+        for index in heads.indices {
+            let flat = flat(index)
             let rule = Int32(index)
             let sole = Self.exactKeys(flat) == 1 && flat.pattern < 0
             let position: Int?
@@ -170,24 +194,34 @@ struct LookupIndex: Sendable {
             }
             if let position { candidates[position] = rule }
         }
-        heads.reserveCapacity(compiled.count)
-        var complex: [CompiledRule] = []
-        for flat in compiled {
-            if !flat.general, let tag = Self.headTag(flat.keys) {
-                let value: UInt32
-                switch tag {
-                case Self.uidTag: value = flat.euid
-                case Self.gidTag: value = flat.egid
-                case Self.ruidTag: value = flat.ruid
-                default: value = flat.rgid
-                }
-                heads.append(tag << 32 | UInt64(value))
-            } else {
-                heads.append(UInt64(complex.count))
-                complex.append(flat)
-            }
+    }
+
+    /// Rule `index` flattened: its `CompiledRule`, or one rebuilt from its
+    /// head.
+    private func flat(_ index: Int) -> CompiledRule {
+        let head = heads[index]
+        var flat = CompiledRule()
+        let value = UInt32(truncatingIfNeeded: head)
+        let key: RuleKey
+        switch head >> 32 {
+        case Self.uidTag:
+            flat.euid = value
+            key = .uid
+        case Self.gidTag:
+            flat.egid = value
+            key = .gid
+        case Self.ruidTag:
+            flat.ruid = value
+            key = .ruid
+        case Self.rgidTag:
+            flat.rgid = value
+            key = .rgid
+        default:
+            return compiled[Int(head)]
         }
-        compiled = complex
+        flat.keys = RuleKeys(key)
+        flat.order = UInt16(Self.slot(key) + 1)
+        return flat
     }
 
     private static var uidTag: UInt64 { 1 }
@@ -250,7 +284,7 @@ struct LookupIndex: Sendable {
         if head >> 32 == 0 {
             let rule = compiled[Int(head)]
             if rule.general {
-                return generalRules[Int(rule.pattern)].conditions.allSatisfy { $0.holds(for: identity) }
+                return generalRules[Int(rule.pattern)].allSatisfy { $0.holds(for: identity) }
             }
         }
         return compiled.withUnsafeBufferPointer { holds(head, identity, $0) }
@@ -268,7 +302,7 @@ struct LookupIndex: Sendable {
         default: break
         }
         let flat = compiled[Int(head)]
-        if flat.general { return generalRules[Int(flat.pattern)].conditions }
+        if flat.general { return generalRules[Int(flat.pattern)] }
         var conditions: [Condition] = []
         var order = flat.order
         while order & 7 != 0 {

@@ -20,6 +20,9 @@ struct NameIndex: Sendable {
         mask = size - 1
     }
 
+    /// The number of slots: room for half as many names.
+    var slotCount: Int { slots.count }
+
     /// The index of `name` in `names`, or nil.
     func index(of name: String, in names: [String]) -> Int32? {
         Self.withBytes(name) { key in

@@ -53,11 +53,9 @@ private struct CompilerState {
     var diagnostics: [Diagnostic] = []
     var errorCount = 0
     var ruleCount = 0
-    var rules: [Rule] = []
-    /// Each defined name and its definition's ordinal; without errors,
-    /// every definition is a rule, so the ordinal is the rule's index.
-    var definitionByName: [String: Int32] = [:]
-    var definitionLines: [Int32] = []
+    /// Every definition, with its conditions: without errors, every
+    /// definition is a rule (with errors, no table is built).
+    var builder = RuleBuilder(capacity: 0)
     var tokens: [Token] = []
     var line = 0
     var lineStart = 0
@@ -70,9 +68,7 @@ private struct CompilerState {
     }
 
     mutating func reserve(rules: Int) {
-        definitionByName.reserveCapacity(rules)
-        definitionLines.reserveCapacity(rules)
-        self.rules.reserveCapacity(rules)
+        builder = RuleBuilder(capacity: rules)
     }
 
     mutating func report(_ kind: DiagnosticKind, offset: Int) {
@@ -110,8 +106,9 @@ private struct CompilerState {
     }
 
     private mutating func parseRule(_ bytes: UnsafeBufferPointer<UInt8>) {
-        var conditions: [Condition] = []
-        conditions.reserveCapacity(tokens.count / 2)
+        // This line's conditions go straight to the builder's flat list,
+        // taken back when the line defines no name.
+        let firstCondition = builder.conditions.count
         var keyColumns: (Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0)
         var nameToken: Token?
         var index = 0
@@ -148,20 +145,22 @@ private struct CompilerState {
             let condition = Self.withContent(bytes, valueToken) { text in
                 value(for: key, text, at: valueToken.start)
             }
-            if let condition { conditions.append(condition) }
+            if let condition { builder.conditions.append(condition) }
         }
-        var name: String?
+        var defined = false
         if let nameToken, !nameToken.bad {
-            name = Self.withContent(bytes, nameToken) { define($0, at: nameToken.start) }
+            defined = Self.withContent(bytes, nameToken) { define($0, at: nameToken.start) }
         }
-        if let name, errorCount == errorsBeforeLine {
-            rules.append(Rule(conditions: conditions, namespace: name, line: line))
+        if defined {
+            builder.endRule()
+        } else {
+            builder.conditions.removeSubrange(firstCondition...)
         }
     }
 
-    /// Registers the name `bytes` as defined on this line; nil after
+    /// Registers the name `bytes` as defined on this line; false after
     /// reporting why it cannot be.
-    private mutating func define(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> String? {
+    private mutating func define(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
         var problem = NamespaceName.byteProblem(with: bytes)
         let text = String(decoding: bytes, as: UTF8.self)
         // Decoding repairs invalid UTF-8: a repaired name differs from its bytes.
@@ -170,17 +169,13 @@ private struct CompilerState {
         }
         if let problem {
             report(.invalidName(ByteText.display(bytes), problem), offset: offset)
-            return nil
+            return false
         }
-        let definition = Int32(truncatingIfNeeded: definitionLines.count)
-        let existing = definitionByName.updateValue(definition, forKey: text)
-        if let existing {
-            definitionByName[text] = existing
-            report(.duplicateName(text, firstLine: Int(definitionLines[Int(existing)])), offset: offset)
-            return nil
+        if let existing = builder.define(text, line: line) {
+            report(.duplicateName(text, firstLine: builder.line(of: Int(existing))), offset: offset)
+            return false
         }
-        definitionLines.append(Int32(truncatingIfNeeded: line))
-        return text
+        return true
     }
 
     /// The value `text` of `key`, or nil after reporting why not.
@@ -309,7 +304,10 @@ private struct CompilerState {
             lineStart = 0
             report(.emptyConfig, offset: 0)
         }
-        let table = errorCount == 0 ? DecisionTable(validatedRules: rules) : nil
+        // Handing the builder over in place (not a copy) lets the table
+        // take its names and free its conditions once indexed.
+        let table = errorCount == 0 ? DecisionTable(taking: &builder) : nil
+        builder = RuleBuilder(capacity: 0)
         return Compilation(table: table, diagnostics: diagnostics, ruleCount: ruleCount)
     }
 }
