@@ -43,7 +43,7 @@ public final class Daemon {
     /// not).
     static let burstGap: UInt64 = 1_000_000
     static let burstWakeups = 3
-    /// The pause after a round in a burst: at most 1 ms, and never longer
+    /// The pause after a round in a burst: at most 5 ms, and never longer
     /// than `--min-interval` (0 means every change at once, so no pause).
     var batchPause: UInt64 { min(options.minimumInterval, 5_000_000) }
 

@@ -226,32 +226,48 @@ public struct Tracker: Sendable {
     }
 
     /// Calls `body` once for each namespace whose members changed since the
-    /// last drain, with its members ascending, then forgets the change. A PID
-    /// that joined and left inside one window is no change. Namespaces come in
-    /// the order they were first touched.
-    ///
-    /// When `body` throws, the namespace it threw for and those not yet
-    /// visited stay changed for the next drain; the error is rethrown.
+    /// last drain, with its members ascending; `body` returns true when it
+    /// published them (the change is then forgotten) or false to keep the
+    /// namespace changed for a later drain (the daemon holds back a file
+    /// written less than `--min-interval` ago, or one whose write failed).
+    /// A PID that joined and left inside one window is no change. Namespaces
+    /// come in the order they were first touched.
+    public mutating func publishChanged(_ body: (NamespaceID, UnsafeBufferPointer<Int32>) -> Bool) {
+        var kept = 0
+        for position in dirty.indices {
+            let index = Int(dirty[position])
+            guard namespaces[index].isChanged else {
+                namespaces[index].markPublished()
+                continue
+            }
+            if namespaces[index].members.withUnsafeBufferPointer({ body(NamespaceID(index), $0) }) {
+                namespaces[index].markPublished()
+            } else {
+                dirty[kept] = dirty[position]
+                kept &+= 1
+            }
+        }
+        dirty.removeLast(dirty.count - kept)
+    }
+
+    /// `publishChanged` for a body that publishes every namespace it is
+    /// given. When `body` throws, the namespace it threw for and those not
+    /// yet visited stay changed for the next drain; the error is rethrown.
     public mutating func drainChanged<E: Error>(
         _ body: (NamespaceID, UnsafeBufferPointer<Int32>) throws(E) -> Void
     ) throws(E) {
-        var done = 0
-        while done < dirty.count {
-            let index = Int(dirty[done])
-            if namespaces[index].isChanged {
-                do {
-                    try namespaces[index].members.withUnsafeBufferPointer { (members) throws(E) in
-                        try body(NamespaceID(index), members)
-                    }
-                } catch {
-                    dirty.removeFirst(done)
-                    throw error
-                }
+        var failure: E?
+        publishChanged { namespace, members in
+            guard failure == nil else { return false }
+            do throws(E) {
+                try body(namespace, members)
+                return true
+            } catch {
+                failure = error
+                return false
             }
-            namespaces[index].markPublished()
-            done &+= 1
         }
-        dirty.removeAll(keepingCapacity: true)
+        if let failure { throw failure }
     }
 
     // MARK: Internals

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import UprocDaemon
+import UprocLinux
 import UprocRules
 
 struct UprocdCommand: ParsableCommand {
@@ -75,8 +76,8 @@ struct UprocdCommand: ParsableCommand {
 func printError(_ error: DaemonError) {
     switch error {
     case .config(.invalid(let diagnostics, _)):
-        writeStandardError(diagnostics)
+        StandardStreams.writeError(diagnostics)
     default:
-        writeStandardError("uprocd: error: \(error)\n")
+        StandardStreams.writeError("uprocd: error: \(error)\n")
     }
 }
