@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "UprocTrackerTests", dependencies: ["UprocTracker", "UprocRules"]),
         .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocRules"]),
         .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "uproc-genconf", "uproc-check"]),
-        .testTarget(name: "UprocDaemonTests", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", "uprocd", "uproc-check", "uproc-testproc"]),
+        .testTarget(name: "UprocDaemonTests", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", logging, "uprocd", "uproc-check", "uproc-testproc"]),
     ],
     swiftLanguageModes: [.v6]
 )

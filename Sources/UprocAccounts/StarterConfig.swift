@@ -66,8 +66,11 @@ public enum StarterConfig {
     /// `uproc-genconf` with no options prints, from `/etc/passwd` and
     /// `/etc/group`, as a source named `<built-in default>`, with the
     /// generator's warnings (`file:line: warning: …`).
-    public static func systemDefault() throws(AccountsReadError) -> (source: SourceFile, warnings: [String]) {
-        let config = try generate(from: .systemFiles, options: GeneratorOptions())
+    /// `from` is for tests; the daemon reads the system's files.
+    public static func systemDefault(from accounts: AccountsSource = .systemFiles) throws(AccountsReadError)
+        -> (source: SourceFile, warnings: [String])
+    {
+        let config = try generate(from: accounts, options: GeneratorOptions())
         return (SourceFile(path: builtInPath, text: config.text), config.warnings.map(\.description))
     }
 }

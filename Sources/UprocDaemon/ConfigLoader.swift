@@ -30,20 +30,28 @@ public enum ConfigError: Error, CustomStringConvertible {
 /// default path is optional, and without it the daemon runs on the rules
 /// `uproc-genconf` would write.
 public enum ConfigLoader {
-    public static func load(path: String?, accounts: any AccountResolver = SystemAccounts()) throws(ConfigError) -> LoadedConfig {
-        let source: SourceFile
-        if let path {
-            source = try read(path)
-        } else if FileStatus.exists(DaemonOptions.defaultConfigPath) {
-            source = try read(DaemonOptions.defaultConfigPath)
-        } else {
-            do {
-                source = try StarterConfig.systemDefault().source
-            } catch {
-                throw .builtInDefault("\(error)")
-            }
+    ///
+    /// `defaultPath` and `defaultAccounts` are parameters for tests: the
+    /// daemon uses `/etc/uproc.conf` and `/etc/passwd` + `/etc/group`.
+    public static func load(
+        path: String?,
+        defaultPath: String = DaemonOptions.defaultConfigPath,
+        defaultAccounts: AccountsSource = .systemFiles,
+        accounts: any AccountResolver = SystemAccounts()
+    ) throws(ConfigError) -> LoadedConfig {
+        if let path { return try compile(read(path), accounts: accounts) }
+        if FileStatus.exists(defaultPath) { return try compile(read(defaultPath), accounts: accounts) }
+        let builtIn: (source: SourceFile, warnings: [String])
+        do {
+            builtIn = try StarterConfig.systemDefault(from: defaultAccounts)
+        } catch {
+            throw .builtInDefault("\(error)")
         }
-        return try compile(source, accounts: accounts)
+        // The generator's warnings (accounts it skipped) come first, as
+        // `uproc-genconf` prints them.
+        var loaded = try compile(builtIn.source, accounts: accounts)
+        loaded.warnings = builtIn.warnings + loaded.warnings
+        return loaded
     }
 
     static func read(_ path: String) throws(ConfigError) -> SourceFile {

@@ -6,12 +6,15 @@ public enum DaemonError: Error, CustomStringConvertible {
     case config(ConfigError)
     case directory(NamespaceDirectoryError)
     case kernel(String)
+    /// `/proc` cannot be opened or listed: every process would look gone.
+    case proc(SystemCallError)
 
     public var description: String {
         switch self {
         case .config(let error): return error.description
         case .directory(let error): return "\(error)"
         case .kernel(let message): return message
+        case .proc(let error): return "cannot read /proc: \(error)"
         }
     }
 }

@@ -1,10 +1,14 @@
 import Logging
 
-/// Counters an administrator can ask for with SIGUSR1.
+/// Counters an administrator can ask for with SIGUSR1 (and reads at stop).
 struct DaemonStatistics {
     var events = 0
     var overruns = 0
+    /// Receive errors other than ENOBUFS; each is followed by a rescan.
+    var receiveErrors = 0
     var rescans = 0
+    /// Rescans that could not list `/proc`: the files were left as they were.
+    var scanFailures = 0
     var publishes = 0
     var publishFailures = 0
     var procReads = 0
@@ -15,7 +19,9 @@ struct DaemonStatistics {
         [
             "events": "\(events)",
             "overruns": "\(overruns)",
+            "receive_errors": "\(receiveErrors)",
             "rescans": "\(rescans)",
+            "scan_failures": "\(scanFailures)",
             "publishes": "\(publishes)",
             "publish_failures": "\(publishFailures)",
             "proc_reads": "\(procReads)",

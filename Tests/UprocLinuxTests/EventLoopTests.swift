@@ -6,49 +6,98 @@ import UprocLinux
 /// Signal masks are per thread and the signal test changes this thread's:
 /// serialized, and everything in one synchronous function (one thread).
 @Suite(.serialized) struct EventLoopTests {
-    @Test func aBlockedSignalArrivesThroughTheSignalFD() throws {
+    @Test func aBlockedSignalReachesItsHandlerThroughTheSignalFD() throws {
         Signals.block([SIGUSR1])
-        defer { Signals.unblock([SIGUSR1]) }
+        defer {
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, SIGUSR1)
+            pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        }
         let signals = try SignalFD(signals: [SIGUSR1])
         let loop = try EventLoop()
-        try loop.register(signals.fileDescriptor, token: 7)
-
-        #expect(signals.read() == nil)  // non-blocking: nothing pending yet
-        #expect(ready(loop, timeout: 0) == [])
+        var received: [Int32] = []
+        try loop.addReader(signals.fileDescriptor) {
+            while let signal = signals.read() { received.append(signal) }
+        }
+        loop.runOnce(timeoutMilliseconds: 0)
+        #expect(received == [])
 
         // Thread-directed, so only this thread (which blocks it) can take it.
         pthread_kill(pthread_self(), SIGUSR1)
-        #expect(ready(loop, timeout: 1000) == [7])
-        #expect(signals.read() == SIGUSR1)
-        #expect(signals.read() == nil)
-        #expect(ready(loop, timeout: 0) == [])
+        loop.runOnce(timeoutMilliseconds: 1000)
+        #expect(received == [SIGUSR1])
+        loop.runOnce(timeoutMilliseconds: 0)
+        #expect(received == [SIGUSR1])
     }
 
-    @Test func aTimerFiresOnceAfterItsDelay() throws {
-        let timer = try TimerFD()
+    @Test func timersShareOneTimerFDAndFireInDeadlineOrder() throws {
         let loop = try EventLoop()
-        try loop.register(timer.fileDescriptor, token: 3)
-
+        var fired: [String] = []
+        let late = loop.addTimer { fired.append("late") }
+        let early = loop.addTimer { fired.append("early") }
+        let cancelled = loop.addTimer { fired.append("cancelled") }
         let start = MonotonicClock.nanoseconds()
-        timer.arm(afterNanoseconds: 30_000_000)
-        #expect(ready(loop, timeout: 0) == [])
-        #expect(ready(loop, timeout: 2000) == [3])
-        #expect(MonotonicClock.nanoseconds() - start >= 30_000_000)
-        timer.acknowledge()
-        #expect(ready(loop, timeout: 50) == [])  // one-shot
+        late.schedule(at: start + 60_000_000)
+        early.schedule(at: start + 20_000_000)
+        cancelled.schedule(at: start + 10_000_000)
+        cancelled.cancel()
+        #expect(!cancelled.isScheduled)
 
-        timer.arm(afterNanoseconds: 10_000_000)
-        timer.disarm()
-        #expect(ready(loop, timeout: 50) == [])
+        loop.runOnce(timeoutMilliseconds: 0)
+        #expect(fired == [])
+        while fired.count < 2 && MonotonicClock.nanoseconds() - start < 2_000_000_000 {
+            loop.runOnce(timeoutMilliseconds: 2000)
+        }
+        #expect(fired == ["early", "late"])
+        #expect(MonotonicClock.nanoseconds() - start >= 60_000_000)
+        #expect(!late.isScheduled && !early.isScheduled)
+
+        // One-shot: nothing more without a new deadline.
+        loop.runOnce(timeoutMilliseconds: 80)
+        #expect(fired == ["early", "late"])
+    }
+
+    @Test func reschedulingReplacesAndNoLaterThanKeepsTheSooner() throws {
+        let loop = try EventLoop()
+        var count = 0
+        let timer = loop.addTimer { count += 1 }
+        let now = MonotonicClock.nanoseconds()
+        timer.schedule(at: now + 10_000_000_000)
+        timer.scheduleNoLaterThan(now + 20_000_000_000)
+        #expect(timer.deadline == now + 10_000_000_000)
+        timer.scheduleNoLaterThan(now + 5_000_000)
+        #expect(timer.deadline == now + 5_000_000)
+        loop.runOnce(timeoutMilliseconds: 2000)
+        #expect(count == 1)
+    }
+
+    @Test func aTimerHandlerMayScheduleItselfAgain() throws {
+        let loop = try EventLoop()
+        var count = 0
+        var timer: LoopTimer?
+        timer = loop.addTimer {
+            count += 1
+            if count < 3 { timer?.schedule(afterNanoseconds: 1_000_000) }
+        }
+        timer?.schedule(afterNanoseconds: 1_000_000)
+        let start = MonotonicClock.nanoseconds()
+        while count < 3 && MonotonicClock.nanoseconds() - start < 2_000_000_000 {
+            loop.runOnce(timeoutMilliseconds: 1000)
+        }
+        #expect(count == 3)
     }
 
     @Test func anEventFDWakesTheLoopFromAnotherThread() throws {
         let wake = try EventFD()
-        let timer = try TimerFD()
         let loop = try EventLoop()
-        try loop.register(wake.fileDescriptor, token: 1)
-        try loop.register(timer.fileDescriptor, token: 2)
-        #expect(ready(loop, timeout: 0) == [])
+        var wakeups = 0
+        try loop.addReader(wake.fileDescriptor) {
+            wake.acknowledge()
+            wakeups += 1
+        }
+        loop.runOnce(timeoutMilliseconds: 0)
+        #expect(wakeups == 0)
 
         let thread = Thread { [wake] in
             usleep(20_000)
@@ -56,36 +105,72 @@ import UprocLinux
             wake.signal()  // wake-ups coalesce
         }
         thread.start()
-        #expect(ready(loop, timeout: 2000) == [1])
-        wake.acknowledge()
-        #expect(ready(loop, timeout: 0) == [])
-
-        timer.arm(afterNanoseconds: 0)
-        wake.signal()
+        let start = MonotonicClock.nanoseconds()
+        while wakeups == 0 && MonotonicClock.nanoseconds() - start < 2_000_000_000 {
+            loop.runOnce(timeoutMilliseconds: 2000)
+        }
         usleep(5_000)
-        #expect(Set(ready(loop, timeout: 1000)) == [1, 2])
+        loop.runOnce(timeoutMilliseconds: 0)
+        #expect(wakeups == 1)
+    }
+
+    @Test func postHandlersRunAfterEveryRoundInOrder() throws {
+        let wake = try EventFD()
+        let loop = try EventLoop()
+        var log: [String] = []
+        try loop.addReader(wake.fileDescriptor) {
+            wake.acknowledge()
+            log.append("source")
+        }
+        loop.addPostHandler { log.append("first") }
+        loop.addPostHandler { log.append("second") }
+        wake.signal()
+        loop.runOnce(timeoutMilliseconds: 1000)
+        #expect(log == ["source", "first", "second"])
+        loop.runOnce(timeoutMilliseconds: 0)
+        #expect(log == ["source", "first", "second", "first", "second"])
+    }
+
+    @Test func stopEndsRunAndSkipsTheRestOfTheRound() throws {
+        let wake = try EventFD()
+        let loop = try EventLoop()
+        var posts = 0
+        try loop.addReader(wake.fileDescriptor) {
+            wake.acknowledge()
+            loop.stop()
+        }
+        loop.addPostHandler { posts += 1 }
+        let timer = loop.addTimer { wake.signal() }
+        timer.schedule(afterNanoseconds: 5_000_000)
+        loop.run()  // returns: the timer's wake-up stops it
+        #expect(posts == 1)  // the timer's round, not the stopping one
     }
 
     @Test func registeringADescriptorTwiceIsAnError() throws {
         let wake = try EventFD()
         let loop = try EventLoop()
-        try loop.register(wake.fileDescriptor, token: 1)
-        #expect(throws: SystemCallError.self) { try loop.register(wake.fileDescriptor, token: 2) }
+        try loop.addReader(wake.fileDescriptor) {}
+        #expect(throws: SystemCallError.self) { try loop.addReader(wake.fileDescriptor) {} }
         let error = SystemCallError(call: "epoll_ctl", subject: "ADD fd 5", errno: .fileExists)
         #expect(error.description == "epoll_ctl ADD fd 5: File exists")
     }
 
     @Test func descriptorsAreCloseOnExecAndNonBlocking() throws {
         let wake = try EventFD()
-        let timer = try TimerFD()
         let signals = try SignalFD(signals: [SIGUSR2])
         let loop = try EventLoop()
         let connector = try ProcConnector(receiveBufferSize: 65536)
-        for fd in [wake.fileDescriptor, timer.fileDescriptor, signals.fileDescriptor, connector.fileDescriptor] {
+        for fd in [wake.fileDescriptor, signals.fileDescriptor, connector.fileDescriptor] {
             #expect(fcntl(fd, F_GETFD) & FD_CLOEXEC != 0)
             #expect(fcntl(fd, F_GETFL) & O_NONBLOCK != 0)
         }
         #expect(fcntl(loop.fileDescriptor, F_GETFD) & FD_CLOEXEC != 0)
+        // The loop's own timerfd: every descriptor this process holds is close-on-exec.
+        let own = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap(Int32.init)
+        for fd in own where fd > 2 && fcntl(fd, F_GETFD) >= 0 {
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")) ?? ""
+            if target.contains("timerfd") { #expect(fcntl(fd, F_GETFD) & FD_CLOEXEC != 0) }
+        }
     }
 
     @Test func clocksAdvance() {
@@ -96,11 +181,5 @@ import UprocLinux
         #expect(sink != 1)
         #expect(MonotonicClock.nanoseconds() > monotonic)
         #expect(ProcessCPU.selfCPUNanoseconds() > cpu)
-    }
-
-    private func ready(_ loop: EventLoop, timeout: Int32) -> [Int] {
-        var tokens: [Int] = []
-        loop.wait(timeoutMilliseconds: timeout) { tokens.append($0) }
-        return tokens
     }
 }

@@ -11,12 +11,6 @@ public enum Signals {
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
-    /// Unblocks `signals` in the calling thread (`pthread_sigmask(SIG_UNBLOCK)`).
-    public static func unblock(_ signals: [Int32]) {
-        var set = makeSet(signals)
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
-    }
-
     internal static func makeSet(_ signals: [Int32]) -> sigset_t {
         var set = sigset_t()
         sigemptyset(&set)

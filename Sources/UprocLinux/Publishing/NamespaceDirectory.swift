@@ -12,10 +12,8 @@ public final class NamespaceDirectory {
 
     private let directoryFD: Int32
     private let lock: DirectoryLock
+    private let writer: AtomicFileWriter
     private var bytes: [UInt8] = []
-    /// The umask would take bits from 0644: fix each file's mode explicitly.
-    private let needsChmod: Bool
-    private static let temporaryName = ".uproc.tmp"
     private static let fileMode: mode_t = 0o644
 
     /// Creates the directory if missing (mode 0755), refuses a symlink, a
@@ -25,14 +23,20 @@ public final class NamespaceDirectory {
     public init(path: String) throws(NamespaceDirectoryError) {
         self.path = path
         var status = stat()
-        if lstat(path, &status) != 0 {
-            guard errno == ENOENT else {
-                throw .system(SystemCallError(call: "lstat", subject: path, errno: .init(rawValue: errno)))
+        switch syscall("lstat", subject: path, { lstat(path, &status) }) {
+        case .success:
+            break
+        case .failure(let error) where error.errno == .noSuchFileOrDirectory:
+            switch syscall("mkdir", subject: path, { mkdir(path, 0o755) }) {
+            case .success: break
+            case .failure(let error) where error.errno == .fileExists: break
+            case .failure(let error): throw .system(error)
             }
-            if mkdir(path, 0o755) != 0 && errno != EEXIST {
-                throw .system(SystemCallError(call: "mkdir", subject: path, errno: .init(rawValue: errno)))
-            }
-        } else if status.st_mode & S_IFMT == S_IFLNK {
+            status.st_mode = S_IFDIR
+        case .failure(let error):
+            throw .system(error)
+        }
+        if status.st_mode & S_IFMT == S_IFLNK {
             throw .symlink(path: path)
         } else if status.st_mode & S_IFMT != S_IFDIR {
             throw .notADirectory(path: path)
@@ -49,9 +53,9 @@ public final class NamespaceDirectory {
         var owns = true
         defer { if owns { closeDescriptor(fd) } }
 
-        guard fstat(fd, &status) == 0 else {
-            throw .system(SystemCallError(call: "fstat", subject: path, errno: .init(rawValue: errno)))
-        }
+        do {
+            try syscall("fstat", subject: path) { fstat(fd, &status) }.value()
+        } catch { throw .system(error) }
         if status.st_mode & 0o022 != 0 {
             throw .writableByOthers(path: path, mode: UInt32(status.st_mode))
         }
@@ -61,10 +65,7 @@ public final class NamespaceDirectory {
         var filesystem = statfs()
         isTmpfs = fstatfs(fd, &filesystem) == 0 && Int(filesystem.f_type) == CLinuxProc_TMPFS_MAGIC
 
-        let mask = umask(0o022)
-        umask(mask)
-        needsChmod = mask & Self.fileMode != 0
-
+        writer = AtomicFileWriter(directoryFD: fd, path: path, mode: Self.fileMode)
         directoryFD = fd
         owns = false
         bytes.reserveCapacity(64 * 1024)
@@ -82,21 +83,9 @@ public final class NamespaceDirectory {
         bytes.removeAll(keepingCapacity: true)
         for pid in pids { Self.appendLine(pid, to: &bytes) }
 
-        let fd = try createTemporary()
-        let written = bytes.withUnsafeBytes { writeAll(fd, $0, subject: Self.temporaryName) }
-        if needsChmod { fchmod(fd, Self.fileMode) }
-        closeDescriptor(fd)
-        if case .failure(let error) = written {
-            unlinkat(directoryFD, Self.temporaryName, 0)
-            throw .system(error)
-        }
-        let renamed = syscall("renameat", subject: path + "/" + name) {
-            renameat(directoryFD, Self.temporaryName, directoryFD, name)
-        }
-        if case .failure(let error) = renamed {
-            unlinkat(directoryFD, Self.temporaryName, 0)
-            throw .system(error)
-        }
+        do {
+            try writer.replace(name, with: bytes)
+        } catch { throw .system(error) }
     }
 
     /// Creates `name` as an empty file in one call (`mknodat`). For start-up,
@@ -104,16 +93,9 @@ public final class NamespaceDirectory {
     /// replaced atomically as `publish` would.
     public func publishEmptyNew(_ name: String) throws(NamespaceDirectoryError) {
         try Self.validate(name)
-        switch syscall("mknodat", subject: path + "/" + name, {
-            mknodat(directoryFD, name, S_IFREG | Self.fileMode, 0)
-        }) {
-        case .success:
-            if needsChmod { fchmodat(directoryFD, name, Self.fileMode, 0) }
-        case .failure(let error) where error.errno == .fileExists:
-            try publish(name, pids: EmptyCollection<Int32>())
-        case .failure(let error):
-            throw .system(error)
-        }
+        let created: Bool
+        do { created = try writer.createEmpty(name) } catch { throw .system(error) }
+        if !created { try publish(name, pids: EmptyCollection<Int32>()) }
     }
 
     /// Removes `name`; a missing file is fine.
@@ -129,25 +111,6 @@ public final class NamespaceDirectory {
     }
 
     // MARK: - internals
-
-    private func createTemporary() throws(NamespaceDirectoryError) -> Int32 {
-        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
-        var retried = false
-        while true {
-            switch syscall("openat", subject: path + "/" + Self.temporaryName, {
-                openat(directoryFD, Self.temporaryName, flags, Self.fileMode)
-            }) {
-            case .success(let fd):
-                return fd
-            case .failure(let error) where error.errno == .fileExists && !retried:
-                // Left by a write that failed half-way: ours to remove.
-                unlinkat(directoryFD, Self.temporaryName, 0)
-                retried = true
-            case .failure(let error):
-                throw .system(error)
-            }
-        }
-    }
 
     private func removeEntries(keepingLock: Bool) throws(NamespaceDirectoryError) {
         // fdopendir takes its descriptor: give it a duplicate.

@@ -1,0 +1,20 @@
+import Logging
+import UprocRules
+import UprocTracker
+
+/// What the daemon's parts share: the options, the rules, the process table
+/// and the counters. Confined to the loop thread.
+final class DaemonState {
+    let options: DaemonOptions
+    let logger: Logger
+    var config: LoadedConfig
+    var tracker: Tracker
+    var statistics = DaemonStatistics()
+
+    init(options: DaemonOptions, logger: Logger, config: LoadedConfig) {
+        self.options = options
+        self.logger = logger
+        self.config = config
+        tracker = Tracker(table: config.table)
+    }
+}

@@ -1,0 +1,45 @@
+import UprocLinux
+import UprocRules
+
+/// Replaces the rules while the daemon runs. A config that does not compile
+/// changes nothing: the files keep serving the last good rules.
+final class Reloader {
+    private let state: DaemonState
+    private let publisher: Publisher
+    private let follower: KernelFollower
+
+    init(state: DaemonState, publisher: Publisher, follower: KernelFollower) {
+        self.state = state
+        self.publisher = publisher
+        self.follower = follower
+    }
+
+    func reload() {
+        let loaded: LoadedConfig
+        do {
+            loaded = try ConfigLoader.load(path: state.options.configPath)
+        } catch {
+            state.logger.error(
+                "reload failed; keeping the previous rules",
+                metadata: ["config": "\(state.options.configPath ?? DaemonOptions.defaultConfigPath)"])
+            for line in "\(error)".split(separator: "\n") { state.logger.error("\(line)") }
+            return
+        }
+        for warning in loaded.warnings { state.logger.warning("\(warning)") }
+        let neededBefore = state.tracker.table.usedKeys
+        let change = state.tracker.replaceTable(loaded.table, republishAll: false)
+        state.config = loaded
+        publisher.rulesReplaced(change)
+        // Facts no rule needed before were not read: read them now.
+        if !neededBefore.isSuperset(of: loaded.table.usedKeys) { follower.rescan() }
+        HeapTrim.releaseFreeMemory()
+        state.logger.info(
+            "reloaded",
+            metadata: [
+                "config": "\(loaded.origin)",
+                "added": "\(change.added.count)",
+                "removed": "\(change.removed.count)",
+                "kept": "\(change.kept.count)",
+            ])
+    }
+}

@@ -1,0 +1,158 @@
+import CLinuxProc
+import Glibc
+
+/// The daemon's one loop, after systemd's sd-event: an epoll set whose
+/// sources register with a handler, one-shot timers that share a single
+/// timerfd (a small deadline list, not a timerfd each), and post handlers
+/// that run after every round. Adding a part adds registrations, not a case
+/// to a central `switch`. Confined to one thread; owns the epoll and timer
+/// descriptors, not the ones registered with it.
+public final class EventLoop {
+    public let fileDescriptor: Int32
+    private let events: UnsafeMutablePointer<epoll_event>
+    private static let capacity: Int32 = 16
+    /// Handlers by registration index (the epoll event's data).
+    private var readers: [() -> Void] = []
+    private var postHandlers: [() -> Void] = []
+    private var timers: [LoopTimer] = []
+    private let timerFD: TimerFD
+    private var timerIndex = 0
+    /// The deadline the timerfd is armed for; 0 when disarmed.
+    private var armedDeadline: UInt64 = 0
+    private var stopping = false
+
+    /// The corresponding C function is `epoll_create1`.
+    public init() throws(SystemCallError) {
+        fileDescriptor = try syscall("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }.value()
+        events = .allocate(capacity: Int(Self.capacity))
+        do {
+            timerFD = try TimerFD()
+        } catch {
+            events.deallocate()
+            closeDescriptor(fileDescriptor)
+            throw error
+        }
+        timerIndex = try addReaderIndex(timerFD.fileDescriptor) { [unowned self] in fireDueTimers() }
+    }
+
+    deinit {
+        events.deallocate()
+        closeDescriptor(fileDescriptor)
+    }
+
+    /// Calls `handler` on the loop thread whenever `fd` is readable
+    /// (level-triggered: a handler that leaves input unread is called again).
+    public func addReader(_ fd: Int32, _ handler: @escaping () -> Void) throws(SystemCallError) {
+        _ = try addReaderIndex(fd, handler)
+    }
+
+    /// A one-shot timer, not yet scheduled; it lives as long as the loop.
+    public func addTimer(_ handler: @escaping () -> Void) -> LoopTimer {
+        let timer = LoopTimer(handler)
+        timers.append(timer)
+        return timer
+    }
+
+    /// Calls `handler` after every round: once the ready sources and due
+    /// timers of one wake-up have been handled (sd-event's post sources).
+    /// Post handlers run in the order they were added.
+    public func addPostHandler(_ handler: @escaping () -> Void) {
+        postHandlers.append(handler)
+    }
+
+    /// Runs rounds until `stop()`.
+    public func run() {
+        stopping = false
+        while !stopping { runOnce(timeoutMilliseconds: -1) }
+    }
+
+    /// Ends `run()` after the current handler returns; later handlers of the
+    /// same round and the post handlers do not run.
+    public func stop() { stopping = true }
+
+    /// One round: waits up to `timeoutMilliseconds` (-1: until something is
+    /// ready or a timer is due), calls the ready sources' handlers, then the
+    /// post handlers. EINTR (after SIGSTOP/SIGCONT) is an empty round.
+    public func runOnce(timeoutMilliseconds: Int32) {
+        armTimerFD()
+        let count: Int32
+        switch syscall("epoll_wait", retryOnInterrupt: false, {
+            epoll_wait(fileDescriptor, events, Self.capacity, timeoutMilliseconds)
+        }) {
+        case .success(let ready): count = ready
+        case .failure(let error) where error.errno == .interrupted: count = 0
+        case .failure(let error): fatalError("\(error)")  // EBADF, EFAULT, EINVAL: a bug
+        }
+        for index in 0..<Int(count) {
+            guard !stopping else { return }
+            readers[Int(events[index].data.u64)]()
+        }
+        for handler in postHandlers {
+            guard !stopping else { return }
+            handler()
+        }
+    }
+
+    // MARK: - internals
+
+    private func addReaderIndex(_ fd: Int32, _ handler: @escaping () -> Void) throws(SystemCallError) -> Int {
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.u64 = UInt64(readers.count)
+        try syscall("epoll_ctl", subject: "ADD fd \(fd)") {
+            epoll_ctl(fileDescriptor, EPOLL_CTL_ADD, fd, &event)
+        }.value()
+        readers.append(handler)
+        return readers.count - 1
+    }
+
+    /// Arms the shared timerfd for the earliest deadline, if it changed.
+    /// A handful of timers: a linear scan beats a heap.
+    private func armTimerFD() {
+        var earliest = UInt64.max
+        for timer in timers where timer.deadline != 0 { earliest = min(earliest, timer.deadline) }
+        let wanted = earliest == .max ? 0 : earliest
+        guard wanted != armedDeadline else { return }
+        timerFD.arm(atMonotonicNanoseconds: wanted)
+        armedDeadline = wanted
+    }
+
+    private func fireDueTimers() {
+        timerFD.acknowledge()
+        armedDeadline = 0
+        let now = MonotonicClock.nanoseconds()
+        for timer in timers where timer.deadline != 0 && timer.deadline <= now {
+            guard !stopping else { return }
+            // Cleared first: the handler may schedule it again.
+            timer.deadline = 0
+            timer.handler()
+        }
+    }
+}
+
+/// A one-shot deadline on an `EventLoop` (CLOCK_MONOTONIC). Scheduling
+/// replaces the previous deadline. Confined to the loop's thread.
+public final class LoopTimer {
+    /// CLOCK_MONOTONIC nanoseconds; 0 when not scheduled.
+    public fileprivate(set) var deadline: UInt64 = 0
+    fileprivate let handler: () -> Void
+
+    fileprivate init(_ handler: @escaping () -> Void) { self.handler = handler }
+
+    public var isScheduled: Bool { deadline != 0 }
+
+    /// Fires at `deadline` (CLOCK_MONOTONIC ns), or at the next round if it
+    /// has passed.
+    public func schedule(at deadline: UInt64) { self.deadline = max(deadline, 1) }
+
+    public func schedule(afterNanoseconds nanoseconds: UInt64) {
+        schedule(at: MonotonicClock.nanoseconds() &+ nanoseconds)
+    }
+
+    /// Schedules at `deadline` unless the timer is already due sooner.
+    public func scheduleNoLaterThan(_ deadline: UInt64) {
+        if self.deadline == 0 || deadline < self.deadline { schedule(at: deadline) }
+    }
+
+    public func cancel() { deadline = 0 }
+}

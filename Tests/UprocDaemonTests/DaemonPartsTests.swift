@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import Testing
+@testable import UprocDaemon
+import UprocLinux
+
+/// The daemon's parts, driven directly: what an administrator would read in
+/// the log and the statistics when something fails.
+@Suite struct DaemonPartsTests {
+    @Test func theBuiltInDefaultKeepsTheGeneratorsWarnings() throws {
+        let directory = try TemporaryDirectory()
+        let passwd = try directory.write("passwd", "root:x:0:0:root:/root:/bin/bash\nbroken line\nalice:x:1000:1000::/home/alice:/bin/sh\n")
+        let group = try directory.write("group", "root:x:0:\n")
+        let loaded = try ConfigLoader.load(
+            path: nil, defaultPath: directory.path + "/absent.conf",
+            defaultAccounts: .files(passwd: passwd, group: group))
+        #expect(loaded.origin == "<built-in default>")
+        #expect(loaded.table.namespaceNames.sorted() == ["gid.root", "uid.alice", "uid.root"])
+        #expect(loaded.warnings.count == 1)
+        #expect(loaded.warnings.first?.hasPrefix("\(passwd):2: warning: ") == true, "\(loaded.warnings)")
+    }
+
+    @Test func aReceiveErrorIsLoggedCountedAndFollowedByARescan() throws {
+        try Kernel.require()
+        let log = LogRecords()
+        let state = DaemonState(
+            options: DaemonOptions(), logger: log.logger,
+            config: try ConfigLoader.compile(.init(path: "t.conf", text: "uid 0 root\n"), accounts: SystemAccounts()))
+        let follower = try KernelFollower(state: state, reader: ProcReader())
+        #expect(state.tracker.processCount == 0)
+
+        follower.handle(DrainResult(events: 3, error: SystemCallError(call: "recvmmsg", subject: "NETLINK_CONNECTOR", errno: .ioError)))
+        #expect(state.statistics.receiveErrors == 1)
+        #expect(state.statistics.events == 3)
+        #expect(state.statistics.rescans == 1)
+        // The rescan filled the table from /proc: this test process is in it.
+        #expect(state.tracker.identity(of: getpid()) != nil)
+        let line = log.lines.first { $0.contains("cannot receive process events") }
+        #expect(line?.hasPrefix("error:") == true, "\(log.lines)")
+        #expect(line?.contains("recvmmsg NETLINK_CONNECTOR: Input/output error") == true, "\(log.lines)")
+    }
+}
+
+/// A private directory under /dev/shm, removed with the value.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = "/dev/shm/uproc-parts-\(UInt64.random(in: 0...UInt64.max) & 0xFFFF_FFFF_FFFF)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let file = path + "/" + name
+        try text.write(toFile: file, atomically: false, encoding: .utf8)
+        return file
+    }
+}
+
+/// A logger whose records are kept as `level: message metadata` lines.
+final class LogRecords: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+
+    var lines: [String] { lock.withLock { stored } }
+
+    var logger: Logger {
+        Logger(label: "test") { _ in Handler(records: self) }
+    }
+
+    fileprivate func append(_ line: String) { lock.withLock { stored.append(line) } }
+
+    private struct Handler: LogHandler {
+        let records: LogRecords
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            records.append("\(event.level): \(event.message) \(fields.joined(separator: " "))")
+        }
+    }
+}
