@@ -39,11 +39,19 @@ let package = Package(
         // Test fixture: a process the daemon tests steer through stdin (threads, renames, setuid).
         .executableTarget(name: "uproc-testproc"),
 
-        .testTarget(name: "UprocRulesTests", dependencies: ["UprocRules"]),
-        .testTarget(name: "UprocTrackerTests", dependencies: ["UprocTracker", "UprocRules"]),
-        .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocRules"]),
-        .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "uproc-genconf", "uproc-check"]),
-        .testTarget(name: "UprocDaemonTests", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", "uprocd", "uproc-check", "uproc-testproc"]),
+        // Test code shared by the test targets: seeded random numbers, the
+        // kernel-skip rule, child processes, built tools, temporary directories.
+        .target(name: "UprocTestSupport", path: "Tests/UprocTestSupport"),
+
+        .testTarget(name: "UprocRulesTests", dependencies: ["UprocRules", "UprocTestSupport"]),
+        .testTarget(name: "UprocTrackerTests", dependencies: ["UprocTracker", "UprocRules", "UprocTestSupport"]),
+        .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocRules", "UprocTestSupport"]),
+        .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "UprocTestSupport"]),
+        // The command-line tools end to end (uproc-check, uproc-genconf) and their man pages.
+        .testTarget(name: "CLITests", dependencies: ["UprocAccounts", "UprocTestSupport", "uproc-genconf", "uproc-check"]),
+        .testTarget(name: "UprocDaemonTests", dependencies: [
+            "UprocDaemon", "UprocLinux", "UprocRules", "UprocTestSupport", "uprocd", "uproc-check", "uproc-testproc",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

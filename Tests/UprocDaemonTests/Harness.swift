@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 /// One test's world: a private directory `/dev/shm/uproc-test-<random>/` holding
 /// `out/` (the daemon's directory), `uproc.conf`, logs and helper binaries; the
