@@ -85,7 +85,7 @@ import UprocTestSupport
             let length = source.lineBytes(line).count
             #expect(diagnostic.location.column >= 1 && diagnostic.location.column <= length + 1,
                     "seed \(seed): \(diagnostic.message) at column \(diagnostic.location.column) of \(length) in \(bytes)")
-            #expect(diagnostic.kind != nil)
+            #expect(diagnostic.message == diagnostic.kind.message)
             let rendered = DiagnosticRenderer.render(diagnostic, in: source)
             #expect(rendered.hasPrefix("fuzz:\(line):\(diagnostic.location.column): "))
             #expect(rendered.hasSuffix("^\n"))
