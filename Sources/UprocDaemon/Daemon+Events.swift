@@ -1,3 +1,4 @@
+import UprocEvents
 import UprocLinux
 import UprocRules
 
@@ -61,8 +62,14 @@ extension Daemon {
         statistics.rescans &+= 1
         var snapshot: [(Int32, ProcessIdentity)] = []
         snapshot.reserveCapacity(tracker.processCount + 256)
-        reader.scan(reading: tracker.table.usedKeys) { pid, identity in
-            snapshot.append((pid, identity))
+        do {
+            try reader.scan(reading: tracker.table.usedKeys) { pid, identity in
+                snapshot.append((pid, identity))
+            }
+        } catch {
+            // An empty snapshot would empty every file: keep them as they are.
+            logger.error("cannot list /proc", metadata: ["error": "\(error)"])
+            return
         }
         tracker.reconcile(with: snapshot, republishAll: false)
         verifyBefore = MonotonicClock.nanoseconds()

@@ -14,7 +14,7 @@ public final class Daemon {
     let logger: Logger
     var config: LoadedConfig
     var tracker: Tracker
-    let reader = ProcReader()
+    let reader: ProcReader
     let connector: ProcConnector
     let directory: NamespaceDirectory
     let loop: EventLoop
@@ -77,6 +77,11 @@ public final class Daemon {
         }
         tracker = Tracker(table: config.table)
         publishArrival = Array(repeating: 0, count: config.table.namespaceCount)
+        do {
+            reader = try ProcReader()
+        } catch {
+            throw .kernel("cannot read /proc: \(error)")
+        }
 
         do {
             directory = try NamespaceDirectory(path: options.directory)

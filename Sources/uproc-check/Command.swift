@@ -25,7 +25,7 @@ struct Command: ParsableCommand {
     func run() throws {
         var process: (pid: Int32, identity: ProcessIdentity)?
         if let pid = explain {
-            guard let identity = ProcReader().identity(of: pid, reading: [.ids, .cmd]) else {
+            guard let identity = try ProcReader().identity(of: pid, reading: [.ids, .cmd]) else {
                 StandardStreams.write("", "uproc-check: no process with PID \(pid)\n")
                 throw ExitCode(CheckReport.Status.unusable.rawValue)
             }

@@ -1,4 +1,5 @@
 import Testing
+import UprocBenchSupport
 import UprocLinux
 
 @Suite struct BenchSummaryTests {
