@@ -19,7 +19,8 @@ import UprocRules
 
     @Test func listsThreadGroupLeadersOnly() throws {
         let reader = try ProcReader()
-        let pids = try reader.processIDs()
+        var pids: [Int32] = []
+        try reader.scan(reading: []) { pid, _ in pids.append(pid) }
         #expect(pids.contains(getpid()))
         #expect(pids.contains(1))
         // Our threads (Swift Testing runs several) are not listed.
@@ -145,7 +146,7 @@ import UprocRules
         let directory = freshShmPath("goneproc")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
         let reader = try ProcReader(procPath: directory)
-        #expect(try reader.processIDs() == [])
+        try reader.scan(reading: []) { _, _ in Issue.record("an empty directory lists no process") }
         removeTree(directory)
         #expect(throws: SystemCallError(call: "opendir", subject: directory, errno: .noSuchFileOrDirectory)) {
             try reader.scan(reading: [.uid]) { _, _ in Issue.record("no process expected") }
@@ -156,11 +157,16 @@ import UprocRules
         let directory = freshShmPath("fakeproc")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
         defer { removeTree(directory) }
-        for name in ["1", "42", "2147483647", "2147483648", "99999999999999999999", "self", "4a", "-3", "007"] {
-            try FileManager.default.createDirectory(atPath: directory + "/" + name, withIntermediateDirectories: false)
+        for name in ["1", "42", "2147483647", "2147483648", "99999999999999999999", "self", "4a", "-3"] {
+            let entry = directory + "/" + name
+            try? FileManager.default.createDirectory(atPath: entry, withIntermediateDirectories: false)
+            try "\(name) (x) S 1 1\n".write(toFile: entry + "/stat", atomically: false, encoding: .utf8)
         }
-        #expect(try reader(directory).processIDs().sorted() == [1, 7, 42, Int32.max])
+        var pids: [Int32] = []
+        try ProcReader(procPath: directory).scan(reading: [.cmd]) { pid, identity in
+            pids.append(pid)
+            #expect(identity.comm == "x")
+        }
+        #expect(pids.sorted() == [1, 42, Int32.max])
     }
-
-    private func reader(_ path: String) throws -> ProcReader { try ProcReader(procPath: path) }
 }

@@ -2,7 +2,6 @@ import CLinuxProc
 import Glibc
 import SystemPackage
 import UprocEvents
-import UprocRules
 
 /// The kernel's process-event stream: a netlink connector socket bound to
 /// the proc connector's multicast group. Owns its socket; confined to the
@@ -10,7 +9,7 @@ import UprocRules
 public final class ProcConnector {
     public let fileDescriptor: Int32
     /// The socket's netlink port ID (`nl_pid`), as the kernel assigned it.
-    public let portID: UInt32
+    package let portID: UInt32
     /// The receive buffer the kernel granted (getsockopt: twice what was asked).
     public let receiveBufferSize: Int
     public private(set) var statistics = ProcConnectorStatistics()
@@ -145,22 +144,6 @@ public final class ProcConnector {
                 return result
             }
         }
-    }
-
-    /// The kernel's count of messages dropped for this socket (the Drops
-    /// column of `/proc/net/netlink`), or nil if it cannot be read.
-    public func kernelDrops() -> Int? {
-        guard let table = try? FileReading.read("/proc/net/netlink", limit: 4 << 20) else { return nil }
-        // Columns: sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
-        for line in table.split(separator: UInt8(ascii: "\n")).dropFirst() {
-            let fields = line.split(separator: UInt8(ascii: " "))
-            guard fields.count >= 9,
-                  DecimalText.parse(fields[1]) == UInt64(KernelABI.netlinkConnector),
-                  DecimalText.parse(fields[2]) == UInt64(portID),
-                  let drops = DecimalText.parse(fields[8]) else { continue }
-            return Int(clamping: drops)
-        }
-        return nil
     }
 
     // MARK: - internals

@@ -28,7 +28,7 @@ public final class ProcReader {
 
     /// The numeric entries of `/proc`: thread-group leaders, like `ls /proc`.
     /// Throws when the directory cannot be listed.
-    public func processIDs() throws(SystemCallError) -> [Int32] {
+    private func processIDs() throws(SystemCallError) -> [Int32] {
         var pids: [Int32] = []
         pids.reserveCapacity(1024)
         try forEachProcessID { pids.append($0) }
