@@ -1,14 +1,15 @@
 /// The one decimal parser and formatter for PIDs and IDs in files uproc
-/// reads and writes (`/proc`, namespace files, lock files). Allocation-free.
+/// reads and writes (`/proc`, namespace files, lock files). Allocation-free;
+/// inlinable, so callers in other modules get it specialized.
 public enum DecimalText {
     /// Appends `value` in decimal (no sign, no padding).
-    @inline(__always)
+    @inlinable
     public static func append(_ value: UInt32, to bytes: inout [UInt8]) {
         appendDigits(UInt64(value), to: &bytes)
     }
 
     /// Appends `value` in decimal, with a leading `-` when negative.
-    @inline(__always)
+    @inlinable
     public static func append(_ value: Int32, to bytes: inout [UInt8]) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         appendDigits(UInt64(value.magnitude), to: &bytes)
@@ -16,7 +17,7 @@ public enum DecimalText {
 
     /// Writes `value` in decimal at `destination` (room for 10 bytes) and
     /// returns how many bytes it wrote; for fixed buffers such as paths.
-    @inline(__always)
+    @inlinable
     public static func write(_ value: UInt32, to destination: UnsafeMutablePointer<UInt8>) -> Int {
         let length = digitCount(UInt64(value))
         var remaining = value
@@ -31,7 +32,7 @@ public enum DecimalText {
 
     /// The value of `bytes` if it is one or more ASCII digits and fits in a
     /// `UInt64`; nil for anything else (empty, sign, space, overflow).
-    @inline(__always)
+    @inlinable
     public static func parse<C: Collection>(_ bytes: C) -> UInt64? where C.Element == UInt8 {
         var value: UInt64 = 0
         var digits = false
@@ -49,8 +50,8 @@ public enum DecimalText {
 
     // MARK: - internals
 
-    @inline(__always)
-    private static func digitCount(_ value: UInt64) -> Int {
+    @usableFromInline
+    static func digitCount(_ value: UInt64) -> Int {
         var count = 1
         var rest = value
         while rest >= 10 {
@@ -60,8 +61,8 @@ public enum DecimalText {
         return count
     }
 
-    @inline(__always)
-    private static func appendDigits(_ value: UInt64, to bytes: inout [UInt8]) {
+    @usableFromInline
+    static func appendDigits(_ value: UInt64, to bytes: inout [UInt8]) {
         let start = bytes.count
         var remaining = value
         repeat {
