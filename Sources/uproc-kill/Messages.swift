@@ -50,7 +50,7 @@ enum Messages {
         switch error {
         case .directoryUnusable(let path, let error):
             switch error.errno {
-            case .noSuchFileOrDirectory: return "\(path): no such directory (is uprocd running? -d names another directory)"
+            case .noSuchFileOrDirectory: return "\(path): no such directory (is uprocd running?)"
             case .tooManySymbolicLinkLevels: return "\(path): is a symbolic link; refusing to trust it"
             case .notDirectory: return "\(path): not a directory"
             default: return "\(path): \(error.errno.description)"

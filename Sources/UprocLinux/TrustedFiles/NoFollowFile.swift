@@ -10,13 +10,19 @@ public final class NoFollowFile {
     public let attributes: FileAttributes
     private let descriptor: Int32
 
-    /// Opens the directory `path`. ELOOP: `path` is a symbolic link;
-    /// ENOTDIR: not a directory. The corresponding C function is `open`.
+    /// Opens the directory `path`. ELOOP: `path` is a symbolic link (the
+    /// kernel says ENOTDIR for one, as O_DIRECTORY is checked first: told
+    /// apart with `lstat`); ENOTDIR: not a directory. The corresponding C
+    /// function is `open`.
     public convenience init(directory path: String) throws(SystemCallError) {
-        let fd = try syscall("open", subject: path) {
-            open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        }.value()
-        try self.init(path: path, descriptor: fd)
+        let opened = syscall("open", subject: path) { open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        if case .failure(let error) = opened, error.errno == .notDirectory {
+            var status = stat()
+            if lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK {
+                throw SystemCallError(call: "open", subject: path, errno: .tooManySymbolicLinkLevels)
+            }
+        }
+        try self.init(path: path, descriptor: try opened.value())
     }
 
     /// Opens `name` in this directory for reading (non-blocking, so that a
