@@ -71,6 +71,10 @@ final class Spawned {
         return false
     }
 
+    func signalGroup(_ signal: Int32) {
+        if exit == nil { kill(-pid, signal) }
+    }
+
     /// SIGKILL to its whole process group (shell children too), then reap.
     func killGroup() {
         if exit == nil { kill(-pid, SIGKILL) }
