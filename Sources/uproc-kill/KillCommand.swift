@@ -29,7 +29,7 @@ struct KillCommand: ParsableCommand {
             """,
         version: uprocVersion)
 
-    @Option(name: [.short, .customLong("signal")], help: ArgumentHelp("Signal to send (default TERM).", valueName: "signal"))
+    @Option(name: [.short, .customLong("signal")], help: ArgumentHelp("Signal to send: a name or a number, as kill(1) takes it.", valueName: "signal"))
     var signal: String = "TERM"
 
     @Flag(name: .customLong("dry-run"), help: "Print the PID and comm of each process that would be signalled; signal nothing.")
@@ -41,7 +41,7 @@ struct KillCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --wait: stop waiting after this many seconds (default: no limit).", valueName: "seconds"))
     var timeout: Double?
 
-    @Option(name: [.short, .customLong("directory")], help: ArgumentHelp("Directory of namespace files (default: \(DaemonOptions.defaultDirectory)).", valueName: "directory"))
+    @Option(name: [.short, .customLong("directory")], help: ArgumentHelp("Directory of namespace files, as given to uprocd.", valueName: "directory"))
     var directory: String = DaemonOptions.defaultDirectory
 
     @Option(name: [.short, .customLong("config")], help: ArgumentHelp("Rules file (default: as uprocd: /etc/uproc.conf, else the built-in default).", valueName: "file"))
