@@ -23,7 +23,9 @@ public struct NamespaceSignaller<Access: ProcessAccess> {
                     wait: Bool, timeoutNanoseconds: UInt64?) throws(KillError) -> KillReport {
         var unique = pids.sorted()
         unique.removeDuplicates()
-        let keys = table.usedKeys.union(.cmd)  // comm for the report, rule or not
+        // comm costs a second /proc read per process: only for cmd rules and
+        // the dry run's listing (a refusal reads it afterwards, see `comm`).
+        let keys = dryRun ? table.usedKeys.union(.cmd) : table.usedKeys
         var outcomes: [ProcessOutcome] = []
         outcomes.reserveCapacity(unique.count)
         var held: [Access.Handle] = []
@@ -47,11 +49,12 @@ public struct NamespaceSignaller<Access: ProcessAccess> {
                 outcomes.append(ProcessOutcome(pid: pid, result: .exited))
                 continue
             }
+            let knownComm = keys.contains(.cmd) ? identity.comm : nil
             guard let member = namespaces.first(where: { table.rule($0, holdsFor: identity) }) else {
-                outcomes.append(ProcessOutcome(pid: pid, comm: identity.comm, result: .notMember))
+                outcomes.append(ProcessOutcome(pid: pid, comm: knownComm, result: .notMember))
                 continue
             }
-            var outcome = ProcessOutcome(pid: pid, comm: identity.comm, namespace: table.name(of: member), result: .signalled)
+            var outcome = ProcessOutcome(pid: pid, comm: knownComm, namespace: table.name(of: member), result: .signalled)
             if !dryRun {
                 switch access.send(signal.number, to: handle) {
                 case .success:
@@ -63,16 +66,27 @@ public struct NamespaceSignaller<Access: ProcessAccess> {
                 case .failure(let error) where error.errno == .notPermitted: outcome.result = .refused(error)
                 case .failure(let error): outcome.result = .failed(error)
                 }
+                if knownComm == nil, outcome.result != .signalled, outcome.result != .exited { outcome.comm = comm(of: handle) }
             }
             outcomes.append(outcome)
         }
 
         var report = KillReport(signal: signal, dryRun: dryRun, outcomes: outcomes, waited: wait && !dryRun)
         if report.waited && !held.isEmpty {
-            report.stillRunning = access.waitForExit(held, timeoutNanoseconds: timeoutNanoseconds)
-                .map { outcomes[heldOutcomes[$0]] }
+            report.stillRunning = access.waitForExit(held, timeoutNanoseconds: timeoutNanoseconds).map {
+                var outcome = outcomes[heldOutcomes[$0]]
+                if outcome.comm == nil { outcome.comm = comm(of: held[$0]) }
+                return outcome
+            }
         }
         return report
+    }
+
+    /// The held process's comm for a message, nil once it has exited (the
+    /// read could then be a successor's).
+    private func comm(of handle: Access.Handle) -> Comm? {
+        guard let identity = access.identity(of: access.pid(of: handle), reading: .cmd), !access.hasExited(handle) else { return nil }
+        return identity.comm
     }
 }
 

@@ -9,6 +9,8 @@ public protocol ProcessAccess {
     func open(_ pid: Int32) -> Result<Handle, SystemCallError>
     /// The identity `/proc/PID` shows now; nil when gone or a zombie.
     func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity?
+    /// The PID the handle was opened for.
+    func pid(of handle: Handle) -> Int32
     /// Whether the held process has exited.
     func hasExited(_ handle: Handle) -> Bool
     func send(_ signal: Int32, to handle: Handle) -> Result<Void, SystemCallError>
@@ -28,6 +30,8 @@ public struct LiveProcessAccess: ProcessAccess {
     public func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
         reader.identity(of: pid, reading: keys)
     }
+
+    public func pid(of handle: ProcessHandle) -> Int32 { handle.pid }
 
     public func hasExited(_ handle: ProcessHandle) -> Bool { handle.hasExited }
 

@@ -78,6 +78,8 @@ final class FakeProcesses: ProcessAccess {
         return process.identity
     }
 
+    func pid(of handle: Process) -> Int32 { handle.pid }
+
     func hasExited(_ handle: Process) -> Bool {
         defer { after(.hasExited, handle.pid) }
         return handle.exited
