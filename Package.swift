@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocRules"]),
         .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "uproc-genconf", "uproc-check"]),
         .testTarget(name: "UprocDaemonTests", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", "uprocd", "uproc-check", "uproc-testproc"]),
-        .testTarget(name: "UprocKillTests", dependencies: ["UprocKill", "UprocLinux", "UprocRules", "uproc-kill", "uprocd", "uproc-testproc"]),
+        .testTarget(name: "UprocKillTests", dependencies: ["UprocKill", "UprocLinux", "UprocRules", system, "uproc-kill", "uprocd", "uproc-testproc"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,11 +18,14 @@ public struct NamespaceSignaller<Access: ProcessAccess> {
     }
 
     /// `pids` in any order, duplicates allowed; `namespaces` the named ones:
-    /// a process is a member when any of their rules holds for it.
+    /// a process is a member when any of their rules holds for it. `ownPID`
+    /// is skipped, as pkill skips itself: signalling itself half-way would
+    /// leave the rest unsignalled.
     public func run(pids: [Int32], namespaces: [NamespaceID], signal: KillSignal, dryRun: Bool,
-                    wait: Bool, timeoutNanoseconds: UInt64?) throws(KillError) -> KillReport {
+                    wait: Bool, timeoutNanoseconds: UInt64?, ownPID: Int32? = nil) throws(KillError) -> KillReport {
         var unique = pids.sorted()
         unique.removeDuplicates()
+        if let ownPID { unique.removeAll { $0 == ownPID } }
         // comm costs a second /proc read per process: only for cmd rules and
         // the dry run's listing (a refusal reads it afterwards, see `comm`).
         let keys = dryRun ? table.usedKeys.union(.cmd) : table.usedKeys
@@ -35,7 +38,9 @@ public struct NamespaceSignaller<Access: ProcessAccess> {
             let handle: Access.Handle
             switch access.open(pid) {
             case .success(let opened): handle = opened
-            case .failure(let error) where error.errno == .noSuchProcess || error.errno == .invalidArgument:
+            // ESRCH: no such process; EINVAL, or ENOENT on 6.18: the PID is a
+            // thread of another process now (or was never a process).
+            case .failure(let error) where [.noSuchProcess, .invalidArgument, .noSuchFileOrDirectory].contains(error.errno):
                 outcomes.append(ProcessOutcome(pid: pid, result: .exited))
                 continue
             case .failure(let error) where error.errno == .noFunction:

@@ -27,6 +27,6 @@ public enum UprocKill {
         let signaller = NamespaceSignaller(access: LiveProcessAccess(), table: config.table)
         return try signaller.run(pids: lists.flatMap(\.pids), namespaces: namespaces, signal: request.signal,
                                  dryRun: request.dryRun, wait: request.wait,
-                                 timeoutNanoseconds: request.timeoutNanoseconds)
+                                 timeoutNanoseconds: request.timeoutNanoseconds, ownPID: CallerProcess.processID)
     }
 }

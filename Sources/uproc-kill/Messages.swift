@@ -29,10 +29,8 @@ enum Messages {
                 break
             }
         }
-        if let seconds = timeout {
-            for outcome in report.stillRunning {
-                errors += "uproc-kill: \(process(outcome)) still running after \(format(seconds)) s\n"
-            }
+        for outcome in report.stillRunning {
+            errors += "uproc-kill: \(process(outcome)) still running" + (timeout.map { " after \(format($0)) s" } ?? "") + "\n"
         }
         return (output, errors)
     }

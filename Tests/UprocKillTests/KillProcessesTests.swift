@@ -138,4 +138,22 @@ import UprocLinux
         #expect(refused.status == 1)
         #expect(refused.err == "uproc-kill: cannot signal pid \(foreign.pid) (sleep): Operation not permitted\n")
     }
+
+    /// Run by a member of the namespace it signals (alice's
+    /// `uproc-kill uid.alice`), it must not end itself half-way. The file
+    /// lists every possible PID, so its own PID is listed whatever it is.
+    @Test func neverSignalsItselfWhenAMember() async throws {
+        try Kernel.require()
+        let uid = KillWorld.freshID()
+        let world = try KillWorld(config: "uid \(uid) uid.x\n")
+        let member = try await world.sleepers(1, uid: uid)[0]
+        let pidMax = Int32(String(decoding: FileManager.default.contents(atPath: "/proc/sys/kernel/pid_max") ?? Data(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 32768
+        try world.list("uid.x", Array(1...pidMax))
+
+        let result = try await world.kill(["-9", "uid.x"], uid: uid)
+        #expect(result.status == 0)
+        #expect(result.err == "")
+        #expect(try await member.waitForExit(within: .seconds(5)) == .signaled(SIGKILL))
+    }
 }

@@ -1,3 +1,4 @@
+import SystemPackage
 import Testing
 import UprocKill
 import UprocLinux
@@ -112,6 +113,17 @@ import UprocRules
         #expect(report.outcomes.map(\.result) == [.exited, .signalled])
     }
 
+    /// A listed PID that is now a thread of some process: pidfd_open says
+    /// EINVAL (ENOENT on 6.18). Nothing to report: the process is gone.
+    @Test(arguments: [Errno.invalidArgument, .noSuchFileOrDirectory, .noSuchProcess])
+    func aPIDThatNamesNoProcessIsSkippedSilently(_ errno: Errno) throws {
+        let world = FakeProcesses()
+        world.start(5, .user(1000))
+        world.openError = errno
+        let report = try run(world, pids: [5])
+        #expect(report.outcomes.map(\.result) == [.exited])
+    }
+
     @Test func aRefusedProcessIsReportedAndTheOthersStillSignalled() throws {
         let world = FakeProcesses()
         let foreign = world.start(5, .user(1000))
@@ -168,5 +180,19 @@ import UprocRules
         let report = try run(world, pids: [5], wait: true, signal: KillSignal(number: 0))
         #expect(member.received == [0])
         #expect(report.stillRunning.map(\.pid) == [5])
+    }
+}
+
+@Suite struct OwnProcessTests {
+    @Test func neverSignalsItself() throws {
+        let world = FakeProcesses()
+        let itself = world.start(5, .user(1000))
+        let other = world.start(6, .user(1000))
+        let report = try NamespaceSignaller(access: world, table: NamespaceSignallerTests.table)
+            .run(pids: [5, 6], namespaces: [NamespaceSignallerTests.alice], signal: .terminate, dryRun: false,
+                 wait: false, timeoutNanoseconds: nil, ownPID: 5)
+        #expect(itself.received.isEmpty)
+        #expect(other.received == [15])
+        #expect(report.outcomes.map(\.pid) == [6])
     }
 }

@@ -2,6 +2,9 @@ import Glibc
 
 /// Facts of the calling process that a client of the daemon needs.
 public enum CallerProcess {
+    /// This process's ID. The corresponding C function is `getpid`.
+    public static var processID: Int32 { getpid() }
+
     /// The effective user ID. The corresponding C function is `geteuid`.
     public static var effectiveUserID: UInt32 { geteuid() }
 

@@ -18,8 +18,8 @@ public final class ProcessHandle {
     deinit { closeDescriptor(descriptor) }
 
     /// Opens a pidfd for `pid` (close-on-exec: the kernel always makes it so).
-    /// ESRCH: no such process; EINVAL: `pid` is a thread, not a process;
-    /// ENOSYS: a kernel before 5.3. The corresponding C function is `pidfd_open`.
+    /// ESRCH: no such process; EINVAL (ENOENT on 6.18): `pid` is a thread,
+    /// not a process; ENOSYS: a kernel before 5.3. The corresponding C function is `pidfd_open`.
     public static func open(_ pid: Int32) -> Result<ProcessHandle, SystemCallError> {
         syscall("pidfd_open", subject: "pid \(pid)") { CLinuxProc_pidfd_open(pid, 0) }
             .map { ProcessHandle(pid: pid, descriptor: $0) }
@@ -57,11 +57,15 @@ public final class ProcessHandle {
                 // Rounded up: a poll that wakes early would spin.
                 milliseconds = Int32(clamping: (deadline - now + 999_999) / 1_000_000)
             }
-            // EINTR: loop, with the timeout recomputed.
             let ready = syscall("poll", retryOnInterrupt: false) {
                 Glibc.poll(&entries, nfds_t(entries.count), milliseconds)
             }
-            guard case .success(let count) = ready, count > 0 else { continue }
+            switch ready {
+            case .success(let count) where count > 0: break
+            case .success: continue  // timed out: the deadline check ends the loop
+            case .failure(let error) where error.errno == .interrupted: continue  // with the timeout recomputed
+            case .failure: return running  // cannot wait (ENOMEM): what is left counts as running
+            }
             var kept = 0
             for index in entries.indices where entries[index].revents == 0 {
                 entries[kept] = entries[index]
