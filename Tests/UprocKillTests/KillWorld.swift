@@ -85,6 +85,21 @@ final class KillWorld {
         }
     }
 
+    /// Waits until `pid` has a handler for `signal` (SigCgt in its status):
+    /// a shell's `trap` is set.
+    func waitForCaught(_ pid: Int32, _ signal: Int32) async throws {
+        let bit = UInt64(1) << UInt64(signal - 1)
+        let end = ContinuousClock.now + .seconds(5)
+        while true {
+            let status = FileManager.default.contents(atPath: "/proc/\(pid)/status").map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let caught = status.split(separator: "\n").first { $0.hasPrefix("SigCgt:") }
+                .flatMap { UInt64($0.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) } ?? 0
+            if caught & bit != 0 { return }
+            if ContinuousClock.now >= end { throw TestFailure("pid \(pid) does not catch signal \(signal) within 5 s") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
     static func comm(_ pid: Int32) -> String? {
         FileManager.default.contents(atPath: "/proc/\(pid)/comm").map {
             String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .newlines)
