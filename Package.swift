@@ -44,6 +44,8 @@ let package = Package(
         .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocRules"]),
         .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "uproc-genconf", "uproc-check"]),
         .testTarget(name: "UprocDaemonTests", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", "uprocd", "uproc-check", "uproc-testproc"]),
+        // The unit file, the hardening it sets, and the install/package scripts.
+        .testTarget(name: "PackagingTests", dependencies: ["uprocd"]),
     ],
     swiftLanguageModes: [.v6]
 )
