@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "UprocTrackerTests", dependencies: ["UprocTracker", "UprocRules"]),
         .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocRules"]),
         .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "uproc-genconf", "uproc-check"]),
-        .testTarget(name: "UprocDaemonTests", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", "uprocd", "uproc-check", "uproc-testproc"]),
+        .testTarget(name: "UprocDaemonTests", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", "uprocd", "uproc-check", "uproc-testproc", logging]),
         // The unit file, the hardening it sets, and the install/package scripts.
         .testTarget(name: "PackagingTests", dependencies: ["uprocd"]),
     ],

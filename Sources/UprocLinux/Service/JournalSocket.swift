@@ -2,7 +2,7 @@
 /// Protocol"): one datagram of fields to `/run/systemd/journal/socket`.
 /// Unlike the stdout stream, which ends an entry at every newline (and NUL),
 /// a field here may hold newlines: a multi-line diagnostic stays one entry.
-public final class JournalSocket {
+public final class JournalSocket: Sendable {
     public static let defaultPath = "/run/systemd/journal/socket"
 
     public let address: UnixSocketAddress

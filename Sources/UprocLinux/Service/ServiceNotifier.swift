@@ -5,8 +5,8 @@ import Glibc
 /// unset (not started by systemd `Type=notify`) every call does nothing.
 ///
 /// The socket is opened once, so a watchdog ping costs one `sendto`.
-/// Confined to the thread that owns it (the daemon's loop).
-public final class ServiceNotifier {
+/// Sendable: immutable apart from the socket, whose `sendto` is thread-safe.
+public final class ServiceNotifier: Sendable {
     /// Where the messages go; nil when notifications are off.
     public let address: UnixSocketAddress?
     private let socket: UnixDatagramSocket?

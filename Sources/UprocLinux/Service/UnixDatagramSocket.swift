@@ -2,8 +2,8 @@ import Glibc
 
 /// An unbound AF_UNIX datagram socket that sends whole messages to
 /// addresses: the transport of sd_notify and of journald's native protocol.
-/// Owned by one part of the daemon; closed when released.
-public final class UnixDatagramSocket {
+/// Sendable: its only state is the descriptor, and `sendto` is thread-safe.
+public final class UnixDatagramSocket: Sendable {
     public let fileDescriptor: Int32
 
     /// The corresponding C function is `socket`.
