@@ -1,3 +1,4 @@
+import CLinuxProc
 import Glibc
 
 /// An unbound AF_UNIX datagram socket that sends whole messages to
