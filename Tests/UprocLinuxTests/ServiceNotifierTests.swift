@@ -152,3 +152,10 @@ enum JournalDatagram {
         return fields
     }
 }
+
+@Suite struct WallClockTests {
+    @Test func agreesWithFoundation() {
+        let seconds = WallClock.secondsSinceEpoch()
+        #expect(abs(seconds - Date().timeIntervalSince1970) < 1)
+    }
+}
