@@ -68,6 +68,8 @@ let package = Package(
         .testTarget(name: "UprocKillTests", dependencies: [
             "UprocKill", "UprocLinux", "UprocRules", "UprocTestSupport", system, "uproc-kill", "uprocd", "uproc-testproc",
         ]),
+        // The unit file, the hardening it sets, and the install/package scripts.
+        .testTarget(name: "PackagingTests", dependencies: ["uprocd", "UprocTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
