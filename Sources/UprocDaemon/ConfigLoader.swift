@@ -7,7 +7,8 @@ public struct LoadedConfig: Sendable {
     public var table: DecisionTable
     /// A path, or `<built-in default>`.
     public var origin: String
-    /// Warnings, as the first line `uproc-check` prints for each.
+    /// Warnings, each as `uproc-check` prints it (location, source line,
+    /// caret), without the final newline.
     public var warnings: [String]
 }
 
@@ -68,8 +69,8 @@ public enum ConfigLoader {
             throw .invalid(diagnostics: DiagnosticRenderer.render(compilation.diagnostics, in: source), errorCount: compilation.errorCount)
         }
         let warnings = compilation.diagnostics.filter { $0.severity == .warning }.map {
-            // One log line each: the `file:line:col: warning: …` line.
-            String(DiagnosticRenderer.render($0, in: source).prefix { $0 != "\n" })
+            // One log record each, as `uproc-check` prints it: location, source line, caret.
+            String(DiagnosticRenderer.render($0, in: source).reversed().drop { $0 == "\n" }.reversed())
         }
         return LoadedConfig(table: table, origin: source.path, warnings: warnings)
     }

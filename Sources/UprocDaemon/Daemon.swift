@@ -20,6 +20,8 @@ public final class Daemon {
     private let publisher: Publisher
     private let reloader: Reloader
     private let signals: ControlSignals
+    private let service: ServiceNotify
+    private let metrics: MetricsExporter?
 
     /// Blocks the daemon's signals in the calling thread. Call first thing in
     /// `main`, before any other thread exists, so that every thread inherits
@@ -52,6 +54,16 @@ public final class Daemon {
             throw error
         }
         reloader = Reloader(state: state, publisher: publisher, follower: follower)
+        service = ServiceNotify(state: state)
+        reloader.observers.append(service)
+        if let path = options.metricsFile {
+            do { metrics = try MetricsExporter(state: state, path: path) } catch {
+                publisher.removeAll()
+                throw error
+            }
+        } else {
+            metrics = nil
+        }
         do {
             loop = try EventLoop()
             signals = try ControlSignals()
@@ -59,6 +71,8 @@ public final class Daemon {
             publisher.attach(to: loop)
             loop.addPostHandler { [follower] in follower.pauseIfBursting() }
             try signals.attach(to: loop)
+            service.attach(to: loop)
+            metrics?.attach(to: loop)
         } catch {
             publisher.removeAll()
             throw .kernel("cannot set up the event loop: \(error)")
@@ -75,6 +89,8 @@ public final class Daemon {
         }
         let scanEnd = MonotonicClock.nanoseconds()
         publisher.publishDue()
+        metrics?.write()
+        service.ready()
         HeapTrim.releaseFreeMemory()
         let ready = MonotonicClock.nanoseconds()
         logger.info(
@@ -94,6 +110,8 @@ public final class Daemon {
     /// Serves until SIGTERM or SIGINT, then removes the namespace files.
     public func run() {
         loop.run()
+        service.stopping()
+        metrics?.remove()
         follower.unsubscribe()
         publisher.removeAll()
         state.logger.info("stopped", metadata: statisticsMetadata())

@@ -9,11 +9,20 @@ public struct DaemonOptions: Sendable {
     public var netlinkReceiveBuffer: Int
     /// A namespace file is rewritten at most once per this many nanoseconds.
     public var minimumInterval: UInt64
+    /// The Prometheus text file to keep (`--metrics-file`); nil: none.
+    public var metricsFile: String?
+    /// At most this many namespaces get a `uproc_namespace_processes`
+    /// series: those with the most processes.
+    public var metricsNamespaces = DaemonOptions.defaultMetricsNamespaces
+    /// The metrics file is rewritten at most once per this many nanoseconds.
+    public var metricsInterval = UInt64(DaemonOptions.defaultMetricsIntervalSeconds) * 1_000_000_000
 
     public static let defaultConfigPath = "/etc/uproc.conf"
     public static let defaultDirectory = "/run/uproc"
     public static let defaultReceiveBuffer = 8 << 20
     public static let defaultMinimumIntervalMilliseconds = 5
+    public static let defaultMetricsNamespaces = 1000
+    public static let defaultMetricsIntervalSeconds = 5
 
     public init(
         configPath: String? = nil,

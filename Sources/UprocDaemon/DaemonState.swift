@@ -10,11 +10,14 @@ final class DaemonState {
     var config: LoadedConfig
     var tracker: Tracker
     var statistics = DaemonStatistics()
+    /// Kernel event → file written, timed only when metrics are kept.
+    var eventLatency: EventLatency?
 
     init(options: DaemonOptions, logger: Logger, config: LoadedConfig) {
         self.options = options
         self.logger = logger
         self.config = config
         tracker = Tracker(table: config.table)
+        if options.metricsFile != nil { eventLatency = EventLatency() }
     }
 }

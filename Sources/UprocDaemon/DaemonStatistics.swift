@@ -14,6 +14,10 @@ struct DaemonStatistics {
     var procReads = 0
     /// Rounds followed by a pause because events came in a burst.
     var pauses = 0
+    /// Events received by type (the metrics' `uproc_events_total`).
+    var eventTypes = EventCounts()
+    /// Reloads by outcome, and when rules were last put in place.
+    var reloads = ReloadCounts()
 
     var metadata: Logger.Metadata {
         [

@@ -90,6 +90,8 @@ final class KernelFollower {
     /// Applies one kernel event. Threads are not processes: only events of
     /// thread-group leaders (or naming the group) change anything.
     func apply(_ event: ProcEvent) {
+        state.statistics.eventTypes.count(event.kind)
+        state.eventLatency?.noted(event.timestamp)
         let stale = event.timestamp < verifyBefore
         switch event.kind {
         case .fork(_, let parentTGID, let childPID, let childTGID):

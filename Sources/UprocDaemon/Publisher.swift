@@ -43,7 +43,9 @@ final class Publisher {
     /// next change (a process that starts and soon ends shows both), while
     /// under a burst each file is rewritten once per `--min-interval`.
     func publishDue() {
-        guard state.tracker.hasChanges else { return }
+        guard state.tracker.hasChanges else { state.eventLatency?.forget(); return }
+        let publishesBefore = state.statistics.publishes
+        defer { filesWritten(since: publishesBefore) }
         let now = MonotonicClock.nanoseconds()
         var nextDue = UInt64.max
         let interval = state.options.minimumInterval
@@ -78,6 +80,11 @@ final class Publisher {
             }
         }
         if nextDue != .max { timer?.scheduleNoLaterThan(nextDue) }
+    }
+
+    /// Times the events behind a round of writes (`--metrics-file`).
+    private func filesWritten(since publishesBefore: Int) {
+        if state.statistics.publishes != publishesBefore { state.eventLatency?.written(at: MonotonicClock.nanoseconds()) }
     }
 
     /// New rules: files of removed namespaces go; the rate limiter starts over

@@ -7,6 +7,8 @@ final class Reloader {
     private let state: DaemonState
     private let publisher: Publisher
     private let follower: KernelFollower
+    /// Told around every reload (systemd's RELOADING=1 … READY=1).
+    var observers: [any ReloadObserver] = []
 
     init(state: DaemonState, publisher: Publisher, follower: KernelFollower) {
         self.state = state
@@ -15,6 +17,9 @@ final class Reloader {
     }
 
     func reload() {
+        var outcome = ReloadOutcome.failed
+        for observer in observers { observer.reloadStarted() }
+        defer { ended(outcome) }
         let loaded: LoadedConfig
         do {
             loaded = try ConfigLoader.load(path: state.options.configPath)
@@ -41,5 +46,12 @@ final class Reloader {
                 "removed": "\(change.removed.count)",
                 "kept": "\(change.kept.count)",
             ])
+        outcome = .applied
+    }
+
+    /// Counts the outcome, then tells the observers.
+    private func ended(_ outcome: ReloadOutcome) {
+        state.statistics.reloads.record(outcome)
+        for observer in observers { observer.reloadEnded(outcome) }
     }
 }

@@ -34,6 +34,15 @@ struct UprocdCommand: ParsableCommand {
     @Option(name: .customLong("min-interval"), help: ArgumentHelp("Rewrite a namespace file at most once per this many milliseconds (0: at once).", valueName: "ms"))
     var minimumInterval: Int = DaemonOptions.defaultMinimumIntervalMilliseconds
 
+    @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Keep Prometheus metrics in this file (e.g. node_exporter's textfile directory, *.prom), rewritten atomically when they change.", valueName: "path"))
+    var metricsFile: String?
+
+    @Option(name: .customLong("metrics-interval"), help: ArgumentHelp("Rewrite the metrics file at most once per this many seconds (1 to 3600).", valueName: "seconds"))
+    var metricsInterval: Int = DaemonOptions.defaultMetricsIntervalSeconds
+
+    @Option(name: .customLong("metrics-namespaces"), help: ArgumentHelp("Export the process count of at most this many namespaces, those with the most processes (0: none).", valueName: "count"))
+    var metricsNamespaces: Int = DaemonOptions.defaultMetricsNamespaces
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String = "info"
 
@@ -46,26 +55,36 @@ struct UprocdCommand: ParsableCommand {
         }
         guard netlinkReceiveBuffer > 0 else { throw ValidationError("--netlink-rcvbuf must be positive") }
         guard minimumInterval >= 0 else { throw ValidationError("--min-interval cannot be negative") }
+        guard (1...3600).contains(metricsInterval) else { throw ValidationError("--metrics-interval must be 1 to 3600 seconds") }
+        guard metricsNamespaces >= 0 else { throw ValidationError("--metrics-namespaces cannot be negative") }
+        if let metricsFile, metricsFile.isEmpty || metricsFile.hasSuffix("/") {
+            throw ValidationError("--metrics-file needs a file name")
+        }
     }
 
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
+        // Under systemd with stderr to the journal: `<N>` priorities, no timestamps.
+        let mode = JournalLogHandler.detectedMode()
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = JournalLogHandler(label: label, mode: mode)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "uprocd")
-        let options = DaemonOptions(
+        var options = DaemonOptions(
             configPath: config,
             directory: directory,
             netlinkReceiveBuffer: netlinkReceiveBuffer,
             minimumInterval: UInt64(minimumInterval) * 1_000_000)
+        options.metricsFile = metricsFile
+        options.metricsInterval = UInt64(metricsInterval) * 1_000_000_000
+        options.metricsNamespaces = metricsNamespaces
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options, logger: logger)
         } catch {
-            printError(error)
+            printError(error, logger: mode == .journal ? logger : nil)
             throw ExitCode.failure
         }
         daemon.run()
@@ -73,7 +92,14 @@ struct UprocdCommand: ParsableCommand {
 }
 
 /// Diagnostics print as they are; one-line errors get the program's name.
-func printError(_ error: DaemonError) {
+/// Under the journal (`logger`) each error is one record at priority 3,
+/// a diagnostic's source line and caret included.
+func printError(_ error: DaemonError, logger: Logger? = nil) {
+    if var logger {
+        logger.logLevel = min(logger.logLevel, .error)  // even with --log-level critical
+        logger.error("\(error)")
+        return
+    }
     switch error {
     case .config(.invalid(let diagnostics, _)):
         StandardStreams.writeError(diagnostics)

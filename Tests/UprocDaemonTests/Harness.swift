@@ -74,17 +74,21 @@ final class Harness {
 
     /// Starts `uprocd -c CONFIG --min-interval 1 --log-level debug OUT` (or the given
     /// arguments) with stderr in a log file; does not wait for anything.
-    func launchDaemon(arguments: [String]? = nil) throws -> Daemon {
+    /// `environment` (`NAME=value` words) is set through env(1); `wrapper`
+    /// (e.g. `unshare …`) runs first and must exec its arguments.
+    func launchDaemon(arguments: [String]? = nil, environment: [String] = [], wrapper: [String] = [],
+                      logPath: String? = nil) throws -> Daemon {
         let arguments = arguments ?? ["-c", config, "--min-interval", "1", "--log-level", "debug", out]
-        let daemon = try Daemon(executable: Self.uprocd, arguments: arguments,
-                                logPath: root + "/uprocd.\(daemons.count).log")
+        let argv = wrapper + (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [Self.uprocd] + arguments
+        let daemon = try Daemon(executable: argv[0], arguments: Array(argv.dropFirst()),
+                                logPath: logPath ?? root + "/uprocd.\(daemons.count).log")
         daemons.append(daemon)
         return daemon
     }
 
     /// Starts the daemon and waits for its `started` line (10 s).
-    func startDaemon(arguments: [String]? = nil) async throws -> Daemon {
-        let daemon = try launchDaemon(arguments: arguments)
+    func startDaemon(arguments: [String]? = nil, environment: [String] = []) async throws -> Daemon {
+        let daemon = try launchDaemon(arguments: arguments, environment: environment)
         try await daemon.waitForStarted()
         return daemon
     }

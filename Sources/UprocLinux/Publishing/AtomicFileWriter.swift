@@ -58,6 +58,11 @@ public final class AtomicFileWriter {
         try result.value()
     }
 
+    /// Removes `name`; a missing file is fine. The corresponding C function is `unlinkat`.
+    public func remove(_ name: String) {
+        unlinkat(directoryFD, name, 0)
+    }
+
     /// Creates `name` empty in one call (`mknodat`); false when it exists.
     func createEmpty(_ name: String) throws(SystemCallError) -> Bool {
         switch syscall("mknodat", subject: directoryPath + "/" + name, {

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import UprocLinux
+import UprocTestSupport
+
+extension UprocdEndToEnd {
+    /// uprocd as systemd runs it with `StandardError=journal`: `JOURNAL_STREAM`
+    /// names its stderr, and journald's native socket takes multi-line records.
+    /// The socket is ours: a private mount namespace puts a directory of the
+    /// test over /run/systemd for the daemon alone.
+    @Suite struct JournalMode {
+        /// A daemon whose stderr is `log` (JOURNAL_STREAM names it) and whose
+        /// /run/systemd/journal/socket is the returned receiver.
+        static func launch(_ harness: Harness, arguments: [String]? = nil) throws -> (Daemon, UnixDatagramReceiver, log: String) {
+            let systemd = harness.root + "/systemd"
+            try FileManager.default.createDirectory(atPath: systemd + "/journal", withIntermediateDirectories: true)
+            let journal = try UnixDatagramReceiver(address: try #require(UnixSocketAddress(systemd + "/journal/socket")))
+            let log = harness.root + "/journal-stream.log"
+            #expect(FileManager.default.createFile(atPath: log, contents: nil))
+            let fd = open(log, O_RDONLY | O_CLOEXEC)
+            defer { close(fd) }
+            let stream = try #require(JournalStream.identity(of: fd))
+            let wrapper = ["/usr/bin/unshare", "-m", "sh", "-c", #"mount --make-rprivate / && mount --bind "$0" /run/systemd && exec "$@""#, systemd]
+            let daemon = try harness.launchDaemon(arguments: arguments, environment: ["JOURNAL_STREAM=\(stream)"],
+                                                  wrapper: wrapper, logPath: log)
+            return (daemon, journal, log)
+        }
+
+        static func fields(_ datagram: [UInt8]?) throws -> [String: String] {
+            try JournalFields.parse(try #require(datagram, "no record on the journal socket"))
+        }
+
+        @Test func aConfigErrorAtStartIsOneRecordWithItsSourceLineAndCaret() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4261 a\n  frob 1 x\n")
+            let (daemon, journal, _) = try Self.launch(harness)
+            #expect(try await daemon.waitForExit() == 1, "\(daemon.log())")
+            let record = try Self.fields(try journal.receive(timeoutMilliseconds: 2000))
+            #expect(record["PRIORITY"] == "3")
+            #expect(record["SYSLOG_IDENTIFIER"] == "uprocd")
+            let lines = try #require(record["MESSAGE"]).split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.count == 3, "\(lines)")
+            #expect(lines.first?.hasPrefix("\(harness.config):2:3: error: ") == true, "\(lines)")
+            #expect(lines.dropFirst().first == "  frob 1 x")
+            #expect(lines.last == "  ^")
+            #expect(try journal.receive(timeoutMilliseconds: 0) == nil, "one record, not one per line")
+            #expect(daemon.log() == "", "nothing more on the stream: \(daemon.log())")
+        }
+
+        @Test func aWarningKeepsItsCaretAndLinesCarryPrioritiesWithoutTimestamps() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4262 cmd abcdefghijklmnopq w\n")
+            let (daemon, journal, _) = try Self.launch(harness, arguments: ["-c", harness.config, "--log-level", "debug", harness.out])
+            let warning = try Self.fields(try journal.receive(timeoutMilliseconds: 5000))
+            #expect(warning["PRIORITY"] == "4")
+            #expect(warning["MESSAGE"] == """
+                \(harness.config):1:14: warning: cmd 'abcdefghijklmnopq' is 17 bytes but the kernel keeps only 15; compared as 'abcdefghijklmno'
+                uid 4262 cmd abcdefghijklmnopq w
+                             ^
+                """)
+            let started = try await daemon.waitForLine { $0.hasPrefix("<6>started ") }
+            #expect(started != nil, "\(daemon.log())")
+            try await daemon.stop()
+            // Every line: a priority, then the message; no timestamp, no level word.
+            let lines = daemon.lines()
+            #expect(lines.contains { $0.hasPrefix("<6>stopped ") }, "\(lines)")
+            for line in lines {
+                #expect(line.wholeMatch(of: /<[2-7]>[a-z][^\n]*/) != nil, "\(line)")
+                #expect(line.firstMatch(of: /\d{4}-\d\d-\d\dT\d\d:/) == nil, "\(line)")
+            }
+        }
+    }
+}
+
+/// journald's native protocol, parsed as journald does.
+enum JournalFields {
+    struct Malformed: Error {}
+
+    static func parse(_ bytes: [UInt8]) throws -> [String: String] {
+        var fields: [String: String] = [:]
+        var index = 0
+        while index < bytes.count {
+            guard let end = bytes[index...].firstIndex(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "=") }) else { throw Malformed() }
+            let name = String(decoding: bytes[index..<end], as: UTF8.self)
+            if bytes[end] == UInt8(ascii: "=") {
+                guard let newline = bytes[end...].firstIndex(of: UInt8(ascii: "\n")) else { throw Malformed() }
+                fields[name] = String(decoding: bytes[(end + 1)..<newline], as: UTF8.self)
+                index = newline + 1
+            } else {
+                guard end + 9 <= bytes.count else { throw Malformed() }
+                var length = 0
+                for (shift, byte) in bytes[(end + 1)..<(end + 9)].enumerated() { length |= Int(byte) << (8 * shift) }
+                let start = end + 9
+                guard start + length < bytes.count, bytes[start + length] == UInt8(ascii: "\n") else { throw Malformed() }
+                fields[name] = String(decoding: bytes[start..<(start + length)], as: UTF8.self)
+                index = start + length + 1
+            }
+        }
+        return fields
+    }
+}
