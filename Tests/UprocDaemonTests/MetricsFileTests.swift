@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+import UprocTestSupport
+
+/// The metrics file read with the strict `Exposition` reader, its samples
+/// keyed by series (`name{label="value"}`; one label at most here).
+struct MetricsSnapshot {
+    var samples: [String: Double] = [:]
+    var types: [String: String]
+    var helped: Set<String>
+
+    init?(_ text: String) {
+        guard let exposition = try? Exposition(text) else { return nil }
+        types = exposition.type
+        helped = Set(exposition.help.keys)
+        for sample in exposition.samples {
+            let labels = sample.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }
+            samples[sample.name + (labels.isEmpty ? "" : "{\(labels.joined(separator: ","))}")] = sample.value
+        }
+    }
+
+    subscript(_ series: String) -> Double? { samples[series] }
+
+    func integer(_ series: String) -> Int? { samples[series].map { Int($0) } }
+
+    /// The series of one family (`name{…}` and `name`).
+    func series(of name: String) -> [String: Double] {
+        samples.filter { $0.key == name || $0.key.hasPrefix(name + "{") }
+    }
+}
+
+extension UprocdEndToEnd {
+    /// `--metrics-file`: a Prometheus text file that says what the namespace files and the log say.
+    @Suite struct MetricsFile {
+        static func read(_ path: String) -> MetricsSnapshot? {
+            FileManager.default.contents(atPath: path).flatMap { MetricsSnapshot(String(decoding: $0, as: UTF8.self)) }
+        }
+
+        /// Polls the file (8 s: written at most once a second) until `condition` holds.
+        static func waitFor(_ path: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
+                            _ condition: (MetricsSnapshot) -> Bool) async throws -> MetricsSnapshot {
+            let end = ContinuousClock.now + .seconds(8)
+            while ContinuousClock.now < end {
+                if let metrics = read(path), condition(metrics) { return metrics }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let text = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? "(no file)"
+            throw HarnessError("metrics: \(what) not reached within 8 s; the file holds:\n\(text)")
+        }
+
+        @Test func valuesAgreeWithTheNamespaceFilesAndTheLog() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4271 a\nuid 4272 b\nuid 4273 c\n")
+            let directory = harness.root + "/textfile"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+            let path = directory + "/uproc.prom"
+            let daemon = try await harness.startDaemon(arguments: [
+                "-c", harness.config, "--min-interval", "1", "--log-level", "debug",
+                "--metrics-file", path, "--metrics-interval", "1", harness.out,
+            ])
+            let first = try await Self.waitFor(path, "the first write") { _ in true }
+            #expect(first["uproc_namespaces"] == 3)
+            for name in ["a", "b", "c"] { #expect(first["uproc_namespace_processes{namespace=\"\(name)\"}"] == 0) }
+            #expect(first["uproc_reloads_total{outcome=\"applied\"}"] == 0)
+            // Every family documented and typed; counters end in _total.
+            for (family, type) in first.types {
+                #expect(first.helped.contains(family) && family.hasPrefix("uproc_"))
+                #expect((type == "counter") == family.hasSuffix("_total"), "\(family) \(type)")
+            }
+
+            let a = try (0..<2).map { _ in try harness.spawn(uid: 4271, ["/bin/sleep", "30"]).pid }
+            let b = try harness.spawn(uid: 4272, ["/bin/sleep", "30"]).pid
+            try await harness.waitUntil(namespace: "a", is: a)
+            try await harness.waitUntil(namespace: "b", is: [b])
+            let metrics = try await Self.waitFor(path, "a=2, b=1") {
+                $0["uproc_namespace_processes{namespace=\"a\"}"] == 2 && $0["uproc_namespace_processes{namespace=\"b\"}"] == 1
+            }
+            for name in ["a", "b", "c"] {
+                #expect(metrics.integer("uproc_namespace_processes{namespace=\"\(name)\"}") == harness.pids(name)?.count, "\(name)")
+            }
+            #expect(try #require(metrics.integer("uproc_processes")) >= 3)
+            // setpriv forks and execs sleep: at least one of each per process.
+            #expect(try #require(metrics.integer("uproc_events_total{type=\"fork\"}")) >= 3)
+            #expect(try #require(metrics.integer("uproc_events_total{type=\"exec\"}")) >= 6)
+            #expect(metrics.series(of: "uproc_events_total").count == 6)
+
+            // The histogram: cumulative buckets ending in +Inf = count; these processes were timed.
+            let count = try #require(metrics["uproc_event_to_file_seconds_count"])
+            #expect(count >= 3)
+            #expect(metrics["uproc_event_to_file_seconds_bucket{le=\"+Inf\"}"] == count)
+            let buckets = metrics.series(of: "uproc_event_to_file_seconds_bucket")
+                .compactMap { key, value -> (Double, Double)? in
+                    guard let bound = key.firstMatch(of: /le="([^"]+)"/).map({ String($0.output.1) }) else { return nil }
+                    return (bound == "+Inf" ? .infinity : Double(bound) ?? .nan, value)
+                }
+                .sorted { $0.0 < $1.0 }
+            #expect(buckets.count == 14)
+            #expect(zip(buckets, buckets.dropFirst()).allSatisfy { $0.1 <= $1.1 })
+            let sum = try #require(metrics["uproc_event_to_file_seconds_sum"])
+            #expect(sum > 0 && sum / count < 1.0, "mean \(sum / count) s")
+
+            // Reloads by outcome, counted as the log tells them.
+            let beforeReload = Date().timeIntervalSince1970
+            try harness.rewriteConfig("uid 4271 a\nuid 4272 b\n")
+            daemon.signal(SIGHUP)
+            // Signals of one kind merge while pending: the next SIGHUP waits for this reload.
+            #expect(try await daemon.waitForLine { $0.hasSuffix(" reloaded") } != nil)
+            try harness.rewriteConfig("uid 4271 a\nfrob\n")
+            daemon.signal(SIGHUP)
+            #expect(try await daemon.waitForLine { $0.contains("reload failed") } != nil)
+            let reloaded = try await Self.waitFor(path, "two reloads") {
+                $0["uproc_reloads_total{outcome=\"applied\"}"] == 1 && $0["uproc_reloads_total{outcome=\"failed\"}"] == 1
+            }
+            #expect(daemon.lines().filter { $0.hasSuffix(" reloaded") }.count == 1, "\(daemon.log())")
+            #expect(daemon.lines().filter { $0.contains(" reload failed") }.count == 1, "\(daemon.log())")
+            #expect(reloaded["uproc_namespaces"] == 2)
+            #expect(reloaded["uproc_namespace_processes{namespace=\"c\"}"] == nil)
+            let lastSuccess = try #require(reloaded["uproc_config_last_reload_success_timestamp_seconds"])
+            #expect(lastSuccess >= beforeReload - 1 && lastSuccess <= Date().timeIntervalSince1970 + 1)
+
+            // SIGUSR1's statistics line and the file agree.
+            daemon.signal(SIGUSR1)
+            let line = try #require(try await daemon.waitForLine { $0.hasSuffix("statistics") })
+            let statistics = Daemon.metadata(line)
+            let settled = try await Self.waitFor(path, "the counters at SIGUSR1") {
+                $0.integer("uproc_rescans_total") == Int(statistics["rescans"] ?? "")
+                    && $0.integer("uproc_kernel_drops_total") == Int(statistics["overruns"] ?? "")
+            }
+            #expect(settled.integer("uproc_publish_failures_total") == Int(statistics["publish_failures"] ?? ""))
+            #expect(settled.integer("uproc_receive_errors_total") == Int(statistics["receive_errors"] ?? ""))
+            #expect(try #require(settled.integer("uproc_publishes_total")) <= Int(statistics["publishes"] ?? "") ?? -1)
+
+            // Nothing but the file in its directory (no temporary left); gone after a clean stop.
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: directory)) == ["uproc.prom"])
+            try await daemon.stop()
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: directory)) == [])
+        }
+
+        @Test func onlyTheLargestNamespacesGetASeries() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4274 small\nuid 4275 large\nuid 4276 empty\n")
+            let path = harness.root + "/uproc.prom"
+            let daemon = try await harness.startDaemon(arguments: [
+                "-c", harness.config, "--min-interval", "1", "--metrics-file", path,
+                "--metrics-interval", "1", "--metrics-namespaces", "2", harness.out,
+            ])
+            try harness.spawn(uid: 4274, ["/bin/sleep", "30"])
+            let large = try (0..<2).map { _ in try harness.spawn(uid: 4275, ["/bin/sleep", "30"]).pid }
+            try await harness.waitUntil(namespace: "large", is: large)
+            let metrics = try await Self.waitFor(path, "large=2, small=1") {
+                $0["uproc_namespace_processes{namespace=\"large\"}"] == 2 && $0["uproc_namespace_processes{namespace=\"small\"}"] == 1
+            }
+            #expect(metrics.series(of: "uproc_namespace_processes").count == 2)
+            #expect(metrics["uproc_namespaces"] == 3)
+            try await daemon.stop()
+        }
+    }
+}
