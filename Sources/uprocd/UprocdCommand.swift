@@ -18,6 +18,11 @@ struct UprocdCommand: ParsableCommand {
             the rules (a config with errors is logged and the old rules kept); SIGUSR1 logs \
             statistics.
 
+            Under systemd (Type=notify, NOTIFY_SOCKET set) it reports READY=1, RELOADING=1, \
+            STATUS=, STOPPING=1 and WATCHDOG=1; with stderr on the journal (JOURNAL_STREAM) \
+            log lines carry <N> priorities and no timestamps. --metrics-file keeps \
+            Prometheus metrics (see uprocd(8), METRICS).
+
             Exit status: 0 after a clean stop; 1 when the config is unreadable or invalid, the \
             directory is refused or in use by another uprocd, or the kernel's process events \
             cannot be followed; 64 on bad usage.
