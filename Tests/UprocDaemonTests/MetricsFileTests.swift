@@ -136,6 +136,29 @@ extension UprocdEndToEnd {
             #expect((try? FileManager.default.contentsOfDirectory(atPath: directory)) == [])
         }
 
+        @Test(arguments: [
+            ["--metrics-interval", "0"], ["--metrics-interval", "3601"], ["--metrics-namespaces", "-1"],
+            ["--metrics-file", ""], ["--metrics-file", "/tmp/"],
+        ])
+        func badMetricsOptionsAreUsageErrors(_ option: [String]) async throws {
+            let harness = try Harness(config: "uid 4277 a\n")
+            let daemon = try harness.launchDaemon(arguments: option + ["-c", harness.config, harness.out])
+            #expect(try await daemon.waitForExit() == 64, "\(daemon.log())")
+            #expect(daemon.log().contains("--metrics-"), "\(daemon.log())")
+            #expect(harness.outEntries() == nil)
+        }
+
+        @Test func aMetricsFileInAMissingDirectoryStopsTheStart() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4278 a\n")
+            let missing = harness.root + "/no-such-directory/uproc.prom"
+            let daemon = try harness.launchDaemon(arguments: ["-c", harness.config, "--metrics-file", missing, harness.out])
+            #expect(try await daemon.waitForExit() == 1)
+            #expect(daemon.log().hasPrefix("uprocd: error: cannot keep the metrics file: open \(harness.root)/no-such-directory: "),
+                    "\(daemon.log())")
+            #expect(harness.outEntries() == [], "no namespace file may stay behind")
+        }
+
         @Test func onlyTheLargestNamespacesGetASeries() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4274 small\nuid 4275 large\nuid 4276 empty\n")
