@@ -27,7 +27,8 @@ final class Reloader {
             state.logger.error(
                 "reload failed; keeping the previous rules",
                 metadata: ["config": "\(state.options.configPath ?? DaemonOptions.defaultConfigPath)"])
-            for line in "\(error)".split(separator: "\n") { state.logger.error("\(line)") }
+            // One record: location, source line and caret stay together (one journal entry).
+            state.logger.error("\(error)")
             return
         }
         for warning in loaded.warnings { state.logger.warning("\(warning)") }

@@ -26,8 +26,8 @@ extension UprocdEndToEnd {
             return (daemon, journal, log)
         }
 
-        static func fields(_ datagram: [UInt8]?) throws -> [String: String] {
-            try JournalFields.parse(try #require(datagram, "no record on the journal socket"))
+        static func fields(_ datagram: [UInt8]?, _ daemon: Daemon? = nil) throws -> [String: String] {
+            try JournalFields.parse(try #require(datagram, "no record on the journal socket; stderr: \(daemon?.log() ?? "")"))
         }
 
         @Test func aConfigErrorAtStartIsOneRecordWithItsSourceLineAndCaret() async throws {
@@ -45,6 +45,26 @@ extension UprocdEndToEnd {
             #expect(lines.last == "  ^")
             #expect(try journal.receive(timeoutMilliseconds: 0) == nil, "one record, not one per line")
             #expect(daemon.log() == "", "nothing more on the stream: \(daemon.log())")
+        }
+
+        @Test func aReloadErrorIsOneRecordWithItsSourceLineAndCaret() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4263 a\n")
+            let (daemon, journal, _) = try Self.launch(harness)
+            #expect(try await daemon.waitForLine { $0.hasPrefix("<6>started ") } != nil, "\(daemon.log())")
+            try harness.rewriteConfig("uid 4263 a\nuid 4263 frob x b\n")
+            daemon.signal(SIGHUP)
+            let record = try Self.fields(try journal.receive(timeoutMilliseconds: 5000), daemon)
+            #expect(record["PRIORITY"] == "3")
+            let lines = try #require(record["MESSAGE"]).split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.count == 3, "\(lines)")
+            #expect(lines.first?.hasPrefix("\(harness.config):2:") == true, "\(lines)")
+            #expect(lines.dropFirst().first == "uid 4263 frob x b")
+            #expect(lines.last == "         ^")
+            #expect(lines.last?.hasSuffix("^") == true && lines.last?.allSatisfy { $0 == " " || $0 == "^" } == true, "\(lines)")
+            #expect(try journal.receive(timeoutMilliseconds: 200) == nil, "one record, not one per line")
+            #expect(daemon.lines().contains { $0.hasPrefix("<3>reload failed; keeping the previous rules ") }, "\(daemon.log())")
+            try await daemon.stop()
         }
 
         @Test func aWarningKeepsItsCaretAndLinesCarryPrioritiesWithoutTimestamps() async throws {
