@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocEvents", "UprocLinux", "UprocAccounts", logging]),
 
         .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", argumentParser, logging]),
-        .executableTarget(name: "uproc-check", dependencies: ["UprocCheck", "UprocRules", "UprocLinux", argumentParser]),
+        .executableTarget(name: "uproc-check", dependencies: ["UprocCheck", "UprocAccounts", "UprocRules", "UprocLinux", argumentParser]),
         .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocRules", "UprocLinux", argumentParser, system]),
         .executableTarget(name: "uproc-bench", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocBenchSupport", argumentParser]),
         // Test fixture: a process the daemon tests steer through stdin (threads, renames, setuid).
@@ -56,8 +56,10 @@ let package = Package(
         .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocEvents", "UprocRules", "UprocTestSupport"]),
         .testTarget(name: "UprocBenchSupportTests", dependencies: ["UprocBenchSupport", "UprocLinux", "UprocTestSupport"]),
         .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "UprocTestSupport"]),
-        // The command-line tools end to end (uproc-check, uproc-genconf) and their man pages.
-        .testTarget(name: "CLITests", dependencies: ["UprocAccounts", "UprocCheck", "UprocRules", "UprocTestSupport", "uproc-genconf", "uproc-check"]),
+        // The command-line tools end to end (uproc-check, uproc-genconf; uprocd's usage) and their man pages.
+        .testTarget(name: "CLITests", dependencies: [
+            "UprocAccounts", "UprocCheck", "UprocDaemon", "UprocRules", "UprocTestSupport", "uproc-genconf", "uproc-check", "uprocd",
+        ]),
         .testTarget(name: "UprocDaemonTests", dependencies: [
             "UprocDaemon", "UprocEvents", "UprocLinux", "UprocRules", "UprocTestSupport", logging, "uprocd", "uproc-check", "uproc-testproc",
         ]),
