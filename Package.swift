@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "UprocTestSupport"]),
         // The command-line tools end to end (uproc-check, uproc-genconf; uprocd's usage) and their man pages.
         .testTarget(name: "CLITests", dependencies: [
-            "UprocAccounts", "UprocCheck", "UprocDaemon", "UprocRules", "UprocTestSupport", "uproc-genconf", "uproc-check", "uprocd",
+            "UprocAccounts", "UprocCheck", "UprocDaemon", "UprocRules", "UprocTestSupport", "uproc-genconf", "uproc-check", "uprocd", "uproc-kill",
         ]),
         .testTarget(name: "UprocDaemonTests", dependencies: [
             "UprocDaemon", "UprocEvents", "UprocLinux", "UprocRules", "UprocTestSupport", logging, "uprocd", "uproc-check", "uproc-testproc",

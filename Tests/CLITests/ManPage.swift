@@ -43,32 +43,40 @@ struct HelpText {
     let text: String
 
     /// The option names (`--dump`, `-c`) of the OPTIONS section's entries.
-    var options: Set<String> {
-        var names: Set<String> = []
+    var options: Set<String> { Set(entries.flatMap { $0 }) }
+
+    /// The names of each entry of the OPTIONS section (`["-c", "--config"]`).
+    var entries: [Set<String>] {
+        var entries: [Set<String>] = []
         var inOptions = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasSuffix(":") && !line.hasPrefix(" ") { inOptions = line == "OPTIONS:"; continue }
             // An entry starts two spaces in; its names end at the first
             // run of two spaces (or the end of the line).
             guard inOptions, line.hasPrefix("  -") else { continue }
-            let names_ = String(line.dropFirst(2)).components(separatedBy: "  ")[0]
-            names.formUnion(Options.names(in: names_))
+            entries.append(Options.names(in: String(line.dropFirst(2)).components(separatedBy: "  ")[0]))
         }
-        return names
+        return entries
     }
 
     /// The numbers of the `Exit status:` paragraph, one per `;` clause.
     var exitStatuses: Set<Int> {
-        let paragraphs = text.components(separatedBy: "\n\n").map {
-            $0.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        }
         guard let paragraph = paragraphs.first(where: { $0.hasPrefix("Exit status:") }) else { return [] }
         return Set(paragraph.dropFirst("Exit status:".count).split(separator: ";").compactMap { clause in
             Int(clause.drop { $0 == " " }.prefix { $0.isNumber })
         })
     }
 
-    var signals: Set<String> { Options.matches(of: #"\bSIG[A-Z0-9]+\b"#, in: text) }
+    /// The signals of the `Signals:` paragraph (the ones the tool handles).
+    var signals: Set<String> {
+        let paragraph = paragraphs.first { $0.hasPrefix("Signals:") } ?? ""
+        return Options.matches(of: #"\bSIG[A-Z0-9]+\b"#, in: paragraph)
+    }
+
+    /// Paragraphs with their line breaks and indentation folded to spaces.
+    var paragraphs: [String] {
+        text.components(separatedBy: "\n\n").map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+    }
 }
 
 enum Options {
