@@ -24,13 +24,15 @@ public struct ParsedAccounts: Hashable, Sendable {
 ///   reads takes the rest of the line, colons and the `\r` of a DOS line
 ///   ending included (the shell, or a group's members): such a line is an
 ///   account;
-/// - an ID is read as glibc's `strtou32` reads it (`strtoul`: leading
-///   white space and a sign allowed, digits up to the next `:` or the
-///   end); a value above 4294967295, or a negative one, becomes
-///   4294967295, `(uid_t)-1`, which the generator skips with a warning.
+/// - an ID is read with `strtoul` (leading white space and a sign allowed,
+///   digits up to the next `:` or the end), and glibc 2.36 (Debian 12)
+///   rejects the line when the value does not fit 32 bits: `-1` is
+///   rejected, 4294967295 (`(uid_t)-1`, which the generator then skips
+///   with a warning) is read.
 ///
 /// Lines glibc rejects are skipped with a warning: too few fields for the
-/// IDs, an ID (or a passwd line's primary GID) that is not a number. Lines
+/// IDs, an ID (or a passwd line's primary GID) that is not a number from 0
+/// to 4294967295. Lines
 /// glibc accepts but that are not accounts are skipped with a warning too:
 /// an empty name, and NIS compat `+`/`-` lines, which only the name
 /// service can expand.
@@ -75,20 +77,20 @@ public enum AccountsFile {
         }
         if fields[0].isEmpty { return .malformed("empty \(kind.rawValue) name; line skipped") }
         guard let id = cID(fields[2]) else {
-            return .malformed("\(kind.idName) \(Quoting.quoted(fields[2])) is not a number; line skipped")
+            return .malformed("\(kind.idName) \(Quoting.quoted(fields[2])) is not a number from 0 to \(UInt32.max); line skipped")
         }
         // glibc rejects a passwd line whose primary GID does not parse: the
         // user would not exist for the system either.
         if kind == .user, cID(fields[3]) == nil {
-            return .malformed("GID \(Quoting.quoted(fields[3])) is not a number; line skipped")
+            return .malformed("GID \(Quoting.quoted(fields[3])) is not a number from 0 to \(UInt32.max); line skipped")
         }
         return .entry(name: Array(fields[0]), id: id)
     }
 
-    /// A whole field read as glibc's `strtou32` reads it: optional leading
+    /// A whole field read as glibc reads an ID: `strtoul` (optional leading
     /// white space and sign, at least one digit, nothing after them; a
-    /// value beyond 32 bits (or a negative one, which `strtoul` wraps)
-    /// saturates at `UInt32.max`. Nil when glibc would reject the line.
+    /// minus negates in unsigned arithmetic), and a value that does not fit
+    /// 32 bits rejects the line. Nil when glibc would reject the line.
     static func cID(_ field: ArraySlice<UInt8>) -> UInt32? {
         var rest = field.drop(while: isCSpace)
         var negative = false
@@ -107,9 +109,10 @@ public enum AccountsFile {
             value = sum
         }
         // strtoul: ULONG_MAX on overflow, whatever the sign; else a minus
-        // negates in unsigned arithmetic.
-        if overflow { value = .max } else if negative { value = 0 &- value }
-        return value > UInt64(UInt32.max) ? .max : UInt32(value)
+        // negates in unsigned arithmetic ("-1" is ULONG_MAX).
+        if overflow { return nil }
+        if negative { value = 0 &- value }
+        return value > UInt64(UInt32.max) ? nil : UInt32(value)
     }
 
     /// C's `isspace` in the C locale: space, \t, \n, \v, \f, \r.

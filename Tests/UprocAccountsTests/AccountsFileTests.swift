@@ -39,15 +39,24 @@ struct LineCase: CustomTestStringConvertible, Sendable {
         LineCase(kind: .user, line: "nul:x:6:6::/:/bin/sh\u{0}junk", entry: ("nul", 6)),
         LineCase(kind: .user, line: "cut:x:7:7\u{0}:::", entry: ("cut", 7)),
         // ...and IDs are read as strtoul reads them: leading blanks, a
-        // sign; beyond 32 bits or negative is (uid_t)-1, for the
-        // generator to skip.
+        // sign (a minus wraps: only what then fits 32 bits is an ID);
+        // 4294967295, (uid_t)-1, is read, for the generator to skip.
         LineCase(kind: .user, line: "sp:x: 5:+6::/:/bin/sh", entry: ("sp", 5)),
         LineCase(kind: .user, line: "plus:x:+8:0::/:/bin/sh", entry: ("plus", 8)),
-        LineCase(kind: .user, line: "minus:x:-1:0::/:/bin/sh", entry: ("minus", 4_294_967_295)),
         LineCase(kind: .user, line: "minus0:x:-0:0::/:/bin/sh", entry: ("minus0", 0)),
+        LineCase(kind: .user, line: "wrap:x:-18446744073709551615:0::/:/bin/sh", entry: ("wrap", 1)),
         LineCase(kind: .user, line: "max:x:4294967295:0::/:/bin/sh", entry: ("max", 4_294_967_295)),
-        LineCase(kind: .user, line: "big:x:4294967296:0::/:/bin/sh", entry: ("big", 4_294_967_295)),
-        LineCase(kind: .user, line: "huge:x:99999999999999999999999:0::/:/bin/sh", entry: ("huge", 4_294_967_295)),
+        LineCase(
+            kind: .user, line: "minus:x:-1:0::/:/bin/sh",
+            warning: "UID '-1' is not a number from 0 to 4294967295; line skipped"),
+        LineCase(
+            kind: .user, line: "big:x:4294967296:0::/:/bin/sh",
+            warning: "UID '4294967296' is not a number from 0 to 4294967295; line skipped"),
+        LineCase(
+            kind: .user, line: "huge:x:99999999999999999999999:0::/:/bin/sh",
+            warning: "UID '99999999999999999999999' is not a number from 0 to 4294967295; line skipped"),
+        LineCase(
+            kind: .user, line: "gid:x:7:-1::/:/bin/sh", warning: "GID '-1' is not a number from 0 to 4294967295; line skipped"),
         // Blank lines and comments: skipped quietly, as glibc does.
         LineCase(kind: .user, line: ""),
         LineCase(kind: .user, line: "  \t "),
@@ -61,14 +70,14 @@ struct LineCase: CustomTestStringConvertible, Sendable {
         LineCase(
             kind: .group, line: "wheel",
             warning: "expected at least 3 colon-separated fields (name:password:GID), found 1; line skipped"),
-        LineCase(kind: .user, line: "dos:x:1004:1004\r", warning: "GID '1004\\x0d' is not a number; line skipped"),
-        LineCase(kind: .group, line: "dos:x:1005\r", warning: "GID '1005\\x0d' is not a number; line skipped"),
-        LineCase(kind: .user, line: "carol:x:10x3:1003::/:/bin/sh", warning: "UID '10x3' is not a number; line skipped"),
-        LineCase(kind: .user, line: "carol:x::1003::/:/bin/sh", warning: "UID '' is not a number; line skipped"),
-        LineCase(kind: .user, line: "carol:x:+:1003::/:/bin/sh", warning: "UID '+' is not a number; line skipped"),
-        LineCase(kind: .user, line: "carol:x:5 :1003::/:/bin/sh", warning: "UID '5 ' is not a number; line skipped"),
-        LineCase(kind: .user, line: "carol:x:1003:staff::/:/bin/sh", warning: "GID 'staff' is not a number; line skipped"),
-        LineCase(kind: .group, line: "staff:x:fifty:", warning: "GID 'fifty' is not a number; line skipped"),
+        LineCase(kind: .user, line: "dos:x:1004:1004\r", warning: "GID '1004\\x0d' is not a number from 0 to 4294967295; line skipped"),
+        LineCase(kind: .group, line: "dos:x:1005\r", warning: "GID '1005\\x0d' is not a number from 0 to 4294967295; line skipped"),
+        LineCase(kind: .user, line: "carol:x:10x3:1003::/:/bin/sh", warning: "UID '10x3' is not a number from 0 to 4294967295; line skipped"),
+        LineCase(kind: .user, line: "carol:x::1003::/:/bin/sh", warning: "UID '' is not a number from 0 to 4294967295; line skipped"),
+        LineCase(kind: .user, line: "carol:x:+:1003::/:/bin/sh", warning: "UID '+' is not a number from 0 to 4294967295; line skipped"),
+        LineCase(kind: .user, line: "carol:x:5 :1003::/:/bin/sh", warning: "UID '5 ' is not a number from 0 to 4294967295; line skipped"),
+        LineCase(kind: .user, line: "carol:x:1003:staff::/:/bin/sh", warning: "GID 'staff' is not a number from 0 to 4294967295; line skipped"),
+        LineCase(kind: .group, line: "staff:x:fifty:", warning: "GID 'fifty' is not a number from 0 to 4294967295; line skipped"),
         // Lines glibc accepts that are not accounts: skipped with a warning.
         LineCase(kind: .user, line: ":x:1000:1000::/:/bin/sh", warning: "empty user name; line skipped"),
         LineCase(kind: .group, line: ":x:1000:", warning: "empty group name; line skipped"),

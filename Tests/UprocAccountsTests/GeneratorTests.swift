@@ -82,11 +82,11 @@ import UprocAccounts
         #expect(config.warnings.map(\.description) == [
             "/fixture/passwd:9: warning: NIS compat entry skipped (use --nss to enumerate NIS accounts through the name service)",
             "/fixture/passwd:10: warning: NIS compat entry skipped (use --nss to enumerate NIS accounts through the name service)",
-            "/fixture/passwd:12: warning: UID '10x3' is not a number; line skipped",
+            "/fixture/passwd:12: warning: UID '10x3' is not a number from 0 to 4294967295; line skipped",
             "/fixture/passwd:22: warning: user 'ghost' (UID 4294967295) skipped: 4294967295 is (uid_t)-1, the kernel's \"no ID\", which no rule can name",
             "/fixture/passwd:24: warning: expected at least 4 colon-separated fields (name:password:UID:GID), found 3; line skipped",
-            "/fixture/passwd:25: warning: user 'neg' (UID 4294967295) skipped: 4294967295 is (uid_t)-1, the kernel's \"no ID\", which no rule can name",
-            "/fixture/group:9: warning: GID 'fifty' is not a number; line skipped",
+            "/fixture/passwd:25: warning: UID '-1' is not a number from 0 to 4294967295; line skipped",
+            "/fixture/group:9: warning: GID 'fifty' is not a number from 0 to 4294967295; line skipped",
             "/fixture/group:10: warning: NIS compat entry skipped (use --nss to enumerate NIS accounts through the name service)",
             "/fixture/group:16: warning: group 'nogid' (GID 4294967295) skipped: 4294967295 is (gid_t)-1, the kernel's \"no ID\", which no rule can name",
         ])
