@@ -8,8 +8,8 @@ public enum DaemonError: Error, CustomStringConvertible {
     case kernel(String)
     /// `/proc` cannot be opened or listed: every process would look gone.
     case proc(SystemCallError)
-    /// The `--metrics-file` directory cannot be opened.
-    case metrics(SystemCallError)
+    /// The `--metrics-file` directory cannot be opened or is the namespace directory.
+    case metrics(String)
 
     public var description: String {
         switch self {
@@ -17,7 +17,7 @@ public enum DaemonError: Error, CustomStringConvertible {
         case .directory(let error): return "\(error)"
         case .kernel(let message): return message
         case .proc(let error): return "cannot read /proc: \(error)"
-        case .metrics(let error): return "cannot keep the metrics file: \(error)"
+        case .metrics(let message): return "cannot keep the metrics file: \(message)"
         }
     }
 }

@@ -159,6 +159,15 @@ extension UprocdEndToEnd {
             #expect(harness.outEntries() == [], "no namespace file may stay behind")
         }
 
+        @Test func aMetricsFileInTheNamespaceDirectoryIsRefused() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4279 a\n")
+            let daemon = try harness.launchDaemon(arguments: ["-c", harness.config, "--metrics-file", harness.out + "/uproc.prom", harness.out])
+            #expect(try await daemon.waitForExit() == 1)
+            #expect(daemon.log() == "uprocd: error: cannot keep the metrics file: \(harness.out)/uproc.prom is in the namespace directory \(harness.out)\n")
+            #expect(harness.outEntries() == [])
+        }
+
         @Test func onlyTheLargestNamespacesGetASeries() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4274 small\nuid 4275 large\nuid 4276 empty\n")

@@ -17,16 +17,21 @@ final class MetricsExporter {
     private var seen = Signature()
     private var failing = false
 
-    /// Opens the file's directory (it must exist; the file need not).
+    /// Opens the file's directory (it must exist and not be the namespace
+    /// directory; the file need not exist).
     init(state: DaemonState, path: String) throws(DaemonError) {
         self.state = state
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        // The namespace directory holds namespace files only (readers list it).
+        if let identity = FileStatus.identity(directory), identity == FileStatus.identity(state.options.directory) {
+            throw .metrics("\(path) is in the namespace directory \(state.options.directory)")
+        }
         do {
             writer = try AtomicFileWriter(directory: directory, mode: 0o644)
         } catch {
-            throw .metrics(error)
+            throw .metrics("\(error)")
         }
     }
 
