@@ -51,11 +51,17 @@ import Testing
         let script = """
             mount --make-rprivate / && mount -o remount,bind,ro / && \
             exec strace -f -qq -o "$1" setpriv --bounding-set=-all,+net_admin --no-new-privs \
-              "$2" -c "$3" "$4" 2>"$5"
+              "$2" -c "$3" --metrics-file "$6" "$4" 2>"$5"
             """
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        daemon.arguments = ["-m", "sh", "-c", script, "sh", trace, Repository.uprocd, config, out, log]
+        daemon.arguments = ["-m", "sh", "-c", script, "sh", trace, Repository.uprocd, config, out, log, scratch.path + "/uproc.prom"]
+        // As systemd starts it: the notify socket (nobody listens here; the
+        // sends are traced all the same) and the watchdog.
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = scratch.path + "/notify"
+        environment["WATCHDOG_USEC"] = "100000"
+        daemon.environment = environment
         try daemon.run()
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
 
@@ -88,14 +94,19 @@ import Testing
 
         var used: Set<String> = []
         for line in try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n") {
+            // `PID syscall(…)`: strace pads the PID to five columns, so a
+            // four-digit PID is followed by two spaces.
             let fields = line.split(separator: " ", maxSplits: 1)
-            guard fields.count == 2, let paren = fields[1].firstIndex(of: "(") else { continue }
-            let name = String(fields[1][..<paren])
+            guard fields.count == 2 else { continue }
+            let call = fields[1].drop { $0 == " " }
+            guard let paren = call.firstIndex(of: "(") else { continue }
+            let name = String(call[..<paren])
             if !name.isEmpty && name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) { used.insert(name) }
         }
         // setpriv's own calls before exec are not the daemon's.
         used.subtract(["capset", "capget", "prctl"])
         try #require(used.contains("epoll_wait") && used.contains("renameat"), "trace looks empty: \(used.sorted())")
+        #expect(used.contains("sendto"), "no notification traced: \(used.sorted())")
         let table = try Self.filterGroups()
         let allowed = Self.syscalls(in: "@system-service", table: table)
         let denied = Self.syscalls(in: "@privileged", table: table).union(Self.syscalls(in: "@resources", table: table))
