@@ -27,7 +27,9 @@ public protocol ProcessAccess {
 public struct LiveProcessAccess: ProcessAccess {
     private let reader: ProcReader
 
-    public init() throws(SystemCallError) { reader = try ProcReader() }
+    /// `procPath`: where `/proc` is (tests pass an empty directory to show
+    /// what is read without it).
+    public init(procPath: String = "/proc") throws(SystemCallError) { reader = try ProcReader(procPath: procPath) }
 
     public func open(_ pid: Int32) -> Result<ProcessHandle, SystemCallError> { ProcessHandle.open(pid) }
 
