@@ -42,19 +42,15 @@ public final class Daemon {
         state = DaemonState(options: options, logger: logger, config: config)
 
         let reader = ProcReader()
+        // The directory is touched only once the kernel's events are sure.
+        follower = try KernelFollower(state: state, reader: reader)
         publisher = try Publisher(state: state)
-        do {
-            follower = try KernelFollower(state: state, reader: reader)
-        } catch {
-            publisher.removeAll()
-            throw error
-        }
         reloader = Reloader(state: state, publisher: publisher, follower: follower)
         do {
             loop = try EventLoop()
             signals = try ControlSignals()
             try follower.attach(to: loop)
-            publisher.attach(to: loop)
+            try publisher.attach(to: loop)
             loop.addPostHandler { [follower] in follower.pauseIfBursting() }
             try signals.attach(to: loop)
         } catch {
@@ -84,6 +80,7 @@ public final class Daemon {
                 "rcvbuf": "\(follower.connector.receiveBufferSize)",
                 "processes": "\(state.tracker.processCount)",
                 "namespaces": "\(config.table.namespaceCount)",
+                "proc": "\(publisher.procVisibility)",
                 "scan_ms": "\(milliseconds(scanEnd - scanStart))",
                 "startup_ms": "\(milliseconds(ready - start))",
             ])
