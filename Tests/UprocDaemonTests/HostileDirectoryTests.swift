@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 extension UprocdEndToEnd {
     /// Issue 8, the output directory: never destroy, never trust what others can change, repair.
