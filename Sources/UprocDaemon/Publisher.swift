@@ -18,6 +18,8 @@ final class Publisher {
     private(set) var guardian: DirectoryGuard!
     private var errors = PublishErrorLog()
     private var access: FileAccessPolicy
+    /// The record of names could not be written at start.
+    private var recordPending = false
 
     /// Claims the directory (created, checked, locked; files of namespaces
     /// no longer configured removed, the others kept until replaced).
@@ -26,12 +28,14 @@ final class Publisher {
         self.state = state
         do {
             directory = try NamespaceDirectory(path: state.options.directory)
-            try directory.claim(keeping: state.config.table.namespaceNames)
         } catch {
             throw .directory(error)
         }
+        directory.claim(keeping: state.config.table.namespaceNames)
         access = FileAccessPolicy(visibility: ProcVisibility.current(), table: state.config.table)
         arrival = Array(repeating: 0, count: state.config.table.namespaceCount)
+        // A full file system must not stop a restart: the guardian retries.
+        recordPending = !recordNames()
         if !directory.isTmpfs {
             state.logger.warning(
                 "directory is not on tmpfs: every update is a disk write",
@@ -44,6 +48,7 @@ final class Publisher {
         timer = loop.addTimer { [unowned self] in publishDue() }
         loop.addPostHandler { [unowned self] in publishDue() }
         guardian = try DirectoryGuard(state: state, publisher: self, loop: loop)
+        if recordPending { guardian.recordLater() }
     }
 
     /// How `/proc` is mounted, as the file modes follow it.
@@ -63,7 +68,10 @@ final class Publisher {
         let table = state.tracker.table
         let fresh = directoryIsFresh
         directoryIsFresh = false
+        // Full file system: one failed write says it for all; retry soon.
+        var noSpace = false
         state.tracker.publishChanged { id, pids in
+            if noSpace { return false }
             // The theoretical arrival time: when the bucket would be full.
             let arrival = arrival[Int(id.index)]
             if arrival > now &+ interval {
@@ -84,7 +92,8 @@ final class Publisher {
             } catch {
                 // Keep it changed (the previous file stays): the next round tries again.
                 failed(table.name(of: id), error, now: now)
-                nextDue = min(nextDue, now &+ max(interval, 100_000_000))
+                noSpace = Self.isNoSpace(error)
+                nextDue = min(nextDue, now &+ (noSpace ? Self.noSpaceRetry : max(interval, 100_000_000)))
                 return false
             }
         }
@@ -93,6 +102,14 @@ final class Publisher {
         } else {
             errors.succeeded(logger: state.logger)
         }
+    }
+
+    /// How soon writes are tried again on a full file system (one write a try).
+    static let noSpaceRetry: UInt64 = 20_000_000
+
+    static func isNoSpace(_ error: any Error) -> Bool {
+        guard case .system(let failure) = error as? NamespaceDirectoryError else { return false }
+        return failure.errno == .noSpace
     }
 
     /// Writes namespace `id` now, whatever its rate (a repair); false on failure.

@@ -72,7 +72,8 @@ import UprocTestSupport
         defer { removeTree(path) }
         do {
             let first = try NamespaceDirectory(path: path)
-            try first.claim(keeping: ["uid.old", "uid.kept"])
+            first.claim(keeping: ["uid.old", "uid.kept"])
+            try first.record(["uid.old", "uid.kept"])
             try first.publish("uid.old", pids: [1])
             try first.publish("uid.kept", pids: [2])
         }
@@ -80,7 +81,8 @@ import UprocTestSupport
         try Data().write(to: URL(fileURLWithPath: path + "/" + AtomicFileWriter.temporaryPrefix + "1.1"))
         let second = try NamespaceDirectory(path: path)
         #expect(second.previousNames == ["uid.old", "uid.kept"])
-        try second.claim(keeping: ["uid.kept", "uid.new"])
+        second.claim(keeping: ["uid.kept", "uid.new"])
+        try second.record(["uid.kept", "uid.new"])
         #expect(try entries(path) == [NamespaceDirectory.manifestName, "uid.kept"])
         #expect(try contents(path + "/uid.kept") == "2\n", "kept until replaced: readers never miss it")
         // A planted entry at a temporary name does not block publishing.

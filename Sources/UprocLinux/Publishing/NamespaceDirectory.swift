@@ -55,14 +55,13 @@ public final class NamespaceDirectory {
     /// Takes the directory over for `names` (the namespaces now configured):
     /// files of recorded namespaces no longer configured go, the files of
     /// those still configured stay until replaced (readers never miss them),
-    /// leftover temporaries go, and `names` becomes the record.
-    public func claim(keeping names: [String]) throws(NamespaceDirectoryError) {
+    /// and leftover temporaries go. Then `record(names)`.
+    public func claim(keeping names: [String]) {
         let kept = Set(names)
         for name in previousNames where !kept.contains(name) { remove(name) }
         for name in staleTemporaries { unlinkat(directoryFD, name, 0) }
         previousNames = []
         staleTemporaries = []
-        try record(names)
     }
 
     /// Records `names` as this daemon's files (before they are created, so a
