@@ -2,7 +2,7 @@ import UprocLinux
 import UprocRules
 
 /// Keeps the namespace directory the daemon's own while it runs: an inotify
-/// watch on it tells which file someone deleted, moved or wrote (rewritten
+/// watch on it tells which file someone deleted or moved (rewritten
 /// after the round) and when the directory itself went; an audit every
 /// second (and at once on such news or a failed write) checks that the
 /// path is still the daemon's directory, owned by it and writable by nobody

@@ -149,9 +149,6 @@ extension UprocdEndToEnd {
             try Harness.write("1\n", to: harness.root + "/forged")
             #expect(rename(harness.root + "/forged", harness.out + "/quiet") == 0)
             try await harness.waitUntil(namespace: "quiet", is: [sleeper.pid], deadline: .seconds(1))
-            // Written in place by root.
-            try "1\n".write(toFile: harness.out + "/quiet", atomically: false, encoding: .utf8)
-            try await harness.waitUntil(namespace: "quiet", is: [sleeper.pid], deadline: .seconds(1))
             try await daemon.stop()
         }
 

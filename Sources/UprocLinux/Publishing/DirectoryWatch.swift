@@ -1,7 +1,7 @@
 import Glibc
 
 /// A raw inotify watch on the namespace directory, read by the event loop:
-/// tells which files someone else deleted, moved away, moved in or wrote,
+/// tells which files someone else deleted, moved away or moved in,
 /// and when the directory itself went. The daemon's own renames are told
 /// apart by their cookie (a move from one of its temporary names).
 public final class DirectoryWatch {
@@ -12,7 +12,7 @@ public final class DirectoryWatch {
     private var ownMoveCookie: UInt32 = 0
 
     public enum Event: Equatable, Sendable {
-        /// `name` was removed, moved away, moved in or written by someone else.
+        /// `name` was removed, moved away or moved in by someone else.
         case fileChanged(String)
         /// The directory was deleted, moved, or its mode or owner changed.
         case directoryChanged
@@ -20,7 +20,9 @@ public final class DirectoryWatch {
         case overflow
     }
 
-    static let fileMask = UInt32(IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE)
+    // Not IN_CLOSE_WRITE: every publish would add an event (only root can
+    // write a 0444 file in place anyway).
+    static let fileMask = UInt32(IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)
     static let selfMask = UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB)
 
     public init() throws(SystemCallError) {
