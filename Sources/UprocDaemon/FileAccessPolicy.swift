@@ -17,10 +17,8 @@ struct FileAccessPolicy {
 
     mutating func update(_ table: DecisionTable) {
         guard visibility.hidesProcesses else { return }
-        let group = visibility.gid
-        let mode: UInt32 = group == nil ? 0o400 : 0o440
         access = (0..<table.namespaceCount).map { index in
-            FileAccess(mode: mode, group: group ?? 0, reader: table.selectedUser(of: NamespaceID(index)))
+            FileAccess(mode: 0o400, readerUser: table.selectedUser(of: NamespaceID(index)), readerGroup: visibility.gid)
         }
     }
 

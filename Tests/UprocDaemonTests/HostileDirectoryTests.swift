@@ -168,8 +168,11 @@ extension UprocdEndToEnd {
         @Test func underHidepidFilesAreNoMoreRevealingThanProc() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 0 uid.0\nuid 4251 uid.4251\ncmd sleep cmd.sleep\n")
-            // A private /proc for the daemon only (never the host's).
-            let shell = "mount -t proc -o hidepid=invisible,gid=4254,subset=pid proc /proc && exec \"$0\" \"$@\""
+            // A private /proc for the daemon only (never the host's); the daemon
+            // then runs as the service does: root with CAP_NET_ADMIN only, plus
+            // CAP_SYS_PTRACE to see every process under hidepid (see PRIVILEGES).
+            let shell = "mount -t proc -o hidepid=invisible,gid=4254,subset=pid proc /proc && "
+                + "exec /usr/bin/setpriv --bounding-set=-all,+net_admin,+sys_ptrace \"$0\" \"$@\""
             let hidden = try Daemon(executable: "/usr/bin/unshare",
                                     arguments: ["-m", "--propagation", "private", "/bin/sh", "-c", shell, Harness.uprocd,
                                                 "-c", harness.config, "--min-interval", "1", harness.out],

@@ -1,60 +1,69 @@
 import Glibc
 
-/// Who may read a published file: its mode, group, and at most one more
-/// user (through a POSIX ACL entry, so that user cannot chmod the file as
-/// an owner could). The owner is always the daemon's user.
+/// Who may read a published file besides its owner (the daemon's user):
+/// its mode for everyone, plus at most one user and one group through a
+/// POSIX ACL. An ACL, not `chown`: a user owning the file could chmod and
+/// then write it, and giving a file to a group needs `CAP_CHOWN`, which the
+/// service does not have.
 public struct FileAccess: Hashable, Sendable {
+    /// The mode when no ACL entry is needed (owner and everyone).
     public var mode: UInt32
-    /// The file's group; nil leaves the daemon's.
-    public var group: UInt32?
     /// One more user who may read the file.
-    public var reader: UInt32?
+    public var readerUser: UInt32?
+    /// One more group whose members may read the file.
+    public var readerGroup: UInt32?
 
-    public init(mode: UInt32, group: UInt32? = nil, reader: UInt32? = nil) {
+    public init(mode: UInt32, readerUser: UInt32? = nil, readerGroup: UInt32? = nil) {
         self.mode = mode
-        self.group = group
-        self.reader = reader
+        self.readerUser = readerUser
+        self.readerGroup = readerGroup
     }
 
     /// Without `hidepid`: anyone may read, nobody but the daemon write.
     public static let worldReadable = FileAccess(mode: 0o444)
 
-    /// Applies group, mode and ACL to a file the daemon just created.
+    /// Applies mode and ACL to a file the daemon just created.
     func apply(to fd: Int32, subject: @autoclosure () -> String) -> Result<Void, SystemCallError> {
-        if let group {
-            if case .failure(let error) = syscall("fchown", subject: subject(), { fchown(fd, UInt32.max, group) }) {
-                return .failure(error)
-            }
-        }
-        if let reader {
-            var acl = Self.accessACL(reader: reader, groupReads: mode & 0o040 != 0)
+        if readerUser != nil || readerGroup != nil {
+            var acl = Self.accessACL(user: readerUser, group: readerGroup)
             let result = acl.withUnsafeMutableBytes { raw in
                 syscall("fsetxattr", subject: subject()) {
                     systemFsetxattr(fd, "system.posix_acl_access", raw.baseAddress, raw.count, 0)
                 }
             }
-            if case .failure(let error) = result { return .failure(error) }
-            return .success(())
+            switch result {
+            case .success:
+                return .success(())
+            case .failure(let error) where error.errno == .notSupported:
+                // No ACLs on this file system: the owner alone (stricter).
+                break
+            case .failure(let error):
+                return .failure(error)
+            }
         }
-        return syscall("fchmod", subject: subject()) { fchmod(fd, mode_t(mode)) }.map { _ in () }
+        return syscall("fchmod", subject: subject()) { fchmod(fd, mode_t(mode & 0o444)) }.map { _ in () }
     }
 
-    /// The kernel's binary ACL (`posix_acl_xattr`, version 2): owner r,
-    /// `reader` r, group r or nothing, mask r, others nothing. Setting it
-    /// also sets the mode (0440).
-    static func accessACL(reader: UInt32, groupReads: Bool) -> [UInt8] {
-        var bytes: [UInt8] = []
-        func u16(_ value: UInt16) { bytes += [UInt8(value & 0xFF), UInt8(value >> 8)] }
-        func u32(_ value: UInt32) { for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8((value >> UInt32(shift)) & 0xFF)) } }
-        u32(2)
+    /// The kernel's binary ACL (`posix_acl_xattr`, version 2, entries by
+    /// tag): owner r, `user` r, owning group nothing, `group` r, mask r,
+    /// others nothing. Setting it also sets the mode (0440).
+    static func accessACL(user: UInt32?, group: UInt32?) -> [UInt8] {
         let undefined = UInt32.max
-        for (tag, perm, id): (UInt16, UInt16, UInt32) in [
-            (0x01, 4, undefined), (0x02, 4, reader), (0x04, groupReads ? 4 : 0, undefined),
-            (0x10, 4, undefined), (0x20, 0, undefined),
-        ] {
-            u16(tag)
-            u16(perm)
-            u32(id)
+        var entries: [(tag: UInt16, perm: UInt16, id: UInt32)] = [(0x01, 4, undefined)]
+        if let user { entries.append((0x02, 4, user)) }
+        entries.append((0x04, 0, undefined))
+        if let group { entries.append((0x08, 4, group)) }
+        entries += [(0x10, 4, undefined), (0x20, 0, undefined)]
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(4 + 8 * entries.count)
+        func append<T: FixedWidthInteger>(_ value: T) {
+            withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        append(UInt32(2))
+        for entry in entries {
+            append(entry.tag)
+            append(entry.perm)
+            append(entry.id)
         }
         return bytes
     }
