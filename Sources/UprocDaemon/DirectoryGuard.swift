@@ -43,7 +43,9 @@ final class DirectoryGuard {
         watch.drain { event in
             switch event {
             case .fileChanged(let name):
-                if let id = table.id(of: name) { repairs.append(id) }
+                guard let id = table.id(of: name) else { return }
+                state.logger.debug("namespace file changed by someone else; rewriting it", metadata: ["namespace": "\(name)"])
+                repairs.append(id)
             case .directoryChanged:
                 auditSoon()
             case .overflow:
@@ -74,6 +76,7 @@ final class DirectoryGuard {
         var failed: [NamespaceID] = []
         for id in repairs where !failed.contains(id) {
             if publisher.rewrite(id) {
+                state.logger.debug("namespace file restored", metadata: ["namespace": "\(state.tracker.table.name(of: id))"])
                 state.statistics.repairs &+= 1
             } else {
                 failed.append(id)
