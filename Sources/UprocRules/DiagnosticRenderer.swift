@@ -66,9 +66,27 @@ public enum DiagnosticRenderer {
         }
     }
 
+    /// The first line of each of the first `limit` diagnostics
+    /// (`file:line:col: severity: message`, without the source line: no
+    /// scan of the source), then one saying how many more there were. For
+    /// logs, one record each.
+    public static func headlines(_ diagnostics: [Diagnostic], limit: Int = defaultLimit) -> [String] {
+        var lines = diagnostics.prefix(max(limit, 0)).map(headline)
+        let rest = diagnostics.count - lines.count
+        if rest > 0, let first = diagnostics.first {
+            lines.append("\(first.location.path): note: \(rest) more diagnostic\(rest == 1 ? "" : "s") not shown")
+        }
+        return lines
+    }
+
+    static func headline(_ diagnostic: Diagnostic) -> String {
+        let location = diagnostic.location
+        return "\(location.path):\(location.line):\(location.column): \(diagnostic.severity.rawValue): \(diagnostic.message)"
+    }
+
     private static func render(_ diagnostic: Diagnostic, line whole: ArraySlice<UInt8>) -> String {
         let location = diagnostic.location
-        var out = "\(location.path):\(location.line):\(location.column): \(diagnostic.severity.rawValue): \(diagnostic.message)\n"
+        var out = headline(diagnostic) + "\n"
         // A long line is shown as a window around the column, `…` marking the cuts.
         let column = max(location.column - 1, 0)
         var line = whole

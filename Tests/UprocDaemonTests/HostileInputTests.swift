@@ -43,6 +43,21 @@ extension UprocdEndToEnd {
             #expect(check.output.utf8.count < 20_000, "\(check.output.utf8.count) bytes")
         }
 
+        // Finding 7: many warnings are logged linearly and capped (one record each).
+        @Test func twentyThousandWarningsStartQuicklyWithTwentyLogged() async throws {
+            try Kernel.require()
+            var config = ""
+            for index in 0..<20_000 { config += "cmd uproctestwarning\(index)x n\(index)\n" }
+            let harness = try Harness(config: config)
+            let start = ContinuousClock.now
+            let daemon = try await harness.startDaemon()
+            #expect(ContinuousClock.now - start < .seconds(5))
+            let warnings = daemon.lines().filter { $0.contains(" warning ") }
+            #expect(warnings.count == 21, "\(warnings.count) warning lines")
+            #expect(warnings.last?.contains("19980 more diagnostics not shown") == true, "\(warnings.last ?? "")")
+            try await daemon.stop()
+        }
+
         // Finding 7: a failed reload never stalls event handling beyond the compile.
         @Test func aHostileConfigByReloadDoesNotStallEvents() async throws {
             try Kernel.require()
