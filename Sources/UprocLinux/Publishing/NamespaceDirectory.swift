@@ -57,8 +57,10 @@ public final class NamespaceDirectory {
     /// those still configured stay until replaced (readers never miss them),
     /// and leftover temporaries go. Then `record(names)`.
     public func claim(keeping names: [String]) {
-        let kept = Set(names)
-        for name in previousNames where !kept.contains(name) { remove(name) }
+        if !previousNames.isEmpty {
+            let kept = Set(names)
+            for name in previousNames where !kept.contains(name) { remove(name) }
+        }
         for name in staleTemporaries { unlinkat(directoryFD, name, 0) }
         previousNames = []
         staleTemporaries = []
