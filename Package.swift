@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "UprocKill", dependencies: ["UprocRules", "UprocLinux", "UprocDaemon"]),
 
         .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", argumentParser, logging]),
-        .executableTarget(name: "uproc-check", dependencies: ["UprocCheck", "UprocRules", "UprocLinux", argumentParser]),
+        .executableTarget(name: "uproc-check", dependencies: ["UprocCheck", "UprocAccounts", "UprocRules", "UprocLinux", argumentParser]),
         .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocRules", "UprocLinux", argumentParser, system]),
         .executableTarget(name: "uproc-kill", dependencies: ["UprocKill", "UprocDaemon", "UprocLinux", "UprocRules", argumentParser]),
         .executableTarget(name: "uproc-bench", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocBenchSupport", argumentParser]),
@@ -60,8 +60,10 @@ let package = Package(
         .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocEvents", "UprocRules", "UprocTestSupport"]),
         .testTarget(name: "UprocBenchSupportTests", dependencies: ["UprocBenchSupport", "UprocLinux", "UprocTestSupport"]),
         .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "UprocTestSupport"]),
-        // The command-line tools end to end (uproc-check, uproc-genconf) and their man pages.
-        .testTarget(name: "CLITests", dependencies: ["UprocAccounts", "UprocCheck", "UprocRules", "UprocTestSupport", "uproc-genconf", "uproc-check"]),
+        // The command-line tools end to end (uproc-check, uproc-genconf; uprocd's usage) and their man pages.
+        .testTarget(name: "CLITests", dependencies: [
+            "UprocAccounts", "UprocCheck", "UprocDaemon", "UprocRules", "UprocTestSupport", "uproc-genconf", "uproc-check", "uprocd", "uproc-kill",
+        ]),
         .testTarget(name: "UprocDaemonTests", dependencies: [
             "UprocDaemon", "UprocEvents", "UprocLinux", "UprocRules", "UprocTestSupport", logging, "uprocd", "uproc-check", "uproc-testproc",
         ]),

@@ -27,7 +27,7 @@ struct KillCommand: ParsableCommand {
             --wait, some signalled process still running at --timeout; 64 bad usage (also a bad \
             signal).
             """,
-        version: uprocVersion)
+        version: "uproc-kill \(uprocVersion)")
 
     @Option(name: [.short, .customLong("signal")], help: ArgumentHelp("Signal to send: a name or a number, as kill(1) takes it.", valueName: "signal"))
     var signal: String = "TERM"
