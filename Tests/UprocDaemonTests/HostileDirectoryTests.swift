@@ -153,6 +153,11 @@ extension UprocdEndToEnd {
             try Harness.write("1\n", to: harness.root + "/forged")
             #expect(rename(harness.root + "/forged", harness.out + "/quiet") == 0)
             try await harness.waitUntil(namespace: "quiet", is: [sleeper.pid], deadline: Self.repairBound)
+            // Made writable by others (chmod by root): replaced by a 0444 file.
+            chmod(harness.out + "/quiet", 0o666)
+            try await harness.waitForKernel("out/quiet back to 0444", {
+                (try? FileManager.default.attributesOfItem(atPath: harness.out + "/quiet")[.posixPermissions] as? Int) ?? 0
+            }, until: { $0 == 0o444 })
             try await daemon.stop()
         }
 
