@@ -153,7 +153,7 @@ final class Publisher {
     /// (namespace IDs changed).
     func rulesReplaced(_ change: TableChange) {
         for name in change.removed { directory.remove(name) }
-        if !recordNames() { guardian?.recordLater() }
+        if !(change.added.isEmpty && change.removed.isEmpty) && !recordNames() { guardian?.recordLater() }
         access.update(state.tracker.table)
         arrival = Array(repeating: 0, count: state.tracker.table.namespaceCount)
     }
