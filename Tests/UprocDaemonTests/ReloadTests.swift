@@ -19,6 +19,8 @@ extension UprocdEndToEnd {
             try await harness.waitUntil(namespace: "g", is: [first])
             #expect(harness.content("c") == "")
             #expect(harness.outEntries() == [".uprocd.names", "a", "c", "g"])
+            // The record of the daemon's files follows the rules.
+            #expect(harness.content(".uprocd.names")?.split(separator: "\n").dropFirst().sorted() == ["a", "c", "g"])
             #expect(harness.pids("a") == [first])
 
             // Broken: diagnostics logged, old rules kept, files untouched.
