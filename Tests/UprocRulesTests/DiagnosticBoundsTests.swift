@@ -55,6 +55,13 @@ import UprocTestSupport
         print("diagnostic bounds: \(Self.runs) configs in \(ContinuousClock.now - start); largest rendered/(input+1000) \(largestRatio)")
     }
 
+    @Test func oneDiagnosticPerRunOfBadBytes() {
+        let source = SourceFile(path: "f", bytes: Array("uid 1 a".utf8) + [1, 1, 0, 0x7F, 2] + Array("b \"x".utf8) + [3, 3] + Array("\" \u{4}n".utf8))
+        let diagnostics = RuleCompiler().compile(source).diagnostics
+        #expect(diagnostics.map(\.location.column) == [8, 17, 21])
+        #expect(diagnostics.map(\.kind) == [.invalidByte(1), .invalidByte(3), .invalidByte(4)])
+    }
+
     @Test func aLongLineIsClippedAroundTheColumn() {
         let line = "uid 1 " + String(repeating: "a", count: 500) + "\u{1}" + String(repeating: "b", count: 500) + " name"
         let source = SourceFile(path: "f", text: line + "\n")
