@@ -16,6 +16,8 @@ final class DirectoryGuard {
     private var repairs: [NamespaceID] = []
     private var rewriteAll = false
     private var recordPending = false
+    /// The last audit's unsolved problem, logged once.
+    private var lastProblem: String?
     static let auditInterval: UInt64 = 1_000_000_000
     /// How soon after news of the directory the audit runs (lets a `rm -rf` finish).
     static let auditDelay: UInt64 = 20_000_000
@@ -88,6 +90,7 @@ final class DirectoryGuard {
 
     private func audit() {
         defer { auditTimer.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ Self.auditInterval) }
+        var problem: String?
         for finding in publisher.directory.audit() {
             switch finding {
             case .recreated:
@@ -101,9 +104,13 @@ final class DirectoryGuard {
             case .modeRepaired, .ownerRepaired:
                 state.logger.error("\(state.options.directory): \(finding)")
             case .unusable:
-                state.logger.error("\(state.options.directory): \(finding)")
+                // Tried every second: said once until it changes.
+                let text = "\(finding)"
+                if text != lastProblem { state.logger.error("\(state.options.directory): \(text)") }
+                problem = text
             }
         }
+        lastProblem = problem
         if recordPending && !rewriteAll { recordPending = !publisher.recordNames() }
         // Repairs and rewrites run in the post handler after this round.
     }

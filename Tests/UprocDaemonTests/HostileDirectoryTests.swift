@@ -140,6 +140,23 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
+        // Finding 4: a path that cannot be the directory is reported once, then
+        // the directory comes back as soon as it can.
+        @Test func aDirectoryReplacedByAFileIsReportedOnceAndRecreatedWhenPossible() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\n")
+            let daemon = try await harness.startDaemon()
+            #expect(rename(harness.out, harness.root + "/moved") == 0)
+            try Harness.write("not a directory\n", to: harness.out)
+            try await Task.sleep(for: .milliseconds(2500))
+            let reports = daemon.lines().filter { $0.contains("not a directory") }
+            #expect(reports.count == 1, "\(reports.count) reports\(harness.daemonLogTail())")
+            unlink(harness.out)
+            try await harness.waitUntil(namespace: "a", is: [], deadline: Self.repairBound)
+            #expect(harness.outEntries() == [".uprocd.names", "a"])
+            try await daemon.stop()
+        }
+
         // Finding 4: a quiet namespace's file, deleted or replaced, comes back.
         @Test func aDeletedOrReplacedFileOfAQuietNamespaceIsRepairedWithinOneSecond() async throws {
             try Kernel.require()
