@@ -68,9 +68,14 @@ public enum ConfigLoader {
         guard let table = compilation.table else {
             throw .invalid(diagnostics: DiagnosticRenderer.render(compilation.diagnostics, in: source), errorCount: compilation.errorCount)
         }
-        let warnings = compilation.diagnostics.filter { $0.severity == .warning }.map {
-            // One log record each, as `uproc-check` prints it: location, source line, caret.
-            String(DiagnosticRenderer.render($0, in: source).reversed().drop { $0 == "\n" }.reversed())
+        // One log record each, as `uproc-check` prints it (location, source
+        // line, caret): lines found in one pass over the source, at most 20
+        // and a count of the rest.
+        var warnings: [String] = []
+        DiagnosticRenderer.forEachRendered(compilation.diagnostics.filter { $0.severity == .warning }, in: source) {
+            var record = $0
+            while record.hasSuffix("\n") { record.removeLast() }
+            warnings.append(record)
         }
         return LoadedConfig(table: table, origin: source.path, warnings: warnings)
     }

@@ -18,6 +18,8 @@ struct DaemonStatistics {
     var eventTypes = EventCounts()
     /// Reloads by outcome, and when rules were last put in place.
     var reloads = ReloadCounts()
+    /// Namespace files (or the whole directory) restored after someone else changed them.
+    var repairs = 0
 
     var metadata: Logger.Metadata {
         [
@@ -30,6 +32,7 @@ struct DaemonStatistics {
             "publish_failures": "\(publishFailures)",
             "proc_reads": "\(procReads)",
             "pauses": "\(pauses)",
+            "repairs": "\(repairs)",
         ]
     }
 }
