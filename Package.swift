@@ -25,14 +25,16 @@ let package = Package(
         .target(name: "UprocTracker", dependencies: ["UprocRules"]),
         // C shim over linux/netlink.h, connector.h, cn_proc.h.
         .target(name: "CLinuxProc", cSettings: [.define("_GNU_SOURCE")]),
+        // libinotifytools (Debian's libinotifytools0-dev, no pkg-config file): the config watcher.
+        .systemLibrary(name: "CInotifyTools"),
         // Everything that is a syscall lives here and only here.
-        .target(name: "UprocLinux", dependencies: ["CLinuxProc", "UprocRules", system, logging]),
+        .target(name: "UprocLinux", dependencies: ["CLinuxProc", "CInotifyTools", "UprocRules", system, logging]),
         // passwd/group parsing and the generator behind uproc-genconf.
         .target(name: "UprocAccounts", dependencies: ["UprocRules", "UprocLinux"]),
         // The daemon's wiring: start-up, loop, publish, shutdown.
         .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocAccounts", logging]),
 
-        .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", argumentParser, logging]),
+        .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", "UprocAccounts", argumentParser, logging]),
         .executableTarget(name: "uproc-check", dependencies: ["UprocRules", "UprocLinux", argumentParser]),
         .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocRules", "UprocLinux", argumentParser, system]),
         .executableTarget(name: "uproc-bench", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", argumentParser]),

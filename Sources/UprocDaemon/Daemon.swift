@@ -20,6 +20,7 @@ public final class Daemon {
     private let publisher: Publisher
     private let reloader: Reloader
     private let signals: ControlSignals
+    private let configWatch: ConfigWatch
 
     /// Blocks the daemon's signals in the calling thread. Call first thing in
     /// `main`, before any other thread exists, so that every thread inherits
@@ -32,13 +33,7 @@ public final class Daemon {
     /// `/proc` and writes every namespace file.
     public init(options: DaemonOptions, logger: Logger) throws(DaemonError) {
         let start = MonotonicClock.nanoseconds()
-        let config: LoadedConfig
-        do {
-            config = try ConfigLoader.load(path: options.configPath)
-        } catch {
-            throw .config(error)
-        }
-        for warning in config.warnings { logger.warning("\(warning)") }
+        let config = try Reloader.initialConfig(options: options, logger: logger)
         state = DaemonState(options: options, logger: logger, config: config)
 
         let reader = ProcReader()
@@ -50,6 +45,8 @@ public final class Daemon {
             throw error
         }
         reloader = Reloader(state: state, publisher: publisher, follower: follower)
+        configWatch = ConfigWatch(state: state, reloader: reloader)
+        reloader.rulesReplaced = { [configWatch] in configWatch.followRules() }
         do {
             loop = try EventLoop()
             signals = try ControlSignals()
@@ -63,7 +60,7 @@ public final class Daemon {
         }
         signals.on(SignalNumber.terminate) { [unowned self] in stop(signal: SignalNumber.terminate) }
         signals.on(SignalNumber.interrupt) { [unowned self] in stop(signal: SignalNumber.interrupt) }
-        signals.on(SignalNumber.hangUp) { [reloader] in reloader.reload() }
+        signals.on(SignalNumber.hangUp) { [reloader] in reloader.reload(trigger: "SIGHUP") }
         signals.on(SignalNumber.user1) { [unowned self] in logStatistics() }
 
         let scanStart = MonotonicClock.nanoseconds()
@@ -73,6 +70,7 @@ public final class Daemon {
         }
         let scanEnd = MonotonicClock.nanoseconds()
         publisher.publishDue()
+        configWatch.attach(to: loop)
         HeapTrim.releaseFreeMemory()
         let ready = MonotonicClock.nanoseconds()
         logger.info(
@@ -92,6 +90,7 @@ public final class Daemon {
     /// Serves until SIGTERM or SIGINT, then removes the namespace files.
     public func run() {
         loop.run()
+        configWatch.stop()
         follower.unsubscribe()
         publisher.removeAll()
         state.logger.info("stopped", metadata: statisticsMetadata())

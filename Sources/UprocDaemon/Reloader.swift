@@ -1,12 +1,19 @@
+import Logging
+import UprocAccounts
 import UprocLinux
 import UprocRules
+import UprocTracker
 
-/// Replaces the rules while the daemon runs. A config that does not compile
-/// changes nothing: the files keep serving the last good rules.
+/// Replaces the rules while the daemon runs, on SIGHUP or when the watched
+/// files change. A config that does not compile, cannot be read or has no
+/// rules changes nothing: the files keep serving the last good rules. Input
+/// byte for byte equal to what is running is not compiled again.
 final class Reloader {
     private let state: DaemonState
     private let publisher: Publisher
     private let follower: KernelFollower
+    /// Called after new rules are in place: the watch follows what they depend on.
+    var rulesReplaced: (() -> Void)?
 
     init(state: DaemonState, publisher: Publisher, follower: KernelFollower) {
         self.state = state
@@ -14,32 +21,121 @@ final class Reloader {
         self.follower = follower
     }
 
-    func reload() {
+    /// The rules to start with; an empty config is an error unless allowed.
+    static func initialConfig(options: DaemonOptions, logger: Logger) throws(DaemonError) -> LoadedConfig {
+        do {
+            let source = try ConfigLoader.readSource(path: options.configPath, defaultAccounts: options.accountsFiles)
+            let config = try build(source, options: options, namesAccountsBefore: false)
+            for warning in config.warnings { logger.warning("\(warning)") }
+            logPermissionProblems(options: options, logger: logger)
+            return config
+        } catch {
+            throw .config(error)
+        }
+    }
+
+    /// Reads, compiles and applies the rules; `trigger` says why, for the log.
+    func reload(trigger: String) {
+        let start = MonotonicClock.nanoseconds()
+        let options = state.options
+        if options.configPath == "-" {
+            state.logger.warning(
+                "cannot reload: the rules came from standard input, which cannot be read again; restart uprocd to change them",
+                metadata: ["trigger": "\(trigger)"])
+            return
+        }
+        Self.logPermissionProblems(options: options, logger: state.logger)
         let loaded: LoadedConfig
         do {
-            loaded = try ConfigLoader.load(path: state.options.configPath)
+            let source = try ConfigLoader.readSource(path: options.configPath, defaultAccounts: options.accountsFiles)
+            let digest = ConfigLoader.digest(
+                of: source.file, namesAccounts: state.config.namesAccounts, accounts: options.accountsFiles)
+            if digest == state.config.digest {
+                state.logger.debug(
+                    "reload skipped: the rules' input is unchanged",
+                    metadata: ["trigger": "\(trigger)", "config": "\(source.file.path)"])
+                return
+            }
+            loaded = try Self.build(source, options: options, namesAccountsBefore: state.config.namesAccounts, digest: digest)
         } catch {
             state.logger.error(
                 "reload failed; keeping the previous rules",
-                metadata: ["config": "\(state.options.configPath ?? DaemonOptions.defaultConfigPath)"])
+                metadata: [
+                    "trigger": "\(trigger)",
+                    "outcome": "\(error.outcome)",
+                    "config": "\(options.configPath ?? DaemonOptions.defaultConfigPath)",
+                ])
+            // One record per line: the diagnostics as `uproc-check` prints them.
             for line in "\(error)".split(separator: "\n") { state.logger.error("\(line)") }
             return
         }
         for warning in loaded.warnings { state.logger.warning("\(warning)") }
+        apply(loaded, trigger: trigger, start: start)
+    }
+
+    private func apply(_ loaded: LoadedConfig, trigger: String, start: UInt64) {
         let neededBefore = state.tracker.table.usedKeys
         let change = state.tracker.replaceTable(loaded.table, republishAll: false)
         state.config = loaded
         publisher.rulesReplaced(change)
         // Facts no rule needed before were not read: read them now.
         if !neededBefore.isSuperset(of: loaded.table.usedKeys) { follower.rescan() }
+        // Written now, not after the round: the log line tells what changed.
+        let publishesBefore = state.statistics.publishes
+        publisher.publishDue()
+        let written = Int(state.statistics.publishes &- publishesBefore)
         HeapTrim.releaseFreeMemory()
+        rulesReplaced?()
         state.logger.info(
             "reloaded",
             metadata: [
+                "trigger": "\(trigger)",
+                "outcome": "applied",
                 "config": "\(loaded.origin)",
                 "added": "\(change.added.count)",
                 "removed": "\(change.removed.count)",
                 "kept": "\(change.kept.count)",
+                "changed": "\(max(0, written - change.added.count))",
+                "reclassified": "\(state.tracker.processCount)",
+                "ms": "\(milliseconds(MonotonicClock.nanoseconds() - start))",
             ])
+    }
+
+    /// Compiles `source`; refuses an empty table unless allowed; computes
+    /// the digest again when the new rules depend on other inputs than
+    /// the running ones did.
+    private static func build(
+        _ source: ConfigSource, options: DaemonOptions, namesAccountsBefore: Bool, digest: ConfigDigest? = nil
+    ) throws(ConfigError) -> LoadedConfig {
+        var loaded = try ConfigLoader.compile(source.file, accounts: SystemAccounts())
+        loaded.warnings = source.warnings + loaded.warnings
+        loaded.isBuiltIn = source.isBuiltIn
+        if loaded.table.namespaceCount == 0 && !options.allowEmpty { throw .empty(path: source.file.path) }
+        loaded.digest =
+            digest != nil && loaded.namesAccounts == namesAccountsBefore
+            ? digest!
+            : ConfigLoader.digest(of: source.file, namesAccounts: loaded.namesAccounts, accounts: options.accountsFiles)
+        return loaded
+    }
+
+    private static func logPermissionProblems(options: DaemonOptions, logger: Logger) {
+        guard let path = options.configPath ?? (FileStatus.exists(DaemonOptions.defaultConfigPath) ? DaemonOptions.defaultConfigPath : nil),
+            path != "-"
+        else { return }
+        for problem in ConfigPermissions.problems(chain: WatchedPaths.chain(path)) {
+            logger.warning("unsafe config permissions: \(problem)")
+        }
+    }
+}
+
+extension ConfigError {
+    /// For the reload log line.
+    var outcome: String {
+        switch self {
+        case .unreadable: return "unreadable"
+        case .invalid: return "invalid"
+        case .builtInDefault: return "unreadable"
+        case .empty: return "empty"
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import UprocAccounts
 import UprocDaemon
 import UprocLinux
 import UprocRules
@@ -37,6 +38,15 @@ struct UprocdCommand: ParsableCommand {
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String = "info"
 
+    @Flag(name: .customLong("allow-empty"), help: "Run on a config with no rules (otherwise an error at start, refused at reload).")
+    var allowEmpty = false
+
+    // For tests only: the passwd and group files the built-in default is
+    // generated from and whose changes reload the rules (default
+    // /etc/passwd:/etc/group). Name lookups in rules still go through NSS.
+    @Option(name: .customLong("accounts-files"), help: ArgumentHelp(visibility: .hidden))
+    var accountsFiles: String?
+
     @Argument(help: ArgumentHelp("Directory of namespace files.", valueName: "directory"))
     var directory: String = DaemonOptions.defaultDirectory
 
@@ -46,6 +56,9 @@ struct UprocdCommand: ParsableCommand {
         }
         guard netlinkReceiveBuffer > 0 else { throw ValidationError("--netlink-rcvbuf must be positive") }
         guard minimumInterval >= 0 else { throw ValidationError("--min-interval cannot be negative") }
+        if let accountsFiles, accountsFiles.split(separator: ":").count != 2 {
+            throw ValidationError("--accounts-files takes PASSWD:GROUP")
+        }
     }
 
     func run() throws {
@@ -56,11 +69,15 @@ struct UprocdCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "uprocd")
-        let options = DaemonOptions(
+        var options = DaemonOptions(
             configPath: config,
             directory: directory,
             netlinkReceiveBuffer: netlinkReceiveBuffer,
             minimumInterval: UInt64(minimumInterval) * 1_000_000)
+        options.allowEmpty = allowEmpty
+        if let files = accountsFiles?.split(separator: ":").map(String.init), files.count == 2 {
+            options.accountsFiles = .files(passwd: files[0], group: files[1])
+        }
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options, logger: logger)
