@@ -36,13 +36,13 @@ final class ConfigWatch {
         do {
             let watcher = try ConfigWatcher()
             try loop.addReader(watcher.wakeUp.fileDescriptor) { [unowned self] in takeEvents() }
-            try watcher.start()
             self.watcher = watcher
+            followRules()
+            try watcher.start()
         } catch {
+            watcher = nil
             warnOnlySignals("\(error)")
-            return
         }
-        followRules()
     }
 
     /// Watches what the running rules depend on.

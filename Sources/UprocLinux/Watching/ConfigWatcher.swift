@@ -33,6 +33,8 @@ public final class ConfigWatcher: Sendable {
 
     private let shared = Mutex(Shared())
     private let thread = Mutex<pthread_t?>(nil)
+    /// Posted once the first watches are in place (or setting up failed).
+    nonisolated(unsafe) private let ready: UnsafeMutablePointer<sem_t>
 
     /// What the directories are watched for: every way a name in them can
     /// start meaning another file, and the directory itself going away.
@@ -42,12 +44,20 @@ public final class ConfigWatcher: Sendable {
 
     public init() throws(SystemCallError) {
         wakeUp = try EventFD()
+        ready = .allocate(capacity: 1)
+        sem_init(ready, 0, 0)
     }
 
-    deinit { stop() }
+    deinit {
+        stop()
+        sem_destroy(ready)
+        ready.deallocate()
+    }
 
-    /// Starts the watcher thread. Call after the signal mask is set: the
-    /// thread inherits it. Problems setting inotify up arrive later through
+    /// Starts the watcher thread and waits (a second at most) until it
+    /// watches the paths given to `watch(_:)` before: an edit right after
+    /// start-up is seen. Call after the signal mask is set: the thread
+    /// inherits it. Problems setting inotify up arrive through
     /// `takeEvents().problems`.
     /// The corresponding C function is `pthread_create`.
     public func start() throws(SystemCallError) {
@@ -64,6 +74,10 @@ public final class ConfigWatcher: Sendable {
             throw SystemCallError(call: "pthread_create", errno: Errno(rawValue: result))
         }
         thread.withLock { $0 = handle }
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        deadline.tv_sec += 1
+        while sem_timedwait(ready, &deadline) != 0 && errno == EINTR {}
     }
 
     /// The files (absolute paths) whose changes matter from now on.
@@ -136,6 +150,8 @@ public final class ConfigWatcher: Sendable {
     }
 
     private func threadMain() {
+        var isReady = false
+        defer { if !isReady { sem_post(ready) } }
         guard inotifytools_initialize() != 0 else {
             report("cannot set up inotify: \(Errno(rawValue: inotifytools_error()))")
             return
@@ -166,6 +182,10 @@ public final class ConfigWatcher: Sendable {
                 }
             }
 
+            if !isReady {
+                isReady = true
+                sem_post(ready)
+            }
             // One second at most: a stop or new paths whose signal came
             // just before select() wait no longer.
             guard let event = inotifytools_next_event(1) else { continue }
