@@ -76,10 +76,10 @@ final class Harness {
 
     /// Starts `uprocd -c CONFIG --min-interval 1 --log-level debug OUT` (or the given
     /// arguments) with stderr in a log file; does not wait for anything.
-    func launchDaemon(arguments: [String]? = nil) throws -> Daemon {
+    func launchDaemon(arguments: [String]? = nil, stdin: Child.Stream = .null) throws -> Daemon {
         let arguments = arguments ?? ["-c", config, "--min-interval", "1", "--log-level", "debug", out]
         let daemon = try Daemon(executable: Self.uprocd, arguments: arguments,
-                                logPath: root + "/uprocd.\(daemons.count).log")
+                                logPath: root + "/uprocd.\(daemons.count).log", stdin: stdin)
         daemons.append(daemon)
         return daemon
     }
