@@ -152,6 +152,11 @@ public final class ConfigWatcher: Sendable {
     private func threadMain() {
         var isReady = false
         defer { if !isReady { sem_post(ready) } }
+        // The creating thread may block it (a test runner's pool threads do).
+        var interrupting = sigset_t()
+        sigemptyset(&interrupting)
+        sigaddset(&interrupting, Self.interruptSignal)
+        pthread_sigmask(SIG_UNBLOCK, &interrupting, nil)
         guard inotifytools_initialize() != 0 else {
             report("cannot set up inotify: \(Errno(rawValue: inotifytools_error()))")
             return
@@ -186,8 +191,9 @@ public final class ConfigWatcher: Sendable {
                 isReady = true
                 sem_post(ready)
             }
-            // One second at most: a stop or new paths whose signal came
-            // just before select() wait no longer.
+            // Checked again just before select(): a stop or new paths whose
+            // signal lands in between wait at most the one-second timeout.
+            if shared.withLock({ $0.stopping || $0.wanted != wanted }) { continue }
             guard let event = inotifytools_next_event(1) else { continue }
             let mask = event.pointee.mask
             let descriptor = event.pointee.wd
