@@ -36,7 +36,9 @@ public final class Daemon {
         let config = try Reloader.initialConfig(options: options, logger: logger)
         state = DaemonState(options: options, logger: logger, config: config)
 
-        let reader = ProcReader()
+        // Before anything is touched: without /proc every process would look gone.
+        let reader: ProcReader
+        do { reader = try ProcReader() } catch { throw .proc(error) }
         publisher = try Publisher(state: state)
         do {
             follower = try KernelFollower(state: state, reader: reader)
@@ -64,9 +66,9 @@ public final class Daemon {
         signals.on(SignalNumber.user1) { [unowned self] in logStatistics() }
 
         let scanStart = MonotonicClock.nanoseconds()
-        guard follower.rescan() else {
+        if case .failure(let error) = follower.rescan() {
             publisher.removeAll()
-            throw .proc(SystemCallError(call: "opendir", subject: "/proc", errno: .noSuchFileOrDirectory))
+            throw .proc(error)
         }
         let scanEnd = MonotonicClock.nanoseconds()
         publisher.publishDue()

@@ -1,4 +1,3 @@
-import Logging
 import UprocAccounts
 
 /// Everything `uprocd` can be told on its command line.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 extension UprocdEndToEnd {
     /// A config caught mid-edit, a FIFO, standard input or a file others may

@@ -5,6 +5,7 @@ import Testing
 import UprocLinux
 import UprocAccounts
 import UprocRules
+import UprocTestSupport
 
 /// The daemon's parts, driven directly: what an administrator would read in
 /// the log and the statistics when something fails.
@@ -24,10 +25,7 @@ import UprocRules
 
     @Test func aReceiveErrorIsLoggedCountedAndFollowedByARescan() throws {
         try Kernel.require()
-        let log = LogRecords()
-        let state = DaemonState(
-            options: DaemonOptions(), logger: log.logger,
-            config: try ConfigLoader.compile(.init(path: "t.conf", text: "uid 0 root\n"), accounts: SystemAccounts()))
+        let (state, log) = try Self.state()
         let follower = try KernelFollower(state: state, reader: ProcReader())
         #expect(state.tracker.processCount == 0)
 
@@ -41,23 +39,29 @@ import UprocRules
         #expect(line?.hasPrefix("error:") == true, "\(log.lines)")
         #expect(line?.contains("recvmmsg NETLINK_CONNECTOR: Input/output error") == true, "\(log.lines)")
     }
+
+    @Test func aRescanThatCannotListProcLeavesTheTableAsItWas() throws {
+        try Kernel.require()
+        let (state, log) = try Self.state()
+        state.tracker.upsert(4_000_000, ProcessIdentity(uid: 0, gid: 0, comm: Comm()))
+        let fakeProc = try TemporaryDirectory()
+        let follower = try KernelFollower(state: state, reader: ProcReader(procPath: fakeProc.path))
+        removeTree(fakeProc.path)  // /proc vanishes after start-up
+
+        #expect(throws: SystemCallError.self) { try follower.rescan().get() }
+        #expect(state.statistics.scanFailures == 1)
+        // Not "every process is gone": the table, and so the files, stay.
+        #expect(state.tracker.processCount == 1)
+        #expect(log.lines.contains { $0.hasPrefix("error: cannot scan /proc; the namespace files are left as they were") })
+    }
 }
 
-/// A private directory under /dev/shm, removed with the value.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = "/dev/shm/uproc-parts-\(UInt64.random(in: 0...UInt64.max) & 0xFFFF_FFFF_FFFF)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = path + "/" + name
-        try text.write(toFile: file, atomically: false, encoding: .utf8)
-        return file
+extension DaemonPartsTests {
+    /// The state parts share, on a one-rule config, logging into `LogRecords`.
+    static func state() throws -> (DaemonState, LogRecords) {
+        let log = LogRecords()
+        let config = try ConfigLoader.compile(.init(path: "t.conf", text: "uid 0 root\n"), accounts: SystemAccounts())
+        return (DaemonState(options: DaemonOptions(), logger: log.logger, config: config), log)
     }
 }
 

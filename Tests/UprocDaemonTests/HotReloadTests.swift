@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 extension UprocdEndToEnd {
     /// Editing uproc.conf (or passwd and group) reloads the rules with no

@@ -46,9 +46,7 @@ import UprocLinux
 
         loop.runOnce(timeoutMilliseconds: 0)
         #expect(fired == [])
-        while fired.count < 2 && MonotonicClock.nanoseconds() - start < 2_000_000_000 {
-            loop.runOnce(timeoutMilliseconds: 2000)
-        }
+        runRounds(loop) { fired.count >= 2 }
         #expect(fired == ["early", "late"])
         #expect(MonotonicClock.nanoseconds() - start >= 60_000_000)
         #expect(!late.isScheduled && !early.isScheduled)
@@ -81,16 +79,12 @@ import UprocLinux
             if count < 3 { timer?.schedule(afterNanoseconds: 1_000_000) }
         }
         timer?.schedule(afterNanoseconds: 1_000_000)
-        let start = MonotonicClock.nanoseconds()
-        while count < 3 && MonotonicClock.nanoseconds() - start < 2_000_000_000 {
-            loop.runOnce(timeoutMilliseconds: 1000)
-        }
+        runRounds(loop) { count >= 3 }
         #expect(count == 3)
     }
 
     @Test func anEventFDWakesTheLoopFromAnotherThread() throws {
-        let wake = try EventFD()
-        let loop = try EventLoop()
+        let (loop, wake) = try loopWithEventFD()
         var wakeups = 0
         try loop.addReader(wake.fileDescriptor) {
             wake.acknowledge()
@@ -99,24 +93,25 @@ import UprocLinux
         loop.runOnce(timeoutMilliseconds: 0)
         #expect(wakeups == 0)
 
+        // Blocked in epoll_wait, the loop is woken by another thread.
         let thread = Thread { [wake] in
             usleep(20_000)
             wake.signal()
-            wake.signal()  // wake-ups coalesce
         }
         thread.start()
-        let start = MonotonicClock.nanoseconds()
-        while wakeups == 0 && MonotonicClock.nanoseconds() - start < 2_000_000_000 {
-            loop.runOnce(timeoutMilliseconds: 2000)
-        }
-        usleep(5_000)
-        loop.runOnce(timeoutMilliseconds: 0)
+        runRounds(loop) { wakeups > 0 }
         #expect(wakeups == 1)
+
+        // Wake-ups that come before the loop reads coalesce into one.
+        wake.signal()
+        wake.signal()
+        loop.runOnce(timeoutMilliseconds: 1000)
+        loop.runOnce(timeoutMilliseconds: 0)
+        #expect(wakeups == 2)
     }
 
     @Test func postHandlersRunAfterEveryRoundInOrder() throws {
-        let wake = try EventFD()
-        let loop = try EventLoop()
+        let (loop, wake) = try loopWithEventFD()
         var log: [String] = []
         try loop.addReader(wake.fileDescriptor) {
             wake.acknowledge()
@@ -132,8 +127,7 @@ import UprocLinux
     }
 
     @Test func stopEndsRunAndSkipsTheRestOfTheRound() throws {
-        let wake = try EventFD()
-        let loop = try EventLoop()
+        let (loop, wake) = try loopWithEventFD()
         var posts = 0
         try loop.addReader(wake.fileDescriptor) {
             wake.acknowledge()
@@ -181,5 +175,17 @@ import UprocLinux
         #expect(sink != 1)
         #expect(MonotonicClock.nanoseconds() > monotonic)
         #expect(ProcessCPU.selfCPUNanoseconds() > cpu)
+    }
+
+    private func loopWithEventFD() throws -> (EventLoop, EventFD) {
+        (try EventLoop(), try EventFD())
+    }
+
+    /// Runs rounds until `done` (or two seconds pass: the test then fails on its expectation).
+    private func runRounds(_ loop: EventLoop, until done: () -> Bool) {
+        let start = MonotonicClock.nanoseconds()
+        while !done() && MonotonicClock.nanoseconds() - start < 2_000_000_000 {
+            loop.runOnce(timeoutMilliseconds: 1000)
+        }
     }
 }

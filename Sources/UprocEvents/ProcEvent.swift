@@ -1,0 +1,27 @@
+import UprocRules
+
+/// One process event from the kernel's proc connector.
+public struct ProcEvent: Hashable, Sendable {
+    /// `proc_event.timestamp_ns`: CLOCK_MONOTONIC nanoseconds (see `MonotonicClock`).
+    public var timestamp: UInt64
+    public var kind: Kind
+
+    public init(timestamp: UInt64, kind: Kind) {
+        self.timestamp = timestamp
+        self.kind = kind
+    }
+
+    public enum Kind: Hashable, Sendable {
+        /// `childPID != childTGID` is a new thread, not a new process.
+        case fork(parentPID: Int32, parentTGID: Int32, childPID: Int32, childTGID: Int32)
+        case exec(pid: Int32, tgid: Int32)
+        case uid(pid: Int32, tgid: Int32, ruid: UInt32, euid: UInt32)
+        case gid(pid: Int32, tgid: Int32, rgid: UInt32, egid: UInt32)
+        case comm(pid: Int32, tgid: Int32, comm: Comm)
+        /// A process exit only when `pid == tgid`; otherwise a thread's.
+        case exit(pid: Int32, tgid: Int32)
+        /// PROC_EVENT_NONE: the kernel's answer to a control message
+        /// (`error` is an errno, 0 for success).
+        case ack(error: Int32)
+    }
+}

@@ -1,0 +1,69 @@
+import SystemPackage
+
+public enum ProcConnectorError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A socket call failed.
+    case system(SystemCallError)
+    /// The kernel answered the subscription with an error (EPERM: before
+    /// Linux 6.6, listening needs CAP_NET_ADMIN).
+    case refused(errno: Errno)
+    /// The kernel never answered the subscription: it ignores requests from
+    /// a non-initial user or PID namespace (a container), or the proc
+    /// connector is missing (CONFIG_PROC_EVENTS).
+    case noAcknowledgement
+
+    public var description: String {
+        switch self {
+        case .system(let error):
+            return "proc connector: \(error)"
+        case .refused(let errno):
+            return "proc connector: the kernel refused the subscription: \(errno.description)"
+                + (errno == .notPermitted ? " (run as root or with CAP_NET_ADMIN)" : "")
+        case .noAcknowledgement:
+            return "proc connector: the kernel did not answer the subscription; it ignores requests from "
+                + "a non-initial user or PID namespace (run uprocd in the host's namespaces, not in a container), "
+                + "or the kernel lacks CONFIG_PROC_EVENTS"
+        }
+    }
+}
+
+/// How the kernel delivers events to this socket.
+public enum SubscriptionMode: Hashable, Sendable {
+    /// Linux 6.6+: only the subscribed event types arrive.
+    case filtered
+    /// Older kernels: every event type arrives; the decoder drops the rest.
+    case unfiltered
+}
+
+/// What one `drain` did.
+public struct DrainResult: Hashable, Sendable {
+    /// Events decoded and passed on.
+    public var events: Int
+    /// The kernel dropped messages (ENOBUFS) since the last drain: the
+    /// table is stale, rescan `/proc`.
+    public var overrun: Bool
+    /// A receive error other than EAGAIN/ENOBUFS that ended this drain,
+    /// after the events before it were delivered. None is expected on a
+    /// netlink socket (EBADF/EFAULT trap as bugs): log it; the socket stays
+    /// open and the loop drains again when it is readable.
+    public var error: SystemCallError?
+
+    public init(events: Int = 0, overrun: Bool = false, error: SystemCallError? = nil) {
+        self.events = events
+        self.overrun = overrun
+        self.error = error
+    }
+}
+
+/// Running totals since the connector was opened.
+public struct ProcConnectorStatistics: Hashable, Sendable {
+    /// Datagrams from the kernel.
+    public var datagrams: Int = 0
+    /// Events decoded from them.
+    public var events: Int = 0
+    /// Datagrams from anyone but the kernel, dropped unread.
+    public var foreignDatagrams: Int = 0
+    /// ENOBUFS reports: times the kernel dropped messages for us.
+    public var overruns: Int = 0
+
+    public init() {}
+}

@@ -1,0 +1,169 @@
+import Glibc
+import UprocRules
+
+/// Reads process facts from `/proc`. Reuses its buffers: nothing is
+/// allocated per process. Confined to one thread.
+public final class ProcReader {
+    private let procPath: String
+    private let procFD: Int32
+    private let buffer: UnsafeMutableRawBufferPointer
+    private let path: UnsafeMutablePointer<UInt8>
+    private static let bufferSize = 4096  // Uid/Gid sit in the first lines of status
+    private static let pathCapacity = 64
+
+    /// Opens `procPath` (`/proc`; tests pass another directory) as the base
+    /// of every read. The corresponding C function is `open`.
+    public init(procPath: String = "/proc") throws(SystemCallError) {
+        procFD = try syscall("open", subject: procPath) { open(procPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.value()
+        self.procPath = procPath
+        buffer = .allocate(byteCount: Self.bufferSize, alignment: 8)
+        path = .allocate(capacity: Self.pathCapacity)
+    }
+
+    deinit {
+        buffer.deallocate()
+        path.deallocate()
+        closeDescriptor(procFD)
+    }
+
+    /// The numeric entries of `/proc`: thread-group leaders, like `ls /proc`.
+    /// Throws when the directory cannot be listed.
+    private func processIDs() throws(SystemCallError) -> [Int32] {
+        var pids: [Int32] = []
+        pids.reserveCapacity(1024)
+        try forEachProcessID { pids.append($0) }
+        return pids
+    }
+
+    /// What `keys` needs of `pid`: IDs (real and effective) from
+    /// `/proc/PID/status` when `keys` has an ID key, `comm` from
+    /// `/proc/PID/stat` when it has `.cmd`; fields not read are 0 / empty.
+    /// Nil when the process is gone (a normal race), unreadable, or a zombie:
+    /// a zombie has exited, and its reaping sends no event that would ever
+    /// remove it again.
+    public func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
+        var identity = ProcessIdentity(uid: 0, gid: 0, comm: Comm())
+        let needsIDs = !keys.isDisjoint(with: .ids)
+        if needsIDs {
+            guard let count = read(pid, "/status") else { return nil }
+            let status = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            guard Self.find(Self.zombieTag, in: status) == nil,
+                  let uids = Self.twoFields(after: Self.uidTag, in: status),
+                  let gids = Self.twoFields(after: Self.gidTag, in: status) else { return nil }
+            identity.ruid = uids.0
+            identity.euid = uids.1
+            identity.rgid = gids.0
+            identity.egid = gids.1
+        }
+        if keys.contains(.cmd) || !needsIDs {
+            // stat holds comm raw (status escapes it) and the state in one read.
+            guard let count = read(pid, "/stat") else { return nil }
+            let stat = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            guard let (comm, state) = Self.commAndState(stat), state != UInt8(ascii: "Z"), state != UInt8(ascii: "X") else {
+                return nil
+            }
+            if keys.contains(.cmd) { identity.comm = comm }
+        }
+        return identity
+    }
+
+    /// `PID (COMM) S ...`: comm may hold any byte but NUL, parentheses
+    /// included, so it ends at the LAST ')'.
+    private static func commAndState(_ stat: UnsafeRawBufferPointer) -> (Comm, UInt8)? {
+        guard let open = stat.firstIndex(of: UInt8(ascii: "(")),
+              let close = stat.lastIndex(of: UInt8(ascii: ")")),
+              close > open, close + 2 < stat.count else { return nil }
+        return (Comm(UnsafeRawBufferPointer(rebasing: stat[(open + 1)..<close])), stat[close + 2])
+    }
+
+    /// Calls `body` for every process with what `keys` needs; processes
+    /// that vanish during the walk are skipped. Throws, before calling
+    /// `body`, when `/proc` cannot be listed: an empty scan would make every
+    /// process look gone.
+    public func scan(reading keys: RuleKeys, _ body: (Int32, ProcessIdentity) -> Void) throws(SystemCallError) {
+        for pid in try processIDs() {
+            if let identity = identity(of: pid, reading: keys) { body(pid, identity) }
+        }
+    }
+
+    // MARK: - internals
+
+    private static let uidTag: [UInt8] = Array("\nUid:".utf8)
+    private static let gidTag: [UInt8] = Array("\nGid:".utf8)
+    private static let zombieTag: [UInt8] = Array("\nState:\tZ".utf8)
+
+    private func forEachProcessID(_ body: (Int32) -> Void) throws(SystemCallError) {
+        let directory = try syscall("opendir", subject: procPath) { opendir(procPath) }.value()
+        defer { closedir(directory) }
+        // readdir's errors (EBADF) are bugs; its nil is the end.
+        while let entry = readdir(directory) {
+            let pid = withUnsafeBytes(of: &entry.pointee.d_name) { name in
+                DecimalText.parse(name.prefix { $0 != 0 }).flatMap { Int32(exactly: $0) }
+            }
+            if let pid { body(pid) }
+        }
+    }
+
+    /// Writes "PID" + suffix, NUL-terminated, into `path` (relative to /proc).
+    private func setPath(_ pid: Int32, _ suffix: StaticString) {
+        var length = DecimalText.write(UInt32(bitPattern: pid), to: path)
+        suffix.withUTF8Buffer { bytes in
+            for byte in bytes {
+                path[length] = byte
+                length += 1
+            }
+        }
+        path[length] = 0
+    }
+
+    /// Reads the start of /proc/PID/suffix into `buffer`; nil if it cannot.
+    private func read(_ pid: Int32, _ suffix: StaticString) -> Int? {
+        guard pid > 0 else { return nil }
+        setPath(pid, suffix)
+        let opened = syscall("openat") {
+            UnsafeRawPointer(path).withMemoryRebound(to: CChar.self, capacity: Self.pathCapacity) {
+                openat(procFD, $0, O_RDONLY | O_CLOEXEC)
+            }
+        }
+        guard case .success(let fd) = opened else { return nil }
+        defer { closeDescriptor(fd) }
+        guard case .success(let count) = syscall("read", { Glibc.read(fd, buffer.baseAddress, buffer.count) }) else {
+            return nil
+        }
+        return count
+    }
+
+    /// The first two whitespace-separated decimal fields after the line
+    /// tag `tag` (which starts with "\n").
+    private static func twoFields(after tag: [UInt8], in text: UnsafeRawBufferPointer) -> (UInt32, UInt32)? {
+        guard let start = find(tag, in: text) else { return nil }
+        var index = start + tag.count
+        func field() -> UInt32? {
+            while index < text.count, text[index] == UInt8(ascii: "\t") || text[index] == UInt8(ascii: " ") {
+                index += 1
+            }
+            let digits = index
+            while index < text.count, text[index] &- UInt8(ascii: "0") < 10 { index += 1 }
+            return DecimalText.parse(text[digits..<index]).flatMap { UInt32(exactly: $0) }
+        }
+        guard let first = field(), let second = field() else { return nil }
+        return (first, second)
+    }
+
+    private static func find(_ tag: [UInt8], in text: UnsafeRawBufferPointer) -> Int? {
+        guard text.count >= tag.count else { return nil }
+        let first = tag[0]
+        var index = 0
+        outer: while index <= text.count - tag.count {
+            if text[index] == first {
+                for offset in 1..<tag.count where text[index + offset] != tag[offset] {
+                    index += 1
+                    continue outer
+                }
+                return index
+            }
+            index += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import UprocTestSupport
+
+/// Runs the built `uproc-check` end to end: real files, real exit codes.
+@Suite struct CheckCommandTests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    static func run(_ arguments: [String], input: String = "") throws -> Run {
+        let result = try Tools.run("uproc-check", arguments, input: input)
+        return Run(status: result.status, output: result.stdout, errors: result.stderr)
+    }
+
+    /// A private directory under /dev/shm, removed afterwards.
+    static func withDirectory(_ body: (URL) throws -> Void) throws {
+        let directory = try TemporaryDirectory()
+        try withExtendedLifetime(directory) { try body(URL(fileURLWithPath: directory.path)) }
+    }
+
+    static func write(_ text: String, to url: URL) throws {
+        try Data(text.utf8).write(to: url)
+    }
+
+    @Test func acceptsAValidFileAndResolvesSystemNames() throws {
+        try Self.withDirectory { directory in
+            let file = directory.appendingPathComponent("uproc.conf")
+            try Self.write("uid root cmd sshd root.ssh\ngid 0 gid.root\n", to: file)
+            let run = try Self.run([file.path])
+            #expect(run.status == 0)
+            #expect(run.output == "\(file.path): valid: 2 rules, 2 namespaces, 0 warnings\n")
+            #expect(run.errors == "")
+            let dump = try Self.run(["--dump", file.path])
+            #expect(dump.output == """
+                uid 0 -> root.ssh [cmd sshd]
+                gid 0 -> gid.root
+                cmd sshd -> root.ssh [uid 0]
+                \(file.path): valid: 2 rules, 2 namespaces, 0 warnings
+
+                """)
+        }
+    }
+
+    @Test func reportsErrorsWithPositionsAndExitsOne() throws {
+        try Self.withDirectory { directory in
+            let file = directory.appendingPathComponent("bad.conf")
+            try Self.write("uid 0 a\nuid no-such-user-xyz b\n", to: file)
+            let run = try Self.run([file.path])
+            #expect(run.status == 1)
+            #expect(run.output == "")
+            #expect(run.errors == """
+                \(file.path):2:5: error: unknown user 'no-such-user-xyz'
+                uid no-such-user-xyz b
+                    ^
+                \(file.path): invalid: 1 error, 0 warnings
+
+                """)
+        }
+    }
+
+    @Test func readsStandardInput() throws {
+        let run = try Self.run(["-"], input: "cmd abcdefghijklmnopq x\n")
+        #expect(run.status == 0)
+        #expect(run.output == "<stdin>: valid: 1 rule, 1 namespace, 1 warning\n")
+        #expect(run.errors.hasPrefix("<stdin>:1:5: warning: cmd 'abcdefghijklmnopq' is 17 bytes"))
+        let strict = try Self.run(["--werror", "-"], input: "cmd abcdefghijklmnopq x\n")
+        #expect(strict.status == 1)
+        #expect(strict.errors.hasSuffix("<stdin>: invalid: 1 error, 0 warnings\n"))
+    }
+
+    @Test func exitsTwoWhenTheFileCannotBeRead() throws {
+        try Self.withDirectory { directory in
+            let missing = directory.appendingPathComponent("missing.conf").path
+            let run = try Self.run([missing])
+            #expect(run.status == 2)
+            #expect(run.errors == "uproc-check: \(missing): No such file or directory\n")
+
+            let big = directory.appendingPathComponent("big.conf")
+            _ = FileManager.default.createFile(atPath: big.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: big)
+            try handle.truncate(atOffset: UInt64(64 << 20) + 1)
+            try handle.close()
+            let tooLarge = try Self.run([big.path])
+            #expect(tooLarge.status == 2)
+            #expect(tooLarge.errors == "uproc-check: \(big.path): larger than 64 MiB; refusing to read it\n")
+        }
+    }
+
+    @Test func exitsTwoOnBadUsage() throws {
+        let run = try Self.run(["--no-such-option"])
+        #expect(run.status == 2)
+        #expect(run.errors.hasPrefix("Error: Unknown option '--no-such-option'"))
+    }
+
+    @Test func answersHelpAndVersion() throws {
+        let version = try Self.run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.output == "0.1.0\n")
+        let help = try Self.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.output.contains("USAGE: uproc-check [<file>] [--dump] [--werror]"))
+    }
+
+    /// `--explain` reads the live process from /proc: this test process.
+    @Test func explainsALiveProcess() throws {
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let comm = try String(contentsOfFile: "/proc/self/comm", encoding: .utf8).dropLast()
+        let uid = getuid()
+        try Self.withDirectory { directory in
+            let file = directory.appendingPathComponent("uproc.conf")
+            try Self.write("uid \(uid) mine\nuid \(uid) cmd uproc-nomatch near\ncmd uproc-nomatch other\n", to: file)
+            let run = try Self.run(["--explain", "\(pid)", file.path])
+            #expect(run.status == 0)
+            #expect(run.output.contains("process \(pid): comm '\(comm)', uid \(uid)"))
+            #expect(run.output.contains("in 1 namespace:\n  line 1: uid \(uid) mine\n"))
+            #expect(run.output.contains("line 2: uid \(uid) cmd uproc-nomatch near: comm is '\(comm)', not 'uproc-nomatch'"))
+            #expect(!run.output.contains("other"))
+
+            let gone = try Self.run(["--explain", "2147483647", file.path])
+            #expect(gone.status == 2)
+            #expect(gone.errors == "uproc-check: no process with PID 2147483647\n")
+        }
+    }
+}
