@@ -15,6 +15,10 @@ struct UprocdCommand: ParsableCommand {
             gid.<group> for every group. Each namespace is a file in DIRECTORY holding its \
             PIDs in ascending order, one per line, replaced atomically.
 
+            Editing the config reloads it (inotify on its directory; passwd and group too \
+            when the rules name users or groups, or without a config file): a config that \
+            does not compile, cannot be read or has no rules is logged and the old rules kept.
+
             Signals: SIGTERM, SIGINT stop cleanly (namespace files removed); SIGHUP reloads \
             the rules (a config with errors is logged and the old rules kept); SIGUSR1 logs \
             statistics.
