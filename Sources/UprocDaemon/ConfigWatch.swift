@@ -6,7 +6,10 @@ import UprocLinux
 /// users or groups or the built-in default is running. The watching itself
 /// is `ConfigWatcher`'s thread; this part takes its events from an eventfd
 /// in the loop and debounces them: an editor's write, rename and chmod of
-/// one save are one reload.
+/// one save are one reload. A lone event saying the file is whole (moved
+/// in, written and closed) reloads at once when no reload ran in the last
+/// debounce interval; anything else (a delete, a move away, more events)
+/// waits until the burst is quiet.
 final class ConfigWatch {
     /// Quiet time after the last event before reloading.
     static let debounceNanoseconds: UInt64 = 30_000_000
@@ -19,6 +22,8 @@ final class ConfigWatch {
     private var timer: LoopTimer?
     /// When the first event of the pending burst arrived; 0 when none is pending.
     private var firstPending: UInt64 = 0
+    /// When the last reload this part started ended.
+    private var lastReloadEnd: UInt64 = 0
 
     init(state: DaemonState, reloader: Reloader) {
         self.state = state
@@ -29,10 +34,7 @@ final class ConfigWatch {
     /// inotify the daemon keeps running: only SIGHUP reloads.
     func attach(to loop: EventLoop) {
         guard state.options.configPath != "-" else { return }  // standard input is read once
-        timer = loop.addTimer { [unowned self] in
-            firstPending = 0
-            reloader.reload(trigger: "inotify")
-        }
+        timer = loop.addTimer { [unowned self] in reload() }
         do {
             let watcher = try ConfigWatcher()
             try loop.addReader(watcher.wakeUp.fileDescriptor) { [unowned self] in takeEvents() }
@@ -82,8 +84,21 @@ final class ConfigWatch {
         guard !batch.events.isEmpty || batch.dropped > 0 else { return }
         for event in batch.events { state.logger.debug("config watch: \(event)") }
         let now = MonotonicClock.nanoseconds()
+        if firstPending == 0 && batch.dropped == 0 && batch.events.allSatisfy(\.meansComplete)
+            && now &- lastReloadEnd >= Self.debounceNanoseconds
+        {
+            reload()
+            return
+        }
         if firstPending == 0 { firstPending = now }
         timer?.schedule(at: min(now &+ Self.debounceNanoseconds, firstPending &+ Self.maximumDelayNanoseconds))
+    }
+
+    private func reload() {
+        firstPending = 0
+        timer?.cancel()
+        reloader.reload(trigger: "inotify")
+        lastReloadEnd = MonotonicClock.nanoseconds()
     }
 
     private func warnOnlySignals(_ reason: String) {

@@ -45,11 +45,17 @@ final class Reloader {
             return
         }
         Self.logPermissionProblems(options: options, logger: state.logger)
+        // Once running on /etc/uproc.conf, its deletion (half of a delete
+        // and recreate) keeps the last rules instead of switching to the
+        // built-in default; the reverse switch happens when it appears.
+        let path = options.configPath ?? (state.config.isBuiltIn ? nil : DaemonOptions.defaultConfigPath)
         let loaded: LoadedConfig
+        var read = start
         do {
-            let source = try ConfigLoader.readSource(path: options.configPath, defaultAccounts: options.accountsFiles)
+            let source = try ConfigLoader.readSource(path: path, defaultAccounts: options.accountsFiles)
             let digest = ConfigLoader.digest(
                 of: source.file, namesAccounts: state.config.namesAccounts, accounts: options.accountsFiles)
+            read = MonotonicClock.nanoseconds()
             if digest == state.config.digest {
                 state.logger.debug(
                     "reload skipped: the rules' input is unchanged",
@@ -58,34 +64,52 @@ final class Reloader {
             }
             loaded = try Self.build(source, options: options, namesAccountsBefore: state.config.namesAccounts, digest: digest)
         } catch {
-            state.logger.error(
+            // A deleted or unreadable file may be an edit in progress: a
+            // warning; rules that do not compile are an error.
+            let level: Logger.Level = error.outcome == "unreadable" ? .warning : .error
+            state.logger.log(
+                level: level,
                 "reload failed; keeping the previous rules",
                 metadata: [
                     "trigger": "\(trigger)",
                     "outcome": "\(error.outcome)",
-                    "config": "\(options.configPath ?? DaemonOptions.defaultConfigPath)",
+                    "config": "\(path ?? StarterConfig.builtInPath)",
                 ])
             // One record per line: the diagnostics as `uproc-check` prints them.
-            for line in "\(error)".split(separator: "\n") { state.logger.error("\(line)") }
+            for line in "\(error)".split(separator: "\n") { state.logger.log(level: level, "\(line)") }
             return
         }
         for warning in loaded.warnings { state.logger.warning("\(warning)") }
-        apply(loaded, trigger: trigger, start: start)
+        apply(loaded, trigger: trigger, marks: [start, read, MonotonicClock.nanoseconds()])
     }
 
-    private func apply(_ loaded: LoadedConfig, trigger: String, start: UInt64) {
+    /// `marks`: when the reload started, the input was read, the rules compiled.
+    private func apply(_ loaded: LoadedConfig, trigger: String, marks: [UInt64]) {
+        var marks = marks
         let neededBefore = state.tracker.table.usedKeys
         let change = state.tracker.replaceTable(loaded.table, republishAll: false)
         state.config = loaded
         publisher.rulesReplaced(change)
         // Facts no rule needed before were not read: read them now.
         if !neededBefore.isSuperset(of: loaded.table.usedKeys) { follower.rescan() }
+        marks.append(MonotonicClock.nanoseconds())
         // Written now, not after the round: the log line tells what changed.
         let publishesBefore = state.statistics.publishes
         publisher.publishDue()
         let written = Int(state.statistics.publishes &- publishesBefore)
+        marks.append(MonotonicClock.nanoseconds())
         HeapTrim.releaseFreeMemory()
         rulesReplaced?()
+        marks.append(MonotonicClock.nanoseconds())
+        state.logger.debug(
+            "reload timings",
+            metadata: [
+                "read_ms": "\(milliseconds(marks[1] - marks[0]))",
+                "compile_ms": "\(milliseconds(marks[2] - marks[1]))",
+                "replace_ms": "\(milliseconds(marks[3] - marks[2]))",
+                "publish_ms": "\(milliseconds(marks[4] - marks[3]))",
+                "trim_ms": "\(milliseconds(marks[5] - marks[4]))",
+            ])
         state.logger.info(
             "reloaded",
             metadata: [
@@ -97,7 +121,7 @@ final class Reloader {
                 "kept": "\(change.kept.count)",
                 "changed": "\(max(0, written - change.added.count))",
                 "reclassified": "\(state.tracker.processCount)",
-                "ms": "\(milliseconds(MonotonicClock.nanoseconds() - start))",
+                "ms": "\(milliseconds(marks[5] - marks[0]))",
             ])
     }
 

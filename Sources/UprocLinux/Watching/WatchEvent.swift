@@ -1,3 +1,5 @@
+import Glibc
+
 /// One inotify event on a watched file, copied out of libinotifytools'
 /// static buffer on the watcher thread.
 public struct WatchEvent: Hashable, Sendable, CustomStringConvertible {
@@ -21,6 +23,14 @@ public struct WatchEvent: Hashable, Sendable, CustomStringConvertible {
         self.kind = kind
         self.path = path
         self.mask = mask
+    }
+
+    /// The file under the name is whole now: moved in, or written and
+    /// closed. A delete, a move away or a new attribute may be the first
+    /// step of an edit still going on.
+    public var meansComplete: Bool {
+        kind == .changed && mask & UInt32(IN_MOVED_TO | IN_CLOSE_WRITE) != 0
+            && mask & UInt32(IN_DELETE | IN_MOVED_FROM) == 0
     }
 
     public var description: String { kind == .overflow ? "overflow" : "\(kind.rawValue) \(path) (mask 0x\(String(mask, radix: 16)))" }
