@@ -128,9 +128,7 @@ extension UprocdEndToEnd {
             let sameInode = try inode(harness.out + "/same")
 
             try harness.rewriteConfig("uid 4257 new\nuid 4259 same\ngid 4260 grp\n")
-            // The first gid rule makes the daemon read /proc again (it did not
-            // need GIDs before): not bound to the 1 s of an edit.
-            try await harness.waitUntil(namespace: "grp", is: [first])
+            try await harness.waitUntil(namespace: "grp", is: [first], deadline: .seconds(1))
             #expect(harness.pids("new") == [first])
             #expect(harness.outEntries() == [".lock", "grp", "new", "same"])
             #expect(try inode(harness.out + "/same") == sameInode, "an unchanged namespace was rewritten")
@@ -143,6 +141,11 @@ extension UprocdEndToEnd {
             #expect(metadata["outcome"] == "applied")
             #expect(metadata["trigger"] == "inotify")
             #expect(metadata["ms"] != nil && metadata["reclassified"] != nil)
+            // GIDs were read with the UIDs all along: no /proc rescan for
+            // the first gid rule (the start-up scan is the only one).
+            daemon.signal(SIGUSR1)
+            let statistics = try #require(try await daemon.waitForLine(within: .seconds(2)) { $0.hasSuffix("statistics") })
+            #expect(Daemon.metadata(statistics)["rescans"] == "1", "\(statistics)")
             try await daemon.stop()
         }
 

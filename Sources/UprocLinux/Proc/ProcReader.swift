@@ -35,6 +35,14 @@ public final class ProcReader {
         return pids
     }
 
+    /// Whether rules on `new` need a fact that reading for `old` left out:
+    /// all four IDs are read for any ID key, `comm` for `.cmd`. A new
+    /// table that does (cmd rules after ID-only ones) needs a rescan; one
+    /// that only adds another ID key (gid after uid) does not.
+    public static func readsMore(_ new: RuleKeys, than old: RuleKeys) -> Bool {
+        (!new.isDisjoint(with: .ids) && old.isDisjoint(with: .ids)) || (new.contains(.cmd) && !old.contains(.cmd))
+    }
+
     /// What `keys` needs of `pid`: IDs (real and effective) from
     /// `/proc/PID/status` when `keys` has an ID key, `comm` from
     /// `/proc/PID/stat` when it has `.cmd`; fields not read are 0 / empty.
