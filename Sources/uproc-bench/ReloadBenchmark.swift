@@ -9,8 +9,9 @@ struct ReloadBenchmark: ParsableCommand {
         commandName: "reload",
         abstract: "Time from renaming a new config into place until the last changed namespace file is written.",
         discussion: """
-            Needs a running uprocd on CONFIG and DIRECTORY. Each round copies the next of VERSIONS \
-            (alternating; they must differ in the namespaces they produce) next to CONFIG, renames \
+            Needs a running uprocd on CONFIG and DIRECTORY, started on the first of VERSIONS. Each \
+            round copies the next version (two alternate; with three or more, the first is only the \
+            start and the others alternate) next to CONFIG, renames \
             it over CONFIG and waits (inotify on DIRECTORY: moved in, written, created, deleted) \
             until no file changed for --quiet-ms; the figure is the last change's time minus the \
             rename's (uprocd's debounce included). Unchanged rounds rename a copy of the live \
@@ -50,7 +51,9 @@ struct ReloadBenchmark: ParsableCommand {
         var live = 0
         print("round   kind        rename -> last file (ms)   daemon CPU (ms)")
         for round in 1...rounds {
-            live = (live + 1) % versions.count
+            // Two versions alternate; with more, the first is only the
+            // start: b, c, b, c… (so only the first reload can bring a new key).
+            live = versions.count == 2 ? round % 2 : 1 + (round - 1) % (versions.count - 1)
             let (latency, cpu) = try measure(versions[live], via: next, watch: &watch)
             guard let latency else { throw ReloadFailure("round \(round): no namespace file changed within \(quietMs) ms") }
             print(row(round, round == 1 ? "first" : "later", latency, cpu))

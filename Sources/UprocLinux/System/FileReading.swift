@@ -37,14 +37,14 @@ public enum FileReading {
             ownsFD = true
         }
         defer { if ownsFD { try? fd.close() } }
+        var result: [UInt8] = []
         if ownsFD {
-            switch FileStatus.isRegularFile(fd.rawValue) {
-            case .success(true): break
-            case .success(false): throw .notRegularFile(path: path)
+            switch FileStatus.regularFileSize(fd.rawValue) {
+            case .success(let size?): result.reserveCapacity(min(size, limit) + 1)
+            case .success(nil): throw .notRegularFile(path: path)
             case .failure(let error): throw .system(path: path, errno: error)
             }
         }
-        var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count: Int

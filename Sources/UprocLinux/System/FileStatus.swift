@@ -9,11 +9,12 @@ public enum FileStatus {
         access(path, F_OK) == 0
     }
 
-    /// Whether the open descriptor `fd` is a regular file.
+    /// The size of the open descriptor `fd` when it is a regular file; nil
+    /// for anything else (a FIFO, a device, a directory).
     /// The corresponding C function is `fstat`.
-    public static func isRegularFile(_ fd: Int32) -> Result<Bool, Errno> {
+    public static func regularFileSize(_ fd: Int32) -> Result<Int?, Errno> {
         var status = stat()
         guard fstat(fd, &status) == 0 else { return .failure(Errno(rawValue: errno)) }
-        return .success(status.st_mode & S_IFMT == S_IFREG)
+        return .success(status.st_mode & S_IFMT == S_IFREG ? Int(status.st_size) : nil)
     }
 }
