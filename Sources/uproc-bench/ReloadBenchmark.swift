@@ -13,8 +13,10 @@ struct ReloadBenchmark: ParsableCommand {
             round copies the next version (two alternate; with three or more, the first is only the \
             start and the others alternate) next to CONFIG, renames \
             it over CONFIG and waits (inotify on DIRECTORY: moved in, written, created, deleted) \
-            until no file changed for --quiet-ms; the figure is the last change's time minus the \
-            rename's (uprocd's debounce included). Unchanged rounds rename a copy of the live \
+            until the version's marker file exists (each version must define a namespace \
+            marker.NAME, NAME its file name without .conf) and then no file changed for \
+            --quiet-ms; the figure is the last change's time minus the rename's (uprocd's \
+            debounce included). Unchanged rounds rename a copy of the live \
             version: no file may change. Daemon CPU per round is read from /proc/PID/schedstat.
             """
     )
@@ -75,9 +77,26 @@ struct ReloadBenchmark: ParsableCommand {
         let start = MonotonicClock.nanoseconds()
         try BenchFiles.rename(next, to: config)
         var last: UInt64?
+        // A reload that rescans /proc writes nothing for a while: the
+        // marker says it is done; then the last writes settle.
+        let marker = directory + "/" + Self.marker(of: version)
+        let changes = !FileStatus.exists(marker)
+        while changes && !FileStatus.exists(marker) {
+            guard try watch.wait(timeoutMilliseconds: 10_000) else {
+                throw ReloadFailure("\(marker) did not appear within 10 s of the rename")
+            }
+            last = MonotonicClock.nanoseconds()
+        }
         while try watch.wait(timeoutMilliseconds: quietMs) { last = MonotonicClock.nanoseconds() }
         let cpu = (BenchFiles.cpuNanoseconds(of: pid) ?? 0) &- cpuBefore
         return (last.map { $0 - start }, cpu)
+    }
+
+    /// `marker.b` for `…/b.conf`.
+    static func marker(of version: String) -> String {
+        var name = String(version.split(separator: "/").last ?? "")
+        if name.hasSuffix(".conf") { name.removeLast(5) }
+        return "marker." + name
     }
 
     private func row(_ round: Int, _ kind: String, _ latency: UInt64?, _ cpu: UInt64) -> String {

@@ -38,14 +38,14 @@ private final class Scratch {
         try watcher.start()
         try "noise\n".write(toFile: scratch.path + "/other", atomically: true, encoding: .utf8)
         try "uid 2 b\n".write(toFile: config, atomically: true, encoding: .utf8)  // temp + rename
-        let batch = try await events(from: watcher, within: .milliseconds(500))
+        let batch = try await events(from: watcher, within: .seconds(2))
         #expect(batch.problems == [])
         #expect(!batch.events.isEmpty)
         #expect(batch.events.allSatisfy { $0.kind == .changed && $0.path == config }, "\(batch.events)")
 
         // After the rename the new inode's edits are seen too (the watch is on the directory).
         try "uid 3 c\n".write(toFile: config, atomically: false, encoding: .utf8)
-        let again = try await events(from: watcher, within: .milliseconds(500))
+        let again = try await events(from: watcher, within: .seconds(2))
         #expect(again.events.contains { $0.path == config }, "\(again.events)")
         watcher.stop()
     }
@@ -71,7 +71,7 @@ private final class Scratch {
         try FileManager.default.createDirectory(atPath: later, withIntermediateDirectories: false)
         try await Task.sleep(for: .milliseconds(1200))  // the thread retries each second
         try "uid 1 a\n".write(toFile: later + "/uproc.conf", atomically: true, encoding: .utf8)
-        let batch = try await events(from: watcher, within: .milliseconds(500))
+        let batch = try await events(from: watcher, within: .seconds(2))
         #expect(batch.events.contains { $0.path == later + "/uproc.conf" }, "\(batch.events)")
         watcher.stop()
     }

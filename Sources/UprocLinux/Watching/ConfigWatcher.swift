@@ -54,7 +54,7 @@ public final class ConfigWatcher: Sendable {
         ready.deallocate()
     }
 
-    /// Starts the watcher thread and waits (a second at most) until it
+    /// Starts the watcher thread and waits (five seconds at most) until it
     /// watches the paths given to `watch(_:)` before: an edit right after
     /// start-up is seen. Call after the signal mask is set: the thread
     /// inherits it. Problems setting inotify up arrive through
@@ -76,7 +76,7 @@ public final class ConfigWatcher: Sendable {
         thread.withLock { $0 = handle }
         var deadline = timespec()
         clock_gettime(CLOCK_REALTIME, &deadline)
-        deadline.tv_sec += 1
+        deadline.tv_sec += 5
         while sem_timedwait(ready, &deadline) != 0 && errno == EINTR {}
     }
 
