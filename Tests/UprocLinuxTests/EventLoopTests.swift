@@ -56,6 +56,26 @@ import UprocLinux
         #expect(fired == ["early", "late"])
     }
 
+    @Test func timersDueInOneRoundFireInDeadlineOrderAndMayCancelEachOther() throws {
+        let loop = try EventLoop()
+        var fired: [String] = []
+        var cancelled: LoopTimer?
+        let late = loop.addTimer { fired.append("late") }
+        let early = loop.addTimer {
+            fired.append("early")
+            cancelled?.cancel()
+        }
+        cancelled = loop.addTimer { fired.append("cancelled") }
+        // All three have passed by the time the loop looks: one round.
+        let now = MonotonicClock.nanoseconds()
+        late.schedule(at: now - 1_000_000)
+        cancelled?.schedule(at: now - 2_000_000)
+        early.schedule(at: now - 3_000_000)
+        loop.runOnce(timeoutMilliseconds: 1000)
+        #expect(fired == ["early", "late"])
+        #expect(cancelled?.isScheduled == false)
+    }
+
     @Test func reschedulingReplacesAndNoLaterThanKeepsTheSooner() throws {
         let loop = try EventLoop()
         var count = 0
