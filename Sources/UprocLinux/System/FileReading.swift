@@ -41,7 +41,10 @@ public enum FileReading {
         if ownsFD {
             switch FileStatus.regularFileSize(fd.rawValue) {
             case .success(let size?): result.reserveCapacity(min(size, limit) + 1)
-            case .success(nil): throw .notRegularFile(path: path)
+            case .success(nil):
+                // A directory says so, as read() would; a FIFO or device must not be read at all.
+                if FileStatus.isDirectory(fd.rawValue) { throw .system(path: path, errno: .isDirectory) }
+                throw .notRegularFile(path: path)
             case .failure(let error): throw .system(path: path, errno: error)
             }
         }

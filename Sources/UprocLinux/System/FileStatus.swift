@@ -17,4 +17,11 @@ public enum FileStatus {
         guard fstat(fd, &status) == 0 else { return .failure(Errno(rawValue: errno)) }
         return .success(status.st_mode & S_IFMT == S_IFREG ? Int(status.st_size) : nil)
     }
+
+    /// Whether the open descriptor `fd` is a directory.
+    /// The corresponding C function is `fstat`.
+    public static func isDirectory(_ fd: Int32) -> Bool {
+        var status = stat()
+        return fstat(fd, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
+    }
 }
