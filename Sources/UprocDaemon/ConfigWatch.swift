@@ -6,10 +6,11 @@ import UprocLinux
 /// users or groups or the built-in default is running. The watching itself
 /// is `ConfigWatcher`'s thread; this part takes its events from an eventfd
 /// in the loop and debounces them: an editor's write, rename and chmod of
-/// one save are one reload. A lone event saying the file is whole (moved
-/// in, written and closed) reloads at once when no reload ran in the last
-/// debounce interval; anything else (a delete, a move away, more events)
-/// waits until the burst is quiet.
+/// one save are one reload. A lone rename over the file (a whole new file,
+/// the way editors and configuration management save) reloads at once when
+/// no reload ran in the last debounce interval; anything else (a write and
+/// close that may be one of several, a delete, more events) waits until the
+/// burst is quiet.
 final class ConfigWatch {
     /// Quiet time after the last event before reloading.
     static let debounceNanoseconds: UInt64 = 30_000_000
@@ -84,7 +85,7 @@ final class ConfigWatch {
         guard !batch.events.isEmpty || batch.dropped > 0 else { return }
         for event in batch.events { state.logger.debug("config watch: \(event)") }
         let now = MonotonicClock.nanoseconds()
-        if firstPending == 0 && batch.dropped == 0 && batch.events.allSatisfy(\.meansComplete)
+        if firstPending == 0 && batch.dropped == 0 && batch.events.allSatisfy(\.isMovedIn)
             && now &- lastReloadEnd >= Self.debounceNanoseconds
         {
             reload()

@@ -3,6 +3,8 @@ import Testing
 import UprocTestSupport
 
 extension UprocdEndToEnd {
+    /// IDs 4451–4476: 4250–4299 are taken by other suites, and other test runs on
+    /// this machine start processes with them while these tests look at all processes.
     /// A config caught mid-edit, a FIFO, standard input or a file others may
     /// write must not take the namespace files (or the daemon) down.
     @Suite struct ConfigSafety {
@@ -22,7 +24,7 @@ extension UprocdEndToEnd {
         /// `> /etc/uproc.conf` mid-edit, then SIGHUP: refused like a broken edit.
         @Test func aReloadToAnEmptyConfigKeepsTheRulesAndFiles() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4271 a\nuid 4272 b\n")
+            let harness = try Harness(config: "uid 4471 a\nuid 4472 b\n")
             let daemon = try await harness.startDaemon()
             #expect(truncate(harness.config, 0) == 0)
             daemon.signal(SIGHUP)
@@ -36,7 +38,7 @@ extension UprocdEndToEnd {
 
         @Test func aFIFOIsRefusedByUprocCheckAndUprocd() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4273 a\n")
+            let harness = try Harness(config: "uid 4473 a\n")
             let fifo = harness.root + "/fifo.conf"
             #expect(mkfifo(fifo, 0o644) == 0)
             let check = try await harness.run([Harness.buildDirectory + "/uproc-check", fifo], stderr: true, within: .seconds(5))
@@ -50,7 +52,7 @@ extension UprocdEndToEnd {
 
         @Test func uprocCheckStillReadsStandardInput() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4273 a\n")
+            let harness = try Harness(config: "uid 4473 a\n")
             let input = open(harness.config, O_RDONLY | O_CLOEXEC)
             defer { close(input) }
             let child = try Child([Harness.buildDirectory + "/uproc-check", "-"], stdin: .fd(input))
@@ -61,7 +63,7 @@ extension UprocdEndToEnd {
         /// refused at once and the daemon still stops on SIGTERM.
         @Test func aFIFOSwappedInDoesNotFreezeTheDaemon() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4274 a\n")
+            let harness = try Harness(config: "uid 4474 a\n")
             let daemon = try await harness.startDaemon()
             #expect(mkfifo(harness.root + "/fifo", 0o644) == 0)
             #expect(rename(harness.root + "/fifo", harness.config) == 0)
@@ -76,7 +78,7 @@ extension UprocdEndToEnd {
         /// reloading an empty file.
         @Test func sighupWithRulesFromStandardInputExplainsAndKeepsTheRules() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4275 a\n")
+            let harness = try Harness(config: "uid 4475 a\n")
             let input = open(harness.config, O_RDONLY | O_CLOEXEC)
             defer { close(input) }
             let daemon = try harness.launchDaemon(
@@ -94,7 +96,7 @@ extension UprocdEndToEnd {
         /// at start and at each reload.
         @Test func aConfigOthersCanWriteIsWarnedAboutAtStartAndReload() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4276 a\n")
+            let harness = try Harness(config: "uid 4476 a\n")
             #expect(chmod(harness.config, 0o666) == 0)
             let daemon = try await harness.startDaemon()
             let warning = "unsafe config permissions: file \(harness.config) is writable by everyone"
@@ -106,11 +108,11 @@ extension UprocdEndToEnd {
 
             // The directory, and an owner that is not root.
             #expect(chmod(harness.config, 0o644) == 0)
-            #expect(chown(harness.config, 4276, 4276) == 0)
+            #expect(chown(harness.config, 4476, 4476) == 0)
             #expect(chmod(harness.root, 0o775) == 0)
             let second = try await harness.startDaemon()
             let log = second.log()
-            #expect(log.contains("unsafe config permissions: file \(harness.config) is owned by uid 4276"), "\(log)")
+            #expect(log.contains("unsafe config permissions: file \(harness.config) is owned by uid 4476"), "\(log)")
             #expect(log.contains("unsafe config permissions: directory \(harness.root) is writable by group"), "\(log)")
             try await second.stop()
             #expect(chmod(harness.root, 0o755) == 0)

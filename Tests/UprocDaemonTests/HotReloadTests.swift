@@ -3,6 +3,8 @@ import Testing
 import UprocTestSupport
 
 extension UprocdEndToEnd {
+    /// IDs 4451–4476: 4250–4299 are taken by other suites, and other test runs on
+    /// this machine start processes with them while these tests look at all processes.
     /// Editing uproc.conf (or passwd and group) reloads the rules with no
     /// signal: real daemon, real files, real inotify.
     @Suite struct HotReload {
@@ -12,13 +14,13 @@ extension UprocdEndToEnd {
             var testDescription: String { rawValue }
         }
 
-        /// Each edit style turns `uid 4251 a` into `uid 4251 a` + `uid 4252 b`:
+        /// Each edit style turns `uid 4451 a` into `uid 4451 a` + `uid 4452 b`:
         /// `b` appears within 1 s, no SIGHUP sent.
         @Test(arguments: EditStyle.allCases)
         func everyEditStyleIsFollowedWithinOneSecond(_ style: EditStyle) async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4251 a\n")
-            let before = "uid 4251 a\n", after = "uid 4251 a\nuid 4252 b\n"
+            let harness = try Harness(config: "uid 4451 a\n")
+            let before = "uid 4451 a\n", after = "uid 4451 a\nuid 4452 b\n"
             var arguments: [String]? = nil
             let versions = harness.root + "/versions"
             if style == .symlinkSwap || style == .symlinkTargetEdit {
@@ -42,7 +44,7 @@ extension UprocdEndToEnd {
             case .append:
                 let handle = try #require(FileHandle(forWritingAtPath: harness.config))
                 try handle.seekToEnd()
-                try handle.write(contentsOf: Data("uid 4252 b\n".utf8))
+                try handle.write(contentsOf: Data("uid 4452 b\n".utf8))
                 try handle.close()
             case .truncateAndRewrite:
                 // `> file` then the new text, in two opens.
@@ -71,7 +73,7 @@ extension UprocdEndToEnd {
 
             if style == .symlinkSwap {
                 // The new target is followed too.
-                try Harness.write(after + "uid 4253 c\n", to: versions + "/v2")
+                try Harness.write(after + "uid 4453 c\n", to: versions + "/v2")
                 try await harness.waitUntil(namespace: "c", deadline: .seconds(1), "created by the reload") { _ in true }
             }
             try await daemon.stop()
@@ -79,12 +81,12 @@ extension UprocdEndToEnd {
 
         @Test func anInvalidEditKeepsTheFilesAndLogsDiagnosticsThenAValidOneApplies() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4254 a\nuid 4255 b\n")
+            let harness = try Harness(config: "uid 4454 a\nuid 4455 b\n")
             let daemon = try await harness.startDaemon()
-            let sleeper = try harness.spawn(uid: 4254, ["/bin/sleep", "30"]).pid
+            let sleeper = try harness.spawn(uid: 4454, ["/bin/sleep", "30"]).pid
             try await harness.waitUntil(namespace: "a", is: [sleeper])
 
-            try harness.rewriteConfig("uid 4254 a\nfrob 1 c\n")
+            try harness.rewriteConfig("uid 4454 a\nfrob 1 c\n")
             let diagnostic = try await daemon.waitForLine(within: .seconds(2)) { $0.contains("\(harness.config):2:1: error: unknown key 'frob'") }
             #expect(diagnostic != nil, "no diagnostic logged\(harness.daemonLogTail())")
             let failure = try await daemon.waitForLine(within: .seconds(1)) { $0.contains("reload failed; keeping the previous rules") }
@@ -92,7 +94,7 @@ extension UprocdEndToEnd {
             #expect(harness.outEntries() == [".lock", "a", "b"])
             #expect(harness.pids("a") == [sleeper])
 
-            try harness.rewriteConfig("uid 4254 a\nuid 4256 c\n")
+            try harness.rewriteConfig("uid 4454 a\nuid 4456 c\n")
             try await harness.waitUntil(namespace: "c", deadline: .seconds(1), "created") { _ in true }
             #expect(harness.outEntries() == [".lock", "a", "c"])
             #expect(harness.pids("a") == [sleeper])
@@ -102,7 +104,7 @@ extension UprocdEndToEnd {
         /// A deleted config keeps the last rules, with a warning, until it comes back.
         @Test func aDeletedConfigKeepsTheRulesUntilItComesBack() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4268 a\n")
+            let harness = try Harness(config: "uid 4468 a\n")
             let daemon = try await harness.startDaemon()
             try FileManager.default.removeItem(atPath: harness.config)
             let warning = try await daemon.waitForLine(within: .seconds(1)) {
@@ -110,7 +112,7 @@ extension UprocdEndToEnd {
             }
             #expect(warning != nil, "\(harness.daemonLogTail())")
             #expect(harness.outEntries() == [".lock", "a"])
-            try harness.rewriteConfig("uid 4268 a\nuid 4269 b\n")
+            try harness.rewriteConfig("uid 4468 a\nuid 4469 b\n")
             try await harness.waitUntil(namespace: "b", deadline: .seconds(1), "created") { _ in true }
             try await daemon.stop()
         }
@@ -119,15 +121,15 @@ extension UprocdEndToEnd {
         /// processes: they are listed at once; an untouched file is not rewritten.
         @Test func renameRemoveAndAddNamespaces() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4257 old\nuid 4258 gone\nuid 4259 same\n")
+            let harness = try Harness(config: "uid 4457 old\nuid 4458 gone\nuid 4459 same\n")
             let daemon = try await harness.startDaemon()
-            let first = try harness.spawn(uid: 4257, gid: 4260, ["/bin/sleep", "30"]).pid
-            let second = try harness.spawn(uid: 4259, ["/bin/sleep", "30"]).pid
+            let first = try harness.spawn(uid: 4457, gid: 4460, ["/bin/sleep", "30"]).pid
+            let second = try harness.spawn(uid: 4459, ["/bin/sleep", "30"]).pid
             try await harness.waitUntil(namespace: "old", is: [first])
             try await harness.waitUntil(namespace: "same", is: [second])
             let sameInode = try inode(harness.out + "/same")
 
-            try harness.rewriteConfig("uid 4257 new\nuid 4259 same\ngid 4260 grp\n")
+            try harness.rewriteConfig("uid 4457 new\nuid 4459 same\ngid 4460 grp\n")
             try await harness.waitUntil(namespace: "grp", is: [first], deadline: .seconds(1))
             #expect(harness.pids("new") == [first])
             #expect(harness.outEntries() == [".lock", "grp", "new", "same"])
@@ -160,24 +162,24 @@ extension UprocdEndToEnd {
             }
             let harness = try Harness(config: "")
             let passwd = harness.root + "/passwd", group = harness.root + "/group"
-            try Harness.write("root:x:0:0:root:/root:/bin/sh\nalice4261:x:4261:4261::/:/bin/sh\n", to: passwd)
-            try Harness.write("root:x:0:\nstaff4263:x:4263:\n", to: group)
+            try Harness.write("root:x:0:0:root:/root:/bin/sh\nalice4461:x:4461:4461::/:/bin/sh\n", to: passwd)
+            try Harness.write("root:x:0:\nstaff4463:x:4463:\n", to: group)
             let daemon = try await harness.startDaemon(arguments: [
                 "--accounts-files", "\(passwd):\(group)", "--min-interval", "1", "--log-level", "debug", harness.out,
             ])
-            #expect(harness.outEntries() == [".lock", "gid.root", "gid.staff4263", "uid.alice4261", "uid.root"])
-            let sleeper = try harness.spawn(uid: 4262, ["/bin/sleep", "30"]).pid
+            #expect(harness.outEntries() == [".lock", "gid.root", "gid.staff4463", "uid.alice4461", "uid.root"])
+            let sleeper = try harness.spawn(uid: 4462, ["/bin/sleep", "30"]).pid
 
-            try Harness.write("root:x:0:0:root:/root:/bin/sh\nalice4261:x:4261:4261::/:/bin/sh\nbob4262:x:4262:4262::/:/bin/sh\n",
+            try Harness.write("root:x:0:0:root:/root:/bin/sh\nalice4461:x:4461:4461::/:/bin/sh\nbob4462:x:4462:4462::/:/bin/sh\n",
                               to: passwd + "+")
             #expect(rename(passwd + "+", passwd) == 0)
-            try await harness.waitUntil(namespace: "uid.bob4262", is: [sleeper], deadline: .seconds(1))
+            try await harness.waitUntil(namespace: "uid.bob4462", is: [sleeper], deadline: .seconds(1))
 
-            try Harness.write("root:x:0:0:root:/root:/bin/sh\nbob4262:x:4262:4262::/:/bin/sh\n", to: passwd + "+")
+            try Harness.write("root:x:0:0:root:/root:/bin/sh\nbob4462:x:4462:4462::/:/bin/sh\n", to: passwd + "+")
             #expect(rename(passwd + "+", passwd) == 0)
             try Harness.write("root:x:0:\n", to: group)
-            try await harness.waitForKernel("uid.alice4261 and gid.staff4263 gone", { harness.outEntries() ?? [] }) {
-                $0 == [".lock", "gid.root", "uid.bob4262", "uid.root"]
+            try await harness.waitForKernel("uid.alice4461 and gid.staff4463 gone", { harness.outEntries() ?? [] }) {
+                $0 == [".lock", "gid.root", "uid.bob4462", "uid.root"]
             }
             try await daemon.stop()
         }
@@ -186,9 +188,9 @@ extension UprocdEndToEnd {
         /// fewer than 50 reloads.
         @Test func fiftyQuickEditsEndInTheLastStateWithFewReloads() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4264 ns0\n")
+            let harness = try Harness(config: "uid 4464 ns0\n")
             let daemon = try await harness.startDaemon()
-            for edit in 1...50 { try harness.rewriteConfig("uid 4264 ns\(edit)\n") }
+            for edit in 1...50 { try harness.rewriteConfig("uid 4464 ns\(edit)\n") }
             try await harness.waitUntil(namespace: "ns50", deadline: .seconds(1), "created") { _ in true }
             try await Task.sleep(for: .milliseconds(400))
             #expect(harness.outEntries() == [".lock", "ns50"])
@@ -201,7 +203,7 @@ extension UprocdEndToEnd {
         /// edit of the config is the one reload.
         @Test func anUnrelatedFileInTheDirectoryCausesNoReload() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4265 a\n")
+            let harness = try Harness(config: "uid 4465 a\n")
             let daemon = try await harness.startDaemon()
             for round in 0..<5 {
                 try Harness.write("noise \(round)\n", to: harness.root + "/uproc.conf.bak")
@@ -211,7 +213,7 @@ extension UprocdEndToEnd {
             try await Task.sleep(for: .milliseconds(300))
             #expect(!daemon.log().contains("config watch"), "\(harness.daemonLogTail())")
 
-            try harness.rewriteConfig("uid 4265 a\nuid 4266 b\n")
+            try harness.rewriteConfig("uid 4465 a\nuid 4466 b\n")
             try await harness.waitUntil(namespace: "b", deadline: .seconds(1), "created") { _ in true }
             try await Task.sleep(for: .milliseconds(100))
             #expect(daemon.lines().filter { $0.hasSuffix("reloaded") || $0.contains("reload failed") || $0.contains("reload skipped") }.count == 1, "\(harness.daemonLogTail())")
@@ -222,10 +224,10 @@ extension UprocdEndToEnd {
         /// logged at debug and touches no file.
         @Test func unchangedContentIsNotReloaded() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4267 a\n")
+            let harness = try Harness(config: "uid 4467 a\n")
             let daemon = try await harness.startDaemon()
             let inodeBefore = try inode(harness.out + "/a")
-            try harness.rewriteConfig("uid 4267 a\n")
+            try harness.rewriteConfig("uid 4467 a\n")
             let skipped = try await daemon.waitForLine(within: .seconds(1)) { $0.contains("reload skipped: the rules' input is unchanged") }
             #expect(skipped?.contains("trigger=inotify") == true, "\(harness.daemonLogTail())")
             daemon.signal(SIGHUP)

@@ -25,12 +25,12 @@ public struct WatchEvent: Hashable, Sendable, CustomStringConvertible {
         self.mask = mask
     }
 
-    /// The file under the name is whole now: moved in, or written and
-    /// closed. A delete, a move away or a new attribute may be the first
-    /// step of an edit still going on.
-    public var meansComplete: Bool {
-        kind == .changed && mask & UInt32(IN_MOVED_TO | IN_CLOSE_WRITE) != 0
-            && mask & UInt32(IN_DELETE | IN_MOVED_FROM) == 0
+    /// A whole file was renamed over the name (vim, `sed -i`, configuration
+    /// management): nothing more of this edit is to come. A write and close
+    /// may be one step of several (`> f; cat b >> f`); a delete, a move
+    /// away or a new attribute may be the start of an edit.
+    public var isMovedIn: Bool {
+        kind == .changed && mask & UInt32(IN_MOVED_TO) != 0
     }
 
     public var description: String { kind == .overflow ? "overflow" : "\(kind.rawValue) \(path) (mask 0x\(String(mask, radix: 16)))" }
