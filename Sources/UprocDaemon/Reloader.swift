@@ -94,6 +94,9 @@ final class Reloader {
         // 0.5 s at 10,000 processes: the slow first reload was this rescan,
         // done for any new key, a gid rule after uid ones too).
         if ProcReader.readsMore(loaded.table.usedKeys, than: neededBefore) { follower.rescan() }
+        // Watched before the files show the new rules: an edit that follows
+        // them (of a new symlink target) must be seen.
+        rulesReplaced?()
         marks.append(ReloadMark())
         // Written now, not after the round: the log line tells what changed.
         let publishesBefore = state.statistics.publishes
@@ -101,7 +104,6 @@ final class Reloader {
         let written = Int(state.statistics.publishes &- publishesBefore)
         marks.append(ReloadMark())
         HeapTrim.releaseFreeMemory()
-        rulesReplaced?()
         marks.append(ReloadMark())
         // Wall and CPU time of each step, to tell a slow step from a busy machine.
         var timings: Logger.Metadata = [:]

@@ -27,13 +27,18 @@ public final class ConfigWatcher: Sendable {
 
     private struct Shared {
         var wanted: Set<String> = []
+        /// Bumped by `watch(_:)`; the thread posts `applied` once its
+        /// watches match a generation this new.
+        var generation = 0
+        var appliedGeneration = -1
         var batch = WatchBatch()
         var stopping = false
     }
 
     private let shared = Mutex(Shared())
     private let thread = Mutex<pthread_t?>(nil)
-    /// Posted once the first watches are in place (or setting up failed).
+    /// Posted when the watches match a new generation of paths (the first
+    /// one at start), or when setting up failed.
     nonisolated(unsafe) private let ready: UnsafeMutablePointer<sem_t>
 
     /// What the directories are watched for: every way a name in them can
@@ -80,14 +85,29 @@ public final class ConfigWatcher: Sendable {
         while sem_timedwait(ready, &deadline) != 0 && errno == EINTR {}
     }
 
-    /// The files (absolute paths) whose changes matter from now on.
+
+    /// The files (absolute paths) whose changes matter from now on. Events
+    /// are filtered against this set from the moment it returns; when the
+    /// thread runs, it also waits (a second at most) until a directory new
+    /// to the set is watched, so an edit right after is seen.
     public func watch(_ paths: [String]) {
         let changed = shared.withLock { shared in
             let new = Set(paths)
-            defer { shared.wanted = new }
-            return new != shared.wanted
+            guard new != shared.wanted else { return false }
+            shared.wanted = new
+            shared.generation += 1
+            return true
         }
-        if changed { interrupt() }
+        guard changed, thread.withLock({ $0 != nil }) else { return }
+        interrupt()
+        waitForWatches()
+    }
+
+    private func waitForWatches() {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        deadline.tv_sec += 1
+        while sem_timedwait(ready, &deadline) != 0 && errno == EINTR {}
     }
 
     /// Everything the thread handed over since the last call.
@@ -166,7 +186,7 @@ public final class ConfigWatcher: Sendable {
         var byDescriptor: [Int32: String] = [:]
         var reported: Set<String> = []
         while true {
-            let (stopping, wanted) = shared.withLock { ($0.stopping, $0.wanted) }
+            let (stopping, wanted, generation) = shared.withLock { ($0.stopping, $0.wanted, $0.generation) }
             if stopping { return }
             // Brings the watches in line with what is wanted; a directory
             // that cannot be watched (not there yet) is tried again each round.
@@ -187,7 +207,12 @@ public final class ConfigWatcher: Sendable {
                 }
             }
 
-            if !isReady {
+            // Tells start() or watch() the watches are in place.
+            let posts = shared.withLock { shared in
+                defer { shared.appliedGeneration = generation }
+                return shared.appliedGeneration < generation
+            }
+            if posts || !isReady {
                 isReady = true
                 sem_post(ready)
             }
@@ -217,7 +242,9 @@ public final class ConfigWatcher: Sendable {
             let name = String(cString: UnsafeRawPointer(event).advanced(by: MemoryLayout<inotify_event>.size)
                 .assumingMemoryBound(to: CChar.self))
             let path = WatchedPaths.join(directory, name)
-            guard wanted.contains(path) else { continue }
+            // The paths wanted now, not at the top of the round: watch()
+            // may have changed them while select() waited.
+            guard shared.withLock({ $0.wanted.contains(path) }) else { continue }
             // A new regular file is being written: its close comes next.
             // A new symlink or hard link gets no other event.
             if mask & UInt32(IN_CREATE) != 0 && Self.isFreshRegularFile(path) { continue }
