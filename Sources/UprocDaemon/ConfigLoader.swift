@@ -98,10 +98,9 @@ public enum ConfigLoader {
         guard let table = compilation.table else {
             throw .invalid(diagnostics: DiagnosticRenderer.render(compilation.diagnostics, in: source), errorCount: compilation.errorCount)
         }
-        let warnings = compilation.diagnostics.filter { $0.severity == .warning }.map {
-            // One log line each: the `file:line:col: warning: …` line.
-            String(DiagnosticRenderer.render($0, in: source).prefix { $0 != "\n" })
-        }
+        // One log line each: the `file:line:col: warning: …` line (no source
+        // scan per warning: linear), at most 20 and a count of the rest.
+        let warnings = DiagnosticRenderer.headlines(compilation.diagnostics.filter { $0.severity == .warning })
         var loaded = LoadedConfig(table: table, origin: source.path, warnings: warnings)
         loaded.namesAccounts = recording.wasAsked
         return loaded

@@ -39,13 +39,9 @@ public final class Daemon {
         // Before anything is touched: without /proc every process would look gone.
         let reader: ProcReader
         do { reader = try ProcReader() } catch { throw .proc(error) }
+        // The directory is touched only once the kernel's events are sure.
+        follower = try KernelFollower(state: state, reader: reader)
         publisher = try Publisher(state: state)
-        do {
-            follower = try KernelFollower(state: state, reader: reader)
-        } catch {
-            publisher.removeAll()
-            throw error
-        }
         reloader = Reloader(state: state, publisher: publisher, follower: follower)
         configWatch = ConfigWatch(state: state, reloader: reloader)
         reloader.rulesReplaced = { [configWatch] in configWatch.followRules() }
@@ -53,7 +49,7 @@ public final class Daemon {
             loop = try EventLoop()
             signals = try ControlSignals()
             try follower.attach(to: loop)
-            publisher.attach(to: loop)
+            try publisher.attach(to: loop)
             loop.addPostHandler { [follower] in follower.pauseIfBursting() }
             try signals.attach(to: loop)
         } catch {
@@ -84,6 +80,7 @@ public final class Daemon {
                 "rcvbuf": "\(follower.connector.receiveBufferSize)",
                 "processes": "\(state.tracker.processCount)",
                 "namespaces": "\(config.table.namespaceCount)",
+                "proc": "\(publisher.procVisibility)",
                 "scan_ms": "\(milliseconds(scanEnd - scanStart))",
                 "startup_ms": "\(milliseconds(ready - start))",
             ])

@@ -14,6 +14,8 @@ struct DaemonStatistics {
     var procReads = 0
     /// Rounds followed by a pause because events came in a burst.
     var pauses = 0
+    /// Namespace files (or the whole directory) restored after someone else changed them.
+    var repairs = 0
 
     var metadata: Logger.Metadata {
         [
@@ -26,6 +28,7 @@ struct DaemonStatistics {
             "publish_failures": "\(publishFailures)",
             "proc_reads": "\(procReads)",
             "pauses": "\(pauses)",
+            "repairs": "\(repairs)",
         ]
     }
 }

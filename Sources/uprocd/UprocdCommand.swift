@@ -33,10 +33,10 @@ struct UprocdCommand: ParsableCommand {
     @Option(name: [.short, .customLong("config")], help: ArgumentHelp("Rules file (default: /etc/uproc.conf, else the built-in default).", valueName: "file"))
     var config: String?
 
-    @Option(name: .customLong("netlink-rcvbuf"), help: ArgumentHelp("Netlink receive buffer to ask the kernel for.", valueName: "bytes"))
+    @Option(name: .customLong("netlink-rcvbuf"), help: ArgumentHelp("Netlink receive buffer to ask the kernel for (4096 to 1073741824).", valueName: "bytes"))
     var netlinkReceiveBuffer: Int = DaemonOptions.defaultReceiveBuffer
 
-    @Option(name: .customLong("min-interval"), help: ArgumentHelp("Rewrite a namespace file at most once per this many milliseconds (0: at once).", valueName: "ms"))
+    @Option(name: .customLong("min-interval"), help: ArgumentHelp("Rewrite a namespace file at most once per this many milliseconds (0: at once; at most 60000).", valueName: "ms"))
     var minimumInterval: Int = DaemonOptions.defaultMinimumIntervalMilliseconds
 
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
@@ -58,8 +58,10 @@ struct UprocdCommand: ParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)' (trace, debug, info, notice, warning, error or critical)")
         }
-        guard netlinkReceiveBuffer > 0 else { throw ValidationError("--netlink-rcvbuf must be positive") }
-        guard minimumInterval >= 0 else { throw ValidationError("--min-interval cannot be negative") }
+        if let problem = DaemonOptions.rangeProblem(netlinkReceiveBuffer: netlinkReceiveBuffer,
+                                                    minimumIntervalMilliseconds: minimumInterval) {
+            throw ValidationError(problem)
+        }
         if let accountsFiles, accountsFiles.split(separator: ":").count != 2 {
             throw ValidationError("--accounts-files takes PASSWD:GROUP")
         }
