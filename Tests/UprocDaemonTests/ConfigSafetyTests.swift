@@ -17,7 +17,7 @@ extension UprocdEndToEnd {
             #expect(refused.log().contains("\(harness.config): no rules; refusing an empty config"), "\(refused.log())")
 
             let allowed = try await harness.startDaemon(arguments: ["-c", harness.config, "--allow-empty", "--min-interval", "1", harness.out])
-            #expect(harness.outEntries() == [".lock"])
+            #expect(harness.outEntries() == [".uprocd.names"])
             try await allowed.stop()
         }
 
@@ -32,7 +32,7 @@ extension UprocdEndToEnd {
             #expect(refused != nil, "\(harness.daemonLogTail())")
             #expect(daemon.log().contains("\(harness.config): no rules; refusing an empty config"))
             try await Task.sleep(for: .milliseconds(100))
-            #expect(harness.outEntries() == [".lock", "a", "b"])
+            #expect(harness.outEntries() == [".uprocd.names", "a", "b"])
             try await daemon.stop()
         }
 
@@ -70,7 +70,7 @@ extension UprocdEndToEnd {
             daemon.signal(SIGHUP)
             let refused = try await daemon.waitForLine(within: .seconds(2)) { $0.contains("\(harness.config): not a regular file") }
             #expect(refused != nil, "\(harness.daemonLogTail())")
-            #expect(harness.outEntries() == [".lock", "a"])
+            #expect(harness.outEntries() == [".uprocd.names", "a"])
             try await daemon.stop()
         }
 
@@ -84,11 +84,11 @@ extension UprocdEndToEnd {
             let daemon = try harness.launchDaemon(
                 arguments: ["-c", "-", "--min-interval", "1", "--log-level", "debug", harness.out], stdin: .fd(input))
             try await daemon.waitForStarted()
-            #expect(harness.outEntries() == [".lock", "a"])
+            #expect(harness.outEntries() == [".uprocd.names", "a"])
             daemon.signal(SIGHUP)
             let line = try await daemon.waitForLine(within: .seconds(2)) { $0.contains("standard input, which cannot be read again") }
             #expect(line != nil, "\(harness.daemonLogTail())")
-            #expect(harness.outEntries() == [".lock", "a"])
+            #expect(harness.outEntries() == [".uprocd.names", "a"])
             try await daemon.stop()
         }
 
@@ -106,16 +106,20 @@ extension UprocdEndToEnd {
             #expect(daemon.lines().filter { $0.contains(warning) }.count == 2, "\(harness.daemonLogTail())")
             try await daemon.stop()
 
-            // The directory, and an owner that is not root.
-            #expect(chmod(harness.config, 0o644) == 0)
-            #expect(chown(harness.config, 4476, 4476) == 0)
-            #expect(chmod(harness.root, 0o775) == 0)
-            let second = try await harness.startDaemon()
+            // The directory, and an owner that is not root (not the output
+            // directory's parent: the daemon refuses that one outright).
+            let etc = harness.root + "/etc"
+            try FileManager.default.createDirectory(atPath: etc, withIntermediateDirectories: false)
+            #expect(chmod(etc, 0o775) == 0)
+            let config = etc + "/uproc.conf"
+            try Harness.write("uid 4476 a\n", to: config)
+            #expect(chmod(config, 0o644) == 0)
+            #expect(chown(config, 4476, 4476) == 0)
+            let second = try await harness.startDaemon(arguments: ["-c", config, "--min-interval", "1", harness.out])
             let log = second.log()
-            #expect(log.contains("unsafe config permissions: file \(harness.config) is owned by uid 4476"), "\(log)")
-            #expect(log.contains("unsafe config permissions: directory \(harness.root) is writable by group"), "\(log)")
+            #expect(log.contains("unsafe config permissions: file \(config) is owned by uid 4476"), "\(log)")
+            #expect(log.contains("unsafe config permissions: directory \(etc) is writable by group"), "\(log)")
             try await second.stop()
-            #expect(chmod(harness.root, 0o755) == 0)
         }
     }
 }

@@ -33,7 +33,7 @@ extension UprocdEndToEnd {
                 arguments = ["-c", harness.config, "--min-interval", "1", "--log-level", "debug", harness.out]
             }
             let daemon = try await harness.startDaemon(arguments: arguments)
-            #expect(harness.outEntries() == [".lock", "a"])
+            #expect(harness.outEntries() == [".uprocd.names", "a"])
 
             switch style {
             case .writeInPlace:
@@ -69,7 +69,7 @@ extension UprocdEndToEnd {
                 try Harness.write(after, to: versions + "/v1")
             }
             try await harness.waitUntil(namespace: "b", deadline: .seconds(1), "created by the reload") { _ in true }
-            #expect(harness.outEntries() == [".lock", "a", "b"])
+            #expect(harness.outEntries() == [".uprocd.names", "a", "b"])
 
             if style == .symlinkSwap {
                 // The new target is followed too.
@@ -91,12 +91,12 @@ extension UprocdEndToEnd {
             #expect(diagnostic != nil, "no diagnostic logged\(harness.daemonLogTail())")
             let failure = try await daemon.waitForLine(within: .seconds(1)) { $0.contains("reload failed; keeping the previous rules") }
             #expect(failure?.contains("outcome=invalid") == true)
-            #expect(harness.outEntries() == [".lock", "a", "b"])
+            #expect(harness.outEntries() == [".uprocd.names", "a", "b"])
             #expect(harness.pids("a") == [sleeper])
 
             try harness.rewriteConfig("uid 4454 a\nuid 4456 c\n")
             try await harness.waitUntil(namespace: "c", deadline: .seconds(1), "created") { _ in true }
-            #expect(harness.outEntries() == [".lock", "a", "c"])
+            #expect(harness.outEntries() == [".uprocd.names", "a", "c"])
             #expect(harness.pids("a") == [sleeper])
             try await daemon.stop()
         }
@@ -111,7 +111,7 @@ extension UprocdEndToEnd {
                 $0.contains(" warning ") && $0.contains("reload failed; keeping the previous rules") && $0.contains("outcome=unreadable")
             }
             #expect(warning != nil, "\(harness.daemonLogTail())")
-            #expect(harness.outEntries() == [".lock", "a"])
+            #expect(harness.outEntries() == [".uprocd.names", "a"])
             try harness.rewriteConfig("uid 4468 a\nuid 4469 b\n")
             try await harness.waitUntil(namespace: "b", deadline: .seconds(1), "created") { _ in true }
             try await daemon.stop()
@@ -132,7 +132,7 @@ extension UprocdEndToEnd {
             try harness.rewriteConfig("uid 4457 new\nuid 4459 same\ngid 4460 grp\n")
             try await harness.waitUntil(namespace: "grp", is: [first], deadline: .seconds(1))
             #expect(harness.pids("new") == [first])
-            #expect(harness.outEntries() == [".lock", "grp", "new", "same"])
+            #expect(harness.outEntries() == [".uprocd.names", "grp", "new", "same"])
             #expect(try inode(harness.out + "/same") == sameInode, "an unchanged namespace was rewritten")
             let line = try #require(try await daemon.waitForLine(within: .seconds(2)) { $0.hasSuffix("reloaded") })
             let metadata = Daemon.metadata(line)
@@ -167,7 +167,7 @@ extension UprocdEndToEnd {
             let daemon = try await harness.startDaemon(arguments: [
                 "--accounts-files", "\(passwd):\(group)", "--min-interval", "1", "--log-level", "debug", harness.out,
             ])
-            #expect(harness.outEntries() == [".lock", "gid.root", "gid.staff4463", "uid.alice4461", "uid.root"])
+            #expect(harness.outEntries() == [".uprocd.names", "gid.root", "gid.staff4463", "uid.alice4461", "uid.root"])
             let sleeper = try harness.spawn(uid: 4462, ["/bin/sleep", "30"]).pid
 
             try Harness.write("root:x:0:0:root:/root:/bin/sh\nalice4461:x:4461:4461::/:/bin/sh\nbob4462:x:4462:4462::/:/bin/sh\n",
@@ -179,7 +179,7 @@ extension UprocdEndToEnd {
             #expect(rename(passwd + "+", passwd) == 0)
             try Harness.write("root:x:0:\n", to: group)
             try await harness.waitForKernel("uid.alice4461 and gid.staff4463 gone", { harness.outEntries() ?? [] }) {
-                $0 == [".lock", "gid.root", "uid.bob4462", "uid.root"]
+                $0 == [".uprocd.names", "gid.root", "uid.bob4462", "uid.root"]
             }
             try await daemon.stop()
         }
@@ -193,7 +193,7 @@ extension UprocdEndToEnd {
             for edit in 1...50 { try harness.rewriteConfig("uid 4464 ns\(edit)\n") }
             try await harness.waitUntil(namespace: "ns50", deadline: .seconds(1), "created") { _ in true }
             try await Task.sleep(for: .milliseconds(400))
-            #expect(harness.outEntries() == [".lock", "ns50"])
+            #expect(harness.outEntries() == [".uprocd.names", "ns50"])
             let reloads = daemon.lines().filter { $0.hasSuffix("reloaded") }.count
             #expect(reloads >= 1 && reloads <= 5, "\(reloads) reloads for 50 edits\(harness.daemonLogTail())")
             try await daemon.stop()
