@@ -22,6 +22,7 @@ public final class Daemon {
     private let signals: ControlSignals
     private let service: ServiceNotify
     private let metrics: MetricsExporter?
+    private let configWatch: ConfigWatch
 
     /// Blocks the daemon's signals in the calling thread. Call first thing in
     /// `main`, before any other thread exists, so that every thread inherits
@@ -34,13 +35,7 @@ public final class Daemon {
     /// `/proc` and writes every namespace file.
     public init(options: DaemonOptions, logger: Logger) throws(DaemonError) {
         let start = MonotonicClock.nanoseconds()
-        let config: LoadedConfig
-        do {
-            config = try ConfigLoader.load(path: options.configPath)
-        } catch {
-            throw .config(error)
-        }
-        for warning in config.warnings { logger.warning("\(warning)") }
+        let config = try Reloader.initialConfig(options: options, logger: logger)
         state = DaemonState(options: options, logger: logger, config: config)
 
         // Before anything is touched: without /proc every process would look gone.
@@ -60,6 +55,8 @@ public final class Daemon {
         } else {
             metrics = nil
         }
+        configWatch = ConfigWatch(state: state, reloader: reloader)
+        reloader.rulesReplaced = { [configWatch] in configWatch.followRules() }
         do {
             loop = try EventLoop()
             signals = try ControlSignals()
@@ -75,7 +72,7 @@ public final class Daemon {
         }
         signals.on(SignalNumber.terminate) { [unowned self] in stop(signal: SignalNumber.terminate) }
         signals.on(SignalNumber.interrupt) { [unowned self] in stop(signal: SignalNumber.interrupt) }
-        signals.on(SignalNumber.hangUp) { [reloader] in reloader.reload() }
+        signals.on(SignalNumber.hangUp) { [reloader] in reloader.reload(trigger: "SIGHUP") }
         signals.on(SignalNumber.user1) { [unowned self] in logStatistics() }
 
         let scanStart = MonotonicClock.nanoseconds()
@@ -85,6 +82,7 @@ public final class Daemon {
         }
         let scanEnd = MonotonicClock.nanoseconds()
         publisher.publishDue()
+        configWatch.attach(to: loop)
         metrics?.write()
         service.ready()
         HeapTrim.releaseFreeMemory()
@@ -109,6 +107,7 @@ public final class Daemon {
         loop.run()
         service.stopping()
         metrics?.remove()
+        configWatch.stop()
         follower.unsubscribe()
         publisher.removeAll()
         state.logger.info("stopped", metadata: statisticsMetadata())

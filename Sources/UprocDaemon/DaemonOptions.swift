@@ -1,3 +1,5 @@
+import UprocAccounts
+
 /// Everything `uprocd` can be told on its command line.
 public struct DaemonOptions: Sendable {
     /// The rules file. `nil`: `/etc/uproc.conf` when it exists, else the
@@ -16,6 +18,13 @@ public struct DaemonOptions: Sendable {
     public var metricsNamespaces = DaemonOptions.defaultMetricsNamespaces
     /// The metrics file is rewritten at most once per this many nanoseconds.
     public var metricsInterval = UInt64(DaemonOptions.defaultMetricsIntervalSeconds) * 1_000_000_000
+    /// Run on a config with no rules (`--allow-empty`); otherwise one is an
+    /// error at start and refused at reload.
+    public var allowEmpty = false
+    /// The accounts files the built-in default is generated from, and whose
+    /// changes reload rules that name users or groups. Only tests change it
+    /// (uprocd's hidden `--accounts-files PASSWD:GROUP`).
+    public var accountsFiles = AccountsSource.systemFiles
 
     public static let defaultConfigPath = "/etc/uproc.conf"
     public static let defaultDirectory = "/run/uproc"

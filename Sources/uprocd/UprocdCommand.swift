@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import UprocAccounts
 import UprocDaemon
 import UprocLinux
 import UprocRules
@@ -13,6 +14,10 @@ struct UprocdCommand: ParsableCommand {
             uprocd runs on the rules uproc-genconf prints: uid.<user> for every user and \
             gid.<group> for every group. Each namespace is a file in DIRECTORY holding its \
             PIDs in ascending order, one per line, replaced atomically.
+
+            Editing the config reloads it (inotify on its directory; passwd and group too \
+            when the rules name users or groups, or without a config file): a config that \
+            does not compile, cannot be read or has no rules is logged and the old rules kept.
 
             Signals: SIGTERM, SIGINT stop cleanly (namespace files removed); SIGHUP reloads \
             the rules (a config with errors is logged and the old rules kept); SIGUSR1 logs \
@@ -51,6 +56,15 @@ struct UprocdCommand: ParsableCommand {
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String = "info"
 
+    @Flag(name: .customLong("allow-empty"), help: "Run on a config with no rules (otherwise an error at start, refused at reload).")
+    var allowEmpty = false
+
+    // For tests only: the passwd and group files the built-in default is
+    // generated from and whose changes reload the rules (default
+    // /etc/passwd:/etc/group). Name lookups in rules still go through NSS.
+    @Option(name: .customLong("accounts-files"), help: ArgumentHelp(visibility: .hidden))
+    var accountsFiles: String?
+
     @Argument(help: ArgumentHelp("Directory of namespace files.", valueName: "directory"))
     var directory: String = DaemonOptions.defaultDirectory
 
@@ -61,6 +75,9 @@ struct UprocdCommand: ParsableCommand {
         if let problem = DaemonOptions.rangeProblem(netlinkReceiveBuffer: netlinkReceiveBuffer,
                                                     minimumIntervalMilliseconds: minimumInterval) {
             throw ValidationError(problem)
+        }
+        if let accountsFiles, accountsFiles.split(separator: ":").count != 2 {
+            throw ValidationError("--accounts-files takes PASSWD:GROUP")
         }
         guard (1...3600).contains(metricsInterval) else {
             throw ValidationError("--metrics-interval \(metricsInterval) is out of range (1 to 3600 s)")
@@ -86,6 +103,10 @@ struct UprocdCommand: ParsableCommand {
             directory: directory,
             netlinkReceiveBuffer: netlinkReceiveBuffer,
             minimumInterval: UInt64(minimumInterval) * 1_000_000)
+        options.allowEmpty = allowEmpty
+        if let files = accountsFiles?.split(separator: ":").map(String.init), files.count == 2 {
+            options.accountsFiles = .files(passwd: files[0], group: files[1])
+        }
         options.metricsFile = metricsFile
         options.metricsInterval = UInt64(metricsInterval) * 1_000_000_000
         options.metricsNamespaces = metricsNamespaces

@@ -94,13 +94,10 @@ import Testing
 
         var used: Set<String> = []
         for line in try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n") {
-            // `PID syscall(…)`: strace pads the PID to five columns, so a
-            // four-digit PID is followed by two spaces.
             let fields = line.split(separator: " ", maxSplits: 1)
-            guard fields.count == 2 else { continue }
-            let call = fields[1].drop { $0 == " " }
-            guard let paren = call.firstIndex(of: "(") else { continue }
-            let name = String(call[..<paren])
+            // strace pads the PID column to 5 characters: "461   epoll_wait(".
+            guard fields.count == 2, let paren = fields[1].firstIndex(of: "(") else { continue }
+            let name = String(fields[1][..<paren].drop { $0 == " " })
             if !name.isEmpty && name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) { used.insert(name) }
         }
         // setpriv's own calls before exec are not the daemon's.

@@ -76,12 +76,12 @@ final class Harness {
     /// arguments) with stderr in a log file; does not wait for anything.
     /// `environment` (`NAME=value` words) is set through env(1); `wrapper`
     /// (e.g. `unshare …`) runs first and must exec its arguments.
-    func launchDaemon(arguments: [String]? = nil, environment: [String] = [], wrapper: [String] = [],
-                      logPath: String? = nil) throws -> Daemon {
+    func launchDaemon(arguments: [String]? = nil, stdin: Child.Stream = .null, environment: [String] = [],
+                      wrapper: [String] = [], logPath: String? = nil) throws -> Daemon {
         let arguments = arguments ?? ["-c", config, "--min-interval", "1", "--log-level", "debug", out]
         let argv = wrapper + (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [Self.uprocd] + arguments
         let daemon = try Daemon(executable: argv[0], arguments: Array(argv.dropFirst()),
-                                logPath: logPath ?? root + "/uprocd.\(daemons.count).log")
+                                logPath: logPath ?? root + "/uprocd.\(daemons.count).log", stdin: stdin)
         daemons.append(daemon)
         return daemon
     }

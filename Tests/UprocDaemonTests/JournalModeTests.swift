@@ -52,8 +52,8 @@ extension UprocdEndToEnd {
             let harness = try Harness(config: "uid 4263 a\n")
             let (daemon, journal, _) = try Self.launch(harness)
             #expect(try await daemon.waitForLine { $0.hasPrefix("<6>started ") } != nil, "\(daemon.log())")
+            // The edit reloads by itself (inotify).
             try harness.rewriteConfig("uid 4263 a\nuid 4263 frob x b\n")
-            daemon.signal(SIGHUP)
             let record = try Self.fields(try journal.receive(timeoutMilliseconds: 5000), daemon)
             #expect(record["PRIORITY"] == "3")
             let lines = try #require(record["MESSAGE"]).split(separator: "\n", omittingEmptySubsequences: false)
@@ -62,7 +62,10 @@ extension UprocdEndToEnd {
             #expect(lines.dropFirst().first == "uid 4263 frob x b")
             #expect(lines.last == "         ^")
             #expect(lines.last?.hasSuffix("^") == true && lines.last?.allSatisfy { $0 == " " || $0 == "^" } == true, "\(lines)")
-            #expect(try journal.receive(timeoutMilliseconds: 200) == nil, "one record, not one per line")
+            // An editor's save may take two reloads: each failure is one whole record.
+            while let more = try journal.receive(timeoutMilliseconds: 300) {
+                #expect(try Self.fields(more)["MESSAGE"] == record["MESSAGE"], "one record per failure, not one per line")
+            }
             #expect(daemon.lines().contains { $0.hasPrefix("<3>reload failed; keeping the previous rules ") }, "\(daemon.log())")
             try await daemon.stop()
         }

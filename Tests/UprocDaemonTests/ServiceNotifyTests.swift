@@ -50,9 +50,9 @@ extension UprocdEndToEnd {
             let pids = try (0..<3).map { _ in try harness.spawn(uid: 4251, ["/bin/sleep", "30"]).pid }
             try await harness.waitUntil(namespace: "a", is: pids)
 
-            try harness.rewriteConfig("uid 4251 a\nuid 4252 b\n")
+            // An edit reloads by itself (inotify): RELOADING=1, then READY=1.
             let before = ServiceNotifier.monotonicMicroseconds()
-            daemon.signal(SIGHUP)
+            try harness.rewriteConfig("uid 4251 a\nuid 4252 b\n")
             let reloading = try #require(try listener.waitFor { $0.hasPrefix("RELOADING=1") }, "\(listener.states)")
             let stamp = try #require(reloading.wholeMatch(of: /RELOADING=1\nMONOTONIC_USEC=(\d+)/)?.output.1)
             let microseconds = try #require(UInt64(stamp))
@@ -62,8 +62,15 @@ extension UprocdEndToEnd {
             let applied = try listener.waitFor { $0.contains("STATUS=") && $0.hasSuffix("2 namespaces, 0 kernel drops; last reload applied") }
             #expect(applied != nil, "\(listener.states)")
 
-            try harness.rewriteConfig("uid 4251 a\nfrob\n")
+            // SIGHUP reloads too, here to the same rules.
             daemon.signal(SIGHUP)
+            #expect(try listener.waitFor { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") } != nil)
+            #expect(try listener.waitFor { $0.hasPrefix("READY=1") } != nil, "\(listener.states)")
+            let unchanged = try listener.waitFor { $0.hasSuffix("2 namespaces, 0 kernel drops; last reload unchanged") }
+            #expect(unchanged != nil, "\(listener.states)")
+
+            // A broken edit: the reload fails, the previous rules stay, READY=1 all the same.
+            try harness.rewriteConfig("uid 4251 a\nfrob\n")
             #expect(try listener.waitFor { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") } != nil)
             #expect(try listener.waitFor { $0.hasPrefix("READY=1") } != nil, "\(listener.states)")
             let failed = try listener.waitFor { $0.hasSuffix("2 namespaces, 0 kernel drops; last reload failed, previous rules kept") }
@@ -76,9 +83,15 @@ extension UprocdEndToEnd {
             #expect(listener.states.last == "STOPPING=1", "\(listener.states)")
 
             // The whole sequence: READY first, each RELOADING followed by a READY, STOPPING last.
+            // (An editor's save may take two reloads: each is announced.)
             let kinds = listener.states.compactMap { $0.split(separator: "\n").first.map(String.init) }
                 .filter { !$0.hasPrefix("STATUS=") }
-            #expect(kinds == ["READY=1", "RELOADING=1", "READY=1", "RELOADING=1", "READY=1", "STOPPING=1"], "\(listener.states)")
+            #expect(kinds.first == "READY=1" && kinds.last == "STOPPING=1", "\(listener.states)")
+            let middle = kinds.dropFirst().dropLast()
+            #expect(middle.count >= 6 && middle.count % 2 == 0, "\(listener.states)")
+            for (index, kind) in middle.enumerated() {
+                #expect(kind == (index % 2 == 0 ? "RELOADING=1" : "READY=1"), "\(listener.states)")
+            }
             // STATUS= at most once a second (arrival times; 0.5 s of slack for a busy machine).
             let statusTimes = listener.messages.filter { $0.text.contains("STATUS=") }.map(\.at)
             for (earlier, later) in zip(statusTimes, statusTimes.dropFirst()) {
