@@ -74,8 +74,10 @@ public enum ConfigLoader {
         defaultPath: String = DaemonOptions.defaultConfigPath,
         defaultAccounts: AccountsSource = .systemFiles
     ) throws(ConfigError) -> ConfigSource {
-        if let path { return ConfigSource(file: try read(path)) }
-        if FileStatus.exists(defaultPath) { return ConfigSource(file: try read(defaultPath)) }
+        // The same choice `uproc-check` makes, so it checks what the daemon runs.
+        if case .file(let chosen) = RulesSource.choose(path: path, defaultPath: defaultPath) {
+            return ConfigSource(file: try read(chosen))
+        }
         do {
             let builtIn = try StarterConfig.systemDefault(from: defaultAccounts)
             return ConfigSource(file: builtIn.source, warnings: builtIn.warnings, isBuiltIn: true)

@@ -19,7 +19,7 @@ public struct DaemonOptions: Sendable {
     /// (uprocd's hidden `--accounts-files PASSWD:GROUP`).
     public var accountsFiles = AccountsSource.systemFiles
 
-    public static let defaultConfigPath = "/etc/uproc.conf"
+    public static let defaultConfigPath = RulesSource.defaultPath
     public static let defaultDirectory = "/run/uproc"
     public static let defaultReceiveBuffer = 8 << 20
     public static let defaultMinimumIntervalMilliseconds = 5

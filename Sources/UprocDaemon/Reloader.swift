@@ -145,9 +145,7 @@ final class Reloader {
     }
 
     private static func logPermissionProblems(options: DaemonOptions, logger: Logger) {
-        guard let path = options.configPath ?? (FileStatus.exists(DaemonOptions.defaultConfigPath) ? DaemonOptions.defaultConfigPath : nil),
-            path != "-"
-        else { return }
+        guard case .file(let path) = RulesSource.choose(path: options.configPath), path != "-" else { return }
         for problem in ConfigPermissions.problems(chain: WatchedPaths.chain(path)) {
             logger.warning("unsafe config permissions: \(problem)")
         }
