@@ -114,14 +114,14 @@ final class Harness {
     }
 
     /// The steerable fixture, as root or (through setpriv) as `uid`.
-    func startFixture(uid: UInt32? = nil) throws -> Fixture {
+    func startFixture(uid: UInt32? = nil) throws -> Steered {
         let fixture = [Self.buildDirectory + "/uproc-testproc"]
         return try startSteered(uid.map { Self.setpriv(uid: $0) + fixture } ?? fixture)
     }
 
     /// Any command that answers lines on stdout to lines on stdin, like the fixture.
-    func startSteered(_ argv: [String]) throws -> Fixture {
-        let steered = try Fixture(argv)
+    func startSteered(_ argv: [String]) throws -> Steered {
+        let steered = try Steered(argv)
         children.append(steered.child)
         return steered
     }

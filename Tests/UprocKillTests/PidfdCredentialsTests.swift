@@ -3,6 +3,7 @@ import Testing
 import UprocKill
 import UprocLinux
 import UprocRules
+import UprocTestSupport
 
 /// IDs read through a pidfd (`PIDFD_GET_INFO`, Linux 6.13) against real
 /// processes of other users: the same as /proc shows, the held process's
@@ -61,7 +62,7 @@ import UprocRules
         let handle = try ProcessHandle.open(child.pid).get()
         let end = ContinuousClock.now + .seconds(5)
         while !handle.hasExited {  // exited, not reaped: nobody waits for it yet
-            if ContinuousClock.now >= end { throw TestFailure("pid \(child.pid) still running after 5 s") }
+            if ContinuousClock.now >= end { throw HarnessError("pid \(child.pid) still running after 5 s") }
             try await Task.sleep(for: .milliseconds(5))
         }
         #expect(handle.credentials().success == ids)
