@@ -29,21 +29,31 @@ let package = Package(
         .target(name: "UprocLinux", dependencies: ["CLinuxProc", "UprocRules", system, logging]),
         // passwd/group parsing and the generator behind uproc-genconf.
         .target(name: "UprocAccounts", dependencies: ["UprocRules", "UprocLinux"]),
+        // What uproc-check prints and its exit statuses, worded from UprocRules' CheckSummary.
+        .target(name: "UprocCheck", dependencies: ["UprocRules"]),
         // The daemon's wiring: start-up, loop, publish, shutdown.
         .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocAccounts", logging]),
 
         .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", argumentParser, logging]),
-        .executableTarget(name: "uproc-check", dependencies: ["UprocRules", "UprocLinux", argumentParser]),
+        .executableTarget(name: "uproc-check", dependencies: ["UprocCheck", "UprocRules", "UprocLinux", argumentParser]),
         .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocRules", "UprocLinux", argumentParser, system]),
         .executableTarget(name: "uproc-bench", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", argumentParser]),
         // Test fixture: a process the daemon tests steer through stdin (threads, renames, setuid).
         .executableTarget(name: "uproc-testproc"),
 
-        .testTarget(name: "UprocRulesTests", dependencies: ["UprocRules"]),
-        .testTarget(name: "UprocTrackerTests", dependencies: ["UprocTracker", "UprocRules"]),
-        .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocRules"]),
-        .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "uproc-genconf", "uproc-check"]),
-        .testTarget(name: "UprocDaemonTests", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", logging, "uprocd", "uproc-check", "uproc-testproc"]),
+        // Test code shared by the test targets: seeded random numbers, the
+        // kernel-skip rule, child processes, built tools, temporary directories.
+        .target(name: "UprocTestSupport", path: "Tests/UprocTestSupport"),
+
+        .testTarget(name: "UprocRulesTests", dependencies: ["UprocRules", "UprocTestSupport"]),
+        .testTarget(name: "UprocTrackerTests", dependencies: ["UprocTracker", "UprocRules", "UprocTestSupport"]),
+        .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocRules", "UprocTestSupport"]),
+        .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "UprocTestSupport"]),
+        // The command-line tools end to end (uproc-check, uproc-genconf) and their man pages.
+        .testTarget(name: "CLITests", dependencies: ["UprocAccounts", "UprocCheck", "UprocRules", "UprocTestSupport", "uproc-genconf", "uproc-check"]),
+        .testTarget(name: "UprocDaemonTests", dependencies: [
+            "UprocDaemon", "UprocLinux", "UprocRules", "UprocTestSupport", logging, "uprocd", "uproc-check", "uproc-testproc",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

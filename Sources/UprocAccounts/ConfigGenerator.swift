@@ -118,11 +118,11 @@ public enum ConfigGenerator {
         for kind in [AccountKind.user, .group] where options.includes(kind) {
             switch source {
             case .files(let passwd, let group):
-                from.append(Quoting.escaped(Array((kind == .user ? passwd : group).utf8)))
+                from.append(ByteText.escaped(Array((kind == .user ? passwd : group).utf8)))
             case .nameService:
                 from.append(kind == .user ? "getpwent" : "getgrent")
             }
-            shapes.append("\(kind.rawValue) (\(Quoting.escaped(Array(options.prefix(for: kind).utf8)))<\(kind.rawValue)>)")
+            shapes.append("\(kind.rawValue) (\(ByteText.escaped(Array(options.prefix(for: kind).utf8)))<\(kind.rawValue)>)")
         }
         let origin: String
         switch source {

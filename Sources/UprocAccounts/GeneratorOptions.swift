@@ -93,6 +93,6 @@ enum ShellWord {
                 || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || "._-/+=:@,".utf8.contains(byte)
         }
         if plain { return word }
-        return "'" + Quoting.escaped(Array(word.utf8)).split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+        return "'" + ByteText.escaped(Array(word.utf8)).split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 }

@@ -64,23 +64,9 @@ public struct Comm: Hashable, Sendable {
 }
 
 extension Comm: CustomStringConvertible {
-    /// Printable ASCII as is; anything else as `\xNN`, so that odd names
-    /// stay readable and unambiguous in logs and diagnostics.
-    public var description: String {
-        var out = ""
-        for index in 0..<count {
-            let byte = self[index]
-            if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            } else if byte == UInt8(ascii: "\\") {
-                out += "\\\\"
-            } else {
-                let hex = String(byte, radix: 16)
-                out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
-            }
-        }
-        return out
-    }
+    /// Escaped by `ByteText.escaped`, so that odd names stay readable and
+    /// unambiguous in logs and diagnostics.
+    public var description: String { ByteText.escaped(bytes) }
 }
 
 extension Comm: ExpressibleByStringLiteral {

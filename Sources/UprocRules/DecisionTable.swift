@@ -102,13 +102,23 @@ public struct DecisionTable: Sendable {
     /// How this table's namespaces differ from `old`'s, by name (a
     /// namespace's identity across recompiles): `added` and `kept` in this
     /// table's order, `removed` in `old`'s.
-    public func namespaceChanges(from old: DecisionTable) -> (added: [String], removed: [String], kept: [String]) {
-        var added: [String] = []
-        var kept: [String] = []
-        for name in namespaceNames {
-            if old.id(of: name) == nil { added.append(name) } else { kept.append(name) }
+    public func namespaceChanges(from old: DecisionTable) -> TableChange {
+        namespaceChanges(from: old) { _, _ in }
+    }
+
+    /// The same, and calls `each` with every namespace of this table, in
+    /// order: its index here and its ID in `old` (nil when added), so a
+    /// caller can carry state across without looking each name up again.
+    public func namespaceChanges(
+        from old: DecisionTable, _ each: (_ index: Int, _ oldID: NamespaceID?) -> Void
+    ) -> TableChange {
+        var change = TableChange(added: [], removed: [], kept: [])
+        for (index, name) in namespaceNames.enumerated() {
+            let oldID = old.id(of: name)
+            if oldID == nil { change.added.append(name) } else { change.kept.append(name) }
+            each(index, oldID)
         }
-        let removed = old.namespaceNames.filter { id(of: $0) == nil }
-        return (added, removed, kept)
+        change.removed = old.namespaceNames.filter { id(of: $0) == nil }
+        return change
     }
 }

@@ -18,21 +18,14 @@ public struct SourceLocation: Hashable, Sendable, Comparable {
 
 public struct Diagnostic: Hashable, Sendable {
     public enum Severity: String, Hashable, Sendable {
-        case error, warning, note
+        case error, warning
     }
 
     public var severity: Severity
     public var location: SourceLocation
     public var message: String
-    /// What was found, when the compiler produced this diagnostic.
-    public var kind: DiagnosticKind?
-
-    public init(severity: Severity, location: SourceLocation, message: String) {
-        self.severity = severity
-        self.location = location
-        self.message = message
-        self.kind = nil
-    }
+    /// What was found.
+    public var kind: DiagnosticKind
 
     public init(_ kind: DiagnosticKind, at location: SourceLocation) {
         self.severity = kind.severity

@@ -66,7 +66,7 @@ struct LookupIndex: Sendable {
             var exact = 0
             var general = false
             for (position, condition) in conditions.enumerated() where position < 5 {
-                flat.order |= UInt16(Self.slot(condition.key) + 1) << UInt16(position * 3)
+                flat.order |= UInt16(IndexSlot(condition.key).rawValue + 1) << UInt16(position * 3)
             }
             for condition in conditions {
                 // A key tested twice (only rules built in code can): no flat
@@ -128,13 +128,13 @@ struct LookupIndex: Sendable {
                 }
             }
         }
-        var chosen: [UInt8] = []
+        var chosen: [IndexSlot] = []
         chosen.reserveCapacity(heads.count)
-        var perKey = [0, 0, 0, 0, 0]
+        var perKey = [Int](repeating: 0, count: RuleKey.allCases.count)
         for rule in heads.indices {
             let flat = flat(rule)
             if flat.general {
-                chosen.append(0xFE)
+                chosen.append(.general)
                 continue
             }
             var best: RuleKey?
@@ -147,28 +147,28 @@ struct LookupIndex: Sendable {
                 }
             }
             if let best {
-                chosen.append(UInt8(Self.slot(best)))
-                perKey[Self.slot(best)] += 1
+                chosen.append(IndexSlot(best))
+                perKey[Int(IndexSlot(best).rawValue)] += 1
             } else {
-                chosen.append(.max)
+                chosen.append(.side)
             }
         }
-        uid = OpenTable(capacity: perKey[Self.slot(.uid)])
-        gid = OpenTable(capacity: perKey[Self.slot(.gid)])
-        ruid = OpenTable(capacity: perKey[Self.slot(.ruid)])
-        rgid = OpenTable(capacity: perKey[Self.slot(.rgid)])
-        cmd = OpenTable(capacity: perKey[Self.slot(.cmd)])
+        uid = OpenTable(capacity: perKey[Int(IndexSlot.uid.rawValue)])
+        gid = OpenTable(capacity: perKey[Int(IndexSlot.gid.rawValue)])
+        ruid = OpenTable(capacity: perKey[Int(IndexSlot.ruid.rawValue)])
+        rgid = OpenTable(capacity: perKey[Int(IndexSlot.rgid.rawValue)])
+        cmd = OpenTable(capacity: perKey[Int(IndexSlot.cmd.rawValue)])
         for index in heads.indices {
             let flat = flat(index)
             switch chosen[index] {
-            case 0: uid.countOne(flat.euid)
-            case 1: gid.countOne(flat.egid)
-            case 2: ruid.countOne(flat.ruid)
-            case 3: rgid.countOne(flat.rgid)
-            case 4: cmd.countOne(flat.comm)
-            case 0xFE:
+            case .uid: uid.countOne(flat.euid)
+            case .gid: gid.countOne(flat.egid)
+            case .ruid: ruid.countOne(flat.ruid)
+            case .rgid: rgid.countOne(flat.rgid)
+            case .cmd: cmd.countOne(flat.comm)
+            case .general:
                 generalList.append(Int32(index))
-            default:
+            case .side:
                 sideList.append(Int32(index))
                 sideRules.append(flat)
             }
@@ -185,12 +185,12 @@ struct LookupIndex: Sendable {
             let sole = Self.exactKeys(flat) == 1 && flat.pattern < 0
             let position: Int?
             switch chosen[index] {
-            case 0: position = uid.claim(flat.euid, rule: rule, isSoleCondition: sole)
-            case 1: position = gid.claim(flat.egid, rule: rule, isSoleCondition: sole)
-            case 2: position = ruid.claim(flat.ruid, rule: rule, isSoleCondition: sole)
-            case 3: position = rgid.claim(flat.rgid, rule: rule, isSoleCondition: sole)
-            case 4: position = cmd.claim(flat.comm, rule: rule, isSoleCondition: sole)
-            default: continue
+            case .uid: position = uid.claim(flat.euid, rule: rule, isSoleCondition: sole)
+            case .gid: position = gid.claim(flat.egid, rule: rule, isSoleCondition: sole)
+            case .ruid: position = ruid.claim(flat.ruid, rule: rule, isSoleCondition: sole)
+            case .rgid: position = rgid.claim(flat.rgid, rule: rule, isSoleCondition: sole)
+            case .cmd: position = cmd.claim(flat.comm, rule: rule, isSoleCondition: sole)
+            case .general, .side: continue
             }
             if let position { candidates[position] = rule }
         }
@@ -220,7 +220,7 @@ struct LookupIndex: Sendable {
             return compiled[Int(head)]
         }
         flat.keys = RuleKeys(key)
-        flat.order = UInt16(Self.slot(key) + 1)
+        flat.order = UInt16(IndexSlot(key).rawValue + 1)
         return flat
     }
 
@@ -306,7 +306,7 @@ struct LookupIndex: Sendable {
         var conditions: [Condition] = []
         var order = flat.order
         while order & 7 != 0 {
-            switch Self.order(slot: Int(order & 7) - 1) {
+            switch IndexSlot.key(ofTable: UInt8(order & 7) - 1) {
             case .uid: conditions.append(.id(.uid, flat.euid))
             case .gid: conditions.append(.id(.gid, flat.egid))
             case .ruid: conditions.append(.id(.ruid, flat.ruid))
@@ -355,26 +355,6 @@ struct LookupIndex: Sendable {
         return true
     }
 
-    private static func slot(_ key: RuleKey) -> Int {
-        switch key {
-        case .uid: return 0
-        case .gid: return 1
-        case .ruid: return 2
-        case .rgid: return 3
-        case .cmd: return 4
-        }
-    }
-
-    private static func order(slot: Int) -> RuleKey {
-        switch slot {
-        case 0: return .uid
-        case 1: return .gid
-        case 2: return .ruid
-        case 3: return .rgid
-        default: return .cmd
-        }
-    }
-
     private static func hasExact(_ flat: CompiledRule, _ key: RuleKey) -> Bool {
         flat.keys.contains(RuleKeys(key)) && (key != .cmd || flat.pattern < 0)
     }
@@ -393,6 +373,6 @@ struct LookupIndex: Sendable {
         case .rgid: value = UInt64(flat.rgid)
         case .cmd: value = flat.comm.mixed
         }
-        return Int(truncatingIfNeeded: (value &* 8) | UInt64(slot(key)))
+        return Int(truncatingIfNeeded: (value &* 8) | UInt64(IndexSlot(key).rawValue))
     }
 }

@@ -31,13 +31,6 @@ extension Array where Element == Int32 {
         return true
     }
 
-    /// Whether the ascending array holds `pid`.
-    @inlinable
-    func containsSorted(_ pid: Int32) -> Bool {
-        let index = sortedInsertionIndex(of: pid)
-        return index < count && self[index] == pid
-    }
-
     /// The first index whose element is not less than `pid`.
     @inlinable
     func sortedInsertionIndex(of pid: Int32) -> Int {

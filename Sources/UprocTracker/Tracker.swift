@@ -171,11 +171,6 @@ public struct Tracker: Sendable {
     /// members differ from what was last published under the old table.
     public mutating func replaceTable(_ newTable: DecisionTable, republishAll: Bool = true) -> TableChange {
         let oldTable = table
-        var change = TableChange(added: [], removed: [], kept: [])
-        for name in oldTable.namespaceNames where newTable.id(of: name) == nil {
-            change.removed.append(name)
-        }
-
         var fresh = Array(repeating: NamespaceState(), count: newTable.namespaceCount)
         table = newTable
         memo = MatchMemo()
@@ -186,13 +181,11 @@ public struct Tracker: Sendable {
             for index in memo.entries[entry].indices { fresh[Int(index)].members.append(pid) }
         }
 
-        for (newIndex, name) in newTable.namespaceNames.enumerated() {
-            guard let oldID = oldTable.id(of: name) else {
-                change.added.append(name)
+        let change = newTable.namespaceChanges(from: oldTable) { newIndex, oldID in
+            guard let oldID else {
                 fresh[newIndex].flags = NamespaceState.forced
-                continue
+                return
             }
-            change.kept.append(name)
             // Carry the publication state over: what was published is the old
             // members xored with what had not been published yet.
             let old = namespaces[Int(oldID.index)]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import UprocCheck
 import UprocLinux
 import UprocRules
 
@@ -26,8 +27,9 @@ struct Command: ParsableCommand {
         var process: (pid: Int32, identity: ProcessIdentity)?
         if let pid = explain {
             guard let identity = ProcReader().identity(of: pid, reading: [.ids, .cmd]) else {
-                StandardStreams.write("", "uproc-check: no process with PID \(pid)\n")
-                throw ExitCode(CheckReport.Status.unusable.rawValue)
+                let report = CheckReport(noSuchProcess: pid)
+                StandardStreams.write(report.standardOutput, report.standardError)
+                throw ExitCode(report.status.rawValue)
             }
             process = (pid, identity)
         }

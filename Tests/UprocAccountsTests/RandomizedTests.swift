@@ -1,25 +1,13 @@
 import Testing
 import UprocAccounts
-
-/// A small deterministic generator (SplitMix64), so a failure reproduces.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import UprocTestSupport
 
 @Suite struct RandomizedTests {
     /// Well-formed lines of random names and IDs parse back to exactly
     /// those entries, with no warning.
     @Test(arguments: [1, 2, 3] as [UInt64])
     func wellFormedLinesRoundTrip(seed: UInt64) {
-        var random = SeededGenerator(state: seed)
+        var random = SplitMix64(seed: seed)
         // Any byte but ':' and '\n'; no leading '#', '+', '-' or blank
         // (those lines mean something else); no trailing '\r'.
         let inner = (UInt8(1)...UInt8(255)).filter { $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: "\n") }
@@ -43,7 +31,7 @@ struct SeededGenerator: RandomNumberGenerator {
     /// compiles.
     @Test(arguments: [4, 5, 6] as [UInt64])
     func garbageIsSkippedLineByLine(seed: UInt64) {
-        var random = SeededGenerator(state: seed)
+        var random = SplitMix64(seed: seed)
         let alphabet: [UInt8] = Array("ab:0123456789#+-\r\n \t\"./".utf8) + [0, 0x7F, 0xC3, 0xA9, 0xFF]
         var text: [UInt8] = []
         for _ in 0..<20_000 { text.append(alphabet.randomElement(using: &random)!) }

@@ -1,25 +1,10 @@
 import Testing
 import UprocAccounts
 import UprocLinux
+import UprocTestSupport
 
 @Suite struct StarterConfigTests {
-    /// The fixture written to disk, and its expected output and warnings
-    /// with the real paths.
-    struct OnDisk {
-        let directory: TemporaryDirectory
-        let passwd: String
-        let group: String
-
-        init() throws {
-            directory = try TemporaryDirectory()
-            passwd = try directory.write("passwd", Fixtures.passwd)
-            group = try directory.write("group", Fixtures.group)
-        }
-
-        var source: AccountsSource { .files(passwd: passwd, group: group) }
-        var expectedOutput: String { Fixtures.expectedOutput.replacing("/fixture/", with: directory.path + "/") }
-        var expectedWarnings: [String] { Fixtures.expectedWarnings.map { $0.replacing("/fixture/", with: directory.path + "/") } }
-    }
+    typealias OnDisk = AccountsFixtureOnDisk
 
     @Test func readsBothFiles() throws {
         let disk = try OnDisk()
@@ -77,4 +62,8 @@ import UprocLinux
 
             """))
     }
+}
+
+extension AccountsFixtureOnDisk {
+    var source: AccountsSource { .files(passwd: passwd, group: group) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 extension UprocdEndToEnd {
     @Suite struct Churn {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 extension UprocdEndToEnd {
     /// `cmd` rules: exec, renames of the main thread and of other threads, and threads themselves.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 /// One running `uprocd`, its stdout and stderr captured in a file.
 final class Daemon {

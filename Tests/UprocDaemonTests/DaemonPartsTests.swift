@@ -3,6 +3,7 @@ import Logging
 import Testing
 @testable import UprocDaemon
 import UprocLinux
+import UprocTestSupport
 
 /// The daemon's parts, driven directly: what an administrator would read in
 /// the log and the statistics when something fails.
@@ -38,24 +39,6 @@ import UprocLinux
         let line = log.lines.first { $0.contains("cannot receive process events") }
         #expect(line?.hasPrefix("error:") == true, "\(log.lines)")
         #expect(line?.contains("recvmmsg NETLINK_CONNECTOR: Input/output error") == true, "\(log.lines)")
-    }
-}
-
-/// A private directory under /dev/shm, removed with the value.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = "/dev/shm/uproc-parts-\(UInt64.random(in: 0...UInt64.max) & 0xFFFF_FFFF_FFFF)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = path + "/" + name
-        try text.write(toFile: file, atomically: false, encoding: .utf8)
-        return file
     }
 }
 

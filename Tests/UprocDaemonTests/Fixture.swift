@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 /// The `uproc-testproc` fixture: one command a line on its stdin, one answer a line on its stdout.
 final class Fixture {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 /// One test's world: a private directory `/dev/shm/uproc-test-<random>/` holding
 /// `out/` (the daemon's directory), `uproc.conf`, logs and helper binaries; the
@@ -15,10 +16,7 @@ final class Harness {
     private let childLog: Int32
 
     /// Where `swift build` put the test runner, uprocd and uproc-testproc.
-    static let buildDirectory: String = {
-        let runner = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        return (runner as NSString).deletingLastPathComponent
-    }()
+    static let buildDirectory = Tools.directory
 
     init(config text: String) throws {
         // Writes to a fixture that died must fail with EPIPE, not kill the runner.

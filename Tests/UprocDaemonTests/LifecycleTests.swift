@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 extension UprocdEndToEnd {
     /// Owning the directory: the lock, clean and unclean stops, refused directories and configs.

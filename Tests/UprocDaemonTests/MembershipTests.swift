@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 extension UprocdEndToEnd {
     /// Which namespaces a process lands in, by its IDs, at start-up and after setuid.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 extension UprocdEndToEnd {
     /// SIGHUP re-reads the config: namespaces come and go; a broken config changes nothing.

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import UprocLinux
+import UprocTestSupport
 
 @Suite struct NamespaceDirectoryTests {
     @Test func createsTheDirectoryLocksItAndIsOnTmpfs() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UprocLinux
+import UprocTestSupport
 
 /// The kernel ignores subscriptions from a non-initial user or PID namespace.
 /// A multithreaded process cannot enter a new user namespace, so the test

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Testing
 import UprocLinux
+import UprocTestSupport
 
 @Suite(.serialized, .enabled(if: Kernel.available, Kernel.reason))
 struct ProcConnectorTests {

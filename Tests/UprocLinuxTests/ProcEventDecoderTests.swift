@@ -1,6 +1,7 @@
 import Testing
 import UprocLinux
 import UprocRules
+import UprocTestSupport
 
 @Suite struct ProcEventDecoderTests {
     struct Case: CustomTestStringConvertible, Sendable {
@@ -75,7 +76,7 @@ import UprocRules
     }
 
     @Test func randomBytesNeverTrap() {
-        var generator = SplitMix(seed: 0x5EED)
+        var generator = SplitMix64(seed: 0x5EED)
         var decoded = 0
         for round in 0..<5000 {
             let length = Int(generator.next() % 300)
@@ -98,18 +99,5 @@ import UprocRules
         var events: [ProcEvent] = []
         bytes.withUnsafeBytes { ProcEventDecoder.decode($0) { events.append($0) } }
         return events
-    }
-}
-
-/// A small seeded generator: failures reproduce.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

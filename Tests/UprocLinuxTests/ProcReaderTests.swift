@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import UprocLinux
 import UprocRules
+import UprocTestSupport
 
 @Suite struct ProcReaderTests {
     @Test func readsItsOwnIdentity() throws {

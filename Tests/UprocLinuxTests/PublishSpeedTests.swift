@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UprocLinux
+import UprocTestSupport
 
 /// Start-up writes one (mostly empty) file per namespace. Prints the figures;
 /// the bound is loose (a debug build on a shared 2-core machine) and catches

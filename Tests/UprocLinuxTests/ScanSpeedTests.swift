@@ -1,6 +1,7 @@
 import Testing
 import UprocLinux
 import UprocRules
+import UprocTestSupport
 
 /// Figures for the hot paths (printed); bounds are loose and catch only
 /// pathological slowness.

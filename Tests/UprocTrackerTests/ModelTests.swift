@@ -1,18 +1,7 @@
 import Testing
 import UprocRules
 import UprocTracker
-
-/// A seeded generator, so a failing seed replays the same operations.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z &>> 31)
-    }
-}
+import UprocTestSupport
 
 /// The obvious implementation: a dictionary of identities, membership
 /// recomputed from scratch with `DecisionTable.matches`, and what was last
@@ -95,7 +84,7 @@ struct Model {
 
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6])
     func randomOperationsMatchTheModel(seed: UInt64) {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         var tracker = Tracker(table: Self.tables[0])
         var model = Model(table: Self.tables[0])
 

@@ -1,13 +1,14 @@
 import Testing
 @testable import UprocTracker
 import UprocRules
+import UprocTestSupport
 
 /// The PID → identity table under growth, collisions and deletions, checked
 /// against a `Dictionary` through the tracker's public API.
 @Suite struct ProcessTableTests {
     @Test(arguments: [UInt64(11), 12, 13])
     func manyPIDsInAndOutAgreeWithADictionary(seed: UInt64) {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         let table = DecisionTable(rules: [Rule(conditions: [.id(.uid, 1)], namespace: "uid.1")])
         var tracker = Tracker(table: table)
         var reference: [Int32: ProcessIdentity] = [:]
@@ -56,7 +57,7 @@ import UprocRules
 @Suite struct SmallProcessTableTests {
     @Test(arguments: [UInt64(21), 22, 23, 24])
     func wrappingProbeRunsAgreeWithADictionaryAfterEveryOperation(seed: UInt64) {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         var table = ProcessTable(capacity: 32)
         // At most 16 live keys: the table never grows past 32 slots.
         var pool: [Int32] = []

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 /// Runs the built `uproc-check` end to end: real files, real exit codes.
 @Suite struct CheckCommandTests {
@@ -9,39 +10,15 @@ import Testing
         var errors: String
     }
 
-    /// The executables sit next to the test bundle in the build directory.
-    static let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        .deletingLastPathComponent().appendingPathComponent("uproc-check")
-
-    static func run(_ arguments: [String], input: String? = nil) throws -> Run {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        // Small outputs: read both to the end, then reap.
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus,
-            output: String(decoding: outData, as: UTF8.self),
-            errors: String(decoding: errData, as: UTF8.self))
+    static func run(_ arguments: [String], input: String = "") throws -> Run {
+        let result = try Tools.run("uproc-check", arguments, input: input)
+        return Run(status: result.status, output: result.stdout, errors: result.stderr)
     }
 
     /// A private directory under /dev/shm, removed afterwards.
     static func withDirectory(_ body: (URL) throws -> Void) throws {
-        let directory = URL(fileURLWithPath: "/dev/shm/uproc-check-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try body(directory)
+        let directory = try TemporaryDirectory()
+        try withExtendedLifetime(directory) { try body(URL(fileURLWithPath: directory.path)) }
     }
 
     static func write(_ text: String, to url: URL) throws {

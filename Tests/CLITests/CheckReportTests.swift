@@ -1,7 +1,11 @@
 import Testing
-@testable import UprocRules
+import UprocCheck
+import UprocRules
 
+/// uproc-check's words and exit statuses, without running it.
 @Suite struct CheckReportTests {
+    static let compiler = RuleCompiler(accounts: StaticAccounts(users: ["alice": 1000], groups: ["backup": 34]))
+
     static let config = """
         uid 0 root
         uid alice cmd sshd alice.ssh
@@ -13,14 +17,14 @@ import Testing
         """
 
     @Test func summarizesAValidConfig() {
-        let report = CheckReport(checking: SourceFile(path: "uproc.conf", text: Self.config), with: Fixture.compiler)
+        let report = CheckReport(checking: SourceFile(path: "uproc.conf", text: Self.config), with: Self.compiler)
         #expect(report == CheckReport(
             standardOutput: "uproc.conf: valid: 6 rules, 6 namespaces, 0 warnings\n", standardError: "", status: .valid))
     }
 
     @Test func dumpsTheTablePerKey() {
         let report = CheckReport(
-            checking: SourceFile(path: "uproc.conf", text: Self.config), with: Fixture.compiler, dump: true)
+            checking: SourceFile(path: "uproc.conf", text: Self.config), with: Self.compiler, dump: true)
         #expect(report.standardOutput == """
             uid 0 -> root
             uid 1000 -> alice.ssh [cmd sshd] alice
@@ -35,7 +39,7 @@ import Testing
     }
 
     @Test func reportsErrorsAndCountsThem() {
-        let report = CheckReport(checking: SourceFile(path: "c", text: "uid 1 a\nusr 2 b\ncmd abcdefghijklmnopq a\n"), with: Fixture.compiler)
+        let report = CheckReport(checking: SourceFile(path: "c", text: "uid 1 a\nusr 2 b\ncmd abcdefghijklmnopq a\n"), with: Self.compiler)
         #expect(report.status == .invalid)
         #expect(report.standardOutput == "")
         #expect(report.standardError == """
@@ -55,10 +59,10 @@ import Testing
 
     @Test func werrorTurnsWarningsIntoErrors() {
         let source = SourceFile(path: "c", text: "cmd abcdefghijklmnopq long\n")
-        let lenient = CheckReport(checking: source, with: Fixture.compiler)
+        let lenient = CheckReport(checking: source, with: Self.compiler)
         #expect(lenient.status == .valid)
         #expect(lenient.standardOutput == "c: valid: 1 rule, 1 namespace, 1 warning\n")
-        let strict = CheckReport(checking: source, with: Fixture.compiler, warningsAsErrors: true)
+        let strict = CheckReport(checking: source, with: Self.compiler, warningsAsErrors: true)
         #expect(strict.status == .invalid)
         #expect(strict.standardOutput == "")
         #expect(strict.standardError.hasPrefix("c:1:5: error: cmd 'abcdefghijklmnopq' is 17 bytes"))
@@ -70,10 +74,15 @@ import Testing
             standardOutput: "", standardError: "uproc-check: /nope: No such file or directory\n", status: .unusable))
     }
 
+    @Test func reportsAProcessThatIsGone() {
+        #expect(CheckReport(noSuchProcess: 2147483647) == CheckReport(
+            standardOutput: "", standardError: "uproc-check: no process with PID 2147483647\n", status: .unusable))
+    }
+
     @Test func explainsAProcessMembershipAndNearMisses() {
         let identity = ProcessIdentity(ruid: 1000, euid: 1000, rgid: 34, egid: 34, comm: "python3.11")
         let report = CheckReport(
-            checking: SourceFile(path: "uproc.conf", text: Self.config), with: Fixture.compiler,
+            checking: SourceFile(path: "uproc.conf", text: Self.config), with: Self.compiler,
             explaining: (pid: 42, identity: identity))
         #expect(report.status == .valid)
         #expect(report.standardOutput == """
@@ -92,7 +101,7 @@ import Testing
     @Test func explainsAProcessInNoNamespace() {
         let identity = ProcessIdentity(uid: 7, gid: 7, comm: "init")
         let report = CheckReport(
-            checking: SourceFile(path: "uproc.conf", text: Self.config), with: Fixture.compiler,
+            checking: SourceFile(path: "uproc.conf", text: Self.config), with: Self.compiler,
             explaining: (pid: 1, identity: identity))
         #expect(report.standardOutput.hasSuffix("process 1: comm 'init', uid 7, gid 7, ruid 7, rgid 7\nin no namespace\n"))
     }

@@ -6,14 +6,14 @@ import Foundation
 /// the spawning thread (a test-runner worker that blocks most signals) and the runner's
 /// SIG_IGN dispositions; `sh -c '…; wait'` then hung forever with SIGCHLD blocked.
 /// Here every child starts with an empty mask and default dispositions, as from a shell.
-final class Child {
-    enum Exit: Equatable, CustomStringConvertible {
+public final class Child {
+    public enum Exit: Equatable, CustomStringConvertible {
         case exited(Int32)
         case signaled(Int32)
         /// Reaped by someone else (waitpid said ECHILD).
         case unknown
 
-        var description: String {
+        public var description: String {
             switch self {
             case .exited(let status): "exit status \(status)"
             case .signaled(let signal): "killed by signal \(signal)"
@@ -22,18 +22,18 @@ final class Child {
         }
     }
 
-    let pid: Int32
-    let command: String
-    private(set) var exit: Exit?
+    public let pid: Int32
+    public let command: String
+    public private(set) var exit: Exit?
 
     /// Where the child's stdin, stdout and stderr come from.
-    enum Stream {
+    public enum Stream {
         case null
         /// This fd (the child gets a duplicate; the caller keeps and closes its own).
         case fd(Int32)
     }
 
-    init(_ argv: [String], stdin: Stream = .null, stdout: Stream = .null, stderr: Stream = .null) throws {
+    public init(_ argv: [String], stdin: Stream = .null, stdout: Stream = .null, stderr: Stream = .null) throws {
         command = argv.joined(separator: " ")
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -68,7 +68,7 @@ final class Child {
     }
 
     /// Reaps the child if it has exited; true while it runs.
-    var isRunning: Bool {
+    public var isRunning: Bool {
         if exit != nil { return false }
         var status: Int32 = 0
         let rc = waitpid(pid, &status, WNOHANG)
@@ -83,13 +83,13 @@ final class Child {
         return false
     }
 
-    func signal(_ number: Int32) {
+    public func signal(_ number: Int32) {
         if exit == nil { kill(pid, number) }
     }
 
     /// Polls every 2 ms; the exit, or nil on timeout.
     @discardableResult
-    func waitForExit(within limit: Duration) async throws -> Exit? {
+    public func waitForExit(within limit: Duration) async throws -> Exit? {
         let end = ContinuousClock.now + limit
         while isRunning {
             if ContinuousClock.now >= end { return nil }
@@ -100,7 +100,7 @@ final class Child {
 
     /// Blocking variant for cleanup paths (deinit).
     @discardableResult
-    func reap(within limit: Duration) -> Exit? {
+    public func reap(within limit: Duration) -> Exit? {
         let end = ContinuousClock.now + limit
         while isRunning {
             if ContinuousClock.now >= end { return nil }
@@ -112,11 +112,11 @@ final class Child {
 
 /// A pipe with both ends close-on-exec, so no other child inherits them; the
 /// child gets its end through dup2, which clears the flag on the copy.
-struct ChildPipe {
-    let read: Int32
-    let write: Int32
+public struct ChildPipe {
+    public let read: Int32
+    public let write: Int32
 
-    init() throws {
+    public init() throws {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw HarnessError("pipe: \(String(cString: strerror(errno)))") }
         read = fds[0]

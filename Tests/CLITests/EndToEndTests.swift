@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import UprocAccounts
+import UprocTestSupport
 
 /// Runs the built `uproc-genconf` as a user would: arguments in, a pipe out.
 @Suite struct EndToEndTests {
     @Test func fixtureThroughAPipe() throws {
-        let disk = try StarterConfigTests.OnDisk()
+        let disk = try AccountsFixtureOnDisk()
         let result = try Tools.run("uproc-genconf", ["--passwd", disk.passwd, "--group", disk.group])
         #expect(result.status == 0)
         #expect(result.stdout == disk.expectedOutput)
@@ -21,7 +22,7 @@ import UprocAccounts
         (["--prefix-user", "", "--prefix-group", ""], 17),
     ])
     func pipedIntoUprocCheck(_ options: [String], _ rules: Int) throws {
-        let disk = try StarterConfigTests.OnDisk()
+        let disk = try AccountsFixtureOnDisk()
         let generator = Process()
         generator.executableURL = URL(fileURLWithPath: Tools.path("uproc-genconf"))
         generator.arguments = ["--passwd", disk.passwd, "--group", disk.group] + options
@@ -41,7 +42,7 @@ import UprocAccounts
     }
 
     @Test func optionsReachTheGenerator() throws {
-        let disk = try StarterConfigTests.OnDisk()
+        let disk = try AccountsFixtureOnDisk()
         let result = try Tools.run(
             "uproc-genconf",
             ["--passwd", disk.passwd, "--group", disk.group, "--users-only", "--min-uid", "1000", "--max-uid", "1001",
@@ -65,7 +66,7 @@ import UprocAccounts
     }
 
     @Test func dashReadsStandardInput() throws {
-        let disk = try StarterConfigTests.OnDisk()
+        let disk = try AccountsFixtureOnDisk()
         let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: disk.passwd))
         let result = try Tools.run("uproc-genconf", ["--passwd", "-", "--group", disk.group], stdin: input)
         #expect(result.status == 0)
@@ -74,7 +75,7 @@ import UprocAccounts
     }
 
     @Test func missingInputIsExitOneWithNothingOnStdout() throws {
-        let disk = try StarterConfigTests.OnDisk()
+        let disk = try AccountsFixtureOnDisk()
         let missing = disk.directory.path + "/missing"
         let result = try Tools.run("uproc-genconf", ["--passwd", disk.passwd, "--group", missing])
         #expect(result.status == 1)
@@ -83,7 +84,7 @@ import UprocAccounts
     }
 
     @Test func unreadableInputIsExitOne() throws {
-        let disk = try StarterConfigTests.OnDisk()
+        let disk = try AccountsFixtureOnDisk()
         let result = try Tools.run("uproc-genconf", ["--passwd", disk.directory.path, "--group", disk.group])
         #expect(result.status == 1)
         #expect(result.stdout == "")
