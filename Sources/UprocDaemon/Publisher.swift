@@ -43,7 +43,7 @@ final class Publisher {
     /// next change (a process that starts and soon ends shows both), while
     /// under a burst each file is rewritten once per `--min-interval`.
     func publishDue() {
-        guard state.tracker.hasChanges else { return }
+        guard state.tracker.settleChanges() else { return }
         let now = MonotonicClock.nanoseconds()
         var nextDue = UInt64.max
         let interval = state.options.minimumInterval

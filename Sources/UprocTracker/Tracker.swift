@@ -9,9 +9,9 @@ import UprocRules
 /// process leaves or changes, through a small memo of the last identities
 /// classified (a fork storm classifies the same identity over and over).
 ///
-/// Changes since the last publish are tracked per namespace with a
-/// fingerprint, so a PID that came and went inside one window is no change;
-/// `drainChanged` hands the changed namespaces over once each.
+/// Changes since the last publish are tracked exactly (`ChangeLog`), so a
+/// PID that came and went inside one window is no change and any real change
+/// is one; `drainChanged` hands the changed namespaces over once each.
 ///
 /// The daemon's use, in its loop:
 ///
@@ -39,6 +39,7 @@ public struct Tracker: Sendable {
     /// (`NamespaceState.queued` says whether one is here).
     @usableFromInline var dirty: [Int32] = []
     @usableFromInline var memo = MatchMemo()
+    @usableFromInline var changes = ChangeLog()
 
     /// An empty process table over `table`. Every namespace counts as
     /// changed until the first drain, so every file gets written, empty ones
@@ -170,6 +171,8 @@ public struct Tracker: Sendable {
     /// files must be created, empty ones too) and kept ones only when their
     /// members differ from what was last published under the old table.
     public mutating func replaceTable(_ newTable: DecisionTable, republishAll: Bool = true) -> TableChange {
+        settle()
+        changes.removeAll()
         let oldTable = table
         var fresh = Array(repeating: NamespaceState(), count: newTable.namespaceCount)
         table = newTable
@@ -186,15 +189,13 @@ public struct Tracker: Sendable {
                 fresh[newIndex].flags = NamespaceState.forced
                 return
             }
-            // Carry the publication state over: what was published is the old
-            // members xored with what had not been published yet.
+            // Carry the publication state over: an old namespace with
+            // unpublished changes stays changed; otherwise its published
+            // members are its members, compared exactly.
             let old = namespaces[Int(oldID.index)]
-            var pending = old.pending
-            for pid in old.members { pending ^= Fingerprint.mix(pid) }
-            for pid in fresh[newIndex].members { pending ^= Fingerprint.mix(pid) }
-            fresh[newIndex].pending = pending
-            fresh[newIndex].publishedCount = old.publishedCount
-            fresh[newIndex].flags = old.flags & NamespaceState.forced
+            if old.isChanged || old.members != fresh[newIndex].members {
+                fresh[newIndex].flags = NamespaceState.forced
+            }
         }
 
         namespaces = fresh
@@ -214,8 +215,19 @@ public struct Tracker: Sendable {
 
     /// Whether any namespace's members differ from the last drain (or one is
     /// forced: start-up, resync, new rules).
+    /// Settles the change log on a copy when it has unsettled entries: the
+    /// daemon's loop calls `settleChanges` instead.
     public var hasChanges: Bool {
-        dirty.contains { namespaces[Int($0)].isChanged }
+        if dirty.contains(where: { namespaces[Int($0)].flags & NamespaceState.forced != 0 }) { return true }
+        var log = changes
+        _ = log.settle()
+        return !log.entries.isEmpty
+    }
+
+    /// `hasChanges`, settling the change log in place (no copy).
+    public mutating func settleChanges() -> Bool {
+        settle()
+        return dirty.contains { namespaces[Int($0)].isChanged }
     }
 
     /// Calls `body` once for each namespace whose members changed since the
@@ -226,6 +238,7 @@ public struct Tracker: Sendable {
     /// A PID that joined and left inside one window is no change. Namespaces
     /// come in the order they were first touched.
     public mutating func publishChanged(_ body: (NamespaceID, UnsafeBufferPointer<Int32>) -> Bool) {
+        settle()
         var kept = 0
         for position in dirty.indices {
             let index = Int(dirty[position])
@@ -241,6 +254,9 @@ public struct Tracker: Sendable {
             }
         }
         dirty.removeLast(dirty.count - kept)
+        // What is left describes the namespaces held back.
+        let namespaces = self.namespaces
+        changes.retain { namespaces[$0].flags & NamespaceState.queued != 0 }
     }
 
     /// `publishChanged` for a body that publishes every namespace it is
@@ -265,8 +281,24 @@ public struct Tracker: Sendable {
 
     // MARK: Internals
 
+    /// Reduces the change log and marks the namespaces it shows changed.
+    mutating func settle() {
+        guard changes.settle() else { return }
+        for index in dirty { namespaces[Int(index)].flags &= ~NamespaceState.differs }
+        for key in changes.entries { namespaces[ChangeLog.namespace(of: key)].flags |= NamespaceState.differs }
+    }
+
+    /// The change log is full: every namespace touched so far counts as
+    /// changed, and the log starts over.
+    @usableFromInline
+    mutating func forceTouched() {
+        for index in dirty { namespaces[Int(index)].flags |= NamespaceState.forced }
+        changes.removeAll()
+    }
+
     /// Every namespace counts as changed until the next drain.
     mutating func forceAll() {
+        changes.removeAll()
         dirty.removeAll(keepingCapacity: true)
         dirty.reserveCapacity(namespaces.count)
         for index in namespaces.indices {
@@ -348,10 +380,16 @@ public struct Tracker: Sendable {
     /// Records that `pid` joined or left namespace `index`.
     @inlinable
     mutating func touch(_ index: Int, _ pid: Int32) {
-        namespaces[index].pending ^= Fingerprint.mix(pid)
         if namespaces[index].flags & NamespaceState.queued == 0 {
             namespaces[index].flags |= NamespaceState.queued
             dirty.append(Int32(truncatingIfNeeded: index))
+        }
+        // A forced namespace is reported anyway: nothing to log.
+        guard namespaces[index].flags & NamespaceState.forced == 0 else { return }
+        if changes.isFull {
+            forceTouched()
+        } else {
+            changes.append(index, pid)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 extension UprocdEndToEnd {
     /// A FORK event names the child's `real_parent`: under CLONE_PARENT the grandparent,

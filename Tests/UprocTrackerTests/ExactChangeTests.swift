@@ -1,0 +1,69 @@
+import Testing
+import UprocRules
+import UprocTracker
+import UprocTestSupport
+
+/// Change detection is exact: a namespace is reported exactly when its members
+/// differ from what was last published.
+@Suite struct ExactChangeTests {
+    /// Quadruples of PIDs (all ≤ 4,194,304, the largest pid_max) whose splitmix64
+    /// hashes xor to zero: the fingerprint the tracker once used took {a, b} → {c, d}
+    /// for "no change" and left the file listing two dead PIDs.
+    static let cancellingPIDs: [[Int32]] = [
+        [282_297, 687_183, 2_560_132, 2_847_836],
+        [1_127_926, 3_470_148, 1_372_324, 1_569_048],
+        [195_144, 4_192_389, 823_455, 2_109_177],
+        [479_526, 3_315_440, 940_865, 2_243_693],
+    ]
+
+    @Test(arguments: cancellingPIDs)
+    func twoProcessesReplacedByTwoOthersIsAChange(_ pids: [Int32]) {
+        var tracker = Tracker(table: Fixture.table)
+        tracker.upsert(1, Fixture.root)
+        tracker.upsert(pids[0], Fixture.alice)
+        tracker.upsert(pids[1], Fixture.alice)
+        _ = tracker.drained()
+
+        tracker.remove(pids[0])
+        tracker.remove(pids[1])
+        tracker.upsert(pids[2], Fixture.alice)
+        tracker.upsert(pids[3], Fixture.alice)
+        let changed = tracker.hasChanges
+        #expect(changed)
+        let expected = [pids[2], pids[3]].sorted()
+        #expect(tracker.drained() == ["uid.alice": expected, "gid.users": expected])
+    }
+
+    /// Random windows of joins, leaves and changes (small PIDs, so they collide
+    /// and return often): each drain reports exactly the namespaces whose members
+    /// differ from the previous report, with the tracker's current members.
+    @Test(arguments: [1, 2, 3, 4, 5] as [UInt64])
+    func randomWindowsReportExactlyTheNamespacesThatDiffer(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        let identities = [Fixture.root, Fixture.alice, Fixture.aliceSSHD, Fixture.bob, Fixture.nobody]
+        var tracker = Tracker(table: Fixture.table)
+        var published = tracker.drained()
+        for _ in 0..<300 {
+            // Mostly short windows; sometimes one past the change log's limit.
+            let steps = random.next() % 8 == 0 ? 3000 : Int(random.next() % 12)
+            for _ in 0..<steps {
+                let pid = Int32(1 + random.next() % 24)
+                switch random.next() % 4 {
+                case 0: tracker.remove(pid)
+                case 1: _ = tracker.fork(parent: Int32(1 + random.next() % 24), child: pid)
+                default: tracker.upsert(pid, identities[Int(random.next() % UInt64(identities.count))])
+                }
+            }
+            let report = tracker.drained()
+            for index in 0..<Fixture.table.namespaceCount {
+                let name = Fixture.table.namespaceNames[index]
+                let now = tracker.members(of: NamespaceID(index))
+                if now != published[name] {
+                    #expect(report[name] == now, "\(name) changed but was not reported as it is")
+                    published[name] = now
+                }
+            }
+            for (name, members) in report { #expect(members == tracker.members(name)) }
+        }
+    }
+}
