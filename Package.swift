@@ -23,21 +23,26 @@ let package = Package(
         .target(name: "UprocRules"),
         // Pure: the process table and namespace membership.
         .target(name: "UprocTracker", dependencies: ["UprocRules"]),
-        // C shim over linux/netlink.h, connector.h, cn_proc.h.
+        // Pure: the proc connector's wire format (KernelABI) and its decoder.
+        .target(name: "UprocEvents", dependencies: ["UprocRules"]),
+        // C shim: what Swift cannot import from Glibc and the kernel headers, and
+        // _Static_asserts pinning the kernel's numbers to KernelABI.
         .target(name: "CLinuxProc", cSettings: [.define("_GNU_SOURCE")]),
         // Everything that is a syscall lives here and only here.
-        .target(name: "UprocLinux", dependencies: ["CLinuxProc", "UprocRules", system, logging]),
+        .target(name: "UprocLinux", dependencies: ["CLinuxProc", "UprocEvents", "UprocRules", system]),
+        // Helpers only uproc-bench links: process spawning, PID-file reads, inotify, statistics.
+        .target(name: "UprocBenchSupport", dependencies: ["UprocLinux", "UprocRules"]),
         // passwd/group parsing and the generator behind uproc-genconf.
         .target(name: "UprocAccounts", dependencies: ["UprocRules", "UprocLinux"]),
         // What uproc-check prints and its exit statuses, worded from UprocRules' CheckSummary.
         .target(name: "UprocCheck", dependencies: ["UprocRules"]),
         // The daemon's wiring: start-up, loop, publish, shutdown.
-        .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocAccounts", logging]),
+        .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocEvents", "UprocLinux", "UprocAccounts", logging]),
 
         .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", argumentParser, logging]),
         .executableTarget(name: "uproc-check", dependencies: ["UprocCheck", "UprocRules", "UprocLinux", argumentParser]),
         .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocRules", "UprocLinux", argumentParser, system]),
-        .executableTarget(name: "uproc-bench", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", argumentParser]),
+        .executableTarget(name: "uproc-bench", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocBenchSupport", argumentParser]),
         // Test fixture: a process the daemon tests steer through stdin (threads, renames, setuid).
         .executableTarget(name: "uproc-testproc"),
 
@@ -47,12 +52,14 @@ let package = Package(
 
         .testTarget(name: "UprocRulesTests", dependencies: ["UprocRules", "UprocTestSupport"]),
         .testTarget(name: "UprocTrackerTests", dependencies: ["UprocTracker", "UprocRules", "UprocTestSupport"]),
-        .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocRules", "UprocTestSupport"]),
+        .testTarget(name: "UprocEventsTests", dependencies: ["UprocEvents", "UprocRules", "UprocTestSupport"]),
+        .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocEvents", "UprocRules", "UprocTestSupport"]),
+        .testTarget(name: "UprocBenchSupportTests", dependencies: ["UprocBenchSupport", "UprocLinux", "UprocTestSupport"]),
         .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "UprocTestSupport"]),
         // The command-line tools end to end (uproc-check, uproc-genconf) and their man pages.
         .testTarget(name: "CLITests", dependencies: ["UprocAccounts", "UprocCheck", "UprocRules", "UprocTestSupport", "uproc-genconf", "uproc-check"]),
         .testTarget(name: "UprocDaemonTests", dependencies: [
-            "UprocDaemon", "UprocLinux", "UprocRules", "UprocTestSupport", logging, "uprocd", "uproc-check", "uproc-testproc",
+            "UprocDaemon", "UprocEvents", "UprocLinux", "UprocRules", "UprocTestSupport", logging, "uprocd", "uproc-check", "uproc-testproc",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -41,7 +41,9 @@ public final class Daemon {
         for warning in config.warnings { logger.warning("\(warning)") }
         state = DaemonState(options: options, logger: logger, config: config)
 
-        let reader = ProcReader()
+        // Before anything is touched: without /proc every process would look gone.
+        let reader: ProcReader
+        do { reader = try ProcReader() } catch { throw .proc(error) }
         publisher = try Publisher(state: state)
         do {
             follower = try KernelFollower(state: state, reader: reader)
@@ -67,9 +69,9 @@ public final class Daemon {
         signals.on(SignalNumber.user1) { [unowned self] in logStatistics() }
 
         let scanStart = MonotonicClock.nanoseconds()
-        guard follower.rescan() else {
+        if case .failure(let error) = follower.rescan() {
             publisher.removeAll()
-            throw .proc(SystemCallError(call: "opendir", subject: "/proc", errno: .noSuchFileOrDirectory))
+            throw .proc(error)
         }
         let scanEnd = MonotonicClock.nanoseconds()
         publisher.publishDue()

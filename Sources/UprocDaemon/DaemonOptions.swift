@@ -1,5 +1,3 @@
-import Logging
-
 /// Everything `uprocd` can be told on its command line.
 public struct DaemonOptions: Sendable {
     /// The rules file. `nil`: `/etc/uproc.conf` when it exists, else the

@@ -1,3 +1,4 @@
+import UprocEvents
 import UprocLinux
 import UprocRules
 
@@ -132,7 +133,7 @@ final class KernelFollower {
     /// cannot be listed the table (and so every file) stays as it was: an
     /// empty listing would look like "every process is gone".
     @discardableResult
-    func rescan() -> Bool {
+    func rescan() -> Result<Void, SystemCallError> {
         state.statistics.rescans &+= 1
         var snapshot: [(Int32, ProcessIdentity)] = []
         snapshot.reserveCapacity(state.tracker.processCount + 256)
@@ -145,10 +146,10 @@ final class KernelFollower {
             state.logger.error(
                 "cannot scan /proc; the namespace files are left as they were",
                 metadata: ["error": "\(error)", "scan_failures": "\(state.statistics.scanFailures)"])
-            return false
+            return .failure(error)
         }
         state.tracker.reconcile(with: snapshot, republishAll: false)
         verifyBefore = MonotonicClock.nanoseconds()
-        return true
+        return .success(())
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import UprocLinux
+import UprocBenchSupport
 
 /// Exec-to-file latency: how long after a matching process starts its PID
 /// appears in the namespace file, and how long after it dies it leaves.

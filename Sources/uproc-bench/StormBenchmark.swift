@@ -1,5 +1,6 @@
 import ArgumentParser
 import UprocLinux
+import UprocBenchSupport
 
 /// A fork+exit storm: the load under which `uprocd`'s CPU per kernel event
 /// and its cost to everyone else's fork rate are measured.

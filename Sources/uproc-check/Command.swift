@@ -26,7 +26,7 @@ struct Command: ParsableCommand {
     func run() throws {
         var process: (pid: Int32, identity: ProcessIdentity)?
         if let pid = explain {
-            guard let identity = ProcReader().identity(of: pid, reading: [.ids, .cmd]) else {
+            guard let identity = try ProcReader().identity(of: pid, reading: [.ids, .cmd]) else {
                 let report = CheckReport(noSuchProcess: pid)
                 StandardStreams.write(report.standardOutput, report.standardError)
                 throw ExitCode(report.status.rawValue)

@@ -3,6 +3,7 @@ import Logging
 import Testing
 @testable import UprocDaemon
 import UprocLinux
+import UprocRules
 import UprocTestSupport
 
 /// The daemon's parts, driven directly: what an administrator would read in
@@ -39,6 +40,24 @@ import UprocTestSupport
         let line = log.lines.first { $0.contains("cannot receive process events") }
         #expect(line?.hasPrefix("error:") == true, "\(log.lines)")
         #expect(line?.contains("recvmmsg NETLINK_CONNECTOR: Input/output error") == true, "\(log.lines)")
+    }
+
+    @Test func aRescanThatCannotListProcLeavesTheTableAsItWas() throws {
+        try Kernel.require()
+        let log = LogRecords()
+        let state = DaemonState(
+            options: DaemonOptions(), logger: log.logger,
+            config: try ConfigLoader.compile(.init(path: "t.conf", text: "uid 0 root\n"), accounts: SystemAccounts()))
+        state.tracker.upsert(4_000_000, ProcessIdentity(uid: 0, gid: 0, comm: Comm()))
+        let fakeProc = try TemporaryDirectory()
+        let follower = try KernelFollower(state: state, reader: ProcReader(procPath: fakeProc.path))
+        removeTree(fakeProc.path)  // /proc vanishes after start-up
+
+        #expect(throws: SystemCallError.self) { try follower.rescan().get() }
+        #expect(state.statistics.scanFailures == 1)
+        // Not "every process is gone": the table, and so the files, stay.
+        #expect(state.tracker.processCount == 1)
+        #expect(log.lines.contains { $0.hasPrefix("error: cannot scan /proc; the namespace files are left as they were") })
     }
 }
 

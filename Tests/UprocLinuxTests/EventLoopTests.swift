@@ -99,19 +99,24 @@ import UprocLinux
         loop.runOnce(timeoutMilliseconds: 0)
         #expect(wakeups == 0)
 
+        // Blocked in epoll_wait, the loop is woken by another thread.
         let thread = Thread { [wake] in
             usleep(20_000)
             wake.signal()
-            wake.signal()  // wake-ups coalesce
         }
         thread.start()
         let start = MonotonicClock.nanoseconds()
         while wakeups == 0 && MonotonicClock.nanoseconds() - start < 2_000_000_000 {
             loop.runOnce(timeoutMilliseconds: 2000)
         }
-        usleep(5_000)
-        loop.runOnce(timeoutMilliseconds: 0)
         #expect(wakeups == 1)
+
+        // Wake-ups that come before the loop reads coalesce into one.
+        wake.signal()
+        wake.signal()
+        loop.runOnce(timeoutMilliseconds: 1000)
+        loop.runOnce(timeoutMilliseconds: 0)
+        #expect(wakeups == 2)
     }
 
     @Test func postHandlersRunAfterEveryRoundInOrder() throws {

@@ -7,7 +7,7 @@ import UprocTestSupport
 
 @Suite struct ProcReaderTests {
     @Test func readsItsOwnIdentity() throws {
-        let reader = ProcReader()
+        let reader = try ProcReader()
         let identity = try #require(reader.identity(of: getpid(), reading: [.ids, .cmd]))
         #expect(identity.ruid == getuid())
         #expect(identity.euid == geteuid())
@@ -19,8 +19,9 @@ import UprocTestSupport
     }
 
     @Test func listsThreadGroupLeadersOnly() throws {
-        let reader = ProcReader()
-        let pids = reader.processIDs()
+        let reader = try ProcReader()
+        var pids: [Int32] = []
+        try reader.scan(reading: []) { pid, _ in pids.append(pid) }
         #expect(pids.contains(getpid()))
         #expect(pids.contains(1))
         // Our threads (Swift Testing runs several) are not listed.
@@ -31,19 +32,11 @@ import UprocTestSupport
         }
     }
 
-    @Test func mapsAThreadToItsProcess() throws {
-        let reader = ProcReader()
-        let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { Int32($0) }
-        for thread in threads {
-            #expect(reader.threadGroupID(of: thread) == getpid())
-        }
-    }
-
-    @Test func scanVisitsThisProcess() {
-        let reader = ProcReader()
+    @Test func scanVisitsThisProcess() throws {
+        let reader = try ProcReader()
         var mine: ProcessIdentity?
         var count = 0
-        reader.scan(reading: [.uid]) { pid, identity in
+        try reader.scan(reading: [.uid]) { pid, identity in
             count += 1
             if pid == getpid() { mine = identity }
         }
@@ -62,7 +55,7 @@ import UprocTestSupport
 
         let child = try spawn("/usr/bin/setpriv", ["--reuid=4242", "--regid=4343", "--clear-groups", link, "30"])
         let pid = child.processIdentifier
-        let reader = ProcReader()
+        let reader = try ProcReader()
         let expected = ProcessIdentity(ruid: 4242, euid: 4242, rgid: 4343, egid: 4343, comm: "uproctest7")
 
         // setpriv changes IDs and then execs: wait for the exec.
@@ -86,7 +79,6 @@ import UprocTestSupport
         #expect(reader.identity(of: pid, reading: [.ids, .cmd]) == nil)
         #expect(reader.identity(of: pid, reading: [.cmd]) == nil)
         #expect(reader.identity(of: pid, reading: []) == nil)
-        #expect(reader.threadGroupID(of: pid) == nil)
     }
 
     @Test(.enabled(if: Kernel.available, Kernel.reason))
@@ -98,7 +90,7 @@ import UprocTestSupport
         try FileManager.default.createSymbolicLink(atPath: directory + "/" + name, withDestinationPath: "/bin/sleep")
         let child = try spawn(directory + "/" + name, ["30"])
         defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() }
-        let reader = ProcReader()
+        let reader = try ProcReader()
         var comm: Comm?
         let deadline = MonotonicClock.nanoseconds() + 2_000_000_000
         repeat {
@@ -131,15 +123,51 @@ import UprocTestSupport
             usleep(2_000)
         } while MonotonicClock.nanoseconds() < deadline
         let pid = try #require(zombie, "no zombie appeared")
-        let reader = ProcReader()
+        let reader = try ProcReader()
         #expect(reader.identity(of: pid, reading: keys) == nil)
         #expect(reader.identity(of: parent.processIdentifier, reading: keys) != nil)
     }
 
-    @Test func nonsensePIDsGiveNil() {
-        let reader = ProcReader()
+    @Test func nonsensePIDsGiveNil() throws {
+        let reader = try ProcReader()
         #expect(reader.identity(of: 0, reading: [.ids]) == nil)
         #expect(reader.identity(of: -5, reading: [.cmd]) == nil)
         #expect(reader.identity(of: Int32.max, reading: [.ids, .cmd]) == nil)
+    }
+
+    /// Without /proc there is no scan: an empty one would make every process look gone.
+    @Test func aMissingProcDirectoryIsAnError() throws {
+        let missing = freshShmPath("noproc")
+        #expect(throws: SystemCallError(call: "open", subject: missing, errno: .noSuchFileOrDirectory)) {
+            try ProcReader(procPath: missing)
+        }
+    }
+
+    @Test func aProcDirectoryThatCannotBeListedFailsTheScan() throws {
+        let directory = freshShmPath("goneproc")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        let reader = try ProcReader(procPath: directory)
+        try reader.scan(reading: []) { _, _ in Issue.record("an empty directory lists no process") }
+        removeTree(directory)
+        #expect(throws: SystemCallError(call: "opendir", subject: directory, errno: .noSuchFileOrDirectory)) {
+            try reader.scan(reading: [.uid]) { _, _ in Issue.record("no process expected") }
+        }
+    }
+
+    @Test func onlyDecimalEntriesArePIDs() throws {
+        let directory = freshShmPath("fakeproc")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { removeTree(directory) }
+        for name in ["1", "42", "2147483647", "2147483648", "99999999999999999999", "self", "4a", "-3"] {
+            let entry = directory + "/" + name
+            try? FileManager.default.createDirectory(atPath: entry, withIntermediateDirectories: false)
+            try "\(name) (x) S 1 1\n".write(toFile: entry + "/stat", atomically: false, encoding: .utf8)
+        }
+        var pids: [Int32] = []
+        try ProcReader(procPath: directory).scan(reading: [.cmd]) { pid, identity in
+            pids.append(pid)
+            #expect(identity.comm == "x")
+        }
+        #expect(pids.sorted() == [1, 42, Int32.max])
     }
 }

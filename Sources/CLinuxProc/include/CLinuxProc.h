@@ -1,10 +1,11 @@
 #ifndef C_LINUX_PROC_H
 #define C_LINUX_PROC_H
 
-// The kernel interfaces uprocd needs that Swift cannot import as written:
-// NLMSG_* macros become prefixed static inline functions, `proc_input`
-// (Linux 6.6+, newer than Debian 12's headers) is defined here, and the
-// layouts the Swift decoder reads as bytes are pinned by _Static_assert.
+// What uproc's Swift code needs from Linux and Glibc that Swift cannot import
+// as written: flag values, recvmmsg and struct mmsghdr (they need
+// _GNU_SOURCE), malloc_trim. The proc connector's numbers and layouts are
+// defined once in Swift (Sources/UprocEvents/KernelABI.swift); the
+// _Static_asserts below pin the kernel's headers to them.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -27,81 +28,55 @@ static const int CLinuxProc_TFD_FLAGS = TFD_CLOEXEC | TFD_NONBLOCK;
 static const int CLinuxProc_EFD_FLAGS = EFD_CLOEXEC | EFD_NONBLOCK;
 static const long CLinuxProc_TMPFS_MAGIC = TMPFS_MAGIC;
 
-// MARK: netlink message helpers
+// MARK: the proc connector's ABI (mirrors KernelABI.swift)
 
-static inline uint32_t CLinuxProc_NLMSG_ALIGN(uint32_t length) {
-    return NLMSG_ALIGN(length);
-}
+_Static_assert(NETLINK_CONNECTOR == 11, "KernelABI.netlinkConnector");
+_Static_assert(NLMSG_DONE == 3, "KernelABI.nlmsgDone");
+_Static_assert(NLMSG_MIN_TYPE == 0x10, "KernelABI.nlmsgMinType");
+_Static_assert(NLMSG_ALIGNTO == 4, "KernelABI.nlmsgAlignment");
+_Static_assert(NLMSG_HDRLEN == 16, "KernelABI.nlmsghdrSize");
+_Static_assert(sizeof(struct nlmsghdr) == 16, "KernelABI.nlmsghdrSize");
+_Static_assert(offsetof(struct nlmsghdr, nlmsg_len) == 0, "KernelABI.nlmsgLengthOffset");
+_Static_assert(offsetof(struct nlmsghdr, nlmsg_type) == 4, "KernelABI.nlmsgTypeOffset");
+_Static_assert(offsetof(struct nlmsghdr, nlmsg_pid) == 12, "KernelABI.nlmsgPortOffset");
 
-static inline uint32_t CLinuxProc_NLMSG_HDRLEN(void) {
-    return NLMSG_HDRLEN;
-}
+_Static_assert(CN_IDX_PROC == 1, "KernelABI.cnIdxProc");
+_Static_assert(CN_VAL_PROC == 1, "KernelABI.cnValProc");
+_Static_assert(sizeof(struct cn_msg) == 20, "KernelABI.cnMsgSize");
+_Static_assert(offsetof(struct cn_msg, id.idx) == 0, "KernelABI.cnIndexOffset");
+_Static_assert(offsetof(struct cn_msg, id.val) == 4, "KernelABI.cnValueOffset");
+_Static_assert(offsetof(struct cn_msg, seq) == 8, "KernelABI.cnSequenceOffset");
+_Static_assert(offsetof(struct cn_msg, ack) == 12, "KernelABI.cnAcknowledgementOffset");
+_Static_assert(offsetof(struct cn_msg, len) == 16, "KernelABI.cnLengthOffset");
 
-static inline uint32_t CLinuxProc_NLMSG_LENGTH(uint32_t payload) {
-    return NLMSG_LENGTH(payload);
-}
+_Static_assert(PROC_CN_MCAST_LISTEN == 1, "KernelABI.procCnMcastListen");
+_Static_assert(PROC_CN_MCAST_IGNORE == 2, "KernelABI.procCnMcastIgnore");
+// `enum what` (PROC_EVENT_NONZERO_EXIT and struct proc_input are 6.6+, newer
+// than Debian 12's headers: KernelABI carries them unpinned).
+_Static_assert(PROC_EVENT_NONE == 0x00000000, "KernelABI.What.none");
+_Static_assert(PROC_EVENT_FORK == 0x00000001, "KernelABI.What.fork");
+_Static_assert(PROC_EVENT_EXEC == 0x00000002, "KernelABI.What.exec");
+_Static_assert(PROC_EVENT_UID == 0x00000004, "KernelABI.What.uid");
+_Static_assert(PROC_EVENT_GID == 0x00000040, "KernelABI.What.gid");
+_Static_assert(PROC_EVENT_SID == 0x00000080, "KernelABI.What.sid");
+_Static_assert(PROC_EVENT_PTRACE == 0x00000100, "KernelABI.What.ptrace");
+_Static_assert(PROC_EVENT_COMM == 0x00000200, "KernelABI.What.comm");
+_Static_assert(PROC_EVENT_COREDUMP == 0x40000000, "KernelABI.What.coredump");
+_Static_assert((unsigned)PROC_EVENT_EXIT == 0x80000000u, "KernelABI.What.exit");
 
-static inline uint32_t CLinuxProc_NLMSG_SPACE(uint32_t payload) {
-    return NLMSG_SPACE(payload);
-}
+_Static_assert(sizeof(struct proc_event) == 40, "KernelABI.procEventSize");
+_Static_assert(offsetof(struct proc_event, what) == 0, "KernelABI.eventWhatOffset");
+_Static_assert(offsetof(struct proc_event, timestamp_ns) == 8, "KernelABI.eventTimestampOffset");
+_Static_assert(offsetof(struct proc_event, event_data) == 16, "KernelABI.eventDataOffset");
+_Static_assert(offsetof(struct proc_event, event_data.ack.err) == 16, "ack {err}");
+_Static_assert(offsetof(struct proc_event, event_data.fork.child_tgid) == 16 + 12, "fork {ppid, ptgid, pid, tgid}");
+_Static_assert(offsetof(struct proc_event, event_data.exec.process_tgid) == 16 + 4, "exec {pid, tgid}");
+_Static_assert(offsetof(struct proc_event, event_data.id.e) == 16 + 12, "id {pid, tgid, r, e}");
+_Static_assert(offsetof(struct proc_event, event_data.comm.comm) == 16 + 8, "KernelABI.commOffset");
+_Static_assert(sizeof(((struct proc_event *)0)->event_data.comm.comm) == 16, "KernelABI.commLength");
+_Static_assert(offsetof(struct proc_event, event_data.exit.process_tgid) == 16 + 4, "exit {pid, tgid}");
 
-// MARK: constants the importer may drop or that older headers lack
-
-static const uint32_t CLinuxProc_NETLINK_CONNECTOR = NETLINK_CONNECTOR;
-static const uint32_t CLinuxProc_CN_IDX_PROC = CN_IDX_PROC;
-static const uint32_t CLinuxProc_CN_VAL_PROC = CN_VAL_PROC;
-static const uint16_t CLinuxProc_NLMSG_NOOP = NLMSG_NOOP;
-static const uint16_t CLinuxProc_NLMSG_ERROR = NLMSG_ERROR;
-static const uint16_t CLinuxProc_NLMSG_DONE = NLMSG_DONE;
-static const uint16_t CLinuxProc_NLMSG_OVERRUN = NLMSG_OVERRUN;
-
-static const uint32_t CLinuxProc_PROC_CN_MCAST_LISTEN = PROC_CN_MCAST_LISTEN;
-static const uint32_t CLinuxProc_PROC_CN_MCAST_IGNORE = PROC_CN_MCAST_IGNORE;
-
-// Event-type bits (`enum what`); also the filter bits of `proc_input`.
-static const uint32_t CLinuxProc_PROC_EVENT_NONE = 0x00000000u;
-static const uint32_t CLinuxProc_PROC_EVENT_FORK = 0x00000001u;
-static const uint32_t CLinuxProc_PROC_EVENT_EXEC = 0x00000002u;
-static const uint32_t CLinuxProc_PROC_EVENT_UID = 0x00000004u;
-static const uint32_t CLinuxProc_PROC_EVENT_GID = 0x00000040u;
-static const uint32_t CLinuxProc_PROC_EVENT_SID = 0x00000080u;
-static const uint32_t CLinuxProc_PROC_EVENT_PTRACE = 0x00000100u;
-static const uint32_t CLinuxProc_PROC_EVENT_COMM = 0x00000200u;
-// Filter-only bit (6.6+): report only exits with a non-zero status.
-static const uint32_t CLinuxProc_PROC_EVENT_NONZERO_EXIT = 0x20000000u;
-static const uint32_t CLinuxProc_PROC_EVENT_COREDUMP = 0x40000000u;
-static const uint32_t CLinuxProc_PROC_EVENT_EXIT = 0x80000000u;
-static const uint32_t CLinuxProc_PROC_EVENT_ALL = 0x00000001u | 0x00000002u | 0x00000004u | 0x00000040u
-    | 0x00000080u | 0x00000100u | 0x00000200u | 0x20000000u | 0x40000000u | 0x80000000u;
-
-// MARK: proc_input (Linux 6.6+)
-
-struct CLinuxProc_proc_input {
-    __u32 mcast_op;
-    __u32 event_type;
-};
-
-// MARK: layouts the decoder reads by offset
-
-static const uint32_t CLinuxProc_NLMSGHDR_SIZE = sizeof(struct nlmsghdr);
-static const uint32_t CLinuxProc_CN_MSG_SIZE = sizeof(struct cn_msg);
-static const uint32_t CLinuxProc_PROC_EVENT_SIZE = sizeof(struct proc_event);
-static const uint32_t CLinuxProc_PROC_EVENT_DATA_OFFSET = offsetof(struct proc_event, event_data);
-
-_Static_assert(sizeof(struct nlmsghdr) == 16, "nlmsghdr layout");
-_Static_assert(offsetof(struct nlmsghdr, nlmsg_type) == 4, "nlmsghdr layout");
-_Static_assert(sizeof(struct cn_msg) == 20, "cn_msg layout");
-_Static_assert(offsetof(struct cn_msg, seq) == 8, "cn_msg layout");
-_Static_assert(offsetof(struct cn_msg, ack) == 12, "cn_msg layout");
-_Static_assert(offsetof(struct cn_msg, len) == 16, "cn_msg layout");
-_Static_assert(offsetof(struct proc_event, cpu) == 4, "proc_event layout");
-_Static_assert(offsetof(struct proc_event, timestamp_ns) == 8, "proc_event layout");
-_Static_assert(offsetof(struct proc_event, event_data) == 16, "proc_event layout");
-_Static_assert(offsetof(struct proc_event, event_data.fork.child_tgid) == 28, "proc_event layout");
-_Static_assert(offsetof(struct proc_event, event_data.id.e) == 28, "proc_event layout");
-_Static_assert(offsetof(struct proc_event, event_data.comm.comm) == 24, "proc_event layout");
-_Static_assert(sizeof(struct proc_event) == 40, "proc_event layout");
-_Static_assert(sizeof(struct CLinuxProc_proc_input) == 8, "proc_input layout");
+// MARK: recvmmsg
 
 // struct mmsghdr as glibc declares it under _GNU_SOURCE.
 struct CLinuxProc_mmsghdr {

@@ -1,5 +1,6 @@
 import CLinuxProc
 import Glibc
+import UprocRules
 
 /// An exclusive `flock` on `.lock` inside a directory, holding the owner's
 /// PID as text so a second daemon can say who is in the way. Released when
@@ -28,11 +29,13 @@ internal final class DirectoryLock {
             throw .system(error)
         }
 
-        var text = String(getpid()) + "\n"
-        let written = text.withUTF8 { bytes in
+        var text: [UInt8] = []
+        DecimalText.append(getpid(), to: &text)
+        text.append(UInt8(ascii: "\n"))
+        let written = text.withUnsafeBytes { bytes in
             // A fresh descriptor writes at offset 0.
             syscall("ftruncate", subject: lockPath) { ftruncate(fd, 0) }
-                .flatMap { _ in writeAll(fd, UnsafeRawBufferPointer(bytes), subject: lockPath) }
+                .flatMap { _ in writeAll(fd, bytes, subject: lockPath) }
         }
         if case .failure(let error) = written { throw .system(error) }
         fileDescriptor = fd
@@ -48,15 +51,9 @@ internal final class DirectoryLock {
         let count = withUnsafeMutableBytes(of: &bytes) { pread(fd, $0.baseAddress, $0.count, 0) }
         guard count > 0 else { return nil }
         return withUnsafeBytes(of: &bytes) { raw in
-            var value: Int32 = 0
-            var digits = 0
-            for byte in raw.prefix(count) {
-                if byte == UInt8(ascii: "\n") { break }
-                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 9 else { return nil }
-                value = value * 10 + Int32(byte - UInt8(ascii: "0"))
-                digits += 1
-            }
-            return digits > 0 ? value : nil
+            let text = raw.prefix(count)
+            let line = text.prefix { $0 != UInt8(ascii: "\n") }
+            return DecimalText.parse(line).flatMap { Int32(exactly: $0) }
         }
     }
 }

@@ -1,5 +1,6 @@
 import CLinuxProc
 import Glibc
+import UprocRules
 
 /// The daemon's directory of namespace files (one file of PIDs per
 /// namespace). Owns the directory while it lives: locked against a second
@@ -81,7 +82,10 @@ public final class NamespaceDirectory {
     where C.Element == Int32 {
         try Self.validate(name)
         bytes.removeAll(keepingCapacity: true)
-        for pid in pids { Self.appendLine(pid, to: &bytes) }
+        for pid in pids {
+            DecimalText.append(UInt32(bitPattern: pid), to: &bytes)
+            bytes.append(UInt8(ascii: "\n"))
+        }
 
         do {
             try writer.replace(name, with: bytes)
@@ -120,9 +124,12 @@ public final class NamespaceDirectory {
                 openat(directoryFD, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             }.value()
         } catch { throw .system(error) }
-        guard let directory = fdopendir(listing) else {
+        let directory: OpaquePointer
+        switch syscall("fdopendir", subject: path, { fdopendir(listing) }) {
+        case .success(let opened): directory = opened
+        case .failure(let error):
             closeDescriptor(listing)
-            throw .system(SystemCallError(call: "fdopendir", subject: path, errno: .init(rawValue: errno)))
+            throw .system(error)
         }
         defer { closedir(directory) }
         while let entry = readdir(directory) {
@@ -145,21 +152,5 @@ public final class NamespaceDirectory {
                 && !bytes.contains(UInt8(ascii: "/")) && !bytes.contains(0)
         }
         if !valid { throw .invalidName(name) }
-    }
-
-    @inline(__always)
-    private static func appendLine(_ pid: Int32, to bytes: inout [UInt8]) {
-        var value = UInt32(bitPattern: pid)
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { scratch in
-            repeat {
-                scratch[9 - count] = UInt8(ascii: "0") &+ UInt8(value % 10)
-                value /= 10
-                count += 1
-            } while value > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[(10 - count)...]))
-        }
-        bytes.append(UInt8(ascii: "\n"))
     }
 }

@@ -1,7 +1,8 @@
 import Glibc
+import UprocRules
 
 /// Reads a namespace file (one decimal PID per line) the way a user's
-/// `grep -qx PID FILE` would: whole file, parsed, no allocation per line.
+/// `grep -qx PID FILE` would: whole file, then each line parsed in place.
 public enum BenchPIDFile {
     /// Whether `pid` is listed in the file at `path`; `nil` when the file
     /// does not exist (the namespace is not published).
@@ -12,9 +13,7 @@ public enum BenchPIDFile {
             throw .last("open \(path)")
         }
         defer { close(fd) }
-        var found = false
-        var value: Int64 = 0
-        var inNumber = false
+        var content: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -23,18 +22,16 @@ public enum BenchPIDFile {
                 throw .last("read \(path)")
             }
             if count == 0 { break }
-            for byte in buffer[0..<count] {
-                if byte >= 0x30 && byte <= 0x39 {
-                    value = value &* 10 &+ Int64(byte - 0x30)
-                    inNumber = true
-                } else {
-                    if inNumber && value == Int64(pid) { found = true }
-                    value = 0
-                    inNumber = false
-                }
-            }
+            content.append(contentsOf: buffer[0..<count])
         }
-        if inNumber && value == Int64(pid) { found = true }
-        return found
+        guard pid >= 0 else { return false }
+        let wanted = UInt64(pid)
+        var start = content.startIndex
+        while start < content.endIndex {
+            let end = content[start...].firstIndex(of: UInt8(ascii: "\n")) ?? content.endIndex
+            if DecimalText.parse(content[start..<end]) == wanted { return true }
+            start = end + 1
+        }
+        return false
     }
 }

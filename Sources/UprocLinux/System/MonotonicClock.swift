@@ -13,13 +13,9 @@ public enum MonotonicClock {
     }
 }
 
-/// CPU time this process has used (all threads), for figures.
-public enum ProcessCPU {
-    public static func selfCPUNanoseconds() -> UInt64 { clockNanoseconds(CLOCK_PROCESS_CPUTIME_ID) }
-}
-
+/// `clock_gettime` in nanoseconds; also serves `ProcessCPU`.
 @inline(__always)
-private func clockNanoseconds(_ clock: clockid_t) -> UInt64 {
+internal func clockNanoseconds(_ clock: clockid_t) -> UInt64 {
     var spec = timespec()
     clock_gettime(clock, &spec)
     return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)

@@ -1,19 +1,21 @@
-import CLinuxProc
 import Glibc
 import UprocRules
 
 /// Reads process facts from `/proc`. Reuses its buffers: nothing is
 /// allocated per process. Confined to one thread.
 public final class ProcReader {
+    private let procPath: String
     private let procFD: Int32
     private let buffer: UnsafeMutableRawBufferPointer
-    private let path: UnsafeMutablePointer<CChar>
-    private static let bufferSize = 4096  // Uid/Gid/Tgid sit in the first lines of status
+    private let path: UnsafeMutablePointer<UInt8>
+    private static let bufferSize = 4096  // Uid/Gid sit in the first lines of status
     private static let pathCapacity = 64
 
-    public init() {
-        // Only a base for openat; /proc always exists on Linux.
-        procFD = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    /// Opens `procPath` (`/proc`; tests pass another directory) as the base
+    /// of every read. The corresponding C function is `open`.
+    public init(procPath: String = "/proc") throws(SystemCallError) {
+        procFD = try syscall("open", subject: procPath) { open(procPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.value()
+        self.procPath = procPath
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 8)
         path = .allocate(capacity: Self.pathCapacity)
     }
@@ -21,14 +23,15 @@ public final class ProcReader {
     deinit {
         buffer.deallocate()
         path.deallocate()
-        if procFD >= 0 { closeDescriptor(procFD) }
+        closeDescriptor(procFD)
     }
 
     /// The numeric entries of `/proc`: thread-group leaders, like `ls /proc`.
-    public func processIDs() -> [Int32] {
+    /// Throws when the directory cannot be listed.
+    private func processIDs() throws(SystemCallError) -> [Int32] {
         var pids: [Int32] = []
         pids.reserveCapacity(1024)
-        forEachProcessID { pids.append($0) }
+        try forEachProcessID { pids.append($0) }
         return pids
     }
 
@@ -66,7 +69,7 @@ public final class ProcReader {
 
     /// `PID (COMM) S ...`: comm may hold any byte but NUL, parentheses
     /// included, so it ends at the LAST ')'.
-    static func commAndState(_ stat: UnsafeRawBufferPointer) -> (Comm, UInt8)? {
+    private static func commAndState(_ stat: UnsafeRawBufferPointer) -> (Comm, UInt8)? {
         guard let open = stat.firstIndex(of: UInt8(ascii: "(")),
               let close = stat.lastIndex(of: UInt8(ascii: ")")),
               close > open, close + 2 < stat.count else { return nil }
@@ -74,45 +77,28 @@ public final class ProcReader {
     }
 
     /// Calls `body` for every process with what `keys` needs; processes
-    /// that vanish during the walk are skipped.
-    public func scan(reading keys: RuleKeys, _ body: (Int32, ProcessIdentity) -> Void) {
-        for pid in processIDs() {
+    /// that vanish during the walk are skipped. Throws, before calling
+    /// `body`, when `/proc` cannot be listed: an empty scan would make every
+    /// process look gone.
+    public func scan(reading keys: RuleKeys, _ body: (Int32, ProcessIdentity) -> Void) throws(SystemCallError) {
+        for pid in try processIDs() {
             if let identity = identity(of: pid, reading: keys) { body(pid, identity) }
         }
-    }
-
-    /// The thread group (process) of a thread ID, from `/proc/TID/status`
-    /// "Tgid:"; nil when it is gone.
-    public func threadGroupID(of pid: Int32) -> Int32? {
-        guard let count = read(pid, "/status") else { return nil }
-        let status = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-        guard let value = Self.fields(after: Self.tgidTag, in: status, count: 1) else { return nil }
-        return Int32(bitPattern: value.0)
     }
 
     // MARK: - internals
 
     private static let uidTag: [UInt8] = Array("\nUid:".utf8)
     private static let gidTag: [UInt8] = Array("\nGid:".utf8)
-    private static let tgidTag: [UInt8] = Array("\nTgid:".utf8)
     private static let zombieTag: [UInt8] = Array("\nState:\tZ".utf8)
 
-    private func forEachProcessID(_ body: (Int32) -> Void) {
-        guard let directory = opendir("/proc") else { return }
+    private func forEachProcessID(_ body: (Int32) -> Void) throws(SystemCallError) {
+        let directory = try syscall("opendir", subject: procPath) { opendir(procPath) }.value()
         defer { closedir(directory) }
+        // readdir's errors (EBADF) are bugs; its nil is the end.
         while let entry = readdir(directory) {
-            let pid: Int32? = withUnsafeBytes(of: &entry.pointee.d_name) { name in
-                var value: Int32 = 0
-                var digits = 0
-                for byte in name {
-                    if byte == 0 { break }
-                    guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 10 else { return nil }
-                    let (next, overflow) = value.multipliedReportingOverflow(by: 10)
-                    guard !overflow else { return nil }
-                    value = next &+ Int32(byte - UInt8(ascii: "0"))
-                    digits += 1
-                }
-                return digits > 0 ? value : nil
+            let pid = withUnsafeBytes(of: &entry.pointee.d_name) { name in
+                DecimalText.parse(name.prefix { $0 != 0 }).flatMap { Int32(exactly: $0) }
             }
             if let pid { body(pid) }
         }
@@ -120,22 +106,10 @@ public final class ProcReader {
 
     /// Writes "PID" + suffix, NUL-terminated, into `path` (relative to /proc).
     private func setPath(_ pid: Int32, _ suffix: StaticString) {
-        var length = 0
-        var value = UInt32(bitPattern: pid)
-        repeat {
-            length += 1
-            value /= 10
-        } while value > 0
-        value = UInt32(bitPattern: pid)
-        var index = length
-        repeat {
-            index -= 1
-            path[index] = CChar(48 + Int(value % 10))
-            value /= 10
-        } while index > 0
+        var length = DecimalText.write(UInt32(bitPattern: pid), to: path)
         suffix.withUTF8Buffer { bytes in
             for byte in bytes {
-                path[length] = CChar(bitPattern: byte)
+                path[length] = byte
                 length += 1
             }
         }
@@ -146,7 +120,12 @@ public final class ProcReader {
     private func read(_ pid: Int32, _ suffix: StaticString) -> Int? {
         guard pid > 0 else { return nil }
         setPath(pid, suffix)
-        guard case .success(let fd) = syscall("openat", { openat(procFD, path, O_RDONLY | O_CLOEXEC) }) else { return nil }
+        let opened = syscall("openat") {
+            UnsafeRawPointer(path).withMemoryRebound(to: CChar.self, capacity: Self.pathCapacity) {
+                openat(procFD, $0, O_RDONLY | O_CLOEXEC)
+            }
+        }
+        guard case .success(let fd) = opened else { return nil }
         defer { closeDescriptor(fd) }
         guard case .success(let count) = syscall("read", { Glibc.read(fd, buffer.baseAddress, buffer.count) }) else {
             return nil
@@ -154,31 +133,21 @@ public final class ProcReader {
         return count
     }
 
+    /// The first two whitespace-separated decimal fields after the line
+    /// tag `tag` (which starts with "\n").
     private static func twoFields(after tag: [UInt8], in text: UnsafeRawBufferPointer) -> (UInt32, UInt32)? {
-        fields(after: tag, in: text, count: 2)
-    }
-
-    /// The first `count` (1 or 2) whitespace-separated decimal fields after
-    /// the line tag `tag` (which starts with "\n").
-    private static func fields(after tag: [UInt8], in text: UnsafeRawBufferPointer, count: Int) -> (UInt32, UInt32)? {
         guard let start = find(tag, in: text) else { return nil }
         var index = start + tag.count
-        var values: (UInt32, UInt32) = (0, 0)
-        for field in 0..<count {
+        func field() -> UInt32? {
             while index < text.count, text[index] == UInt8(ascii: "\t") || text[index] == UInt8(ascii: " ") {
                 index += 1
             }
-            var value: UInt32 = 0
-            var digits = 0
-            while index < text.count, text[index] >= UInt8(ascii: "0"), text[index] <= UInt8(ascii: "9") {
-                value = value &* 10 &+ UInt32(text[index] - UInt8(ascii: "0"))
-                digits += 1
-                index += 1
-            }
-            guard digits > 0 else { return nil }
-            if field == 0 { values.0 = value } else { values.1 = value }
+            let digits = index
+            while index < text.count, text[index] &- UInt8(ascii: "0") < 10 { index += 1 }
+            return DecimalText.parse(text[digits..<index]).flatMap { UInt32(exactly: $0) }
         }
-        return values
+        guard let first = field(), let second = field() else { return nil }
+        return (first, second)
     }
 
     private static func find(_ tag: [UInt8], in text: UnsafeRawBufferPointer) -> Int? {

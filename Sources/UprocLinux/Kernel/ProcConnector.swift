@@ -1,6 +1,7 @@
 import CLinuxProc
 import Glibc
 import SystemPackage
+import UprocEvents
 
 /// The kernel's process-event stream: a netlink connector socket bound to
 /// the proc connector's multicast group. Owns its socket; confined to the
@@ -8,16 +9,14 @@ import SystemPackage
 public final class ProcConnector {
     public let fileDescriptor: Int32
     /// The socket's netlink port ID (`nl_pid`), as the kernel assigned it.
-    public let portID: UInt32
+    package let portID: UInt32
     /// The receive buffer the kernel granted (getsockopt: twice what was asked).
     public let receiveBufferSize: Int
     public private(set) var statistics = ProcConnectorStatistics()
 
-    private let buffer: UnsafeMutableRawBufferPointer
-    /// Where `drain` receives; `buffer` serves the control exchanges.
+    /// Every datagram, event or acknowledgement, arrives here.
     private let batch = DatagramBatch()
     private var nextTag: UInt32
-    private static let bufferSize = 16 * 1024
 
     /// Opens and binds the socket and sizes its receive buffer; no events
     /// arrive until `subscribe`. Asks with SO_RCVBUFFORCE (root may exceed
@@ -27,7 +26,7 @@ public final class ProcConnector {
         do {
             fd = try syscall("socket", subject: "NETLINK_CONNECTOR") {
                 socket(AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue),
-                       Int32(CLinuxProc_NETLINK_CONNECTOR))
+                       KernelABI.netlinkConnector)
             }.value()
         } catch { throw .system(error) }
         var ownsSocket = true
@@ -35,7 +34,7 @@ public final class ProcConnector {
 
         var size = Int32(clamping: requested)
         let length = socklen_t(MemoryLayout<Int32>.size)
-        if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, length) != 0 {
+        if case .failure = syscall("setsockopt", { setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, length) }) {
             do {
                 try syscall("setsockopt", subject: "SO_RCVBUF") { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, length) }.value()
             } catch { throw .system(error) }
@@ -43,7 +42,7 @@ public final class ProcConnector {
 
         var address = sockaddr_nl()
         address.nl_family = sa_family_t(AF_NETLINK)
-        address.nl_groups = CLinuxProc_CN_IDX_PROC
+        address.nl_groups = KernelABI.cnIdxProc
         address.nl_pid = 0  // let the kernel pick a unique port
         let addressLength = socklen_t(MemoryLayout<sockaddr_nl>.size)
         do {
@@ -66,12 +65,11 @@ public final class ProcConnector {
 
         var granted: Int32 = 0
         var grantedLength = length
-        _ = getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &grantedLength)
+        _ = syscall("getsockopt", subject: "SO_RCVBUF") { getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &grantedLength) }
 
         fileDescriptor = fd
         portID = bound.nl_pid
         receiveBufferSize = Int(granted)
-        buffer = .allocate(byteCount: Self.bufferSize, alignment: 8)
         // Answers to control messages go to every listener; ours carry our
         // tag + 1. Port IDs are unique per socket and the multiplication is
         // a bijection, so two sockets start far apart.
@@ -80,7 +78,6 @@ public final class ProcConnector {
     }
 
     deinit {
-        buffer.deallocate()
         closeDescriptor(fileDescriptor)
     }
 
@@ -100,15 +97,15 @@ public final class ProcConnector {
                           acknowledgementTimeoutMilliseconds timeout: Int32 = 250)
         throws(ProcConnectorError) -> SubscriptionMode
     {
-        let probe = try send(operation: CLinuxProc_PROC_CN_MCAST_LISTEN, filter: CLinuxProc_PROC_EVENT_ALL)
+        let probe = try send(operation: KernelABI.procCnMcastListen, filter: KernelABI.What.all)
         if let error = awaitAcknowledgement(tag: probe, timeout: timeout) {
             guard error == 0 else { throw .refused(errno: Errno(rawValue: error)) }
-            _ = try send(operation: CLinuxProc_PROC_CN_MCAST_LISTEN, filter: types.rawValue)
+            _ = try send(operation: KernelABI.procCnMcastListen, filter: types.rawValue)
             // Whatever is queued now predates the filter.
             discardQueued()
             return .filtered
         }
-        let classic = try send(operation: CLinuxProc_PROC_CN_MCAST_LISTEN, filter: nil)
+        let classic = try send(operation: KernelABI.procCnMcastListen, filter: nil)
         guard let error = awaitAcknowledgement(tag: classic, timeout: timeout) else { throw .noAcknowledgement }
         guard error == 0 else { throw .refused(errno: Errno(rawValue: error)) }
         return .unfiltered
@@ -119,109 +116,78 @@ public final class ProcConnector {
     /// kernel's listener count, and the socket still receives while others
     /// listen: close it (drop the object) to be sure.
     public func unsubscribe() {
-        _ = try? send(operation: CLinuxProc_PROC_CN_MCAST_IGNORE, filter: nil)
+        _ = try? send(operation: KernelABI.procCnMcastIgnore, filter: nil)
     }
 
-    /// Reads every queued datagram (until EAGAIN, or `limit` datagrams) into
-    /// one reusable buffer and passes each decoded event to `body`. Drops
-    /// datagrams not sent by the kernel. ENOBUFS sets `overrun` and reading
-    /// goes on: what is still queued is valid.
+    /// Reads every queued datagram (until EAGAIN) into one reusable batch
+    /// and passes each decoded event to `body`. Drops datagrams not sent by
+    /// the kernel. ENOBUFS sets `overrun` and reading goes on: what is still
+    /// queued is valid. Any other receive error ends the drain and is
+    /// returned in `error` (events before it were delivered).
     @discardableResult
-    public func drain(limit: Int = .max, _ body: (ProcEvent) -> Void) -> DrainResult {
+    public func drain(_ body: (ProcEvent) -> Void) -> DrainResult {
         var result = DrainResult()
-        var datagrams = 0
         defer { statistics.events += result.events }
-        while datagrams < limit {
-            switch batch.receive(from: fileDescriptor) {
-            case .received(let count):
-                for index in 0..<count {
-                    datagrams += 1
-                    // Only the kernel (port 0) may speak for the proc connector.
-                    guard batch.senderPort(index) == 0 else {
-                        statistics.foreignDatagrams += 1
-                        continue
-                    }
-                    statistics.datagrams += 1
-                    ProcEventDecoder.decode(batch.datagram(index)) { event in
-                        result.events += 1
-                        body(event)
-                    }
+        while true {
+            let outcome = receiveBatch { datagram in
+                ProcEventDecoder.decode(datagram) { event in
+                    result.events += 1
+                    body(event)
                 }
-                // A short batch emptied the socket; anything newer wakes the
-                // (level-triggered) loop again, so skip the EAGAIN call.
-                if count < batch.capacity { return result }
-            case .overrun:
-                statistics.overruns += 1
-                result.overrun = true
-            case .empty:
-                return result
+            }
+            switch outcome {
+            case .full: continue
+            case .overrun: result.overrun = true
+            case .emptied: return result
             case .failed(let error):
                 result.error = error
                 return result
             }
         }
-        return result
-    }
-
-    /// The kernel's count of messages dropped for this socket (the Drops
-    /// column of `/proc/net/netlink`), or nil if it cannot be read.
-    public func kernelDrops() -> Int? {
-        guard let table = try? FileReading.read("/proc/net/netlink", limit: 4 << 20) else { return nil }
-        // Columns: sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
-        for line in table.split(separator: UInt8(ascii: "\n")).dropFirst() {
-            let fields = line.split(separator: UInt8(ascii: " "))
-            guard fields.count >= 9,
-                  Self.decimal(fields[1]) == Int(CLinuxProc_NETLINK_CONNECTOR),
-                  Self.decimal(fields[2]) == Int(portID) else { continue }
-            return Self.decimal(fields[8])
-        }
-        return nil
-    }
-
-    private static func decimal(_ bytes: ArraySlice<UInt8>) -> Int? {
-        guard !bytes.isEmpty, bytes.count < 19 else { return nil }
-        var value = 0
-        for byte in bytes {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + Int(byte - UInt8(ascii: "0"))
-        }
-        return value
     }
 
     // MARK: - internals
 
-    private enum Received {
-        case datagram(Int)
-        case foreign
+    private enum BatchOutcome {
+        /// The batch was full: more may be queued.
+        case full
+        /// The socket is empty (a short batch, or EAGAIN).
+        case emptied
+        /// ENOBUFS: the kernel dropped messages; what is queued is valid.
         case overrun
-        case empty
         case failed(SystemCallError)
-    }
 
-    private func receive() -> Received {
-        var sender = sockaddr_nl()
-        var senderLength = socklen_t(MemoryLayout<sockaddr_nl>.size)
-        let result = syscall("recvfrom") {
-            withUnsafeMutablePointer(to: &sender) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    recvfrom(fileDescriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT), $0, &senderLength)
-                }
+        var mayHaveMore: Bool {
+            switch self {
+            case .full, .overrun: return true
+            case .emptied, .failed: return false
             }
         }
-        switch result {
-        case .success(let count):
-            // Only the kernel (port 0) may speak for the proc connector.
-            guard sender.nl_pid == 0 else {
-                statistics.foreignDatagrams += 1
-                return .foreign
+    }
+
+    /// One `recvmmsg`: passes each datagram the kernel sent to `body` and
+    /// counts the rest. The one receive path, for events and acknowledgements.
+    private func receiveBatch(_ body: (UnsafeRawBufferPointer) -> Void) -> BatchOutcome {
+        switch batch.receive(from: fileDescriptor) {
+        case .received(let count):
+            for index in 0..<count {
+                // Only the kernel (port 0) may speak for the proc connector.
+                guard batch.senderPort(index) == 0 else {
+                    statistics.foreignDatagrams += 1
+                    continue
+                }
+                statistics.datagrams += 1
+                body(batch.datagram(index))
             }
-            return .datagram(min(count, buffer.count))
-        case .failure(let error):
-            if error.errno == .noBufferSpace {
-                statistics.overruns += 1
-                return .overrun
-            }
-            if error.errno == .resourceTemporarilyUnavailable { return .empty }
+            // A short batch emptied the socket; anything newer wakes the
+            // (level-triggered) loop again, so skip the EAGAIN call.
+            return count < batch.capacity ? .emptied : .full
+        case .overrun:
+            statistics.overruns += 1
+            return .overrun
+        case .empty:
+            return .emptied
+        case .failed(let error):
             return .failed(error)
         }
     }
@@ -231,24 +197,23 @@ public final class ProcConnector {
     private func send(operation: UInt32, filter: UInt32?) throws(ProcConnectorError) -> UInt32 {
         let tag = nextTag
         nextTag &+= 1
-        let payload = filter == nil ? 4 : 8
-        let total = Int(CLinuxProc_NLMSG_LENGTH(CLinuxProc_CN_MSG_SIZE + UInt32(payload)))
+        let payload = filter == nil ? 4 : KernelABI.procInputSize
+        let cn = KernelABI.nlmsghdrSize
+        let total = cn + KernelABI.cnMsgSize + payload
         let result: Result<Int, SystemCallError> = withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { message in
             message.initializeMemory(as: UInt8.self, repeating: 0)
-            // nlmsghdr
-            message.storeBytes(of: UInt32(total), toByteOffset: 0, as: UInt32.self)
-            message.storeBytes(of: CLinuxProc_NLMSG_DONE, toByteOffset: 4, as: UInt16.self)
-            message.storeBytes(of: portID, toByteOffset: 12, as: UInt32.self)
-            // cn_msg
-            let cn = 16
-            message.storeBytes(of: CLinuxProc_CN_IDX_PROC, toByteOffset: cn, as: UInt32.self)
-            message.storeBytes(of: CLinuxProc_CN_VAL_PROC, toByteOffset: cn + 4, as: UInt32.self)
-            message.storeBytes(of: tag, toByteOffset: cn + 8, as: UInt32.self)   // seq
-            message.storeBytes(of: tag, toByteOffset: cn + 12, as: UInt32.self)  // ack
-            message.storeBytes(of: UInt16(payload), toByteOffset: cn + 16, as: UInt16.self)
+            message.storeBytes(of: UInt32(total), toByteOffset: KernelABI.nlmsgLengthOffset, as: UInt32.self)
+            message.storeBytes(of: KernelABI.nlmsgDone, toByteOffset: KernelABI.nlmsgTypeOffset, as: UInt16.self)
+            message.storeBytes(of: portID, toByteOffset: KernelABI.nlmsgPortOffset, as: UInt32.self)
+            message.storeBytes(of: KernelABI.cnIdxProc, toByteOffset: cn + KernelABI.cnIndexOffset, as: UInt32.self)
+            message.storeBytes(of: KernelABI.cnValProc, toByteOffset: cn + KernelABI.cnValueOffset, as: UInt32.self)
+            message.storeBytes(of: tag, toByteOffset: cn + KernelABI.cnSequenceOffset, as: UInt32.self)
+            message.storeBytes(of: tag, toByteOffset: cn + KernelABI.cnAcknowledgementOffset, as: UInt32.self)
+            message.storeBytes(of: UInt16(payload), toByteOffset: cn + KernelABI.cnLengthOffset, as: UInt16.self)
             // proc_input { mcast_op, event_type } or the bare op
-            message.storeBytes(of: operation, toByteOffset: cn + 20, as: UInt32.self)
-            if let filter { message.storeBytes(of: filter, toByteOffset: cn + 24, as: UInt32.self) }
+            let input = cn + KernelABI.cnMsgSize
+            message.storeBytes(of: operation, toByteOffset: input, as: UInt32.self)
+            if let filter { message.storeBytes(of: filter, toByteOffset: input + 4, as: UInt32.self) }
 
             var kernel = sockaddr_nl()
             kernel.nl_family = sa_family_t(AF_NETLINK)
@@ -269,37 +234,26 @@ public final class ProcConnector {
     /// Waits for the ack of the message tagged `tag`; its errno, or nil on timeout.
     private func awaitAcknowledgement(tag: UInt32, timeout: Int32) -> Int32? {
         let deadline = MonotonicClock.nanoseconds() + UInt64(max(timeout, 0)) * 1_000_000
+        var answer: Int32?
         while true {
-            var answer: Int32?
-            loop: while true {
-                switch receive() {
-                case .datagram(let count):
-                    statistics.datagrams += 1
-                    ProcEventDecoder.decodeMessages(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) { event, ack in
+            var outcome: BatchOutcome
+            repeat {
+                outcome = receiveBatch { datagram in
+                    ProcEventDecoder.decodeMessages(datagram) { event, ack in
                         if case .ack(let error) = event.kind, ack == tag &+ 1 { answer = error }
                     }
-                    if answer != nil { return answer }
-                case .foreign, .overrun:
-                    continue
-                case .empty, .failed:
-                    break loop
                 }
-            }
+                if let answer { return answer }
+            } while outcome.mayHaveMore
             let now = MonotonicClock.nanoseconds()
             guard now < deadline else { return nil }
             var poller = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
             let remaining = Int32(clamping: (deadline - now + 999_999) / 1_000_000)
-            _ = poll(&poller, 1, remaining)
+            _ = syscall("poll", subject: "proc connector") { poll(&poller, 1, remaining) }
         }
     }
 
     private func discardQueued() {
-        while true {
-            switch receive() {
-            case .datagram: statistics.datagrams += 1
-            case .foreign, .overrun: continue
-            case .empty, .failed: return
-            }
-        }
+        while receiveBatch({ _ in }).mayHaveMore {}
     }
 }

@@ -1,5 +1,5 @@
 import Testing
-import UprocLinux
+import UprocEvents
 import UprocRules
 import UprocTestSupport
 

@@ -25,22 +25,3 @@ public struct ProcEvent: Hashable, Sendable {
         case ack(error: Int32)
     }
 }
-
-/// Sets of event types, as the kernel's filter (`proc_input.event_type`, 6.6+) takes them.
-public struct ProcEventTypes: OptionSet, Hashable, Sendable {
-    public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-
-    public static let fork = ProcEventTypes(rawValue: 0x0000_0001)
-    public static let exec = ProcEventTypes(rawValue: 0x0000_0002)
-    public static let uid = ProcEventTypes(rawValue: 0x0000_0004)
-    public static let gid = ProcEventTypes(rawValue: 0x0000_0040)
-    public static let sid = ProcEventTypes(rawValue: 0x0000_0080)
-    public static let ptrace = ProcEventTypes(rawValue: 0x0000_0100)
-    public static let comm = ProcEventTypes(rawValue: 0x0000_0200)
-    public static let coredump = ProcEventTypes(rawValue: 0x4000_0000)
-    public static let exit = ProcEventTypes(rawValue: 0x8000_0000)
-
-    /// What uprocd needs to keep its table right.
-    public static let tracking: ProcEventTypes = [.fork, .exec, .uid, .gid, .comm, .exit]
-}

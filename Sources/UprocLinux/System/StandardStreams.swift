@@ -7,7 +7,7 @@ public enum StandardStreams {
         write(text, to: .standardError)
     }
 
-    public static func writeOutput(_ text: String) {
+    private static func writeOutput(_ text: String) {
         write(text, to: .standardOutput)
     }
 

@@ -4,6 +4,8 @@ import SystemPackage
 /// The one place that turns a libc return value plus `errno` into a typed
 /// result. EINTR is retried unless the caller says otherwise (never for
 /// `close`: on Linux the descriptor is gone even when it reports EINTR).
+/// EBADF and EFAULT mean a bug in uproc (a closed or foreign descriptor, a
+/// bad pointer), never a condition to handle: they trap with the call's name.
 @inline(__always)
 internal func syscall<T: FixedWidthInteger>(
     _ name: StaticString,
@@ -16,8 +18,31 @@ internal func syscall<T: FixedWidthInteger>(
         if result != -1 { return .success(result) }
         let code = Glibc.errno
         if code == EINTR && retryOnInterrupt { continue }
-        return .failure(SystemCallError(call: "\(name)", subject: subject(), errno: Errno(rawValue: code)))
+        return .failure(systemCallFailure(name, subject(), code))
     }
+}
+
+/// As `syscall` for calls that return a pointer (`opendir`, `fdopendir`),
+/// nil on failure.
+@inline(__always)
+internal func syscall(
+    _ name: StaticString,
+    subject: @autoclosure () -> String = "",
+    _ body: () -> OpaquePointer?
+) -> Result<OpaquePointer, SystemCallError> {
+    while true {
+        if let pointer = body() { return .success(pointer) }
+        let code = Glibc.errno
+        if code == EINTR { continue }
+        return .failure(systemCallFailure(name, subject(), code))
+    }
+}
+
+private func systemCallFailure(_ name: StaticString, _ subject: String, _ code: Int32) -> SystemCallError {
+    if code == EBADF || code == EFAULT {
+        preconditionFailure("\(name)\(subject.isEmpty ? "" : " " + subject): \(Errno(rawValue: code)) (a bug in uproc)")
+    }
+    return SystemCallError(call: "\(name)", subject: subject, errno: Errno(rawValue: code))
 }
 
 /// Closes a descriptor this process owns; errors (even EINTR) are ignored

@@ -41,8 +41,10 @@ public struct DrainResult: Hashable, Sendable {
     /// The kernel dropped messages (ENOBUFS) since the last drain: the
     /// table is stale, rescan `/proc`.
     public var overrun: Bool
-    /// A receive error other than EAGAIN/ENOBUFS that ended the drain
-    /// (none is expected on a netlink socket; log it).
+    /// A receive error other than EAGAIN/ENOBUFS that ended this drain,
+    /// after the events before it were delivered. None is expected on a
+    /// netlink socket (EBADF/EFAULT trap as bugs): log it; the socket stays
+    /// open and the loop drains again when it is readable.
     public var error: SystemCallError?
 
     public init(events: Int = 0, overrun: Bool = false, error: SystemCallError? = nil) {

@@ -1,4 +1,6 @@
 import Testing
+import UprocTestSupport
+import UprocBenchSupport
 import UprocLinux
 
 @Suite struct BenchSummaryTests {

@@ -1,4 +1,5 @@
 import Glibc
+import UprocLinux
 
 /// Process creation and reaping for the benchmarks: thin wrappers over
 /// `posix_spawn`, `fork`, `kill` and `waitpid`.
