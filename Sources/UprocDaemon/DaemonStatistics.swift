@@ -14,6 +14,11 @@ struct DaemonStatistics {
     var procReads = 0
     /// Rounds followed by a pause because events came in a burst.
     var pauses = 0
+    /// Inherited identities read from /proc after the window, and how many were wrong.
+    var inheritanceChecks = 0
+    var inheritanceCorrections = 0
+    /// Leader threads that exited while other threads of their process ran.
+    var leaderExits = 0
 
     var metadata: Logger.Metadata {
         [
@@ -26,6 +31,9 @@ struct DaemonStatistics {
             "publish_failures": "\(publishFailures)",
             "proc_reads": "\(procReads)",
             "pauses": "\(pauses)",
+            "inheritance_checks": "\(inheritanceChecks)",
+            "inheritance_corrections": "\(inheritanceCorrections)",
+            "leader_exits": "\(leaderExits)",
         ]
     }
 }
