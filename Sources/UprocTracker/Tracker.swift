@@ -137,30 +137,70 @@ public struct Tracker: Sendable {
 
     /// After a `/proc` rescan (start-up, or after the kernel dropped
     /// messages): makes the table exactly `snapshot` — removes the missing,
-    /// adds the new, updates the changed. Idempotent. A PID listed twice
-    /// takes its last identity.
+    /// adds the new, updates the changed — and reports the PIDs whose
+    /// namespaces that changed (with `reporting`; it costs a classification
+    /// per differing PID). Idempotent. A PID listed twice takes its
+    /// last identity.
     ///
     /// With `republishAll` (the default) every namespace then counts as
     /// changed once, as after `init`; without it only namespaces whose
     /// members differ from the last publish are reported, which spares
     /// rewriting every file after each dropped-message resync.
+    @discardableResult
     public mutating func reconcile<S: Sequence>(
         with snapshot: S,
-        republishAll: Bool = true
-    ) where S.Element == (Int32, ProcessIdentity) {
+        republishAll: Bool = true,
+        reporting: Bool = false
+    ) -> ReconcileReport where S.Element == (Int32, ProcessIdentity) {
+        var report = ReconcileReport()
         var seen = Set<Int32>(minimumCapacity: processes.count)
         for (pid, identity) in snapshot {
             seen.insert(pid)
-            upsert(pid, identity)
+            if !reporting {
+                upsert(pid, identity)
+            } else if let correction = correct(pid, to: identity) {
+                report.corrections.append(correction)
+            }
         }
         if seen.count != processes.count {
             var gone: [Int32] = []
             processes.forEachPID { pid in
                 if !seen.contains(pid) { gone.append(pid) }
             }
-            for pid in gone { remove(pid) }
+            for pid in gone {
+                if !reporting {
+                    remove(pid)
+                } else if let correction = correct(pid, to: nil) {
+                    report.corrections.append(correction)
+                }
+            }
         }
         if republishAll { forceAll() }
+        return report
+    }
+
+    /// The PIDs on which the table and `snapshot` disagree: missing on
+    /// either side or with another identity. Changes nothing (for an audit
+    /// that checks each against `/proc` again before calling it drift).
+    public func disagreements<S: Sequence>(with snapshot: S) -> [Int32] where S.Element == (Int32, ProcessIdentity) {
+        var result: [Int32] = []
+        var seen = 0
+        for (pid, identity) in snapshot {
+            if let known = processes[pid] {
+                seen &+= 1
+                if known != identity { result.append(pid) }
+            } else {
+                result.append(pid)
+            }
+        }
+        if seen != processes.count {
+            var listed = Set<Int32>(minimumCapacity: processes.count)
+            for (pid, _) in snapshot { listed.insert(pid) }
+            processes.forEachPID { pid in
+                if !listed.contains(pid) { result.append(pid) }
+            }
+        }
+        return result
     }
 
     /// New rules (hot reload): reclassifies every process and reports the
@@ -171,7 +211,13 @@ public struct Tracker: Sendable {
     /// files must be created, empty ones too) and kept ones only when their
     /// members differ from what was last published under the old table.
     public mutating func replaceTable(_ newTable: DecisionTable, republishAll: Bool = true) -> TableChange {
+        // What each old namespace last published differs from its members
+        // by exactly its entries in the settled change log.
         settle()
+        var unpublished: [Int: [Int32]] = [:]
+        for key in changes.entries {
+            unpublished[ChangeLog.namespace(of: key), default: []].append(Int32(truncatingIfNeeded: UInt32(truncatingIfNeeded: key)))
+        }
         changes.removeAll()
         let oldTable = table
         var fresh = Array(repeating: NamespaceState(), count: newTable.namespaceCount)
@@ -184,19 +230,32 @@ public struct Tracker: Sendable {
             for index in memo.entries[entry].indices { fresh[Int(index)].members.append(pid) }
         }
 
+        var carried: [(Int, [Int32])] = []
         let change = newTable.namespaceChanges(from: oldTable) { newIndex, oldID in
             guard let oldID else {
                 fresh[newIndex].flags = NamespaceState.forced
                 return
             }
-            // Carry the publication state over: an old namespace with
-            // unpublished changes stays changed; otherwise its published
-            // members are its members, compared exactly.
+            // Carry the publication state over exactly: the new members
+            // differ from the published ones by this symmetric difference.
             let old = namespaces[Int(oldID.index)]
-            if old.isChanged || old.members != fresh[newIndex].members {
+            if old.flags & NamespaceState.forced != 0 {
                 fresh[newIndex].flags = NamespaceState.forced
+                return
+            }
+            let published = Self.symmetricDifference(old.members, unpublished[Int(oldID.index)] ?? [])
+            let difference = Self.symmetricDifference(fresh[newIndex].members, published)
+            if !difference.isEmpty { carried.append((newIndex, difference)) }
+        }
+        for (index, pids) in carried {
+            if changes.entries.count &+ pids.count > ChangeLog.limit {
+                fresh[index].flags = NamespaceState.forced
+            } else {
+                for pid in pids { changes.append(index, pid) }
+                fresh[index].flags = NamespaceState.differs
             }
         }
+        _ = changes.settle()
 
         namespaces = fresh
         dirty.removeAll(keepingCapacity: true)
@@ -280,6 +339,26 @@ public struct Tracker: Sendable {
     }
 
     // MARK: Internals
+
+    /// The PIDs in exactly one of two ascending arrays, ascending.
+    static func symmetricDifference(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+        var result: [Int32] = []
+        var i = 0
+        var j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && a[i] < b[j]) {
+                result.append(a[i])
+                i &+= 1
+            } else if i == a.count || b[j] < a[i] {
+                result.append(b[j])
+                j &+= 1
+            } else {
+                i &+= 1
+                j &+= 1
+            }
+        }
+        return result
+    }
 
     /// Reduces the change log and marks the namespaces it shows changed.
     mutating func settle() {
