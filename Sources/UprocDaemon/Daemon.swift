@@ -20,6 +20,7 @@ public final class Daemon {
     private let publisher: Publisher
     private let reloader: Reloader
     private let signals: ControlSignals
+    private let auditor: Auditor
 
     /// Blocks the daemon's signals in the calling thread. Call first thing in
     /// `main`, before any other thread exists, so that every thread inherits
@@ -52,6 +53,7 @@ public final class Daemon {
             throw error
         }
         reloader = Reloader(state: state, publisher: publisher, follower: follower)
+        auditor = Auditor(state: state, follower: follower)
         do {
             loop = try EventLoop()
             signals = try ControlSignals()
@@ -59,6 +61,7 @@ public final class Daemon {
             publisher.attach(to: loop)
             loop.addPostHandler { [follower] in follower.pauseIfBursting() }
             try signals.attach(to: loop)
+            auditor.attach(to: loop)
         } catch {
             publisher.removeAll()
             throw .kernel("cannot set up the event loop: \(error)")
@@ -68,6 +71,10 @@ public final class Daemon {
         signals.on(SignalNumber.hangUp) { [reloader] in reloader.reload() }
         signals.on(SignalNumber.user1) { [unowned self] in logStatistics() }
 
+        do { try follower.selfTest() } catch {
+            publisher.removeAll()
+            throw error
+        }
         let scanStart = MonotonicClock.nanoseconds()
         if case .failure(let error) = follower.rescan() {
             publisher.removeAll()
@@ -114,6 +121,7 @@ public final class Daemon {
         metadata["datagrams"] = "\(follower.connector.statistics.datagrams)"
         metadata["foreign_datagrams"] = "\(follower.connector.statistics.foreignDatagrams)"
         metadata["processes"] = "\(state.tracker.processCount)"
+        metadata["proc_read_failures"] = "\(follower.reader.readFailures)"
         metadata["cpu_ns"] = "\(ProcessCPU.selfCPUNanoseconds())"
         return metadata
     }

@@ -9,11 +9,15 @@ public struct DaemonOptions: Sendable {
     public var netlinkReceiveBuffer: Int
     /// A namespace file is rewritten at most once per this many nanoseconds.
     public var minimumInterval: UInt64
+    /// Nanoseconds between audits (a `/proc` rescan that corrects and counts
+    /// drift); 0: no audits.
+    public var auditInterval: UInt64 = UInt64(DaemonOptions.defaultAuditIntervalSeconds) * 1_000_000_000
 
     public static let defaultConfigPath = "/etc/uproc.conf"
     public static let defaultDirectory = "/run/uproc"
     public static let defaultReceiveBuffer = 8 << 20
     public static let defaultMinimumIntervalMilliseconds = 5
+    public static let defaultAuditIntervalSeconds = 180
 
     public init(
         configPath: String? = nil,

@@ -10,6 +10,8 @@ final class DaemonState {
     var config: LoadedConfig
     var tracker: Tracker
     var statistics = DaemonStatistics()
+    /// Bounds how often each kind of error is logged.
+    var limiter = LogLimiter()
 
     init(options: DaemonOptions, logger: Logger, config: LoadedConfig) {
         self.options = options

@@ -19,6 +19,9 @@ struct DaemonStatistics {
     var inheritanceCorrections = 0
     /// Leader threads that exited while other threads of their process ran.
     var leaderExits = 0
+    /// Audits run, and the PIDs they found listed wrongly (drift: a bug or a lost event).
+    var audits = 0
+    var drift = 0
 
     var metadata: Logger.Metadata {
         [
@@ -34,6 +37,8 @@ struct DaemonStatistics {
             "inheritance_checks": "\(inheritanceChecks)",
             "inheritance_corrections": "\(inheritanceCorrections)",
             "leader_exits": "\(leaderExits)",
+            "audits": "\(audits)",
+            "drift": "\(drift)",
         ]
     }
 }

@@ -27,6 +27,9 @@ final class IdentityChecks {
     /// Processes whose leader thread exited while other threads ran.
     var leaderless: [Int32] = []
     var timer: LoopTimer?
+    /// The start-up self-test's child, and whether an event named it.
+    var selfTestPID: Int32 = 0
+    var selfTestSeen = false
 
     /// How long an inherited identity is trusted unverified. With the
     /// publish interval this bounds how long a file can show a wrong one.
@@ -78,6 +81,7 @@ extension KernelFollower {
     /// once. Otherwise inherit now, verify after the window.
     func forked(parentPID: Int32, parentTGID: Int32, child: Int32, timestamp: UInt64, stale: Bool) {
         checks.threaded[child] = false
+        if child == checks.selfTestPID { checks.selfTestSeen = true }
         if stale || parentPID != parentTGID || !state.tracker.fork(parent: parentTGID, child: child) {
             refresh(child)
             return
@@ -94,6 +98,7 @@ extension KernelFollower {
     /// EXIT of thread `pid` of process `tgid`.
     func exited(_ pid: Int32, _ tgid: Int32) {
         if pid == tgid {
+            if tgid == checks.selfTestPID { checks.selfTestSeen = true }
             guard checks.threaded[tgid] else {
                 state.tracker.remove(tgid)
                 return

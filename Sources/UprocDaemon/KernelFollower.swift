@@ -35,7 +35,9 @@ final class KernelFollower {
             connector = try ProcConnector(receiveBufferSize: state.options.netlinkReceiveBuffer)
             mode = try connector.subscribe()
         } catch {
-            throw .kernel("cannot follow the kernel's process events: \(error)")
+            // Where we can tell why the kernel is silent, say it.
+            let why = error == .noAcknowledgement ? TrivialChild.namespaceObstacle().map { " (\($0))" } ?? "" : ""
+            throw .kernel("cannot follow the kernel's process events: \(error)\(why)")
         }
     }
 
@@ -77,14 +79,14 @@ final class KernelFollower {
         state.statistics.events &+= result.events
         if let error = result.error {
             state.statistics.receiveErrors &+= 1
-            state.logger.error(
-                "cannot receive process events; rescanning /proc",
+            state.limiter.log(
+                state.logger, .error, kind: "receive", "cannot receive process events; rescanning /proc",
                 metadata: ["error": "\(error)", "receive_errors": "\(state.statistics.receiveErrors)"])
         }
         if result.overrun {
             state.statistics.overruns &+= 1
-            state.logger.warning(
-                "the kernel dropped process events; rescanning /proc",
+            state.limiter.log(
+                state.logger, .warning, kind: "overrun", "the kernel dropped process events; rescanning /proc",
                 metadata: ["overruns": "\(state.statistics.overruns)"])
         }
         if result.overrun || result.error != nil { rescan() }
@@ -148,8 +150,8 @@ final class KernelFollower {
             }
         } catch {
             state.statistics.scanFailures &+= 1
-            state.logger.error(
-                "cannot scan /proc; the namespace files are left as they were",
+            state.limiter.log(
+                state.logger, .error, kind: "scan", "cannot scan /proc; the namespace files are left as they were",
                 metadata: ["error": "\(error)", "scan_failures": "\(state.statistics.scanFailures)"])
             return .failure(error)
         }

@@ -70,8 +70,8 @@ final class Publisher {
             } catch {
                 // Keep it changed: the next round tries again.
                 state.statistics.publishFailures &+= 1
-                state.logger.error(
-                    "cannot write namespace file",
+                state.limiter.log(
+                    state.logger, .error, kind: "publish", "cannot write namespace file",
                     metadata: ["namespace": "\(table.name(of: id))", "error": "\(error)"])
                 nextDue = min(nextDue, now &+ max(interval, 100_000_000))
                 return false

@@ -34,6 +34,9 @@ struct UprocdCommand: ParsableCommand {
     @Option(name: .customLong("min-interval"), help: ArgumentHelp("Rewrite a namespace file at most once per this many milliseconds (0: at once).", valueName: "ms"))
     var minimumInterval: Int = DaemonOptions.defaultMinimumIntervalMilliseconds
 
+    @Option(name: .customLong("audit-interval"), help: ArgumentHelp("Rescan /proc every this many seconds to correct and count drift, logged as a warning (0: never).", valueName: "seconds"))
+    var auditInterval: Int = DaemonOptions.defaultAuditIntervalSeconds
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String = "info"
 
@@ -46,6 +49,7 @@ struct UprocdCommand: ParsableCommand {
         }
         guard netlinkReceiveBuffer > 0 else { throw ValidationError("--netlink-rcvbuf must be positive") }
         guard minimumInterval >= 0 else { throw ValidationError("--min-interval cannot be negative") }
+        guard auditInterval >= 0 else { throw ValidationError("--audit-interval cannot be negative") }
     }
 
     func run() throws {
@@ -56,11 +60,12 @@ struct UprocdCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "uprocd")
-        let options = DaemonOptions(
+        var options = DaemonOptions(
             configPath: config,
             directory: directory,
             netlinkReceiveBuffer: netlinkReceiveBuffer,
             minimumInterval: UInt64(minimumInterval) * 1_000_000)
+        options.auditInterval = UInt64(auditInterval) * 1_000_000_000
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options, logger: logger)

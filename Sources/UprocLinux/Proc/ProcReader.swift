@@ -10,6 +10,12 @@ public final class ProcReader {
     private let path: UnsafeMutablePointer<UInt8>
     private static let bufferSize = 4096  // Uid/Gid sit in the first lines of status
     private static let pathCapacity = 64
+    /// Reads that failed for another reason than the process being gone
+    /// (ENOENT, ESRCH): permissions, resource limits. Each made the process
+    /// look gone.
+    public private(set) var readFailures = 0
+    /// The last such failure.
+    public private(set) var lastReadFailure: SystemCallError?
 
     /// Opens `procPath` (`/proc`; tests pass another directory) as the base
     /// of every read. The corresponding C function is `open`.
@@ -164,12 +170,27 @@ public final class ProcReader {
                 openat(procFD, $0, O_RDONLY | O_CLOEXEC)
             }
         }
-        guard case .success(let fd) = opened else { return nil }
-        defer { closeDescriptor(fd) }
-        guard case .success(let count) = syscall("read", { Glibc.read(fd, buffer.baseAddress, buffer.count) }) else {
+        let fd: Int32
+        switch opened {
+        case .success(let opened): fd = opened
+        case .failure(let error):
+            noteFailure(error)
             return nil
         }
-        return count
+        defer { closeDescriptor(fd) }
+        switch syscall("read", { Glibc.read(fd, buffer.baseAddress, buffer.count) }) {
+        case .success(let count): return count
+        case .failure(let error):
+            noteFailure(error)
+            return nil
+        }
+    }
+
+    /// Counts a failed read unless it only means the process is gone.
+    private func noteFailure(_ error: SystemCallError) {
+        if error.errno == .noSuchFileOrDirectory || error.errno == .noSuchProcess { return }
+        readFailures &+= 1
+        lastReadFailure = error
     }
 
     /// The first two whitespace-separated decimal fields after the line
