@@ -21,6 +21,8 @@ struct DaemonStatistics {
     var leaderExits = 0
     /// Audits run, and the PIDs they found listed wrongly (drift: a bug or a lost event).
     var audits = 0
+    /// Rewrites of large files held back by the publishing budget (coalesced).
+    var publishDeferrals = 0
     var drift = 0
 
     var metadata: Logger.Metadata {
@@ -38,6 +40,7 @@ struct DaemonStatistics {
             "inheritance_corrections": "\(inheritanceCorrections)",
             "leader_exits": "\(leaderExits)",
             "audits": "\(audits)",
+            "publish_deferrals": "\(publishDeferrals)",
             "drift": "\(drift)",
         ]
     }

@@ -14,6 +14,8 @@ final class Publisher {
     /// Until the first publish: the directory holds no namespace file.
     private var directoryIsFresh = true
     private var timer: LoopTimer?
+    /// Bounds the time spent rewriting large files (coalescing their changes).
+    private var budget = PublishBudget()
 
     /// Claims the directory (created, checked, locked, emptied).
     init(state: DaemonState) throws(DaemonError) {
@@ -57,12 +59,20 @@ final class Publisher {
                 nextDue = min(nextDue, arrival &- interval)
                 return false
             }
+            let large = pids.count >= PublishBudget.largeFile
+            if large && !budget.allowsLarge(at: now) {
+                budget.holdBack()
+                state.statistics.publishDeferrals &+= 1
+                return false
+            }
+            let started = large ? MonotonicClock.nanoseconds() : 0
+            defer { if large { budget.spent(MonotonicClock.nanoseconds() &- started) } }
             do {
                 if fresh && pids.isEmpty {
                     // The directory was just emptied: one mknodat, no temp file.
                     try directory.publishEmptyNew(table.name(of: id))
                 } else {
-                    try directory.publish(table.name(of: id), pids: pids)
+                    try directory.publish(table.name(of: id), sortedPIDs: pids)
                 }
                 state.statistics.publishes &+= 1
                 self.arrival[Int(id.index)] = max(arrival, now) &+ interval
@@ -77,6 +87,7 @@ final class Publisher {
                 return false
             }
         }
+        if let due = budget.endRound(at: MonotonicClock.nanoseconds()) { nextDue = min(nextDue, due) }
         if nextDue != .max { timer?.scheduleNoLaterThan(nextDue) }
     }
 

@@ -58,6 +58,31 @@ public final class AtomicFileWriter {
         try result.value()
     }
 
+    /// Atomically replaces `name` with another link to the file `existing`
+    /// (same directory): no bytes copied. For files that must hold the same
+    /// bytes; `existing` must not be `name`. The corresponding C functions are
+    /// `linkat` and `renameat`.
+    public func replace(_ name: String, linkingTo existing: String) throws(SystemCallError) {
+        var linked = syscall("linkat", subject: directoryPath + "/" + existing) {
+            linkat(directoryFD, existing, directoryFD, Self.temporaryName, 0)
+        }
+        if case .failure(let error) = linked, error.errno == .fileExists {
+            // Left by a write that failed half-way: ours to remove.
+            unlinkat(directoryFD, Self.temporaryName, 0)
+            linked = syscall("linkat", subject: directoryPath + "/" + existing) {
+                linkat(directoryFD, existing, directoryFD, Self.temporaryName, 0)
+            }
+        }
+        try linked.value()
+        let renamed = syscall("renameat", subject: directoryPath + "/" + name) {
+            renameat(directoryFD, Self.temporaryName, directoryFD, name)
+        }
+        // When `name` already was a link to the same file, rename does
+        // nothing and leaves the temporary name: remove it (ENOENT otherwise).
+        unlinkat(directoryFD, Self.temporaryName, 0)
+        try renamed.value()
+    }
+
     /// Creates `name` empty in one call (`mknodat`); false when it exists.
     func createEmpty(_ name: String) throws(SystemCallError) -> Bool {
         switch syscall("mknodat", subject: directoryPath + "/" + name, {

@@ -15,6 +15,12 @@ public final class NamespaceDirectory {
     private let lock: DirectoryLock
     private let writer: AtomicFileWriter
     private var bytes: [UInt8] = []
+    /// The PIDs `bytes` holds, when they were many: overlapping namespaces
+    /// often publish the same list one after another, formatted once.
+    private var formatted: [Int32] = []
+    /// The file last written with `bytes`, when `formatted` is set: the next
+    /// namespace with the same PIDs becomes a hard link to it (no copy).
+    private var formattedFile: String?
     private static let fileMode: mode_t = 0o644
 
     /// Creates the directory if missing (mode 0755), refuses a symlink, a
@@ -82,6 +88,8 @@ public final class NamespaceDirectory {
     where C.Element == Int32 {
         try Self.validate(name)
         bytes.removeAll(keepingCapacity: true)
+        formatted.removeAll(keepingCapacity: true)
+        formattedFile = nil
         for pid in pids {
             DecimalText.append(UInt32(bitPattern: pid), to: &bytes)
             bytes.append(UInt8(ascii: "\n"))
@@ -91,6 +99,35 @@ public final class NamespaceDirectory {
             try writer.replace(name, with: bytes)
         } catch { throw .system(error) }
     }
+
+    /// `publish` for an ascending buffer; a list of at least
+    /// `reuseThreshold` PIDs equal to the one written last is not formatted
+    /// again.
+    public func publish(_ name: String, sortedPIDs pids: UnsafeBufferPointer<Int32>) throws(NamespaceDirectoryError) {
+        guard pids.count >= Self.reuseThreshold else { return try publish(name, pids: pids) }
+        let same = pids.count == formatted.count && formatted.withUnsafeBufferPointer {
+            memcmp($0.baseAddress!, pids.baseAddress!, pids.count * MemoryLayout<Int32>.stride) == 0
+        }
+        if same {
+            try Self.validate(name)
+            if let existing = formattedFile, existing != name {
+                // A link shares the inode: each name is still replaced on its own, atomically.
+                do {
+                    try writer.replace(name, linkingTo: existing)
+                    formattedFile = name
+                    return
+                } catch {}  // someone removed it: write the bytes
+            }
+            do { try writer.replace(name, with: bytes) } catch { throw .system(error) }
+            formattedFile = name
+            return
+        }
+        try publish(name, pids: pids)
+        formatted.append(contentsOf: pids)
+        formattedFile = name
+    }
+
+    static let reuseThreshold = 256
 
     /// Creates `name` as an empty file in one call (`mknodat`). For start-up,
     /// when the directory was just cleaned; if `name` exists after all it is
