@@ -1,5 +1,6 @@
 /// Every join and leave since the namespaces' last publish, as
-/// `namespace << 32 | pid`, for exact change detection: a join or leave
+/// `namespace << 32 | pid`, for exact change detection where the cheap
+/// fingerprint (`NamespaceState.pending`) proves nothing: a join or leave
 /// flips the PID's membership, so a namespace's members differ from the
 /// published ones exactly when some PID of it was flipped an odd number of
 /// times. `settle` sorts the log and cancels pairs, leaving the symmetric
@@ -30,9 +31,26 @@ struct ChangeLog: Sendable {
     @inlinable
     static func namespace(of key: UInt64) -> Int { Int(truncatingIfNeeded: key &>> 32) }
 
+    /// How far back `append` looks for the same key to cancel at once: a
+    /// process that starts and ends inside one window (a fork storm's child)
+    /// then leaves nothing to sort.
+    @usableFromInline static let lookback = 4
+
     @inlinable
     mutating func append(_ namespace: Int, _ pid: Int32) {
-        entries.append(Self.key(namespace, pid))
+        let key = Self.key(namespace, pid)
+        var index = entries.count
+        let stop = max(settled, index &- Self.lookback)
+        while index > stop {
+            index &-= 1
+            if entries[index] == key {
+                // Two flips cancel; the order of unsettled entries is free.
+                entries[index] = entries[entries.count &- 1]
+                entries.removeLast()
+                return
+            }
+        }
+        entries.append(key)
     }
 
     mutating func removeAll() {
@@ -63,14 +81,17 @@ struct ChangeLog: Sendable {
         return true
     }
 
-    /// Keeps the entries of namespaces for which `keep` holds (order kept).
+    /// Keeps the entries of namespaces for which `keep` holds (order kept,
+    /// so the settled prefix stays settled).
     mutating func retain(_ keep: (Int) -> Bool) {
         var kept = 0
-        for key in entries where keep(Self.namespace(of: key)) {
-            entries[kept] = key
+        var keptSettled = 0
+        for position in entries.indices where keep(Self.namespace(of: entries[position])) {
+            entries[kept] = entries[position]
             kept &+= 1
+            if position < settled { keptSettled &+= 1 }
         }
         entries.removeLast(entries.count &- kept)
-        settled = min(settled, kept)
+        settled = keptSettled
     }
 }

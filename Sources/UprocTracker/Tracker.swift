@@ -245,6 +245,8 @@ public struct Tracker: Sendable {
             }
             let published = Self.symmetricDifference(old.members, unpublished[Int(oldID.index)] ?? [])
             let difference = Self.symmetricDifference(fresh[newIndex].members, published)
+            fresh[newIndex].publishedCount = Int32(truncatingIfNeeded: published.count)
+            for pid in difference { fresh[newIndex].pending ^= Fingerprint.mix(pid) }
             if !difference.isEmpty { carried.append((newIndex, difference)) }
         }
         for (index, pids) in carried {
@@ -277,7 +279,9 @@ public struct Tracker: Sendable {
     /// Settles the change log on a copy when it has unsettled entries: the
     /// daemon's loop calls `settleChanges` instead.
     public var hasChanges: Bool {
-        if dirty.contains(where: { namespaces[Int($0)].flags & NamespaceState.forced != 0 }) { return true }
+        if dirty.contains(where: { namespaces[Int($0)].flags & NamespaceState.forced != 0 || namespaces[Int($0)].surelyChanged }) {
+            return true
+        }
         var log = changes
         _ = log.settle()
         return !log.entries.isEmpty
@@ -360,10 +364,24 @@ public struct Tracker: Sendable {
         return result
     }
 
-    /// Reduces the change log and marks the namespaces it shows changed.
+    /// Marks the changed namespaces: the fingerprint or count proves most
+    /// changes; only when some namespace shows none is the change log
+    /// sorted to decide exactly (a PID that came and went, or a
+    /// fingerprint that cancelled out).
     mutating func settle() {
-        guard changes.settle() else { return }
-        for index in dirty { namespaces[Int(index)].flags &= ~NamespaceState.differs }
+        var suspects = false
+        for index in dirty {
+            let i = Int(index)
+            if namespaces[i].flags & NamespaceState.forced != 0 { continue }
+            if namespaces[i].surelyChanged {
+                namespaces[i].flags |= NamespaceState.differs
+            } else {
+                namespaces[i].flags &= ~NamespaceState.differs
+                suspects = true
+            }
+        }
+        guard suspects else { return }
+        _ = changes.settle()
         for key in changes.entries { namespaces[ChangeLog.namespace(of: key)].flags |= NamespaceState.differs }
     }
 
@@ -459,6 +477,7 @@ public struct Tracker: Sendable {
     /// Records that `pid` joined or left namespace `index`.
     @inlinable
     mutating func touch(_ index: Int, _ pid: Int32) {
+        namespaces[index].pending ^= Fingerprint.mix(pid)
         if namespaces[index].flags & NamespaceState.queued == 0 {
             namespaces[index].flags |= NamespaceState.queued
             dirty.append(Int32(truncatingIfNeeded: index))

@@ -5,8 +5,8 @@ import UprocRules
 /// 100,000 namespaces must stay cheap: an empty one is a fixed-size record
 /// with no allocation of its own.
 @Suite struct FootprintTests {
-    @Test func aNamespaceRecordIs16Bytes() {
-        #expect(MemoryLayout<NamespaceState>.stride == 16)
+    @Test func aNamespaceRecordIs24Bytes() {
+        #expect(MemoryLayout<NamespaceState>.stride == 24)
     }
 
     @Test func emptyNamespacesShareOneEmptyArray() {
