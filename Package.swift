@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "uproc-check", targets: ["uproc-check"]),
         .executable(name: "uproc-genconf", targets: ["uproc-genconf"]),
         .executable(name: "uproc-bench", targets: ["uproc-bench"]),
+        .executable(name: "uproc-kill", targets: ["uproc-kill"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
@@ -38,10 +39,13 @@ let package = Package(
         .target(name: "UprocCheck", dependencies: ["UprocRules"]),
         // The daemon's wiring: start-up, loop, publish, shutdown.
         .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocEvents", "UprocLinux", "UprocAccounts", logging]),
+        // Signals a namespace's members through pidfds, checking each against the rules.
+        .target(name: "UprocKill", dependencies: ["UprocRules", "UprocLinux", "UprocDaemon"]),
 
         .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", argumentParser, logging]),
-        .executableTarget(name: "uproc-check", dependencies: ["UprocCheck", "UprocRules", "UprocLinux", argumentParser]),
+        .executableTarget(name: "uproc-check", dependencies: ["UprocCheck", "UprocAccounts", "UprocRules", "UprocLinux", argumentParser]),
         .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocRules", "UprocLinux", argumentParser, system]),
+        .executableTarget(name: "uproc-kill", dependencies: ["UprocKill", "UprocDaemon", "UprocLinux", "UprocRules", argumentParser]),
         .executableTarget(name: "uproc-bench", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocBenchSupport", argumentParser]),
         // Test fixture: a process the daemon tests steer through stdin (threads, renames, setuid).
         .executableTarget(name: "uproc-testproc"),
@@ -56,11 +60,18 @@ let package = Package(
         .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocEvents", "UprocRules", "UprocTestSupport"]),
         .testTarget(name: "UprocBenchSupportTests", dependencies: ["UprocBenchSupport", "UprocLinux", "UprocTestSupport"]),
         .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "UprocTestSupport"]),
-        // The command-line tools end to end (uproc-check, uproc-genconf) and their man pages.
-        .testTarget(name: "CLITests", dependencies: ["UprocAccounts", "UprocCheck", "UprocRules", "UprocTestSupport", "uproc-genconf", "uproc-check"]),
+        // The command-line tools end to end (uproc-check, uproc-genconf; uprocd's usage) and their man pages.
+        .testTarget(name: "CLITests", dependencies: [
+            "UprocAccounts", "UprocCheck", "UprocDaemon", "UprocRules", "UprocTestSupport", "uproc-genconf", "uproc-check", "uprocd", "uproc-kill",
+        ]),
         .testTarget(name: "UprocDaemonTests", dependencies: [
             "UprocDaemon", "UprocEvents", "UprocLinux", "UprocRules", "UprocTestSupport", logging, "uprocd", "uproc-check", "uproc-testproc",
         ]),
+        .testTarget(name: "UprocKillTests", dependencies: [
+            "UprocKill", "UprocLinux", "UprocRules", "UprocTestSupport", system, "uproc-kill", "uprocd", "uproc-testproc",
+        ]),
+        // The unit file, the hardening it sets, and the install/package scripts.
+        .testTarget(name: "PackagingTests", dependencies: ["uprocd", "UprocTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -57,7 +57,14 @@ public enum ConfigGenerator {
             func skip(_ entry: AccountEntry, _ reason: String) {
                 kindWarnings.append(AccountWarning(origin: entry.origin, message: "\(describe(kind, entry)) skipped: \(reason)"))
             }
-            for (index, entry) in parsed.entries.enumerated() where range.contains(entry.id) {
+            for (index, entry) in parsed.entries.enumerated() {
+                // Warned about whatever the range: the account looks real
+                // but no rule can name its ID.
+                if entry.id == GeneratorOptions.noID {
+                    skip(entry, "\(entry.id) is (\(kind == .user ? "uid_t" : "gid_t"))-1, the kernel's \"no ID\", which no rule can name")
+                    continue
+                }
+                guard range.contains(entry.id) else { continue }
                 let namespace = prefix + entry.name
                 if let problem = NamespaceName.problem(with: namespace) {
                     skip(entry, "\(problem)")

@@ -15,9 +15,20 @@ public struct GeneratorOptions: Hashable, Sendable {
     public static let defaultUserPrefix = "uid."
     public static let defaultGroupPrefix = "gid."
 
+    /// The largest ID a rule can name, as the rule compiler accepts it:
+    /// 4294967295 is `(uid_t)-1`, the kernel's "no ID" (`setresuid(-1, …)`
+    /// leaves an ID unchanged), never a real user's or group's. The
+    /// default maximum of both ranges.
+    public static let largestID: UInt32 = 4_294_967_294
+
+    /// `(uid_t)-1` and `(gid_t)-1`: an account with this ID is skipped
+    /// with a warning.
+    public static let noID: UInt32 = .max
+
     public init(
         includeUsers: Bool = true, includeGroups: Bool = true,
-        minUID: UInt32 = 0, maxUID: UInt32 = .max, minGID: UInt32 = 0, maxGID: UInt32 = .max,
+        minUID: UInt32 = 0, maxUID: UInt32 = GeneratorOptions.largestID,
+        minGID: UInt32 = 0, maxGID: UInt32 = GeneratorOptions.largestID,
         userPrefix: String = GeneratorOptions.defaultUserPrefix,
         groupPrefix: String = GeneratorOptions.defaultGroupPrefix
     ) {
@@ -48,6 +59,10 @@ public struct GeneratorOptions: Hashable, Sendable {
     /// message, or nil when they can.
     public var problem: String? {
         if !includeUsers && !includeGroups { return "--users-only and --groups-only exclude each other" }
+        for (flag, value) in [("--min-uid", minUID), ("--max-uid", maxUID), ("--min-gid", minGID), ("--max-gid", maxGID)]
+        where value > Self.largestID {
+            return "\(flag) \(value) is out of range (0 to \(Self.largestID))"
+        }
         if minUID > maxUID { return "--min-uid \(minUID) is greater than --max-uid \(maxUID)" }
         if minGID > maxGID { return "--min-gid \(minGID) is greater than --max-gid \(maxGID)" }
         for (flag, prefix) in [("--prefix-user", userPrefix), ("--prefix-group", groupPrefix)] {
@@ -73,12 +88,12 @@ public struct GeneratorOptions: Hashable, Sendable {
         if !includeUsers { arguments.append("--groups-only") }
         if includeUsers {
             if minUID != 0 { arguments += ["--min-uid", String(minUID)] }
-            if maxUID != .max { arguments += ["--max-uid", String(maxUID)] }
+            if maxUID != Self.largestID { arguments += ["--max-uid", String(maxUID)] }
             if userPrefix != Self.defaultUserPrefix { arguments += ["--prefix-user", ShellWord.quoted(userPrefix)] }
         }
         if includeGroups {
             if minGID != 0 { arguments += ["--min-gid", String(minGID)] }
-            if maxGID != .max { arguments += ["--max-gid", String(maxGID)] }
+            if maxGID != Self.largestID { arguments += ["--max-gid", String(maxGID)] }
             if groupPrefix != Self.defaultGroupPrefix { arguments += ["--prefix-group", ShellWord.quoted(groupPrefix)] }
         }
         return arguments

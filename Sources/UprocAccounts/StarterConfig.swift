@@ -70,7 +70,16 @@ public enum StarterConfig {
     public static func systemDefault(from accounts: AccountsSource = .systemFiles) throws(AccountsReadError)
         -> (source: SourceFile, warnings: [String])
     {
+        let builtIn = try builtInDefault(from: accounts)
+        return (builtIn.source, builtIn.warnings.map(\.description))
+    }
+
+    /// `systemDefault` with its warnings as values (`uproc-check` words
+    /// them as errors under `--werror`).
+    public static func builtInDefault(from accounts: AccountsSource = .systemFiles) throws(AccountsReadError)
+        -> (source: SourceFile, warnings: [AccountWarning])
+    {
         let config = try generate(from: accounts, options: GeneratorOptions())
-        return (SourceFile(path: builtInPath, text: config.text), config.warnings.map(\.description))
+        return (SourceFile(path: builtInPath, text: config.text), config.warnings)
     }
 }

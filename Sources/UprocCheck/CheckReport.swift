@@ -3,12 +3,13 @@ import UprocRules
 /// What `uproc-check` prints and how it exits, worded from a `CheckSummary`
 /// without touching the OS, so tests can call it.
 public struct CheckReport: Hashable, Sendable {
-    /// The exit status.
+    /// The exit status. Bad usage is not a report: ArgumentParser exits
+    /// 64 (`EX_USAGE`), as every uproc tool does.
     public enum Status: Int32, Hashable, Sendable {
         case valid = 0
         case invalid = 1
-        /// The file could not be read, no such process (`--explain`), or
-        /// the command line was wrong.
+        /// Nothing was checked: the file could not be read, or the process
+        /// given to `--explain` does not exist.
         case unusable = 2
     }
 
@@ -26,13 +27,21 @@ public struct CheckReport: Hashable, Sendable {
     /// and a one-line summary to standard output, then, with `explaining`,
     /// why that process is in each of its namespaces and not in the near
     /// misses; when invalid, a count of the problems to standard error.
+    ///
+    /// `inputWarnings` (the accounts the built-in default left out) come
+    /// first and count with the compiler's; with `warningsAsErrors` they
+    /// are errors.
     public init(
-        _ summary: CheckSummary, dump: Bool = false, explaining process: (pid: Int32, identity: ProcessIdentity)? = nil
+        _ summary: CheckSummary, dump: Bool = false, explaining process: (pid: Int32, identity: ProcessIdentity)? = nil,
+        inputWarnings: [InputWarning] = [], warningsAsErrors: Bool = false
     ) {
-        standardError = summary.renderedDiagnostics
+        let severity = warningsAsErrors ? "error" : "warning"
+        standardError = inputWarnings.map { "\($0.origin): \(severity): \($0.message)\n" }.joined()
+            + summary.renderedDiagnostics
         standardOutput = ""
-        let warnings = Self.count(summary.warningCount, "warning")
-        if let table = summary.table {
+        let inputErrorCount = warningsAsErrors ? inputWarnings.count : 0
+        let warnings = Self.count(summary.warningCount + inputWarnings.count - inputErrorCount, "warning")
+        if let table = summary.table, inputErrorCount == 0 {
             if dump { standardOutput += table.dump() }
             standardOutput += "\(summary.path): valid: \(Self.count(summary.ruleCount, "rule")), "
                 + "\(Self.count(table.namespaceCount, "namespace")), \(warnings)\n"
@@ -41,7 +50,7 @@ public struct CheckReport: Hashable, Sendable {
             }
             status = .valid
         } else {
-            standardError += "\(summary.path): invalid: \(Self.count(summary.errorCount, "error")), \(warnings)\n"
+            standardError += "\(summary.path): invalid: \(Self.count(summary.errorCount + inputErrorCount, "error")), \(warnings)\n"
             status = .invalid
         }
     }
@@ -52,11 +61,12 @@ public struct CheckReport: Hashable, Sendable {
         with compiler: RuleCompiler,
         dump: Bool = false,
         warningsAsErrors: Bool = false,
-        explaining process: (pid: Int32, identity: ProcessIdentity)? = nil
+        explaining process: (pid: Int32, identity: ProcessIdentity)? = nil,
+        inputWarnings: [InputWarning] = []
     ) {
         self.init(
             CheckSummary(checking: source, with: compiler, warningsAsErrors: warningsAsErrors),
-            dump: dump, explaining: process)
+            dump: dump, explaining: process, inputWarnings: inputWarnings, warningsAsErrors: warningsAsErrors)
     }
 
     /// The report for a file that could not be read.
@@ -67,6 +77,13 @@ public struct CheckReport: Hashable, Sendable {
     /// The report for `--explain` of a PID that is not running.
     public init(noSuchProcess pid: Int32) {
         self.init(unreadable: "no process with PID \(pid)")
+    }
+
+    /// The line that says which rules were checked when no file was given
+    /// and `defaultPath` does not exist.
+    public static func builtInDefaultNote(defaultPath: String) -> String {
+        "uproc-check: note: no \(defaultPath): checking the built-in default uprocd runs on instead "
+            + "(the rules uproc-genconf prints for this machine)\n"
     }
 
     static func count(_ number: Int, _ noun: String) -> String {

@@ -10,6 +10,18 @@ public enum RuleKey: String, CaseIterable, Sendable, Hashable {
     case rgid
     /// The kernel's `comm`.
     case cmd
+
+    /// 0...4 in declaration order: the bit of `RuleKeys`, the table of `IndexSlot`.
+    @inlinable
+    public var index: UInt8 {
+        switch self {
+        case .uid: 0
+        case .gid: 1
+        case .ruid: 2
+        case .rgid: 3
+        case .cmd: 4
+        }
+    }
 }
 
 /// A set of rule keys: which facts about a process any rule depends on.
@@ -25,15 +37,7 @@ public struct RuleKeys: OptionSet, Hashable, Sendable {
 
     public static let ids: RuleKeys = [.uid, .gid, .ruid, .rgid]
 
-    public init(_ key: RuleKey) {
-        switch key {
-        case .uid: self = .uid
-        case .gid: self = .gid
-        case .ruid: self = .ruid
-        case .rgid: self = .rgid
-        case .cmd: self = .cmd
-        }
-    }
+    public init(_ key: RuleKey) { self.init(rawValue: 1 << key.index) }
 }
 
 /// One `key value` pair of a rule, with its value resolved.

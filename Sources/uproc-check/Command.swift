@@ -1,4 +1,5 @@
 import ArgumentParser
+import UprocAccounts
 import UprocCheck
 import UprocLinux
 import UprocRules
@@ -8,11 +9,17 @@ struct Command: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uproc-check",
         abstract: "Check a uproc.conf: report every error with its position, or summarize the rules.",
-        discussion: "Exit status: 0 valid, 1 invalid, 2 unreadable file, no such process (--explain) or bad usage.",
-        version: uprocVersion)
+        discussion: """
+            Without FILE, checks /etc/uproc.conf, or, when it does not exist, the built-in default \
+            uprocd runs on (the rules uproc-genconf prints), summarized as <built-in default>.
 
-    @Argument(help: "The configuration to check ('-' for standard input).")
-    var file = "/etc/uproc.conf"
+            Exit status: 0 valid; 1 invalid; 2 nothing checked (the file cannot be read, or no \
+            process has the PID given to --explain); 64 bad usage.
+            """,
+        version: "uproc-check \(uprocVersion)")
+
+    @Argument(help: "The configuration to check ('-' for standard input; default: as uprocd, /etc/uproc.conf, else the built-in default).")
+    var file: String?
 
     @Flag(help: "Print the compiled table: per key, each value and its namespaces.")
     var dump = false
@@ -22,6 +29,20 @@ struct Command: ParsableCommand {
 
     @Option(help: ArgumentHelp("Explain which namespaces this live process is in, and which rules it misses.", valueName: "pid"))
     var explain: Int32?
+
+    // For tests: the file that stands for /etc/uproc.conf, and the passwd
+    // and group files the built-in default is generated from.
+    @Option(name: .customLong("default-config"), help: ArgumentHelp(visibility: .hidden))
+    var defaultConfig = RulesSource.defaultPath
+
+    @Option(name: .customLong("accounts-files"), help: ArgumentHelp(visibility: .hidden))
+    var accountsFiles: String?
+
+    func validate() throws {
+        if let accountsFiles, accountsFiles.split(separator: ":").count != 2 {
+            throw ValidationError("--accounts-files takes PASSWD:GROUP")
+        }
+    }
 
     func run() throws {
         var process: (pid: Int32, identity: ProcessIdentity)?
@@ -33,29 +54,40 @@ struct Command: ParsableCommand {
             }
             process = (pid, identity)
         }
-        let report: CheckReport
-        do {
-            let bytes = try FileReading.read(file, limit: SourceFile.maxSize)
-            let source = SourceFile(path: file == "-" ? "<stdin>" : file, bytes: bytes)
-            report = CheckReport(checking: source, with: RuleCompiler(accounts: SystemAccounts()), dump: dump, warningsAsErrors: werror, explaining: process)
-        } catch {
-            report = CheckReport(unreadable: error.description)
-        }
+        let report = check(explaining: process)
         StandardStreams.write(report.standardOutput, report.standardError)
         if report.status != .valid { throw ExitCode(report.status.rawValue) }
     }
 
-    /// Bad usage exits 2 like an unreadable file, not ArgumentParser's 64.
-    static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
-            if exitCode(for: error) == .validationFailure {
-                StandardStreams.write("", fullMessage(for: error) + "\n")
-                exit(withError: ExitCode(CheckReport.Status.unusable.rawValue))
+    /// Reads the rules the way uprocd picks them, and checks them.
+    func check(explaining process: (pid: Int32, identity: ProcessIdentity)?) -> CheckReport {
+        let compiler = RuleCompiler(accounts: SystemAccounts())
+        switch RulesSource.choose(path: file, defaultPath: defaultConfig) {
+        case .file(let path):
+            do {
+                let bytes = try FileReading.read(path, limit: SourceFile.maxSize)
+                let source = SourceFile(path: path == "-" ? "<stdin>" : path, bytes: bytes)
+                return CheckReport(checking: source, with: compiler, dump: dump, warningsAsErrors: werror, explaining: process)
+            } catch {
+                return CheckReport(unreadable: error.description)
             }
-            exit(withError: error)
+        case .builtInDefault:
+            let builtIn: (source: SourceFile, warnings: [AccountWarning])
+            do {
+                builtIn = try StarterConfig.builtInDefault(from: accounts)
+            } catch {
+                return CheckReport(unreadable: "cannot build the built-in default: \(error)")
+            }
+            var report = CheckReport(
+                checking: builtIn.source, with: compiler, dump: dump, warningsAsErrors: werror, explaining: process,
+                inputWarnings: builtIn.warnings.map { InputWarning(origin: "\($0.origin)", message: $0.message) })
+            report.standardError = CheckReport.builtInDefaultNote(defaultPath: defaultConfig) + report.standardError
+            return report
         }
+    }
+
+    var accounts: AccountsSource {
+        guard let files = accountsFiles?.split(separator: ":").map(String.init), files.count == 2 else { return .systemFiles }
+        return .files(passwd: files[0], group: files[1])
     }
 }

@@ -13,8 +13,11 @@ struct GenConf: ParsableCommand {
             user, then "gid <gid> gid.<group>" for every group, each part sorted by ID then name. \
             Lines and accounts that cannot be used are skipped with a warning on standard error. \
             Typical use: uproc-genconf | sudo tee /etc/uproc.conf
+
+            Exit status: 0 written (perhaps with warnings); 2 nothing written (an input file \
+            cannot be read); 64 bad usage.
             """,
-        version: uprocVersion)
+        version: "uproc-genconf \(uprocVersion)")
 
     @Option(name: .customLong("passwd"), help: ArgumentHelp("The users file ('-' for standard input).", valueName: "file"))
     var passwdFile: String?
@@ -31,17 +34,17 @@ struct GenConf: ParsableCommand {
     @Flag(help: "Only groups (gid rules).")
     var groupsOnly = false
 
-    @Option(help: ArgumentHelp("Skip users with a lower UID (e.g. 1000 to skip system accounts).", valueName: "uid"))
+    @Option(help: ArgumentHelp("Skip users with a lower UID (0 to 4294967294; e.g. 1000 to skip system accounts).", valueName: "uid"))
     var minUid: UInt32 = 0
 
-    @Option(help: ArgumentHelp("Skip users with a higher UID.", valueName: "uid"))
-    var maxUid: UInt32 = .max
+    @Option(help: ArgumentHelp("Skip users with a higher UID (0 to 4294967294).", valueName: "uid"))
+    var maxUid: UInt32 = GeneratorOptions.largestID
 
-    @Option(help: ArgumentHelp("Skip groups with a lower GID.", valueName: "gid"))
+    @Option(help: ArgumentHelp("Skip groups with a lower GID (0 to 4294967294).", valueName: "gid"))
     var minGid: UInt32 = 0
 
-    @Option(help: ArgumentHelp("Skip groups with a higher GID.", valueName: "gid"))
-    var maxGid: UInt32 = .max
+    @Option(help: ArgumentHelp("Skip groups with a higher GID (0 to 4294967294).", valueName: "gid"))
+    var maxGid: UInt32 = GeneratorOptions.largestID
 
     @Option(help: ArgumentHelp("The start of every user's namespace name.", valueName: "prefix"))
     var prefixUser = GeneratorOptions.defaultUserPrefix
@@ -74,7 +77,7 @@ struct GenConf: ParsableCommand {
             config = try StarterConfig.generate(from: source, options: options)
         } catch {
             _ = try? FileDescriptor.standardError.writeAll("uproc-genconf: error: \(error)\n".utf8)
-            throw ExitCode.failure
+            throw ExitCode(2)
         }
         let warnings = config.warnings.map { "\($0)\n" }.joined()
         _ = try? FileDescriptor.standardError.writeAll(warnings.utf8)

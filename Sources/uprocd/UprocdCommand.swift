@@ -22,7 +22,7 @@ struct UprocdCommand: ParsableCommand {
             directory is refused or in use by another uprocd, or the kernel's process events \
             cannot be followed; 64 on bad usage.
             """,
-        version: uprocVersion
+        version: "uprocd \(uprocVersion)"
     )
 
     @Option(name: [.short, .customLong("config")], help: ArgumentHelp("Rules file (default: /etc/uproc.conf, else the built-in default).", valueName: "file"))

@@ -106,3 +106,28 @@ import UprocRules
         #expect(report.standardOutput.hasSuffix("process 1: comm 'init', uid 7, gid 7, ruid 7, rgid 7\nin no namespace\n"))
     }
 }
+
+/// The built-in default's skipped accounts: warnings before the compiler's,
+/// counted with them, errors under `--werror`.
+@Suite struct CheckReportInputWarningTests {
+    static let source = SourceFile(path: "<built-in default>", text: "uid 0 uid.root\n")
+    static let skipped = [InputWarning(origin: "/etc/passwd:3", message: "user 'a b' (UID 5) skipped: a namespace name cannot contain spaces or control bytes (found 0x20)")]
+
+    @Test func countsAsWarnings() {
+        let report = CheckReport(checking: Self.source, with: CheckReportTests.compiler, inputWarnings: Self.skipped)
+        #expect(report == CheckReport(
+            standardOutput: "<built-in default>: valid: 1 rule, 1 namespace, 1 warning\n",
+            standardError: "/etc/passwd:3: warning: user 'a b' (UID 5) skipped: a namespace name cannot contain spaces or control bytes (found 0x20)\n",
+            status: .valid))
+    }
+
+    @Test func areErrorsUnderWerror() {
+        let report = CheckReport(
+            checking: Self.source, with: CheckReportTests.compiler, warningsAsErrors: true, inputWarnings: Self.skipped)
+        #expect(report == CheckReport(
+            standardOutput: "",
+            standardError: "/etc/passwd:3: error: user 'a b' (UID 5) skipped: a namespace name cannot contain spaces or control bytes (found 0x20)\n"
+                + "<built-in default>: invalid: 1 error, 0 warnings\n",
+            status: .invalid))
+    }
+}

@@ -16,10 +16,10 @@ import UprocTestSupport
     /// `uproc-genconf | uproc-check -`: the output is accepted by the tool
     /// administrators check configs with.
     @Test(arguments: [
-        ([], 21), (["--users-only", "--min-uid", "1000"], 9),
+        ([], 26), (["--users-only", "--min-uid", "1000"], 12),
         // Without prefixes root, alice and bob are users and groups: the
         // groups are left out.
-        (["--prefix-user", "", "--prefix-group", ""], 17),
+        (["--prefix-user", "", "--prefix-group", ""], 22),
     ])
     func pipedIntoUprocCheck(_ options: [String], _ rules: Int) throws {
         let disk = try AccountsFixtureOnDisk()
@@ -62,7 +62,7 @@ import UprocTestSupport
             "uproc-genconf",
             ["--passwd", disk.passwd, "--group", disk.group, "--groups-only", "--min-gid", "1000", "--max-gid", "2000",
              "--prefix-group", "g-"])
-        #expect(groups.stdout.hasSuffix("\n\ngid 1000 g-alice\ngid 1001 g-bob\n"))
+        #expect(groups.stdout.hasSuffix("\n\ngid 1000 g-alice\ngid 1001 g-bob\ngid 1005 g-dos\n"))
     }
 
     @Test func dashReadsStandardInput() throws {
@@ -74,19 +74,19 @@ import UprocTestSupport
         #expect(result.stderr == disk.expectedWarnings.map { $0.replacing(disk.passwd, with: "<stdin>") + "\n" }.joined())
     }
 
-    @Test func missingInputIsExitOneWithNothingOnStdout() throws {
+    @Test func missingInputIsExitTwoWithNothingOnStdout() throws {
         let disk = try AccountsFixtureOnDisk()
         let missing = disk.directory.path + "/missing"
         let result = try Tools.run("uproc-genconf", ["--passwd", disk.passwd, "--group", missing])
-        #expect(result.status == 1)
+        #expect(result.status == 2)
         #expect(result.stdout == "")
         #expect(result.stderr == "uproc-genconf: error: \(missing): No such file or directory\n")
     }
 
-    @Test func unreadableInputIsExitOne() throws {
+    @Test func unreadableInputIsExitTwo() throws {
         let disk = try AccountsFixtureOnDisk()
         let result = try Tools.run("uproc-genconf", ["--passwd", disk.directory.path, "--group", disk.group])
-        #expect(result.status == 1)
+        #expect(result.status == 2)
         #expect(result.stdout == "")
         #expect(result.stderr == "uproc-genconf: error: \(disk.directory.path): Is a directory\n")
     }
@@ -98,6 +98,7 @@ import UprocTestSupport
         (["--prefix-group", "a/"], "Error: --prefix-group 'a/' cannot start a namespace name: a namespace name cannot contain '/'\n"),
         (["--min-uid=-1"], "Error: The value '-1' is invalid for '--min-uid <uid>'\n"),
         (["--min-gid", "4294967296"], "Error: The value '4294967296' is invalid for '--min-gid <gid>'\n"),
+        (["--max-gid", "4294967295"], "Error: --max-gid 4294967295 is out of range (0 to 4294967294)\n"),
         (["extra"], "Error: Unexpected argument 'extra'\n"),
         (["--passwd", "-", "--group", "-"], "Error: --passwd and --group cannot both read standard input\n"),
     ]
@@ -135,9 +136,23 @@ import UprocTestSupport
                        "--prefix-group <prefix>", "--version"] {
             #expect(help.stdout.contains(option), "\(option) missing from --help")
         }
-        let version = try Tools.run("uproc-genconf", ["--version"])
-        #expect(version.status == 0)
-        #expect(version.stdout == "0.1.0\n")
+        #expect(help.stdout.contains("(default: 4294967294)"), "--max-uid and --max-gid default to the largest ID a rule takes")
+        #expect(!help.stdout.contains("4294967295"))
+    }
+
+    /// A passwd file with DOS line endings: glibc reads every account (the
+    /// shell keeps the '\r'), so the output has them all, and passes
+    /// uproc-check.
+    @Test func dosLineEndingsKeepEveryAccount() throws {
+        let directory = try TemporaryDirectory()
+        let passwd = try directory.write("passwd", "root:x:0:0:root:/root:/bin/bash\r\nalice:x:1000:1000::/home/alice:/bin/sh\r\n")
+        let group = try directory.write("group", "root:x:0:\r\nusers:x:100:alice\r\n")
+        let result = try Tools.run("uproc-genconf", ["--passwd", passwd, "--group", group])
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+        #expect(result.stdout.hasSuffix("\n\nuid 0 uid.root\nuid 1000 uid.alice\ngid 0 gid.root\ngid 100 gid.users\n"))
+        let check = try Tools.run("uproc-check", ["-"], input: result.stdout)
+        #expect(check.stdout == "<stdin>: valid: 4 rules, 4 namespaces, 0 warnings\n")
     }
 
     @Test func defaultIsTheSystemFilesAndTheDaemonsBuiltInDefault() throws {

@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func theProjectHasItsManPages() {
-        #expect(Set(["uproc.conf.5", "uproc-check.8"]).isSubset(of: Set(Self.pages)))
+        #expect(Set(["uproc.conf.5", "uproc-check.8", "uproc-kill.1"]).isSubset(of: Set(Self.pages)))
     }
 
     @Test(arguments: pages)

@@ -6,8 +6,8 @@ import UprocAccounts
         let config = Fixtures.generate()
         #expect(config.text == Fixtures.expectedOutput)
         #expect(config.warnings.map(\.description) == Fixtures.expectedWarnings)
-        #expect(config.userRuleCount == 12)
-        #expect(config.groupRuleCount == 9)
+        #expect(config.userRuleCount == 15)
+        #expect(config.groupRuleCount == 11)
     }
 
     @Test func outputDoesNotDependOnInputOrder() {
@@ -76,17 +76,19 @@ import UprocAccounts
             gid 50 gid.staff
 
             """)
-        // Parse warnings stay (the line is broken whatever the range);
-        // accounts outside the range are not looked at.
+        // Parse warnings stay (the line is broken whatever the range), and
+        // so do (uid_t)-1 accounts; other accounts outside the range are
+        // not looked at.
         #expect(config.warnings.map(\.description) == [
             "/fixture/passwd:9: warning: NIS compat entry skipped (use --nss to enumerate NIS accounts through the name service)",
             "/fixture/passwd:10: warning: NIS compat entry skipped (use --nss to enumerate NIS accounts through the name service)",
-            "/fixture/passwd:11: warning: expected 7 colon-separated fields, found 4; line skipped",
             "/fixture/passwd:12: warning: UID '10x3' is not a number from 0 to 4294967295; line skipped",
-            "/fixture/passwd:13: warning: line ends in a carriage return (DOS line ending); line skipped",
-            "/fixture/group:8: warning: expected 4 colon-separated fields, found 3; line skipped",
+            "/fixture/passwd:22: warning: user 'ghost' (UID 4294967295) skipped: 4294967295 is (uid_t)-1, the kernel's \"no ID\", which no rule can name",
+            "/fixture/passwd:24: warning: expected at least 4 colon-separated fields (name:password:UID:GID), found 3; line skipped",
+            "/fixture/passwd:25: warning: UID '-1' is not a number from 0 to 4294967295; line skipped",
             "/fixture/group:9: warning: GID 'fifty' is not a number from 0 to 4294967295; line skipped",
             "/fixture/group:10: warning: NIS compat entry skipped (use --nss to enumerate NIS accounts through the name service)",
+            "/fixture/group:16: warning: group 'nogid' (GID 4294967295) skipped: 4294967295 is (gid_t)-1, the kernel's \"no ID\", which no rule can name",
         ])
     }
 
@@ -214,6 +216,8 @@ import UprocAccounts
         (GeneratorOptions(includeUsers: false, includeGroups: false), "--users-only and --groups-only exclude each other"),
         (GeneratorOptions(minUID: 5, maxUID: 4), "--min-uid 5 is greater than --max-uid 4"),
         (GeneratorOptions(minGID: 1000, maxGID: 999), "--min-gid 1000 is greater than --max-gid 999"),
+        (GeneratorOptions(maxUID: .max), "--max-uid 4294967295 is out of range (0 to 4294967294)"),
+        (GeneratorOptions(minGID: .max, maxGID: .max), "--min-gid 4294967295 is out of range (0 to 4294967294)"),
         (GeneratorOptions(userPrefix: "u/"), "--prefix-user 'u/' cannot start a namespace name: a namespace name cannot contain '/'"),
         (GeneratorOptions(groupPrefix: "."), "--prefix-group '.' cannot start a namespace name: a namespace name cannot start with '.' (reserved for the daemon's own files)"),
         (GeneratorOptions(groupPrefix: "g "), "--prefix-group 'g ' cannot start a namespace name: a namespace name cannot contain spaces or control bytes (found 0x20)"),
@@ -234,8 +238,36 @@ import UprocAccounts
         #expect(options.problem == nil)
     }
 
+    /// The ranges' defaults are the compiler's: the largest ID compiles,
+    /// one more does not.
+    @Test func defaultRangesAreWhatTheCompilerAccepts() {
+        #expect(GeneratorOptions().maxUID == GeneratorOptions.largestID)
+        #expect(GeneratorOptions().maxGID == GeneratorOptions.largestID)
+        #expect(GeneratorOptions().minUID == 0 && GeneratorOptions().minGID == 0)
+        #expect(Validation.compile("uid 4294967294 a\ngid 4294967294 b\nuid 0 c\n").diagnostics == [])
+        #expect(Validation.compile("uid \(GeneratorOptions.largestID) a\n").diagnostics == [])
+        #expect(Validation.compile("uid \(UInt64(GeneratorOptions.largestID) + 1) a\n").diagnostics.first?.hasPrefix(
+            "<generated>:1:5: error: uid 4294967295 is out of range (0 to 4294967294)") == true)
+    }
+
+    /// An account with the ID (uid_t)-1 is warned about, never written,
+    /// whatever the range and the source.
+    @Test func noIDAccountsAreSkippedWithAWarning() {
+        let origin = AccountsSource.nameServiceOrigin(.user)
+        let config = Fixtures.generated(
+            users: ParsedAccounts(entries: [
+                AccountEntry(name: "nobody4", id: .max, origin: origin), AccountEntry(name: "ok", id: 6, origin: origin),
+            ]),
+            groups: nil, source: .nameService, options: GeneratorOptions(includeGroups: false, minUID: 10))
+        #expect(config.userRuleCount == 0)
+        #expect(config.warnings.map(\.description) == [
+            "NSS passwd: warning: user 'nobody4' (UID 4294967295) skipped: 4294967295 is (uid_t)-1, the kernel's \"no ID\", which no rule can name"
+        ])
+    }
+
     @Test func argumentsListOnlyWhatDiffersFromTheDefaults() {
         #expect(GeneratorOptions().arguments == [])
+        #expect(GeneratorOptions(maxUID: 60000, maxGID: 4_294_967_294).arguments == ["--max-uid", "60000"])
         #expect(GeneratorOptions(minUID: 1000, userPrefix: "it's").arguments == ["--min-uid", "1000", "--prefix-user", "'it'\\''s'"])
         // Options of a kind left out do not matter.
         #expect(GeneratorOptions(includeGroups: false, minGID: 5, groupPrefix: "x").arguments == ["--users-only"])

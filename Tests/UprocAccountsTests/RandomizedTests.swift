@@ -8,10 +8,10 @@ import UprocTestSupport
     @Test(arguments: [1, 2, 3] as [UInt64])
     func wellFormedLinesRoundTrip(seed: UInt64) {
         var random = SplitMix64(seed: seed)
-        // Any byte but ':' and '\n'; no leading '#', '+', '-' or blank
-        // (those lines mean something else); no trailing '\r'.
+        // Any byte but ':', '\n' and NUL; no leading '#', '+', '-' or
+        // white space (those lines mean something else).
         let inner = (UInt8(1)...UInt8(255)).filter { $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: "\n") }
-        let first = inner.filter { !"#+- \t\r".utf8.contains($0) }
+        let first = inner.filter { !"#+- \t\r\u{0B}\u{0C}".utf8.contains($0) }
         var text: [UInt8] = []
         var expected: [AccountEntry] = []
         for line in 1...500 {

@@ -42,10 +42,10 @@ import UprocTestSupport
         let missing = disk.directory.path + "/missing"
         let users = try StarterConfig.generate(
             from: .files(passwd: disk.passwd, group: missing), options: GeneratorOptions(includeGroups: false))
-        #expect(users.userRuleCount == 12)
+        #expect(users.userRuleCount == 15)
         let groups = try StarterConfig.generate(
             from: .files(passwd: missing, group: disk.group), options: GeneratorOptions(includeUsers: false))
-        #expect(groups.groupRuleCount == 9)
+        #expect(groups.groupRuleCount == 11)
     }
 
     @Test func systemDefaultIsTheGeneratorOutputForTheSystemFiles() throws {

@@ -24,10 +24,7 @@ import UprocTestSupport
 
     @Test func aReceiveErrorIsLoggedCountedAndFollowedByARescan() throws {
         try Kernel.require()
-        let log = LogRecords()
-        let state = DaemonState(
-            options: DaemonOptions(), logger: log.logger,
-            config: try ConfigLoader.compile(.init(path: "t.conf", text: "uid 0 root\n"), accounts: SystemAccounts()))
+        let (state, log) = try Self.state()
         let follower = try KernelFollower(state: state, reader: ProcReader())
         #expect(state.tracker.processCount == 0)
 
@@ -44,10 +41,7 @@ import UprocTestSupport
 
     @Test func aRescanThatCannotListProcLeavesTheTableAsItWas() throws {
         try Kernel.require()
-        let log = LogRecords()
-        let state = DaemonState(
-            options: DaemonOptions(), logger: log.logger,
-            config: try ConfigLoader.compile(.init(path: "t.conf", text: "uid 0 root\n"), accounts: SystemAccounts()))
+        let (state, log) = try Self.state()
         state.tracker.upsert(4_000_000, ProcessIdentity(uid: 0, gid: 0, comm: Comm()))
         let fakeProc = try TemporaryDirectory()
         let follower = try KernelFollower(state: state, reader: ProcReader(procPath: fakeProc.path))
@@ -58,6 +52,15 @@ import UprocTestSupport
         // Not "every process is gone": the table, and so the files, stay.
         #expect(state.tracker.processCount == 1)
         #expect(log.lines.contains { $0.hasPrefix("error: cannot scan /proc; the namespace files are left as they were") })
+    }
+}
+
+extension DaemonPartsTests {
+    /// The state parts share, on a one-rule config, logging into `LogRecords`.
+    static func state() throws -> (DaemonState, LogRecords) {
+        let log = LogRecords()
+        let config = try ConfigLoader.compile(.init(path: "t.conf", text: "uid 0 root\n"), accounts: SystemAccounts())
+        return (DaemonState(options: DaemonOptions(), logger: log.logger, config: config), log)
     }
 }
 

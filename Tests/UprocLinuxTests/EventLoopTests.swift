@@ -46,9 +46,7 @@ import UprocLinux
 
         loop.runOnce(timeoutMilliseconds: 0)
         #expect(fired == [])
-        while fired.count < 2 && MonotonicClock.nanoseconds() - start < 2_000_000_000 {
-            loop.runOnce(timeoutMilliseconds: 2000)
-        }
+        runRounds(loop) { fired.count >= 2 }
         #expect(fired == ["early", "late"])
         #expect(MonotonicClock.nanoseconds() - start >= 60_000_000)
         #expect(!late.isScheduled && !early.isScheduled)
@@ -56,6 +54,26 @@ import UprocLinux
         // One-shot: nothing more without a new deadline.
         loop.runOnce(timeoutMilliseconds: 80)
         #expect(fired == ["early", "late"])
+    }
+
+    @Test func timersDueInOneRoundFireInDeadlineOrderAndMayCancelEachOther() throws {
+        let loop = try EventLoop()
+        var fired: [String] = []
+        var cancelled: LoopTimer?
+        let late = loop.addTimer { fired.append("late") }
+        let early = loop.addTimer {
+            fired.append("early")
+            cancelled?.cancel()
+        }
+        cancelled = loop.addTimer { fired.append("cancelled") }
+        // All three have passed by the time the loop looks: one round.
+        let now = MonotonicClock.nanoseconds()
+        late.schedule(at: now - 1_000_000)
+        cancelled?.schedule(at: now - 2_000_000)
+        early.schedule(at: now - 3_000_000)
+        loop.runOnce(timeoutMilliseconds: 1000)
+        #expect(fired == ["early", "late"])
+        #expect(cancelled?.isScheduled == false)
     }
 
     @Test func reschedulingReplacesAndNoLaterThanKeepsTheSooner() throws {
@@ -81,16 +99,12 @@ import UprocLinux
             if count < 3 { timer?.schedule(afterNanoseconds: 1_000_000) }
         }
         timer?.schedule(afterNanoseconds: 1_000_000)
-        let start = MonotonicClock.nanoseconds()
-        while count < 3 && MonotonicClock.nanoseconds() - start < 2_000_000_000 {
-            loop.runOnce(timeoutMilliseconds: 1000)
-        }
+        runRounds(loop) { count >= 3 }
         #expect(count == 3)
     }
 
     @Test func anEventFDWakesTheLoopFromAnotherThread() throws {
-        let wake = try EventFD()
-        let loop = try EventLoop()
+        let (loop, wake) = try loopWithEventFD()
         var wakeups = 0
         try loop.addReader(wake.fileDescriptor) {
             wake.acknowledge()
@@ -105,10 +119,7 @@ import UprocLinux
             wake.signal()
         }
         thread.start()
-        let start = MonotonicClock.nanoseconds()
-        while wakeups == 0 && MonotonicClock.nanoseconds() - start < 2_000_000_000 {
-            loop.runOnce(timeoutMilliseconds: 2000)
-        }
+        runRounds(loop) { wakeups > 0 }
         #expect(wakeups == 1)
 
         // Wake-ups that come before the loop reads coalesce into one.
@@ -120,8 +131,7 @@ import UprocLinux
     }
 
     @Test func postHandlersRunAfterEveryRoundInOrder() throws {
-        let wake = try EventFD()
-        let loop = try EventLoop()
+        let (loop, wake) = try loopWithEventFD()
         var log: [String] = []
         try loop.addReader(wake.fileDescriptor) {
             wake.acknowledge()
@@ -137,8 +147,7 @@ import UprocLinux
     }
 
     @Test func stopEndsRunAndSkipsTheRestOfTheRound() throws {
-        let wake = try EventFD()
-        let loop = try EventLoop()
+        let (loop, wake) = try loopWithEventFD()
         var posts = 0
         try loop.addReader(wake.fileDescriptor) {
             wake.acknowledge()
@@ -186,5 +195,17 @@ import UprocLinux
         #expect(sink != 1)
         #expect(MonotonicClock.nanoseconds() > monotonic)
         #expect(ProcessCPU.selfCPUNanoseconds() > cpu)
+    }
+
+    private func loopWithEventFD() throws -> (EventLoop, EventFD) {
+        (try EventLoop(), try EventFD())
+    }
+
+    /// Runs rounds until `done` (or two seconds pass: the test then fails on its expectation).
+    private func runRounds(_ loop: EventLoop, until done: () -> Bool) {
+        let start = MonotonicClock.nanoseconds()
+        while !done() && MonotonicClock.nanoseconds() - start < 2_000_000_000 {
+            loop.runOnce(timeoutMilliseconds: 1000)
+        }
     }
 }

@@ -29,7 +29,7 @@ struct NamespaceProbeTests {
     }
 
     /// Runs only in the child started above.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment[outputVariable] != nil))
+    @Test(.enabled(if: ProcessInfo.processInfo.environment[outputVariable] != nil, "runs only inside unshare, started by the test above"))
     func probe() throws {
         let output = try #require(ProcessInfo.processInfo.environment[Self.outputVariable])
         let answer: String

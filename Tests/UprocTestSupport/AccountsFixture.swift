@@ -1,5 +1,7 @@
 /// Passwd and group files covering every case the generator handles, with
-/// the exact output and warnings they must give.
+/// the exact output and warnings they must give. Lines glibc accepts give
+/// their account (`broken`, DOS-ended `dave`, indented `spaced`, `wheel`,
+/// `dos`); IDs of 4294967295, `(uid_t)-1`, are skipped with a warning.
 public enum AccountsFixture {
     public static let passwd = """
         root:x:0:0:root:/root:/bin/bash
@@ -23,6 +25,10 @@ public enum AccountsFixture {
         back\\slash:x:1010:1010::/:/bin/sh
         jörg:x:1011:1011::/home/jörg:/bin/sh
         nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+        ghost:x:4294967295:0::/:/bin/sh
+          spaced:x:1012:1012::/:/bin/sh
+        short:x:1013
+        neg:x:-1:0::/:/bin/sh
 
         """
 
@@ -41,6 +47,8 @@ public enum AccountsFixture {
         alice:x:1003:
         sudo2:x:27:
         nogroup:x:65534:
+        dos:x:1005:alice,bob\r
+        nogid:x:4294967295:
 
         """
 
@@ -54,20 +62,25 @@ public enum AccountsFixture {
         uid 1000 uid.alice
         uid 1000 uid.zed
         uid 1001 uid.bob
+        uid 1002 uid.broken
+        uid 1004 uid.dave
         uid 1006 uid..hidden
         uid 1008 uid.a#b
         uid 1009 uid.quo"te
         uid 1010 uid.back\\slash
         uid 1011 uid.jörg
+        uid 1012 uid.spaced
         uid 65534 uid.nobody
         gid 0 gid.root
         gid 4 gid.adm
+        gid 10 gid.wheel
         gid 27 gid.sudo
         gid 27 gid.sudo2
         gid 50 gid.staff
         gid 100 gid.users
         gid 1000 gid.alice
         gid 1001 gid.bob
+        gid 1005 gid.dos
         gid 65534 gid.nogroup
 
         """
@@ -75,16 +88,17 @@ public enum AccountsFixture {
     public static let expectedWarnings = [
         "/fixture/passwd:9: warning: NIS compat entry skipped (use --nss to enumerate NIS accounts through the name service)",
         "/fixture/passwd:10: warning: NIS compat entry skipped (use --nss to enumerate NIS accounts through the name service)",
-        "/fixture/passwd:11: warning: expected 7 colon-separated fields, found 4; line skipped",
         "/fixture/passwd:12: warning: UID '10x3' is not a number from 0 to 4294967295; line skipped",
-        "/fixture/passwd:13: warning: line ends in a carriage return (DOS line ending); line skipped",
         "/fixture/passwd:14: warning: user 'bad name' (UID 1005) skipped: a namespace name cannot contain spaces or control bytes (found 0x20)",
         "/fixture/passwd:16: warning: user 'alice' (UID 1007) skipped: namespace 'uid.alice' is already used by user 'alice' (UID 1000) at /fixture/passwd:6",
-        "/fixture/group:8: warning: expected 4 colon-separated fields, found 3; line skipped",
+        "/fixture/passwd:22: warning: user 'ghost' (UID 4294967295) skipped: 4294967295 is (uid_t)-1, the kernel's \"no ID\", which no rule can name",
+        "/fixture/passwd:24: warning: expected at least 4 colon-separated fields (name:password:UID:GID), found 3; line skipped",
+        "/fixture/passwd:25: warning: UID '-1' is not a number from 0 to 4294967295; line skipped",
         "/fixture/group:9: warning: GID 'fifty' is not a number from 0 to 4294967295; line skipped",
         "/fixture/group:10: warning: NIS compat entry skipped (use --nss to enumerate NIS accounts through the name service)",
         "/fixture/group:11: warning: group 'tab\\x09name' (GID 1002) skipped: a namespace name cannot contain spaces or control bytes (found 0x9)",
         "/fixture/group:12: warning: group 'alice' (GID 1003) skipped: namespace 'gid.alice' is already used by group 'alice' (GID 1000) at /fixture/group:6",
+        "/fixture/group:16: warning: group 'nogid' (GID 4294967295) skipped: 4294967295 is (gid_t)-1, the kernel's \"no ID\", which no rule can name",
     ]
 }
 

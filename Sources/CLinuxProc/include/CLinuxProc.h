@@ -92,4 +92,34 @@ static inline int CLinuxProc_malloc_trim(size_t pad) {
     return malloc_trim(pad);
 }
 
+// MARK: pidfd (uproc-kill)
+
+// Raw system calls: glibc 2.36 declares its wrappers in <sys/pidfd.h>, which
+// the Glibc module does not import, and syscall(2) is variadic. The numbers
+// are the same on every architecture (new system calls share one table).
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <signal.h>
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open 434
+#endif
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal 424
+#endif
+
+/// pidfd_open(2): -1 and errno on failure (ENOSYS before Linux 5.3). The
+/// descriptor is always close-on-exec.
+static inline int CLinuxProc_pidfd_open(pid_t pid, unsigned int flags) {
+    return (int)syscall(__NR_pidfd_open, pid, flags);
+}
+
+/// pidfd_send_signal(2) with no siginfo: as kill(2) would send it.
+static inline int CLinuxProc_pidfd_send_signal(int pidfd, int signal) {
+    return (int)syscall(__NR_pidfd_send_signal, pidfd, signal, NULL, 0u);
+}
+
+// SIGRTMIN and SIGRTMAX are glibc function calls behind macros.
+static inline int CLinuxProc_sigrtmin(void) { return SIGRTMIN; }
+static inline int CLinuxProc_sigrtmax(void) { return SIGRTMAX; }
+
 #endif

@@ -15,6 +15,8 @@ public final class EventLoop {
     private var readers: [() -> Void] = []
     private var postHandlers: [() -> Void] = []
     private var timers: [LoopTimer] = []
+    /// Scratch for `fireDueTimers`, kept to spare an allocation per firing.
+    private var due: [LoopTimer] = []
     private let timerFD: TimerFD
     private var timerIndex = 0
     /// The deadline the timerfd is armed for; 0 when disarmed.
@@ -120,9 +122,16 @@ public final class EventLoop {
     private func fireDueTimers() {
         timerFD.acknowledge()
         armedDeadline = 0
+        // Due timers fire in deadline order (under load several fall due in
+        // one round); one that a handler schedules again fires next round.
         let now = MonotonicClock.nanoseconds()
-        for timer in timers where timer.deadline != 0 && timer.deadline <= now {
+        due.removeAll(keepingCapacity: true)
+        for timer in timers where timer.deadline != 0 && timer.deadline <= now { due.append(timer) }
+        due.sort { $0.deadline < $1.deadline }
+        for timer in due {
             guard !stopping else { return }
+            // An earlier handler may have cancelled or moved it.
+            guard timer.deadline != 0, timer.deadline <= now else { continue }
             // Cleared first: the handler may schedule it again.
             timer.deadline = 0
             timer.handler()

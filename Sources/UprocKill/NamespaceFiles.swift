@@ -1,0 +1,56 @@
+import UprocLinux
+import UprocRules
+
+/// Reads namespace files from the daemon's directory, trusting nothing
+/// anyone but root or the caller could have written.
+public enum NamespaceFiles {
+    /// Far above any list the kernel's PID space allows (4M PIDs of 8 bytes).
+    public static let sizeLimit = 64 << 20
+
+    /// The PIDs of each namespace in `names`, in order; every name is
+    /// checked before any file is trusted, every file before any PID is used.
+    public static func read(_ names: [String], directory path: String, callerUID: UInt32) throws(KillError) -> [(name: String, pids: [Int32])] {
+        for name in names {
+            if let problem = NamespaceName.problem(with: name) { throw .invalidNamespaceName(name, problem) }
+        }
+        let directory: NoFollowFile
+        do {
+            directory = try NoFollowFile(directory: path)
+        } catch {
+            throw .directoryUnusable(path: path, error)
+        }
+        if let problem = FileTrust.problem(with: directory.attributes, expected: .directory, callerUID: callerUID) {
+            throw .directoryUntrusted(path: path, problem)
+        }
+        var lists: [(name: String, pids: [Int32])] = []
+        for name in names {
+            let file: NoFollowFile
+            do {
+                file = try NoFollowFile(name: name, in: directory)
+            } catch where error.errno == .noSuchFileOrDirectory {
+                throw .noSuchNamespace(name: name, directory: path)
+            } catch {
+                throw .namespaceUnreadable(name: name, path: path + "/" + name, error)
+            }
+            if let problem = FileTrust.problem(with: file.attributes, expected: .regular, callerUID: callerUID) {
+                throw .namespaceUntrusted(name: name, path: file.path, problem)
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = try file.readAll(limit: sizeLimit)
+            } catch {
+                switch error {
+                case .system(_, let errno):
+                    throw .namespaceUnreadable(name: name, path: file.path, SystemCallError(call: "read", subject: file.path, errno: errno))
+                case .tooLarge(_, let limit):
+                    throw .namespaceTooLarge(name: name, path: file.path, limit: limit)
+                }
+            }
+            switch NamespaceList.parse(bytes) {
+            case .success(let pids): lists.append((name, pids))
+            case .failure(let problem): throw .namespaceMalformed(name: name, path: file.path, problem)
+            }
+        }
+        return lists
+    }
+}

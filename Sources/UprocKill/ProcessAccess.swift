@@ -1,0 +1,44 @@
+import UprocLinux
+import UprocRules
+
+/// The kernel operations a kill needs, in the order it uses them; tests
+/// substitute a scripted process table.
+public protocol ProcessAccess {
+    associatedtype Handle
+    /// Holds the process `pid` names now (`pidfd_open`).
+    func open(_ pid: Int32) -> Result<Handle, SystemCallError>
+    /// The identity `/proc/PID` shows now; nil when gone or a zombie.
+    func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity?
+    /// The PID the handle was opened for.
+    func pid(of handle: Handle) -> Int32
+    /// Whether the held process has exited.
+    func hasExited(_ handle: Handle) -> Bool
+    func send(_ signal: Int32, to handle: Handle) -> Result<Void, SystemCallError>
+    /// Waits until every held process has exited or the time is up; the
+    /// indices of those still running.
+    func waitForExit(_ handles: [Handle], timeoutNanoseconds: UInt64?) -> [Int]
+}
+
+/// The real kernel: pidfds and `/proc`. Confined to one thread.
+public struct LiveProcessAccess: ProcessAccess {
+    private let reader: ProcReader
+
+    public init() throws(SystemCallError) { reader = try ProcReader() }
+
+    public func open(_ pid: Int32) -> Result<ProcessHandle, SystemCallError> { ProcessHandle.open(pid) }
+
+    public func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
+        reader.identity(of: pid, reading: keys)
+    }
+
+    public func pid(of handle: ProcessHandle) -> Int32 { handle.pid }
+
+    public func hasExited(_ handle: ProcessHandle) -> Bool { handle.hasExited }
+
+    public func send(_ signal: Int32, to handle: ProcessHandle) -> Result<Void, SystemCallError> { handle.send(signal) }
+
+    public func waitForExit(_ handles: [ProcessHandle], timeoutNanoseconds: UInt64?) -> [Int] {
+        let running = Set(ProcessHandle.waitForExit(handles, timeoutNanoseconds: timeoutNanoseconds).map(ObjectIdentifier.init))
+        return handles.indices.filter { running.contains(ObjectIdentifier(handles[$0])) }
+    }
+}

@@ -1,0 +1,34 @@
+import UprocDaemon
+import UprocLinux
+import UprocRules
+
+/// `uproc-kill` as a library call: read the namespace files, compile the
+/// rules as the daemon does, signal the members.
+public enum UprocKill {
+    /// Runs `request` against the real kernel and files. Throws before the
+    /// first signal when a namespace, its file, the directory or the rules
+    /// are unusable.
+    public static func run(_ request: KillRequest) throws(KillError) -> KillReport {
+        let lists = try NamespaceFiles.read(request.namespaces, directory: request.directory,
+                                            callerUID: CallerProcess.effectiveUserID)
+        let config: LoadedConfig
+        do {
+            config = try ConfigLoader.load(path: request.configPath)
+        } catch {
+            throw .config(error)
+        }
+        var namespaces: [NamespaceID] = []
+        for (name, _) in lists {
+            guard let id = config.table.id(of: name) else { throw .namespaceNotInRules(name: name, origin: config.origin) }
+            if !namespaces.contains(id) { namespaces.append(id) }
+        }
+        // One pidfd per signalled process is held while waiting.
+        if request.wait && !request.dryRun { CallerProcess.raiseOpenFileLimit() }
+        let access: LiveProcessAccess
+        do { access = try LiveProcessAccess() } catch { throw .procUnreadable(error) }
+        let signaller = NamespaceSignaller(access: access, table: config.table)
+        return try signaller.run(pids: lists.flatMap(\.pids), namespaces: namespaces, signal: request.signal,
+                                 dryRun: request.dryRun, wait: request.wait,
+                                 timeoutNanoseconds: request.timeoutNanoseconds, ownPID: CallerProcess.processID)
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import UprocDaemon
+import UprocKill
+import UprocLinux
+import UprocRules
+
+@main
+struct KillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "uproc-kill",
+        abstract: "Signal the processes of uprocd namespaces: each member once, never a process that is not one.",
+        usage: "uproc-kill [-s <signal> | -<signal>] [--dry-run] [--wait [--timeout <seconds>]] [-d <directory>] [-c <file>] <namespace> ...",
+        discussion: """
+            Each PID listed in DIRECTORY/NAMESPACE is held through a pidfd, its identity read \
+            from /proc, and it is signalled only if it is still alive and still satisfies the \
+            rule of a named namespace (compiled from the same config as uprocd's). A PID reused \
+            by another process is never signalled; a process in several named namespaces is \
+            signalled once. Signals are names (TERM, SIGKILL, hup, RTMIN+1) or numbers, as kill(1) \
+            takes them; -9 and -KILL as the first argument mean -s 9 and -s KILL.
+
+            Exit status: 0 at least one process signalled (with --dry-run: would be), and with \
+            --wait all of them exited; 1 no process signalled (none listed, none still a member, \
+            or every one refused by the kernel); 2 nothing done: no such namespace, the directory \
+            or a namespace file missing, unreadable or not trusted (a symlink, not owned by root \
+            or the caller, writable by group or others), the config unreadable or invalid or \
+            without the namespace, or a kernel without pidfd_open (before Linux 5.3); 3 with \
+            --wait, some signalled process still running at --timeout; 64 bad usage (also a bad \
+            signal).
+            """,
+        version: "uproc-kill \(uprocVersion)")
+
+    @Option(name: [.short, .customLong("signal")], help: ArgumentHelp("Signal to send: a name or a number, as kill(1) takes it.", valueName: "signal"))
+    var signal: String = "TERM"
+
+    @Flag(name: .customLong("dry-run"), help: "Print the PID and comm of each process that would be signalled; signal nothing.")
+    var dryRun = false
+
+    @Flag(help: "Wait until every signalled process has exited.")
+    var wait = false
+
+    @Option(help: ArgumentHelp("With --wait: stop waiting after this many seconds (default: no limit).", valueName: "seconds"))
+    var timeout: Double?
+
+    @Option(name: [.short, .customLong("directory")], help: ArgumentHelp("Directory of namespace files, as given to uprocd.", valueName: "directory"))
+    var directory: String = DaemonOptions.defaultDirectory
+
+    @Option(name: [.short, .customLong("config")], help: ArgumentHelp("Rules file (default: as uprocd: /etc/uproc.conf, else the built-in default).", valueName: "file"))
+    var config: String?
+
+    @Argument(help: ArgumentHelp("Namespaces whose processes to signal.", valueName: "namespace"))
+    var namespaces: [String] = []
+
+    func validate() throws {
+        guard KillSignal(signal) != nil else { throw ValidationError("unknown signal '\(signal)'") }
+        if namespaces.isEmpty { throw ValidationError("no namespace given") }
+        if let timeout {
+            guard wait else { throw ValidationError("--timeout needs --wait") }
+            guard timeout.isFinite, timeout >= 0, timeout < 1e9 else { throw ValidationError("--timeout must be a number of seconds, 0 or more") }
+        }
+        if wait && dryRun { throw ValidationError("--wait and --dry-run exclude each other") }
+    }
+
+    func run() throws {
+        let request = KillRequest(
+            signal: KillSignal(signal) ?? .terminate, namespaces: namespaces, dryRun: dryRun, wait: wait,
+            timeoutNanoseconds: timeout.map { UInt64(($0 * 1e9).rounded(.up)) },
+            directory: directory, configPath: config)
+        let report: KillReport
+        do {
+            report = try UprocKill.run(request)
+        } catch {
+            StandardStreams.writeError(Messages.describe(error))
+            throw ExitCode(Messages.fatalStatus)
+        }
+        let (output, errors) = Messages.describe(report, timeout: timeout)
+        StandardStreams.write(output, errors)
+        let status = Messages.status(of: report)
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// `-9` / `-KILL` as the first argument, as kill(1) takes it.
+    static func main() {
+        let arguments = SignalShorthand.expand(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

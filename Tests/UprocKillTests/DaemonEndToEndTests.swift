@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+/// With the real uprocd writing the namespace file.
+@Suite struct DaemonEndToEndTests {
+    @Test func killsWhatTheDaemonListsAndTheDaemonSeesThemGo() async throws {
+        try Kernel.require()
+        let uid = KillWorld.freshID()
+        let world = try KillWorld(config: "uid \(uid) uid.x\n")
+        let directory = world.root + "/daemon"
+        let log = open(world.root + "/uprocd.log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        defer { close(log) }
+        let daemon = try Spawned([KillWorld.uprocd, "-c", world.config, "--min-interval", "1", directory], stderr: log)
+        defer { daemon.killGroup() }
+        let members = try await world.sleepers(3, uid: uid)
+        let pids = members.map(\.pid).sorted()
+        try await Self.waitUntil(directory + "/uid.x", lists: pids)
+
+        let result = try await world.kill(["--wait", "--timeout", "5", "uid.x"], directory: directory)
+        #expect(result.status == 0)
+        #expect(result.err == "")
+        for member in members {
+            #expect(try await member.waitForExit(within: .seconds(5)) == .signaled(SIGTERM))
+        }
+        try await Self.waitUntil(directory + "/uid.x", lists: [])
+        let again = try await world.kill(["uid.x"], directory: directory)
+        #expect(again.status == 1)
+        #expect(again.err == "")
+
+        daemon.signalGroup(SIGTERM)
+        #expect(try await daemon.waitForExit(within: .seconds(5)) == .exited(0))
+    }
+
+    static func waitUntil(_ path: String, lists pids: [Int32]) async throws {
+        let expected = pids.map { "\($0)\n" }.joined()
+        let end = ContinuousClock.now + .seconds(10)
+        var seen: String?
+        while ContinuousClock.now < end {
+            seen = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+            if seen == expected { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw TestFailure("\(path) never listed \(pids); last seen \(seen.debugDescription)")
+    }
+}
