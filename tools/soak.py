@@ -6,7 +6,7 @@ process, same identity) "outlived the window" and is counted (goal: 0).
 
 Run through tools/soak, which builds the binaries; see its header."""
 
-import argparse, os, random, re, signal, subprocess, sys, threading, time
+import argparse, os, random, re, select, signal, subprocess, sys, threading, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--minutes", type=float, default=30)
@@ -156,6 +156,10 @@ class Fixture:
         self.forked = []
     def send(self, line):
         self.p.stdin.write((line + "\n").encode()); self.p.stdin.flush()
+        # A fixture that does not answer within 5 s is broken: drop it.
+        ready, _, _ = select.select([self.p.stdout], [], [], 5)
+        if not ready:
+            raise OSError(f"fixture {self.p.pid}: no answer to {line!r}")
         return self.p.stdout.readline().decode().strip()
     def close(self):
         for pid in self.forked:

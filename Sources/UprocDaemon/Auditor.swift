@@ -54,10 +54,20 @@ final class Auditor {
         follower.drain()
         let suspects = state.tracker.disagreements(with: snapshot)
         guard !suspects.isEmpty else { return report }
-        follower.drain()
+        // Read each suspect, then apply the events sent before that read (an
+        // exit is sent before /proc shows a zombie, a fork before the child
+        // runs): only what the events do not explain is drift. A process
+        // changing right now (two reads disagree) is left to its events.
+        var first: [(Int32, ProcessIdentity?)] = []
+        first.reserveCapacity(suspects.count)
         for pid in suspects {
             state.statistics.procReads &+= 1
-            let truth = follower.reader.identity(of: pid, reading: state.tracker.table.usedKeys)
+            first.append((pid, follower.reader.identity(of: pid, reading: keys)))
+        }
+        follower.drain()
+        for (pid, truth) in first where state.tracker.identity(of: pid) != truth {
+            state.statistics.procReads &+= 1
+            guard follower.reader.identity(of: pid, reading: keys) == truth else { continue }
             if let correction = state.tracker.correct(pid, to: truth) {
                 report.corrections.append(correction)
                 if truth != nil { follower.markScanned(pid) }

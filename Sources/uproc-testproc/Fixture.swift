@@ -72,6 +72,17 @@ struct Fixture {
 
     private mutating func joinBlocked() -> String {
         guard let fds = release else { return "ok" }
+        // One byte per thread, not EOF: a child forked meanwhile holds the write end too.
+        var bytes = [UInt8](repeating: 0, count: blocked.count)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeMutableBytes { write(fds.write, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return "error: join-threads: \(describe(errno))"
+            }
+            offset += written
+        }
         close(fds.write)
         for thread in blocked {
             pthread_join(thread, nil)
