@@ -212,8 +212,10 @@ public struct Tracker: Sendable {
     /// members differ from what was last published under the old table.
     public mutating func replaceTable(_ newTable: DecisionTable, republishAll: Bool = true) -> TableChange {
         // What each old namespace last published differs from its members
-        // by exactly its entries in the settled change log.
+        // by exactly its entries in the change log, sorted and reduced
+        // (`settle` alone reduces it only when some namespace needs it).
         settle()
+        _ = changes.settle()
         var unpublished: [Int: [Int32]] = [:]
         for key in changes.entries {
             unpublished[ChangeLog.namespace(of: key), default: []].append(Int32(truncatingIfNeeded: UInt32(truncatingIfNeeded: key)))
