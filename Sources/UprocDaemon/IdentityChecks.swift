@@ -14,7 +14,8 @@ import UprocTracker
 ///   thread runs. Processes that may have threads (a thread was seen
 ///   starting, or they predate the last scan) are checked at their leader's
 ///   EXIT; one that lives on is "leaderless" and checked again at each of its
-///   threads' EXITs and every `leaderlessRecheck` until it is gone.
+///   threads' EXITs, `leaderlessRecheck` after each, and every
+///   `leaderlessIdle` until it is gone.
 final class IdentityChecks {
     /// Children whose identity was inherited, with when to verify them
     /// (CLOCK_MONOTONIC ns), in fork order; `head` is the next one.
@@ -34,7 +35,13 @@ final class IdentityChecks {
     /// How long an inherited identity is trusted unverified. With the
     /// publish interval this bounds how long a file can show a wrong one.
     static let inheritanceWindow: UInt64 = 50_000_000
+    /// A leaderless process is checked again this soon after its leader's or
+    /// one of its threads' EXIT (the exiting thread may still be counted),
+    /// and otherwise every `leaderlessIdle` (its threads' EXITs tell).
     static let leaderlessRecheck: UInt64 = 10_000_000
+    static let leaderlessIdle: UInt64 = 1_000_000_000
+    /// When leaderless processes are checked next; 0: at the idle pace.
+    var leaderlessSoon: UInt64 = 0
 
     /// Records an inherited identity to verify after the window.
     @inline(__always)
@@ -68,7 +75,9 @@ final class IdentityChecks {
     func scheduleNext(now: UInt64) {
         var next = UInt64.max
         if head < pending.count { next = pending[head].due }
-        if !leaderless.isEmpty { next = min(next, now &+ Self.leaderlessRecheck) }
+        if !leaderless.isEmpty {
+            next = min(next, leaderlessSoon > now ? leaderlessSoon : now &+ Self.leaderlessIdle)
+        }
         if next != .max { timer?.scheduleNoLaterThan(next) }
     }
 
@@ -106,6 +115,7 @@ extension KernelFollower {
             leaderExited(tgid)
         } else if checks.isLeaderless(tgid) {
             recheckLeaderless(tgid)
+            recheckSoon()
         }
     }
 
@@ -119,7 +129,13 @@ extension KernelFollower {
         }
         state.statistics.leaderExits &+= 1
         if !checks.isLeaderless(tgid) { checks.leaderless.append(tgid) }
-        checks.scheduleNext(now: MonotonicClock.nanoseconds())
+        recheckSoon()
+    }
+
+    private func recheckSoon() {
+        let now = MonotonicClock.nanoseconds()
+        checks.leaderlessSoon = now &+ IdentityChecks.leaderlessRecheck
+        checks.scheduleNext(now: now)
     }
 
     /// Gone (a zombie whose threads have all ended counts as gone) or still running.
@@ -159,7 +175,11 @@ extension KernelFollower {
                 state.tracker.remove(pid)
             }
         }
-        for tgid in checks.leaderless { recheckLeaderless(tgid) }
+        if !checks.leaderless.isEmpty && (checks.leaderlessSoon == 0 || checks.leaderlessSoon <= now) {
+            // After the quick recheck, the idle pace.
+            if checks.leaderlessSoon != 0 { checks.leaderlessSoon = 0 }
+            for tgid in checks.leaderless { recheckLeaderless(tgid) }
+        }
         checks.scheduleNext(now: now)
     }
 
