@@ -157,8 +157,9 @@ class Fixture:
     def send(self, line):
         self.p.stdin.write((line + "\n").encode()); self.p.stdin.flush()
         # A fixture that does not answer within 5 s is broken: drop it.
-        ready, _, _ = select.select([self.p.stdout], [], [], 5)
-        if not ready:
+        poller = select.poll()
+        poller.register(self.p.stdout, select.POLLIN)
+        if not poller.poll(5000):
             raise OSError(f"fixture {self.p.pid}: no answer to {line!r}")
         return self.p.stdout.readline().decode().strip()
     def close(self):
@@ -166,6 +167,9 @@ class Fixture:
             try: os.kill(pid, signal.SIGKILL)
             except OSError: pass
         self.p.kill(); self.p.wait()
+        # Our ends of its pipes: thousands of fixtures must not leak them.
+        self.p.stdin.close(); self.p.stdout.close()
+        children.remove(self.p)
 
 def fixtures():
     while not stop.is_set():

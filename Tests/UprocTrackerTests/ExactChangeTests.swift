@@ -90,3 +90,41 @@ extension ExactChangeTests {
         #expect(tracker.drained() == [:])
     }
 }
+
+extension ExactChangeTests {
+    /// The publisher holds some namespaces back (rate limit, budget, a failed
+    /// write): whatever it held back and whatever changed since, every drain
+    /// offers each namespace whose members differ from what it last accepted.
+    @Test(arguments: [11, 12, 13, 14, 15, 16, 17, 18] as [UInt64])
+    func heldBackNamespacesAreNeverForgotten(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        let identities = [Fixture.root, Fixture.alice, Fixture.aliceSSHD, Fixture.bob, Fixture.nobody]
+        var tracker = Tracker(table: Fixture.table)
+        var published: [Int: [Int32]] = [:]
+        for step in 0..<4000 {
+            let pid = Int32(1 + random.next() % 40)
+            switch random.next() % 10 {
+            case 0, 1: tracker.remove(pid)
+            case 2, 3: _ = tracker.fork(parent: Int32(1 + random.next() % 40), child: pid)
+            case 4: _ = tracker.setComm(pid, random.next() % 2 == 0 ? "sshd" : "bash")
+            case 5: if random.next() % 20 == 0 { _ = tracker.replaceTable(Fixture.table, republishAll: false) }
+            default: tracker.upsert(pid, identities[Int(random.next() % UInt64(identities.count))])
+            }
+            guard random.next() % 3 == 0 else { continue }
+            var offered = Set<Int>()
+            let acceptAll = random.next() % 4 == 0
+            tracker.publishChanged { namespace, members in
+                let index = Int(namespace.index)
+                offered.insert(index)
+                guard acceptAll || random.next() % 2 == 0 else { return false }
+                published[index] = Array(members)
+                return true
+            }
+            for index in 0..<Fixture.table.namespaceCount where !offered.contains(index) {
+                let now = tracker.members(of: NamespaceID(index))
+                #expect(now == (published[index] ?? []), "step \(step): \(Fixture.table.namespaceNames[index]) changed but was not offered")
+                if now != (published[index] ?? []) { return }
+            }
+        }
+    }
+}
