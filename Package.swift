@@ -29,8 +29,10 @@ let package = Package(
         // C shim: what Swift cannot import from Glibc and the kernel headers, and
         // _Static_asserts pinning the kernel's numbers to KernelABI.
         .target(name: "CLinuxProc", cSettings: [.define("_GNU_SOURCE")]),
+        // libinotifytools (Debian's libinotifytools0-dev, no pkg-config file): the config watcher.
+        .systemLibrary(name: "CInotifyTools"),
         // Everything that is a syscall lives here and only here.
-        .target(name: "UprocLinux", dependencies: ["CLinuxProc", "UprocEvents", "UprocRules", system]),
+        .target(name: "UprocLinux", dependencies: ["CLinuxProc", "CInotifyTools", "UprocEvents", "UprocRules", system]),
         // Helpers only uproc-bench links: process spawning, PID-file reads, inotify, statistics.
         .target(name: "UprocBenchSupport", dependencies: ["UprocLinux", "UprocRules"]),
         // passwd/group parsing and the generator behind uproc-genconf.
@@ -42,7 +44,7 @@ let package = Package(
         // Signals a namespace's members through pidfds, checking each against the rules.
         .target(name: "UprocKill", dependencies: ["UprocRules", "UprocLinux", "UprocDaemon"]),
 
-        .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", argumentParser, logging]),
+        .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", "UprocAccounts", argumentParser, logging]),
         .executableTarget(name: "uproc-check", dependencies: ["UprocCheck", "UprocAccounts", "UprocRules", "UprocLinux", argumentParser]),
         .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocRules", "UprocLinux", argumentParser, system]),
         .executableTarget(name: "uproc-kill", dependencies: ["UprocKill", "UprocDaemon", "UprocLinux", "UprocRules", argumentParser]),

@@ -8,10 +8,12 @@ public struct BenchDirectoryWatch: ~Copyable {
     private var buffer = [UInt8](repeating: 0, count: 1 << 14)
 
     /// The corresponding C functions are `inotify_init1` and `inotify_add_watch`.
-    public init(directory: String) throws(BenchError) {
+    /// `includingRemovals`: a file deleted (`IN_DELETE`) or created counts too.
+    public init(directory: String, includingRemovals: Bool = false) throws(BenchError) {
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard fd >= 0 else { throw .last("inotify_init1") }
-        guard inotify_add_watch(fd, directory, UInt32(IN_MOVED_TO) | UInt32(IN_CLOSE_WRITE)) >= 0 else {
+        let mask = UInt32(IN_MOVED_TO) | UInt32(IN_CLOSE_WRITE) | (includingRemovals ? UInt32(IN_DELETE | IN_CREATE) : 0)
+        guard inotify_add_watch(fd, directory, mask) >= 0 else {
             let error = BenchError.last("inotify_add_watch \(directory)")
             close(fd)
             throw error

@@ -9,6 +9,21 @@ public struct LoadedConfig: Sendable {
     public var origin: String
     /// Warnings, as the first line `uproc-check` prints for each.
     public var warnings: [String]
+    /// Whether the rules name users or groups (`uid alice …`): then the
+    /// accounts files matter to them too.
+    public var namesAccounts = false
+    /// The rules `uproc-genconf` prints, since no config file exists.
+    public var isBuiltIn = false
+    /// Of the bytes the rules were compiled from.
+    var digest = ConfigDigest()
+}
+
+/// The text to compile, before compiling it.
+struct ConfigSource {
+    var file: SourceFile
+    /// The generator's warnings, for the built-in default.
+    var warnings: [String] = []
+    var isBuiltIn = false
 }
 
 public enum ConfigError: Error, CustomStringConvertible {
@@ -16,12 +31,16 @@ public enum ConfigError: Error, CustomStringConvertible {
     /// Rendered diagnostics, exactly as `uproc-check` prints them.
     case invalid(diagnostics: String, errorCount: Int)
     case builtInDefault(String)
+    /// It compiles, but to no rules: most likely a file caught mid-edit
+    /// (`> /etc/uproc.conf`), and it would delete every namespace file.
+    case empty(path: String)
 
     public var description: String {
         switch self {
         case .unreadable(let error): return error.description
         case .invalid(let diagnostics, _): return diagnostics
         case .builtInDefault(let message): return "cannot build the default rules: \(message)"
+        case .empty(let path): return "\(path): no rules; refusing an empty config (uprocd --allow-empty runs on one)"
         }
     }
 }
@@ -39,19 +58,32 @@ public enum ConfigLoader {
         defaultAccounts: AccountsSource = .systemFiles,
         accounts: any AccountResolver = SystemAccounts()
     ) throws(ConfigError) -> LoadedConfig {
-        if let path { return try compile(read(path), accounts: accounts) }
-        if FileStatus.exists(defaultPath) { return try compile(read(defaultPath), accounts: accounts) }
-        let builtIn: (source: SourceFile, warnings: [String])
+        let source = try readSource(path: path, defaultPath: defaultPath, defaultAccounts: defaultAccounts)
+        var loaded = try compile(source.file, accounts: accounts)
+        // The generator's warnings (accounts it skipped) come first, as
+        // `uproc-genconf` prints them.
+        loaded.warnings = source.warnings + loaded.warnings
+        loaded.isBuiltIn = source.isBuiltIn
+        return loaded
+    }
+
+    /// The config's text: the file at `path`, else the one at `defaultPath`,
+    /// else the built-in default generated from `defaultAccounts`.
+    static func readSource(
+        path: String?,
+        defaultPath: String = DaemonOptions.defaultConfigPath,
+        defaultAccounts: AccountsSource = .systemFiles
+    ) throws(ConfigError) -> ConfigSource {
+        // The same choice `uproc-check` makes, so it checks what the daemon runs.
+        if case .file(let chosen) = RulesSource.choose(path: path, defaultPath: defaultPath) {
+            return ConfigSource(file: try read(chosen))
+        }
         do {
-            builtIn = try StarterConfig.systemDefault(from: defaultAccounts)
+            let builtIn = try StarterConfig.systemDefault(from: defaultAccounts)
+            return ConfigSource(file: builtIn.source, warnings: builtIn.warnings, isBuiltIn: true)
         } catch {
             throw .builtInDefault("\(error)")
         }
-        // The generator's warnings (accounts it skipped) come first, as
-        // `uproc-genconf` prints them.
-        var loaded = try compile(builtIn.source, accounts: accounts)
-        loaded.warnings = builtIn.warnings + loaded.warnings
-        return loaded
     }
 
     static func read(_ path: String) throws(ConfigError) -> SourceFile {
@@ -63,14 +95,33 @@ public enum ConfigLoader {
     }
 
     public static func compile(_ source: SourceFile, accounts: any AccountResolver) throws(ConfigError) -> LoadedConfig {
-        let compilation = RuleCompiler(accounts: accounts).compile(source)
+        let recording = RecordingAccounts(accounts)
+        let compilation = RuleCompiler(accounts: recording).compile(source)
         guard let table = compilation.table else {
             throw .invalid(diagnostics: DiagnosticRenderer.render(compilation.diagnostics, in: source), errorCount: compilation.errorCount)
         }
-        let warnings = compilation.diagnostics.filter { $0.severity == .warning }.map {
-            // One log line each: the `file:line:col: warning: …` line.
-            String(DiagnosticRenderer.render($0, in: source).prefix { $0 != "\n" })
+        // One log line each: the `file:line:col: warning: …` line (no source
+        // scan per warning: linear), at most 20 and a count of the rest.
+        let warnings = DiagnosticRenderer.headlines(compilation.diagnostics.filter { $0.severity == .warning })
+        var loaded = LoadedConfig(table: table, origin: source.path, warnings: warnings)
+        loaded.namesAccounts = recording.wasAsked
+        return loaded
+    }
+}
+
+extension ConfigLoader {
+    /// The digest of what rules compiled from `source` depend on: its bytes,
+    /// and the accounts files' when the rules name users or groups (a user
+    /// renamed in passwd changes what `uid alice` means). An unreadable
+    /// accounts file counts as empty: its return changes the digest.
+    static func digest(of source: SourceFile, namesAccounts: Bool, accounts: AccountsSource) -> ConfigDigest {
+        var digest = ConfigDigest()
+        digest.add(source.bytes)
+        if namesAccounts, case .files(let passwd, let group) = accounts {
+            for path in [passwd, group] {
+                digest.add((try? FileReading.read(path, limit: StarterConfig.fileLimit)) ?? [])
+            }
         }
-        return LoadedConfig(table: table, origin: source.path, warnings: warnings)
+        return digest
     }
 }

@@ -21,6 +21,7 @@ public final class Daemon {
     private let reloader: Reloader
     private let signals: ControlSignals
     private let auditor: Auditor
+    private let configWatch: ConfigWatch
 
     /// Blocks the daemon's signals in the calling thread. Call first thing in
     /// `main`, before any other thread exists, so that every thread inherits
@@ -33,32 +34,24 @@ public final class Daemon {
     /// `/proc` and writes every namespace file.
     public init(options: DaemonOptions, logger: Logger) throws(DaemonError) {
         let start = MonotonicClock.nanoseconds()
-        let config: LoadedConfig
-        do {
-            config = try ConfigLoader.load(path: options.configPath)
-        } catch {
-            throw .config(error)
-        }
-        for warning in config.warnings { logger.warning("\(warning)") }
+        let config = try Reloader.initialConfig(options: options, logger: logger)
         state = DaemonState(options: options, logger: logger, config: config)
 
         // Before anything is touched: without /proc every process would look gone.
         let reader: ProcReader
         do { reader = try ProcReader() } catch { throw .proc(error) }
+        // The directory is touched only once the kernel's events are sure.
+        follower = try KernelFollower(state: state, reader: reader)
         publisher = try Publisher(state: state)
-        do {
-            follower = try KernelFollower(state: state, reader: reader)
-        } catch {
-            publisher.removeAll()
-            throw error
-        }
         reloader = Reloader(state: state, publisher: publisher, follower: follower)
         auditor = Auditor(state: state, follower: follower)
+        configWatch = ConfigWatch(state: state, reloader: reloader)
+        reloader.rulesReplaced = { [configWatch] in configWatch.followRules() }
         do {
             loop = try EventLoop()
             signals = try ControlSignals()
             try follower.attach(to: loop)
-            publisher.attach(to: loop)
+            try publisher.attach(to: loop)
             loop.addPostHandler { [follower] in follower.pauseIfBursting() }
             try signals.attach(to: loop)
             auditor.attach(to: loop)
@@ -68,7 +61,7 @@ public final class Daemon {
         }
         signals.on(SignalNumber.terminate) { [unowned self] in stop(signal: SignalNumber.terminate) }
         signals.on(SignalNumber.interrupt) { [unowned self] in stop(signal: SignalNumber.interrupt) }
-        signals.on(SignalNumber.hangUp) { [reloader] in reloader.reload() }
+        signals.on(SignalNumber.hangUp) { [reloader] in reloader.reload(trigger: "SIGHUP") }
         signals.on(SignalNumber.user1) { [unowned self] in logStatistics() }
 
         do { try follower.selfTest() } catch {
@@ -82,6 +75,7 @@ public final class Daemon {
         }
         let scanEnd = MonotonicClock.nanoseconds()
         publisher.publishDue()
+        configWatch.attach(to: loop)
         HeapTrim.releaseFreeMemory()
         let ready = MonotonicClock.nanoseconds()
         logger.info(
@@ -93,6 +87,7 @@ public final class Daemon {
                 "rcvbuf": "\(follower.connector.receiveBufferSize)",
                 "processes": "\(state.tracker.processCount)",
                 "namespaces": "\(config.table.namespaceCount)",
+                "proc": "\(publisher.procVisibility)",
                 "scan_ms": "\(milliseconds(scanEnd - scanStart))",
                 "startup_ms": "\(milliseconds(ready - start))",
             ])
@@ -101,6 +96,7 @@ public final class Daemon {
     /// Serves until SIGTERM or SIGINT, then removes the namespace files.
     public func run() {
         loop.run()
+        configWatch.stop()
         follower.unsubscribe()
         publisher.removeAll()
         state.logger.info("stopped", metadata: statisticsMetadata())

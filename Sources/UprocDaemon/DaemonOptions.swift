@@ -1,3 +1,5 @@
+import UprocAccounts
+
 /// Everything `uprocd` can be told on its command line.
 public struct DaemonOptions: Sendable {
     /// The rules file. `nil`: `/etc/uproc.conf` when it exists, else the
@@ -12,8 +14,15 @@ public struct DaemonOptions: Sendable {
     /// Nanoseconds between audits (a `/proc` rescan that corrects and counts
     /// drift); 0: no audits.
     public var auditInterval: UInt64 = UInt64(DaemonOptions.defaultAuditIntervalSeconds) * 1_000_000_000
+    /// Run on a config with no rules (`--allow-empty`); otherwise one is an
+    /// error at start and refused at reload.
+    public var allowEmpty = false
+    /// The accounts files the built-in default is generated from, and whose
+    /// changes reload rules that name users or groups. Only tests change it
+    /// (uprocd's hidden `--accounts-files PASSWD:GROUP`).
+    public var accountsFiles = AccountsSource.systemFiles
 
-    public static let defaultConfigPath = "/etc/uproc.conf"
+    public static let defaultConfigPath = RulesSource.defaultPath
     public static let defaultDirectory = "/run/uproc"
     public static let defaultReceiveBuffer = 8 << 20
     public static let defaultMinimumIntervalMilliseconds = 5

@@ -24,6 +24,8 @@ struct DaemonStatistics {
     /// Rewrites of large files held back by the publishing budget (coalesced).
     var publishDeferrals = 0
     var drift = 0
+    /// Namespace files (or the whole directory) restored after someone else changed them.
+    var repairs = 0
 
     var metadata: Logger.Metadata {
         [
@@ -42,6 +44,7 @@ struct DaemonStatistics {
             "audits": "\(audits)",
             "publish_deferrals": "\(publishDeferrals)",
             "drift": "\(drift)",
+            "repairs": "\(repairs)",
         ]
     }
 }

@@ -14,10 +14,18 @@ final class Publisher {
     /// Until the first publish: the directory holds no namespace file.
     private var directoryIsFresh = true
     private var timer: LoopTimer?
+    /// The directory's watch, audit and repairs (see `DirectoryGuard`).
+    private(set) var guardian: DirectoryGuard!
+    private var errors = PublishErrorLog()
     /// Bounds the time spent rewriting large files (coalescing their changes).
     private var budget = PublishBudget()
+    private var access: FileAccessPolicy
+    /// The record of names could not be written at start.
+    private var recordPending = false
 
-    /// Claims the directory (created, checked, locked, emptied).
+    /// Claims the directory (created, checked, locked; files of namespaces
+    /// no longer configured removed, the others kept until replaced).
+    /// Call once the kernel subscription is confirmed.
     init(state: DaemonState) throws(DaemonError) {
         self.state = state
         do {
@@ -25,7 +33,11 @@ final class Publisher {
         } catch {
             throw .directory(error)
         }
+        directory.claim(keeping: state.config.table.namespaceNames)
+        access = FileAccessPolicy(visibility: ProcVisibility.current(), table: state.config.table)
         arrival = Array(repeating: 0, count: state.config.table.namespaceCount)
+        // A full file system must not stop a restart: the guardian retries.
+        recordPending = !recordNames()
         if !directory.isTmpfs {
             state.logger.warning(
                 "directory is not on tmpfs: every update is a disk write",
@@ -34,10 +46,15 @@ final class Publisher {
     }
 
     /// Publishes after every round, and when a held-back file is due.
-    func attach(to loop: EventLoop) {
+    func attach(to loop: EventLoop) throws(SystemCallError) {
         timer = loop.addTimer { [unowned self] in publishDue() }
         loop.addPostHandler { [unowned self] in publishDue() }
+        guardian = try DirectoryGuard(state: state, publisher: self, loop: loop)
+        if recordPending { guardian.recordLater() }
     }
+
+    /// How `/proc` is mounted, as the file modes follow it.
+    var procVisibility: ProcVisibility { access.visibility }
 
     /// Writes every changed namespace its rate allows; the others wait for
     /// the timer. The rate is a token bucket of two (GCRA): a quiet
@@ -45,6 +62,7 @@ final class Publisher {
     /// next change (a process that starts and soon ends shows both), while
     /// under a burst each file is rewritten once per `--min-interval`.
     func publishDue() {
+        guardian?.repairDue()
         guard state.tracker.settleChanges() else { return }
         let now = MonotonicClock.nanoseconds()
         var nextDue = UInt64.max
@@ -52,7 +70,10 @@ final class Publisher {
         let table = state.tracker.table
         let fresh = directoryIsFresh
         directoryIsFresh = false
+        // Full file system: one failed write says it for all; retry soon.
+        var noSpace = false
         state.tracker.publishChanged { id, pids in
+            if noSpace { return false }
             // The theoretical arrival time: when the bucket would be full.
             let arrival = arrival[Int(id.index)]
             if arrival > now &+ interval {
@@ -69,35 +90,85 @@ final class Publisher {
             defer { if large { budget.spent(MonotonicClock.nanoseconds() &- started) } }
             do {
                 if fresh && pids.isEmpty {
-                    // The directory was just emptied: one mknodat, no temp file.
-                    try directory.publishEmptyNew(table.name(of: id))
+                    // Start-up: one mknodat, no temp file (an existing file
+                    // of a restart is replaced atomically instead).
+                    try directory.publishEmptyNew(table.name(of: id), access: access.access(of: id))
                 } else {
-                    try directory.publish(table.name(of: id), sortedPIDs: pids)
+                    try directory.publish(table.name(of: id), sortedPIDs: pids, access: access.access(of: id))
                 }
                 state.statistics.publishes &+= 1
                 self.arrival[Int(id.index)] = max(arrival, now) &+ interval
                 return true
             } catch {
-                // Keep it changed: the next round tries again.
-                state.statistics.publishFailures &+= 1
-                state.limiter.log(
-                    state.logger, .error, kind: "publish", "cannot write namespace file",
-                    metadata: ["namespace": "\(table.name(of: id))", "error": "\(error)"])
-                nextDue = min(nextDue, now &+ max(interval, 100_000_000))
+                // Keep it changed (the previous file stays): the next round tries again.
+                failed(table.name(of: id), error, now: now)
+                noSpace = Self.isNoSpace(error)
+                nextDue = min(nextDue, now &+ (noSpace ? Self.noSpaceRetry : max(interval, 100_000_000)))
                 return false
             }
         }
         if let due = budget.endRound(at: MonotonicClock.nanoseconds()) { nextDue = min(nextDue, due) }
-        if nextDue != .max { timer?.scheduleNoLaterThan(nextDue) }
+        if nextDue != .max {
+            timer?.scheduleNoLaterThan(nextDue)
+        } else {
+            errors.succeeded(logger: state.logger)
+        }
+    }
+
+    /// How soon writes are tried again on a full file system (one write a try).
+    static let noSpaceRetry: UInt64 = 20_000_000
+
+    static func isNoSpace(_ error: any Error) -> Bool {
+        guard case .system(let failure) = error as? NamespaceDirectoryError else { return false }
+        return failure.errno == .noSpace
+    }
+
+    /// Writes namespace `id` now, whatever its rate (a repair); false on failure.
+    @discardableResult
+    func rewrite(_ id: NamespaceID) -> Bool {
+        let name = state.tracker.table.name(of: id)
+        do {
+            try state.tracker.withMembers(of: id) { pids throws(NamespaceDirectoryError) in
+                try directory.publish(name, pids: pids, access: access.access(of: id))
+            }
+            state.statistics.publishes &+= 1
+            return true
+        } catch {
+            failed(name, error, now: MonotonicClock.nanoseconds())
+            return false
+        }
+    }
+
+    /// Counts and (rarely) logs a failed write; a directory that went away
+    /// is noticed at once rather than at the next audit.
+    private func failed(_ name: String, _ error: any Error, now: UInt64) {
+        state.statistics.publishFailures &+= 1
+        errors.failed(name, error, now: now, logger: state.logger)
+        if case .system(let failure) = error as? NamespaceDirectoryError, failure.errno == .noSuchFileOrDirectory {
+            guardian?.auditSoon()
+        }
+    }
+
+    /// Records the namespace names in the directory (before their files exist).
+    func recordNames() -> Bool {
+        do {
+            try directory.record(state.tracker.table.namespaceNames)
+            return true
+        } catch {
+            state.logger.error("cannot record the namespace file names", metadata: ["error": "\(error)"])
+            return false
+        }
     }
 
     /// New rules: files of removed namespaces go; the rate limiter starts over
     /// (namespace IDs changed).
     func rulesReplaced(_ change: TableChange) {
         for name in change.removed { directory.remove(name) }
+        if !(change.added.isEmpty && change.removed.isEmpty) && !recordNames() { guardian?.recordLater() }
+        access.update(state.tracker.table)
         arrival = Array(repeating: 0, count: state.tracker.table.namespaceCount)
     }
 
     /// A stopped daemon must not look like a live one: every file goes.
-    func removeAll() { directory.removeAll() }
+    func removeAll() { directory.removeAll(state.tracker.table.namespaceNames) }
 }

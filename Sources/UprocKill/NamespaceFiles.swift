@@ -44,6 +44,9 @@ public enum NamespaceFiles {
                     throw .namespaceUnreadable(name: name, path: file.path, SystemCallError(call: "read", subject: file.path, errno: errno))
                 case .tooLarge(_, let limit):
                     throw .namespaceTooLarge(name: name, path: file.path, limit: limit)
+                case .notRegularFile:
+                    // Not reached: FileTrust checked the type above.
+                    throw .namespaceUnreadable(name: name, path: file.path, SystemCallError(call: "read", subject: file.path, errno: .invalidArgument))
                 }
             }
             switch NamespaceList.parse(bytes) {

@@ -5,9 +5,11 @@ import UprocRules
 /// process that took over a listed PID.
 ///
 /// Per PID: hold the process (pidfd), read its identity, confirm through the
-/// pidfd that the held process is still alive (so the identity read was its
-/// own, not a successor's: its PID cannot be reused while it lives), check
-/// the rules, signal through the pidfd.
+/// pidfd that the held process is still alive (so a `/proc` read was its
+/// own, not a successor's: its PID cannot be reused while it lives; and a
+/// zombie, whose credentials the kernel still gives, counts as exited),
+/// check the rules, signal through the pidfd. IDs come through the pidfd
+/// itself where the kernel can (Linux 6.13), else from `/proc`.
 public struct NamespaceSignaller<Access: ProcessAccess> {
     public let access: Access
     public let table: DecisionTable
@@ -33,6 +35,8 @@ public struct NamespaceSignaller<Access: ProcessAccess> {
         outcomes.reserveCapacity(unique.count)
         var held: [Access.Handle] = []
         var heldOutcomes: [Int] = []
+        // Until the kernel says it cannot (then /proc for the rest of the run).
+        var credentialsThroughHandle = !keys.isDisjoint(with: .ids)
 
         for pid in unique {
             let handle: Access.Handle
@@ -49,8 +53,7 @@ public struct NamespaceSignaller<Access: ProcessAccess> {
                 outcomes.append(ProcessOutcome(pid: pid, result: .failed(error)))
                 continue
             }
-            // Read after holding, confirm after reading: see the type's comment.
-            guard let identity = access.identity(of: pid, reading: keys), !access.hasExited(handle) else {
+            guard let identity = identity(of: handle, pid, reading: keys, credentialsThroughHandle: &credentialsThroughHandle) else {
                 outcomes.append(ProcessOutcome(pid: pid, result: .exited))
                 continue
             }
@@ -85,6 +88,40 @@ public struct NamespaceSignaller<Access: ProcessAccess> {
             }
         }
         return report
+    }
+
+    /// The held process's identity (what `keys` needs), nil once it has
+    /// exited. Read after holding, confirmed after reading: see the type's
+    /// comment.
+    private func identity(of handle: Access.Handle, _ pid: Int32, reading keys: RuleKeys,
+                          credentialsThroughHandle: inout Bool) -> ProcessIdentity? {
+        if credentialsThroughHandle {
+            switch access.credentials(of: handle) {
+            case .success(let ids):
+                var identity = ProcessIdentity(ruid: ids.ruid, euid: ids.euid, rgid: ids.rgid, egid: ids.egid, comm: Comm())
+                if keys.contains(.cmd) {
+                    guard let read = access.identity(of: pid, reading: .cmd) else { return nil }
+                    identity.comm = read.comm
+                }
+                return access.hasExited(handle) ? nil : identity
+            case .failure(let error) where Self.credentialsUnsupported(error):
+                credentialsThroughHandle = false
+            case .failure:
+                // ESRCH: reaped, or a process the ioctl will not describe
+                // (6.13 refuses one whose parent is out of sight, ppid 0):
+                // /proc and the liveness check decide.
+                break
+            }
+        }
+        guard let identity = access.identity(of: pid, reading: keys), !access.hasExited(handle) else { return nil }
+        return identity
+    }
+
+    /// `PIDFD_GET_INFO` is missing: ENOTTY before 6.11, EINVAL on 6.11 and
+    /// 6.12 (other pidfd ioctls, which take no argument); EOPNOTSUPP when it
+    /// answered without credentials.
+    private static func credentialsUnsupported(_ error: SystemCallError) -> Bool {
+        [.inappropriateIOCTLForDevice, .invalidArgument, .notSupported].contains(error.errno)
     }
 
     /// The held process's comm for a message, nil once it has exited (the

@@ -9,6 +9,10 @@ public protocol ProcessAccess {
     func open(_ pid: Int32) -> Result<Handle, SystemCallError>
     /// The identity `/proc/PID` shows now; nil when gone or a zombie.
     func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity?
+    /// The held process's IDs, read through the handle (`PIDFD_GET_INFO`,
+    /// Linux 6.13): never a successor's, but a zombie's too. ESRCH once it
+    /// has been reaped; ENOTTY, EINVAL or EOPNOTSUPP when the kernel cannot.
+    func credentials(of handle: Handle) -> Result<ProcessCredentials, SystemCallError>
     /// The PID the handle was opened for.
     func pid(of handle: Handle) -> Int32
     /// Whether the held process has exited.
@@ -23,12 +27,18 @@ public protocol ProcessAccess {
 public struct LiveProcessAccess: ProcessAccess {
     private let reader: ProcReader
 
-    public init() throws(SystemCallError) { reader = try ProcReader() }
+    /// `procPath`: where `/proc` is (tests pass an empty directory to show
+    /// what is read without it).
+    public init(procPath: String = "/proc") throws(SystemCallError) { reader = try ProcReader(procPath: procPath) }
 
     public func open(_ pid: Int32) -> Result<ProcessHandle, SystemCallError> { ProcessHandle.open(pid) }
 
     public func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
         reader.identity(of: pid, reading: keys)
+    }
+
+    public func credentials(of handle: ProcessHandle) -> Result<ProcessCredentials, SystemCallError> {
+        handle.credentials()
     }
 
     public func pid(of handle: ProcessHandle) -> Int32 { handle.pid }

@@ -23,6 +23,9 @@ struct LineLexer {
         _ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int,
         into tokens: inout [Token], report: (DiagnosticKind, Int) -> Void
     ) -> Bool {
+        // One diagnostic per run of bad bytes: a line of N control bytes
+        // gives one, not N (each would reprint the line).
+        var lastBadByte = Int.min
         var index = start
         while index < end {
             let byte = bytes[index]
@@ -57,7 +60,7 @@ struct LineLexer {
                             cursor += 2
                             continue
                         }
-                    } else if !checkByte(inner, at: cursor, allowTab: true, report: report) {
+                    } else if !checkByte(inner, at: cursor, allowTab: true, lastBad: &lastBadByte, report: report) {
                         token.bad = true
                     }
                     cursor += 1
@@ -85,7 +88,7 @@ struct LineLexer {
             while index < end {
                 let inner = bytes[index]
                 if inner == UInt8(ascii: " ") || inner == UInt8(ascii: "\t") { break }
-                if !checkByte(inner, at: index, allowTab: false, report: report) { token.bad = true }
+                if !checkByte(inner, at: index, allowTab: false, lastBad: &lastBadByte, report: report) { token.bad = true }
                 index += 1
             }
             token.end = index
@@ -95,14 +98,15 @@ struct LineLexer {
         return true
     }
 
-    /// Reports NUL and control bytes; true when `byte` may stand in a word.
+    /// Reports NUL and control bytes (the first of a run); true when `byte` may stand in a word.
     @inline(__always)
     private static func checkByte(
-        _ byte: UInt8, at offset: Int, allowTab: Bool, report: (DiagnosticKind, Int) -> Void
+        _ byte: UInt8, at offset: Int, allowTab: Bool, lastBad: inout Int, report: (DiagnosticKind, Int) -> Void
     ) -> Bool {
         if byte >= 0x20 && byte != 0x7F { return true }
         if byte == UInt8(ascii: "\t") && allowTab { return true }
-        report(byte == 0 ? .nulByte : .invalidByte(byte), offset)
+        if offset != lastBad &+ 1 { report(byte == 0 ? .nulByte : .invalidByte(byte), offset) }
+        lastBad = offset
         return false
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import UprocAccounts
 import UprocDaemon
 import UprocLinux
 import UprocRules
@@ -13,6 +14,10 @@ struct UprocdCommand: ParsableCommand {
             uprocd runs on the rules uproc-genconf prints: uid.<user> for every user and \
             gid.<group> for every group. Each namespace is a file in DIRECTORY holding its \
             PIDs in ascending order, one per line, replaced atomically.
+
+            Editing the config reloads it (inotify on its directory; passwd and group too \
+            when the rules name users or groups, or without a config file): a config that \
+            does not compile, cannot be read or has no rules is logged and the old rules kept.
 
             Signals: SIGTERM, SIGINT stop cleanly (namespace files removed); SIGHUP reloads \
             the rules (a config with errors is logged and the old rules kept); SIGUSR1 logs \
@@ -28,10 +33,10 @@ struct UprocdCommand: ParsableCommand {
     @Option(name: [.short, .customLong("config")], help: ArgumentHelp("Rules file (default: /etc/uproc.conf, else the built-in default).", valueName: "file"))
     var config: String?
 
-    @Option(name: .customLong("netlink-rcvbuf"), help: ArgumentHelp("Netlink receive buffer to ask the kernel for.", valueName: "bytes"))
+    @Option(name: .customLong("netlink-rcvbuf"), help: ArgumentHelp("Netlink receive buffer to ask the kernel for (4096 to 1073741824).", valueName: "bytes"))
     var netlinkReceiveBuffer: Int = DaemonOptions.defaultReceiveBuffer
 
-    @Option(name: .customLong("min-interval"), help: ArgumentHelp("Rewrite a namespace file at most once per this many milliseconds (0: at once).", valueName: "ms"))
+    @Option(name: .customLong("min-interval"), help: ArgumentHelp("Rewrite a namespace file at most once per this many milliseconds (0: at once; at most 60000).", valueName: "ms"))
     var minimumInterval: Int = DaemonOptions.defaultMinimumIntervalMilliseconds
 
     @Option(name: .customLong("audit-interval"), help: ArgumentHelp("Rescan /proc every this many seconds to correct and count drift, logged as a warning (0: never).", valueName: "seconds"))
@@ -40,6 +45,15 @@ struct UprocdCommand: ParsableCommand {
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String = "info"
 
+    @Flag(name: .customLong("allow-empty"), help: "Run on a config with no rules (otherwise an error at start, refused at reload).")
+    var allowEmpty = false
+
+    // For tests only: the passwd and group files the built-in default is
+    // generated from and whose changes reload the rules (default
+    // /etc/passwd:/etc/group). Name lookups in rules still go through NSS.
+    @Option(name: .customLong("accounts-files"), help: ArgumentHelp(visibility: .hidden))
+    var accountsFiles: String?
+
     @Argument(help: ArgumentHelp("Directory of namespace files.", valueName: "directory"))
     var directory: String = DaemonOptions.defaultDirectory
 
@@ -47,8 +61,13 @@ struct UprocdCommand: ParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)' (trace, debug, info, notice, warning, error or critical)")
         }
-        guard netlinkReceiveBuffer > 0 else { throw ValidationError("--netlink-rcvbuf must be positive") }
-        guard minimumInterval >= 0 else { throw ValidationError("--min-interval cannot be negative") }
+        if let problem = DaemonOptions.rangeProblem(netlinkReceiveBuffer: netlinkReceiveBuffer,
+                                                    minimumIntervalMilliseconds: minimumInterval) {
+            throw ValidationError(problem)
+        }
+        if let accountsFiles, accountsFiles.split(separator: ":").count != 2 {
+            throw ValidationError("--accounts-files takes PASSWD:GROUP")
+        }
         guard auditInterval >= 0 else { throw ValidationError("--audit-interval cannot be negative") }
     }
 
@@ -66,6 +85,10 @@ struct UprocdCommand: ParsableCommand {
             netlinkReceiveBuffer: netlinkReceiveBuffer,
             minimumInterval: UInt64(minimumInterval) * 1_000_000)
         options.auditInterval = UInt64(auditInterval) * 1_000_000_000
+        options.allowEmpty = allowEmpty
+        if let files = accountsFiles?.split(separator: ":").map(String.init), files.count == 2 {
+            options.accountsFiles = .files(passwd: files[0], group: files[1])
+        }
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options, logger: logger)

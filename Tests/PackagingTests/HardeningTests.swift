@@ -89,8 +89,9 @@ import Testing
         var used: Set<String> = []
         for line in try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n") {
             let fields = line.split(separator: " ", maxSplits: 1)
+            // strace pads the PID column to 5 characters: "461   epoll_wait(".
             guard fields.count == 2, let paren = fields[1].firstIndex(of: "(") else { continue }
-            let name = String(fields[1][..<paren])
+            let name = String(fields[1][..<paren].drop { $0 == " " })
             if !name.isEmpty && name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) { used.insert(name) }
         }
         // setpriv's own calls before exec are not the daemon's.

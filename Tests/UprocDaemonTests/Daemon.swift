@@ -9,12 +9,12 @@ final class Daemon {
     var pid: Int32 { child.pid }
     var isRunning: Bool { child.isRunning }
 
-    init(executable: String, arguments: [String], logPath: String) throws {
+    init(executable: String, arguments: [String], logPath: String, stdin: Child.Stream = .null) throws {
         self.logPath = logPath
         let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard log >= 0 else { throw HarnessError("open \(logPath): \(String(cString: strerror(errno)))") }
         defer { close(log) }
-        child = try Child([executable] + arguments, stdout: .fd(log), stderr: .fd(log))
+        child = try Child([executable] + arguments, stdin: stdin, stdout: .fd(log), stderr: .fd(log))
     }
 
     /// Everything the daemon wrote so far.

@@ -74,10 +74,10 @@ final class Harness {
 
     /// Starts `uprocd -c CONFIG --min-interval 1 --log-level debug OUT` (or the given
     /// arguments) with stderr in a log file; does not wait for anything.
-    func launchDaemon(arguments: [String]? = nil) throws -> Daemon {
+    func launchDaemon(arguments: [String]? = nil, stdin: Child.Stream = .null) throws -> Daemon {
         let arguments = arguments ?? ["-c", config, "--min-interval", "1", "--log-level", "debug", out]
         let daemon = try Daemon(executable: Self.uprocd, arguments: arguments,
-                                logPath: root + "/uprocd.\(daemons.count).log")
+                                logPath: root + "/uprocd.\(daemons.count).log", stdin: stdin)
         daemons.append(daemon)
         return daemon
     }
@@ -110,14 +110,14 @@ final class Harness {
     }
 
     /// The steerable fixture, as root or (through setpriv) as `uid`.
-    func startFixture(uid: UInt32? = nil) throws -> Fixture {
+    func startFixture(uid: UInt32? = nil) throws -> Steered {
         let fixture = [Self.buildDirectory + "/uproc-testproc"]
         return try startSteered(uid.map { Self.setpriv(uid: $0) + fixture } ?? fixture)
     }
 
     /// Any command that answers lines on stdout to lines on stdin, like the fixture.
-    func startSteered(_ argv: [String]) throws -> Fixture {
-        let steered = try Fixture(argv)
+    func startSteered(_ argv: [String]) throws -> Steered {
+        let steered = try Steered(argv)
         children.append(steered.child)
         return steered
     }

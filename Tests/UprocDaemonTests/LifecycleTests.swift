@@ -9,7 +9,7 @@ extension UprocdEndToEnd {
             try Kernel.require()
             let harness = try Harness(config: "uid 4231 a\nuid 4232 b\n")
             let first = try await harness.startDaemon()
-            #expect(harness.outEntries() == [".lock", "a", "b"])
+            #expect(harness.outEntries() == [".uprocd.names", "a", "b"])
 
             let second = try harness.launchDaemon()
             let status = try await second.waitForExit()
@@ -18,8 +18,7 @@ extension UprocdEndToEnd {
             #expect(refusal.contains("\(first.pid)"), "stderr names not the first daemon's PID \(first.pid): \(refusal)")
             // The first daemon's files are untouched.
             #expect(first.isRunning)
-            #expect(harness.outEntries() == [".lock", "a", "b"])
-            #expect(harness.content(".lock")?.trimmingCharacters(in: .whitespacesAndNewlines) == "\(first.pid)")
+            #expect(harness.outEntries() == [".uprocd.names", "a", "b"])
 
             try await first.stop()
             #expect(harness.outEntries() == [], "a stopped daemon left files behind")
@@ -59,25 +58,32 @@ extension UprocdEndToEnd {
             #expect(harness.outEntries() == nil, "a usage error created the directory")
         }
 
-        @Test func restartAfterSIGKILLRemovesStaleFiles() async throws {
+        /// Issue 9 finding 5: a restart replaces each configured namespace's file
+        /// atomically (readers never miss it); only files of namespaces no longer
+        /// configured go.
+        @Test func restartAfterSIGKILLKeepsFilesForReadersAndRemovesOnlyUnconfiguredOnes() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4233 a\ngid 4234 g\n")
+            let harness = try Harness(config: "uid 4233 a\ngid 4234 g\nuid 4239 gone\n")
             let first = try await harness.startDaemon()
             let sleeper = try harness.spawn(uid: 4233, gid: 4234, ["/bin/sleep", "30"])
             try await harness.waitUntil(namespace: "a", is: [sleeper.pid])
 
             first.signal(SIGKILL)
             _ = try await first.waitForExit()
-            #expect(harness.outEntries() == [".lock", "a", "g"], "SIGKILL cannot clean up; the files stay")
-            harness.killAndReap(sleeper)
-            // A stale namespace the new config does not have.
-            try Harness.write("12345\n", to: harness.out + "/uid.9999")
+            #expect(harness.outEntries() == [".uprocd.names", "a", "g", "gone"], "SIGKILL cannot clean up; the files stay")
+            try harness.rewriteConfig("uid 4233 a\ngid 4234 g\n")
 
-            let second = try await harness.startDaemon()
-            #expect(harness.outEntries() == [".lock", "a", "g"])
-            #expect(harness.content("a") == "")
-            #expect(harness.content("g") == "")
-            #expect(harness.content(".lock")?.trimmingCharacters(in: .whitespacesAndNewlines) == "\(second.pid)")
+            // A reader polls `a` through the whole restart.
+            let watcher = MissingFileWatcher(path: harness.out + "/a")
+            let second = try harness.launchDaemon()
+            try await second.waitForStarted()
+            try await harness.waitUntil(namespace: "a", is: [sleeper.pid])
+            let (reads, missing) = watcher.stop()
+            #expect(reads > 10)
+            #expect(missing == 0, "out/a was missing in \(missing) of \(reads) reads during the restart")
+            #expect(harness.outEntries() == [".uprocd.names", "a", "g"])
+            harness.killAndReap(sleeper)
+            try await harness.waitUntil(namespace: "a", is: [])
             try await second.stop()
             #expect(harness.outEntries() == [])
         }

@@ -11,14 +11,16 @@ extension UprocdEndToEnd {
             let daemon = try await harness.startDaemon()
             let first = try harness.spawn(uid: 4241, gid: 4243, ["/bin/sleep", "30"]).pid
             try await harness.waitUntil(namespace: "a", is: [first])
-            #expect(harness.outEntries() == [".lock", "a", "b"])
+            #expect(harness.outEntries() == [".uprocd.names", "a", "b"])
 
             // Edited: b goes, c (matching nothing) and g (matching the running process) come.
             try harness.rewriteConfig("uid 4241 a\nuid 4244 c\ngid 4243 g\n")
             daemon.signal(SIGHUP)
             try await harness.waitUntil(namespace: "g", is: [first])
             #expect(harness.content("c") == "")
-            #expect(harness.outEntries() == [".lock", "a", "c", "g"])
+            #expect(harness.outEntries() == [".uprocd.names", "a", "c", "g"])
+            // The record of the daemon's files follows the rules.
+            #expect(harness.content(".uprocd.names")?.split(separator: "\n").dropFirst().sorted() == ["a", "c", "g"])
             #expect(harness.pids("a") == [first])
 
             // Broken: diagnostics logged, old rules kept, files untouched.
@@ -29,13 +31,13 @@ extension UprocdEndToEnd {
             }
             #expect(diagnostic != nil, "no diagnostic logged for the broken config\(harness.daemonLogTail())")
             #expect(daemon.isRunning)
-            #expect(harness.outEntries() == [".lock", "a", "c", "g"])
+            #expect(harness.outEntries() == [".uprocd.names", "a", "c", "g"])
             // The old rules still sort new processes.
             let second = try harness.spawn(uid: 4241, gid: 4243, ["/bin/sleep", "30"]).pid
             try await harness.waitUntil(namespace: "a", is: [first, second])
             try await harness.waitUntil(namespace: "g", is: [first, second])
             #expect(harness.content("c") == "")
-            #expect(harness.outEntries() == [".lock", "a", "c", "g"])
+            #expect(harness.outEntries() == [".uprocd.names", "a", "c", "g"])
             try await daemon.stop()
             #expect(harness.outEntries() == [])
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 /// What a user sees when something is wrong: one clear line, its own exit
 /// status, nothing signalled.

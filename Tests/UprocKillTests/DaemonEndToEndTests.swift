@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 /// With the real uprocd writing the namespace file.
 @Suite struct DaemonEndToEndTests {
@@ -10,7 +11,7 @@ import Testing
         let directory = world.root + "/daemon"
         let log = open(world.root + "/uprocd.log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         defer { close(log) }
-        let daemon = try Spawned([KillWorld.uprocd, "-c", world.config, "--min-interval", "1", directory], stderr: log)
+        let daemon = try Child([KillWorld.uprocd, "-c", world.config, "--min-interval", "1", directory], stderr: .fd(log), newProcessGroup: true)
         defer { daemon.killGroup() }
         let members = try await world.sleepers(3, uid: uid)
         let pids = members.map(\.pid).sorted()
@@ -40,6 +41,6 @@ import Testing
             if seen == expected { return }
             try await Task.sleep(for: .milliseconds(5))
         }
-        throw TestFailure("\(path) never listed \(pids); last seen \(seen.debugDescription)")
+        throw HarnessError("\(path) never listed \(pids); last seen \(seen.debugDescription)")
     }
 }

@@ -13,6 +13,8 @@ final class FakeProcesses: ProcessAccess {
         var identity: ProcessIdentity
         var exited = false
         var refusesSignals = false
+        /// Makes the credentials ioctl fail for this process alone.
+        var credentialsError: Errno?
         /// Exits when it receives a signal (but 0).
         var exitsOnSignal = true
         private(set) var received: [Int32] = []
@@ -29,8 +31,17 @@ final class FakeProcesses: ProcessAccess {
     }
 
     enum Step: Hashable {
-        case open, identity, hasExited, send
+        case open, credentials, identity, hasExited, send
     }
+
+    /// Whether the kernel reads credentials through a pidfd (`PIDFD_GET_INFO`).
+    enum Kernel: CaseIterable {
+        case since6_13, before6_13
+    }
+
+    let kernel: Kernel
+    /// The step at which the signaller reads a process's IDs on this kernel.
+    var idsStep: Step { kernel == .since6_13 ? .credentials : .identity }
 
     /// What each PID names now; a reaped process is no longer here.
     private(set) var table: [Int32: Process] = [:]
@@ -40,6 +51,12 @@ final class FakeProcesses: ProcessAccess {
     var hooks: [Step: [Int32: (FakeProcesses) -> Void]] = [:]
     /// Every `open` fails with this.
     var openError: Errno?
+    /// What each `/proc` read asked for, in order.
+    private(set) var procReads: [RuleKeys] = []
+
+    init(_ kernel: Kernel = .since6_13) {
+        self.kernel = kernel
+    }
 
     @discardableResult
     func start(_ pid: Int32, _ identity: ProcessIdentity) -> Process {
@@ -72,10 +89,31 @@ final class FakeProcesses: ProcessAccess {
         return .success(process)
     }
 
+    /// As ProcReader: what the PID names now, only the fields `keys` asks
+    /// for (the others 0 / empty), nil for a zombie.
     func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
         defer { after(.identity, pid) }
+        procReads.append(keys)
         guard let process = table[pid], !process.exited else { return nil }
-        return process.identity
+        var identity = ProcessIdentity(uid: 0, gid: 0, comm: Comm())
+        if !keys.isDisjoint(with: .ids) {
+            (identity.ruid, identity.euid) = (process.identity.ruid, process.identity.euid)
+            (identity.rgid, identity.egid) = (process.identity.rgid, process.identity.egid)
+        }
+        if keys.contains(.cmd) { identity.comm = process.identity.comm }
+        return identity
+    }
+
+    /// As PIDFD_GET_INFO: the held process's IDs, a zombie's too; ESRCH
+    /// once reaped; ENOTTY before 6.13.
+    func credentials(of handle: Process) -> Result<ProcessCredentials, SystemCallError> {
+        defer { after(.credentials, handle.pid) }
+        let failure = { (errno: Errno) in Result<ProcessCredentials, SystemCallError>.failure(SystemCallError(call: "ioctl(PIDFD_GET_INFO)", errno: errno)) }
+        if kernel == .before6_13 { return failure(.inappropriateIOCTLForDevice) }
+        if handle.exited && table[handle.pid] !== handle { return failure(.noSuchProcess) }
+        if let error = handle.credentialsError { return failure(error) }
+        let identity = handle.identity
+        return .success(ProcessCredentials(ruid: identity.ruid, euid: identity.euid, rgid: identity.rgid, egid: identity.egid))
     }
 
     func pid(of handle: Process) -> Int32 { handle.pid }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UprocLinux
+import UprocTestSupport
 
 /// uproc-kill against real processes, with namespace files the test writes
 /// itself (their content fixed, as a daemon that has not caught up yet).
@@ -64,12 +65,12 @@ import UprocLinux
     @Test func sparesAMemberThatChangedUserSinceTheFileWasWritten() async throws {
         try Kernel.require()
         let world = try KillWorld(config: "uid 0 cmd uproc-testproc fixtures\n")
-        let changed = try Steered([KillWorld.testproc])
-        let stayed = try Steered([KillWorld.testproc])
+        let changed = try Steered([KillWorld.testproc], newProcessGroup: true)
+        let stayed = try Steered([KillWorld.testproc], newProcessGroup: true)
         try await world.waitForComm(changed.pid, "uproc-testproc")
         try await world.waitForComm(stayed.pid, "uproc-testproc")
         try world.list("fixtures", [changed.pid, stayed.pid])
-        try changed.run("setuid \(KillWorld.freshID())")
+        try await changed.run("setuid \(KillWorld.freshID())")
 
         let result = try await world.kill(["fixtures"])
         #expect(result.status == 0)
@@ -80,10 +81,10 @@ import UprocLinux
     @Test func sparesAMemberRenamedOutOfACmdRule() async throws {
         try Kernel.require()
         let world = try KillWorld(config: "cmd uproc-testproc fixtures\n")
-        let renamed = try Steered([KillWorld.testproc])
+        let renamed = try Steered([KillWorld.testproc], newProcessGroup: true)
         try await world.waitForComm(renamed.pid, "uproc-testproc")
         try world.list("fixtures", [renamed.pid])
-        try renamed.run("rename-main other")
+        try await renamed.run("rename-main other")
 
         let result = try await world.kill(["fixtures"])
         #expect(result.status == 1)

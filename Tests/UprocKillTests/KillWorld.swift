@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UprocLinux
+import UprocTestSupport
 
 /// One test's world: `/dev/shm/uproc-kill-test-<random>/` (0755, root's)
 /// holding `out/` (namespace files the test writes itself, holding their
@@ -10,13 +11,10 @@ final class KillWorld {
     let root: String
     let out: String
     let config: String
-    private var children: [Spawned] = []
+    private var children: [Child] = []
     private var runs = 0
 
-    static let buildDirectory: String = {
-        let runner = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        return (runner as NSString).deletingLastPathComponent
-    }()
+    static let buildDirectory = Tools.directory
     static let uprocKill = buildDirectory + "/uproc-kill"
     static let uprocd = buildDirectory + "/uprocd"
     static let testproc = buildDirectory + "/uproc-testproc"
@@ -31,7 +29,7 @@ final class KillWorld {
         config = root + "/uproc.conf"
         for directory in [root, out] {
             guard mkdir(directory, 0o755) == 0, chmod(directory, 0o755) == 0 else {
-                throw TestFailure("mkdir \(directory): \(String(cString: strerror(errno)))")
+                throw HarnessError("mkdir \(directory): \(String(cString: strerror(errno)))")
             }
         }
         try text.write(toFile: config, atomically: true, encoding: .utf8)
@@ -50,15 +48,15 @@ final class KillWorld {
     }
 
     @discardableResult
-    func spawn(_ argv: [String], blocked: [Int32] = []) throws -> Spawned {
-        let child = try Spawned(argv, blocked: blocked)
+    func spawn(_ argv: [String], blocked: [Int32] = []) throws -> Child {
+        let child = try Child(argv, blocked: blocked, newProcessGroup: true)
         children.append(child)
         return child
     }
 
     /// `argv` as UID `uid` and GID `gid` (default: `uid`), no supplementary groups.
     @discardableResult
-    func spawn(uid: UInt32, gid: UInt32? = nil, _ argv: [String], blocked: [Int32] = []) throws -> Spawned {
+    func spawn(uid: UInt32, gid: UInt32? = nil, _ argv: [String], blocked: [Int32] = []) throws -> Child {
         try spawn(Self.setpriv(uid: uid, gid: gid) + argv, blocked: blocked)
     }
 
@@ -68,8 +66,8 @@ final class KillWorld {
 
     /// `count` sleeps as `uid`, each waited for until it runs `sleep` (exec'd
     /// through setpriv), so that /proc shows their final identity.
-    func sleepers(_ count: Int, uid: UInt32, gid: UInt32? = nil, blocked: [Int32] = []) async throws -> [Spawned] {
-        var started: [Spawned] = []
+    func sleepers(_ count: Int, uid: UInt32, gid: UInt32? = nil, blocked: [Int32] = []) async throws -> [Child] {
+        var started: [Child] = []
         for _ in 0..<count {
             started.append(try spawn(uid: uid, gid: gid, ["/bin/sleep", "300"], blocked: blocked))
         }
@@ -80,7 +78,7 @@ final class KillWorld {
     func waitForComm(_ pid: Int32, _ comm: String) async throws {
         let end = ContinuousClock.now + .seconds(5)
         while Self.comm(pid) != comm {
-            if ContinuousClock.now >= end { throw TestFailure("pid \(pid): comm '\(comm)' not reached; seen \(Self.comm(pid) ?? "(gone)")") }
+            if ContinuousClock.now >= end { throw HarnessError("pid \(pid): comm '\(comm)' not reached; seen \(Self.comm(pid) ?? "(gone)")") }
             try await Task.sleep(for: .milliseconds(2))
         }
     }
@@ -95,7 +93,7 @@ final class KillWorld {
             let caught = status.split(separator: "\n").first { $0.hasPrefix("SigCgt:") }
                 .flatMap { UInt64($0.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) } ?? 0
             if caught & bit != 0 { return }
-            if ContinuousClock.now >= end { throw TestFailure("pid \(pid) does not catch signal \(signal) within 5 s") }
+            if ContinuousClock.now >= end { throw HarnessError("pid \(pid) does not catch signal \(signal) within 5 s") }
             try await Task.sleep(for: .milliseconds(2))
         }
     }
@@ -124,10 +122,10 @@ final class KillWorld {
             close(outFD)
             close(errFD)
         }
-        let child = try Spawned(argv, stdout: outFD, stderr: errFD)
+        let child = try Child(argv, stdout: .fd(outFD), stderr: .fd(errFD), newProcessGroup: true)
         guard let exit = try await child.waitForExit(within: limit) else {
             child.killGroup()
-            throw TestFailure("\(child.command) still running after \(limit)")
+            throw HarnessError("\(child.command) still running after \(limit)")
         }
         let read = { (path: String) in FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? "" }
         if case .exited(let status) = exit { return (status, read(outPath), read(errPath)) }

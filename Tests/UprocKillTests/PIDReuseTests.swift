@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 /// The race `kill $(cat FILE)` and `pkill` lose: a listed PID exits and a
 /// non-member gets it before the signal. The file's content is held fixed
@@ -33,18 +34,18 @@ import Testing
 
     /// Sets /proc/sys/kernel/ns_last_pid to `pid - 1` and spawns; other
     /// processes forking meanwhile may take `pid` first, so it retries.
-    static func spawn(_ argv: [String], asPID pid: Int32, in world: KillWorld) throws -> Spawned {
+    static func spawn(_ argv: [String], asPID pid: Int32, in world: KillWorld) throws -> Child {
         for _ in 0..<500 {
             let fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw TestFailure("open ns_last_pid: \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw HarnessError("open ns_last_pid: \(String(cString: strerror(errno)))") }
             let text = Array("\(pid - 1)".utf8)
             let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             close(fd)
-            guard written == text.count else { throw TestFailure("write ns_last_pid: \(String(cString: strerror(errno)))") }
+            guard written == text.count else { throw HarnessError("write ns_last_pid: \(String(cString: strerror(errno)))") }
             let child = try world.spawn(argv)
             if child.pid == pid { return child }
             child.killGroup()
         }
-        throw TestFailure("PID \(pid) not obtained in 500 tries")
+        throw HarnessError("PID \(pid) not obtained in 500 tries")
     }
 }

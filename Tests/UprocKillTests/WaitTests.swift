@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 /// --wait: returns once every signalled process is gone (through pidfds),
 /// or at --timeout with the survivors named.

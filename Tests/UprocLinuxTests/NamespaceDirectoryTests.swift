@@ -11,8 +11,7 @@ import UprocTestSupport
         let directory = try NamespaceDirectory(path: path)
         #expect(directory.path == path)
         #expect(directory.isTmpfs)
-        #expect(try entries(path) == [".lock"])
-        #expect(try contents(path + "/.lock") == "\(getpid())\n")
+        #expect(try entries(path) == [], "the lock is on the directory itself: no file")
         #expect(try mode(path) == 0o755)
     }
 
@@ -24,8 +23,8 @@ import UprocTestSupport
         try directory.publish("gid.backup", pids: [Int32]())
         #expect(try contents(path + "/uid.alice") == "1\n22\n333\n4194304\n2147483647\n")
         #expect(try contents(path + "/gid.backup") == "")
-        #expect(try mode(path + "/uid.alice") == 0o644)
-        #expect(try entries(path) == [".lock", "gid.backup", "uid.alice"])  // no temporary left behind
+        #expect(try mode(path + "/uid.alice") == 0o444)
+        #expect(try entries(path) == ["gid.backup", "uid.alice"])  // no temporary left behind
 
         try directory.publish("uid.alice", pids: [7])
         #expect(try contents(path + "/uid.alice") == "7\n")
@@ -37,7 +36,7 @@ import UprocTestSupport
         let directory = try NamespaceDirectory(path: path)
         try directory.publishEmptyNew("cmd.tar")
         #expect(try contents(path + "/cmd.tar") == "")
-        #expect(try mode(path + "/cmd.tar") == 0o644)
+        #expect(try mode(path + "/cmd.tar") == 0o444)
         try directory.publish("cmd.tar", pids: [5, 6])
         try directory.publishEmptyNew("cmd.tar")
         #expect(try contents(path + "/cmd.tar") == "")
@@ -50,25 +49,49 @@ import UprocTestSupport
         let directory = try NamespaceDirectory(path: path)
         #expect(throws: NamespaceDirectoryError.invalidName(name)) { try directory.publish(name, pids: [1]) }
         #expect(throws: NamespaceDirectoryError.invalidName(name)) { try directory.publishEmptyNew(name) }
-        #expect(try entries(path) == [".lock"])
+        #expect(try entries(path) == [])
     }
 
-    @Test func removesStaleEntriesAtStart() throws {
-        let path = freshShmPath("stale")
+    @Test func refusesForeignEntriesAndDeletesNothing() throws {
+        let path = freshShmPath("foreign")
         defer { removeTree(path) }
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
         chmod(path, 0o755)
-        for name in ["uid.old", ".uproc.tmp", ".lock", "gid.old"] {
+        for name in ["notes.txt", ".hidden", "uid.old"] {
             try Data("123\n".utf8).write(to: URL(fileURLWithPath: path + "/" + name))
         }
         try FileManager.default.createDirectory(atPath: path + "/emptydir", withIntermediateDirectories: false)
-        let directory = try NamespaceDirectory(path: path)
-        #expect(try entries(path) == [".lock"])
-        #expect(try contents(path + "/.lock") == "\(getpid())\n")
-        // A temporary left by a crash does not block publishing.
-        try Data().write(to: URL(fileURLWithPath: path + "/.uproc.tmp"))
-        try directory.publish("uid.new", pids: [3])
+        #expect(throws: NamespaceDirectoryError.foreignEntries(path: path, names: [".hidden", "emptydir", "notes.txt", "uid.old"], count: 4)) {
+            _ = try NamespaceDirectory(path: path)
+        }
+        #expect(try entries(path) == [".hidden", "emptydir", "notes.txt", "uid.old"])
+    }
+
+    @Test func aRestartRemovesOnlyRecordedFilesNoLongerConfigured() throws {
+        let path = freshShmPath("stale")
+        defer { removeTree(path) }
+        do {
+            let first = try NamespaceDirectory(path: path)
+            first.claim(keeping: ["uid.old", "uid.kept"])
+            try first.record(["uid.old", "uid.kept"])
+            try first.publish("uid.old", pids: [1])
+            try first.publish("uid.kept", pids: [2])
+        }
+        // A temporary left by a crash is ours by its name.
+        try Data().write(to: URL(fileURLWithPath: path + "/" + AtomicFileWriter.temporaryPrefix + "1.1"))
+        let second = try NamespaceDirectory(path: path)
+        #expect(second.previousNames == ["uid.old", "uid.kept"])
+        second.claim(keeping: ["uid.kept", "uid.new"])
+        try second.record(["uid.kept", "uid.new"])
+        #expect(try entries(path) == [NamespaceDirectory.manifestName, "uid.kept"])
+        #expect(try contents(path + "/uid.kept") == "2\n", "kept until replaced: readers never miss it")
+        // A planted entry at a temporary name does not block publishing.
+        try FileManager.default.createDirectory(atPath: path + "/" + AtomicFileWriter.temporaryPrefix + "\(getpid()).1",
+                                                withIntermediateDirectories: false)
+        try second.publish("uid.new", pids: [3])
         #expect(try contents(path + "/uid.new") == "3\n")
+        second.removeAll(["uid.kept", "uid.new"])
+        #expect(try entries(path) == [AtomicFileWriter.temporaryPrefix + "\(getpid()).1"])
     }
 
     @Test func aSecondDaemonIsRefusedAndToldWhoHoldsTheLock() throws {
@@ -137,8 +160,8 @@ import UprocTestSupport
         try directory.publishEmptyNew("b")
         directory.remove("a")
         directory.remove("never.there")
-        #expect(try entries(path) == [".lock", "b"])
-        directory.removeAll()
+        #expect(try entries(path) == ["b"])
+        directory.removeAll(["a", "b"])
         #expect(try entries(path).isEmpty)
     }
 

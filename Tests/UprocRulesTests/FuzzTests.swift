@@ -92,7 +92,7 @@ import UprocTestSupport
         }
         #expect(compilation.diagnostics.map(\.location) == compilation.diagnostics.map(\.location).sorted())
         // Rendering all at once (one line index) equals rendering each.
-        #expect(DiagnosticRenderer.render(compilation.diagnostics, in: source)
+        #expect(DiagnosticRenderer.render(compilation.diagnostics, in: source, limit: .max)
             == compilation.diagnostics.map { DiagnosticRenderer.render($0, in: source) }.joined())
         #expect((compilation.table == nil) == (compilation.errorCount > 0))
         if let table = compilation.table {

@@ -5,7 +5,8 @@ import Foundation
 /// Not Foundation's `Process`: on this toolchain its children kept the signal mask of
 /// the spawning thread (a test-runner worker that blocks most signals) and the runner's
 /// SIG_IGN dispositions; `sh -c '…; wait'` then hung forever with SIGCHLD blocked.
-/// Here every child starts with an empty mask and default dispositions, as from a shell.
+/// Here every child starts with an empty mask (or `blocked`) and default dispositions, as
+/// from a shell.
 public final class Child {
     public enum Exit: Equatable, CustomStringConvertible {
         case exited(Int32)
@@ -25,6 +26,8 @@ public final class Child {
     public let pid: Int32
     public let command: String
     public private(set) var exit: Exit?
+    /// Whether it leads a process group of its own (`newProcessGroup`).
+    public let leadsGroup: Bool
 
     /// Where the child's stdin, stdout and stderr come from.
     public enum Stream {
@@ -33,8 +36,12 @@ public final class Child {
         case fd(Int32)
     }
 
-    public init(_ argv: [String], stdin: Stream = .null, stdout: Stream = .null, stderr: Stream = .null) throws {
+    /// `blocked`: signals blocked in the child. `newProcessGroup`: the child leads a group of
+    /// its own, so `signalGroup`/`killGroup` reach what it starts (a shell's children) too.
+    public init(_ argv: [String], stdin: Stream = .null, stdout: Stream = .null, stderr: Stream = .null,
+                blocked: [Int32] = [], newProcessGroup: Bool = false) throws {
         command = argv.joined(separator: " ")
+        leadsGroup = newProcessGroup
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -49,13 +56,19 @@ public final class Child {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for signal in blocked { sigaddset(&mask, signal) }
+        posix_spawnattr_setsigmask(&attributes, &mask)
         var all = sigset_t()
         sigfillset(&all)
         posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if newProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
@@ -65,6 +78,11 @@ public final class Child {
             throw HarnessError("posix_spawn \(command): \(String(cString: strerror(rc)))")
         }
         self.pid = pid
+    }
+
+    /// A group of its own is the test's to clean up: killed and reaped when dropped.
+    deinit {
+        if leadsGroup { killGroup() }
     }
 
     /// Reaps the child if it has exited; true while it runs.
@@ -85,6 +103,18 @@ public final class Child {
 
     public func signal(_ number: Int32) {
         if exit == nil { kill(pid, number) }
+    }
+
+    /// `number` to its whole process group (needs `newProcessGroup`).
+    public func signalGroup(_ number: Int32) {
+        precondition(leadsGroup, "\(command): not spawned with newProcessGroup")
+        if exit == nil { kill(-pid, number) }
+    }
+
+    /// SIGKILL to its whole process group (a shell's children too), then reap (5 s at most).
+    public func killGroup() {
+        signalGroup(SIGKILL)
+        reap(within: .seconds(5))
     }
 
     /// Polls every 2 ms; the exit, or nil on timeout.

@@ -118,6 +118,56 @@ static inline int CLinuxProc_pidfd_send_signal(int pidfd, int signal) {
     return (int)syscall(__NR_pidfd_send_signal, pidfd, signal, NULL, 0u);
 }
 
+// PIDFD_GET_INFO (Linux 6.13): the credentials of the very process a pidfd
+// holds, without /proc. Debian 12's <linux/pidfd.h> predates it: mirrored
+// from the kernel's include/uapi/linux/pidfd.h. The struct is extensible
+// (the kernel copies min(its size, ours), the size is in the ioctl number):
+// this is its first published version, PIDFD_INFO_SIZE_VER0, all we read.
+#include <sys/ioctl.h>
+
+struct CLinuxProc_pidfd_info {
+    uint64_t mask;  // in: what we ask for; out: what the kernel filled
+    uint64_t cgroupid;
+    uint32_t pid;
+    uint32_t tgid;
+    uint32_t ppid;
+    uint32_t ruid;
+    uint32_t rgid;
+    uint32_t euid;
+    uint32_t egid;
+    uint32_t suid;
+    uint32_t sgid;
+    uint32_t fsuid;
+    uint32_t fsgid;
+    int32_t exit_code;
+};
+_Static_assert(sizeof(struct CLinuxProc_pidfd_info) == 64, "PIDFD_INFO_SIZE_VER0");
+_Static_assert(offsetof(struct CLinuxProc_pidfd_info, cgroupid) == 8, "pidfd_info.cgroupid");
+_Static_assert(offsetof(struct CLinuxProc_pidfd_info, pid) == 16, "pidfd_info.pid");
+_Static_assert(offsetof(struct CLinuxProc_pidfd_info, ruid) == 28, "pidfd_info.ruid");
+_Static_assert(offsetof(struct CLinuxProc_pidfd_info, rgid) == 32, "pidfd_info.rgid");
+_Static_assert(offsetof(struct CLinuxProc_pidfd_info, euid) == 36, "pidfd_info.euid");
+_Static_assert(offsetof(struct CLinuxProc_pidfd_info, egid) == 40, "pidfd_info.egid");
+_Static_assert(offsetof(struct CLinuxProc_pidfd_info, exit_code) == 60, "pidfd_info.exit_code");
+
+static const uint64_t CLinuxProc_PIDFD_INFO_CREDS = 1u << 1;
+#define CLinuxProc_PIDFS_IOCTL_MAGIC 0xFF
+static const unsigned long CLinuxProc_PIDFD_GET_INFO =
+    _IOWR(CLinuxProc_PIDFS_IOCTL_MAGIC, 11, struct CLinuxProc_pidfd_info);
+_Static_assert(_IOC_TYPE(_IOWR(CLinuxProc_PIDFS_IOCTL_MAGIC, 11, struct CLinuxProc_pidfd_info)) == 0xFF, "PIDFS_IOCTL_MAGIC");
+_Static_assert(_IOC_NR(_IOWR(CLinuxProc_PIDFS_IOCTL_MAGIC, 11, struct CLinuxProc_pidfd_info)) == 11, "PIDFD_GET_INFO nr");
+_Static_assert(_IOC_SIZE(_IOWR(CLinuxProc_PIDFS_IOCTL_MAGIC, 11, struct CLinuxProc_pidfd_info)) == 64, "PIDFD_GET_INFO size");
+#if defined(__x86_64__) || defined(__aarch64__)
+_Static_assert(_IOWR(CLinuxProc_PIDFS_IOCTL_MAGIC, 11, struct CLinuxProc_pidfd_info) == 0xC040FF0Bu, "PIDFD_GET_INFO as strace shows it");
+#endif
+
+/// ioctl(pidfd, PIDFD_GET_INFO, info): 0, or -1 and errno (ESRCH: the
+/// process has been reaped; ENOTTY, or EINVAL on 6.11/6.12: a kernel before
+/// 6.13). ioctl(2) is variadic, which Swift cannot call.
+static inline int CLinuxProc_pidfd_get_info(int pidfd, struct CLinuxProc_pidfd_info *info) {
+    return ioctl(pidfd, CLinuxProc_PIDFD_GET_INFO, info);
+}
+
 // SIGRTMIN and SIGRTMAX are glibc function calls behind macros.
 static inline int CLinuxProc_sigrtmin(void) { return SIGRTMIN; }
 static inline int CLinuxProc_sigrtmax(void) { return SIGRTMAX; }

@@ -41,9 +41,21 @@ public final class ProcReader {
         return pids
     }
 
-    /// What `keys` needs of `pid`: IDs (real and effective) from
-    /// `/proc/PID/status` when `keys` has an ID key, `comm` from
-    /// `/proc/PID/stat` when it has `.cmd`; fields not read are 0 / empty.
+    /// Whether rules on `new` need a fact that reading for `old` left out:
+    /// any ID key reads all four IDs and `comm` (one status file holds
+    /// them); `.cmd` alone reads `comm`. A new table that does (ID rules
+    /// after cmd-only ones) needs a rescan; one that adds another ID key or
+    /// the first cmd rule after ID rules does not.
+    public static func readsMore(_ new: RuleKeys, than old: RuleKeys) -> Bool {
+        let oldReadsIDs = !old.isDisjoint(with: .ids)
+        return (!new.isDisjoint(with: .ids) && !oldReadsIDs) || (new.contains(.cmd) && !old.contains(.cmd) && !oldReadsIDs)
+    }
+
+    /// What `keys` needs of `pid`: with an ID key, IDs (real and
+    /// effective) and `comm` from `/proc/PID/status` (its `Name:` line,
+    /// unescaped: one read holds all, and a reload that adds the first
+    /// `cmd` rule then needs no rescan); with `.cmd` alone, `comm` from
+    /// `/proc/PID/stat`; fields not read are 0 / empty.
     /// Nil when the process is gone (a normal race), unreadable, or a zombie:
     /// a zombie has exited, and its reaping sends no event that would ever
     /// remove it again. A zombie leader whose other threads still run is no
@@ -61,8 +73,10 @@ public final class ProcReader {
             identity.euid = uids.1
             identity.rgid = gids.0
             identity.egid = gids.1
+            guard let comm = Self.statusName(status) else { return nil }
+            identity.comm = comm
         }
-        if keys.contains(.cmd) || !needsIDs {
+        if !needsIDs {
             // stat holds comm raw (status escapes it) and the state in one read.
             guard let count = read(pid, "/stat") else { return nil }
             let stat = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
@@ -120,6 +134,30 @@ public final class ProcReader {
         return (Comm(UnsafeRawBufferPointer(rebasing: stat[(open + 1)..<close])), stat[close + 2])
     }
 
+    /// `Name:\tCOMM\n` of a status file, the first line: the kernel escapes
+    /// a backslash as `\\` and a newline as `\n` there, and no other byte.
+    static func statusName(_ status: UnsafeRawBufferPointer) -> Comm? {
+        let tag = Self.nameTag
+        guard status.count > tag.count, status.starts(with: tag) else { return nil }
+        var bytes: (UInt64, UInt64) = (0, 0)
+        var count = 0
+        var index = tag.count
+        return withUnsafeMutableBytes(of: &bytes) { raw -> Comm? in
+            while index < status.count, status[index] != UInt8(ascii: "\n") {
+                var byte = status[index]
+                if byte == UInt8(ascii: "\\"), index + 1 < status.count {
+                    index += 1
+                    byte = status[index] == UInt8(ascii: "n") ? UInt8(ascii: "\n") : status[index]
+                }
+                guard count < raw.count else { return nil }
+                raw[count] = byte
+                count += 1
+                index += 1
+            }
+            return Comm(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+        }
+    }
+
     /// Calls `body` for every process with what `keys` needs; processes
     /// that vanish during the walk are skipped. Throws, before calling
     /// `body`, when `/proc` cannot be listed: an empty scan would make every
@@ -136,6 +174,7 @@ public final class ProcReader {
     private static let gidTag: [UInt8] = Array("\nGid:".utf8)
     private static let zombieTag: [UInt8] = Array("\nState:\tZ".utf8)
     private static let threadsTag: [UInt8] = Array("\nThreads:".utf8)
+    private static let nameTag: [UInt8] = Array("Name:\t".utf8)
 
     private func forEachProcessID(_ body: (Int32) -> Void) throws(SystemCallError) {
         let directory = try syscall("opendir", subject: procPath) { opendir(procPath) }.value()

@@ -7,12 +7,17 @@ import Glibc
 /// daemon keeps (a metrics file). Confined to one thread.
 public final class AtomicFileWriter {
     public let directoryPath: String
-    let directoryFD: Int32
+    private(set) var directoryFD: Int32
     private let ownsDirectory: Bool
     private let mode: mode_t
+    private let defaultAccess: FileAccess
     /// The umask would take bits from `mode`: set each file's mode explicitly.
     private let needsChmod: Bool
-    static let temporaryName = ".uproc.tmp"
+    /// Temporary names are `<prefix><pid>.<counter>`: a name planted in the
+    /// way (a file, a directory) is skipped, never waited on.
+    public static let temporaryPrefix = ".uprocd.tmp."
+    private var counter: UInt64 = 0
+    private var temporaryName = ""
 
     /// Writes into the directory at `path` (opened here, closed with the
     /// writer), giving new files `mode`.
@@ -27,6 +32,7 @@ public final class AtomicFileWriter {
         self.directoryPath = path
         self.ownsDirectory = owning
         self.mode = mode
+        defaultAccess = FileAccess(mode: UInt32(mode))
         let mask = umask(0o022)
         umask(mask)
         needsChmod = mask & mode != 0
@@ -34,53 +40,37 @@ public final class AtomicFileWriter {
 
     deinit { if ownsDirectory { closeDescriptor(directoryFD) } }
 
-    /// Atomically replaces (or creates) `name` with `bytes`.
-    public func replace(_ name: String, with bytes: UnsafeRawBufferPointer) throws(SystemCallError) {
+    /// The directory was recreated: write into `fd` from now on.
+    func moveTo(directoryFD fd: Int32) { directoryFD = fd }
+
+    /// Atomically replaces (or creates) `name` with `bytes`, giving it
+    /// `access` (default: the writer's mode).
+    public func replace(_ name: String, with bytes: UnsafeRawBufferPointer, access: FileAccess? = nil) throws(SystemCallError) {
         let fd = try createTemporary()
-        let written = writeAll(fd, bytes, subject: directoryPath + "/" + Self.temporaryName)
-        if case .success = written, needsChmod { fchmod(fd, mode) }
+        var written = writeAll(fd, bytes, subject: directoryPath + "/" + temporaryName)
+        let effective = access ?? defaultAccess
+        if case .success = written, needsChmod || effective != defaultAccess {
+            written = effective.apply(to: fd, subject: directoryPath + "/" + temporaryName)
+        }
         closeDescriptor(fd)
         if case .failure(let error) = written {
-            unlinkat(directoryFD, Self.temporaryName, 0)
+            unlinkat(directoryFD, temporaryName, 0)
             throw error
         }
         let renamed = syscall("renameat", subject: directoryPath + "/" + name) {
-            renameat(directoryFD, Self.temporaryName, directoryFD, name)
+            renameat(directoryFD, temporaryName, directoryFD, name)
         }
         if case .failure(let error) = renamed {
-            unlinkat(directoryFD, Self.temporaryName, 0)
+            unlinkat(directoryFD, temporaryName, 0)
             throw error
         }
     }
 
-    public func replace(_ name: String, with bytes: [UInt8]) throws(SystemCallError) {
-        let result = bytes.withUnsafeBytes { raw in Result { () throws(SystemCallError) in try replace(name, with: raw) } }
+    public func replace(_ name: String, with bytes: [UInt8], access: FileAccess? = nil) throws(SystemCallError) {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(SystemCallError) in try replace(name, with: raw, access: access) }
+        }
         try result.value()
-    }
-
-    /// Atomically replaces `name` with another link to the file `existing`
-    /// (same directory): no bytes copied. For files that must hold the same
-    /// bytes; `existing` must not be `name`. The corresponding C functions are
-    /// `linkat` and `renameat`.
-    public func replace(_ name: String, linkingTo existing: String) throws(SystemCallError) {
-        var linked = syscall("linkat", subject: directoryPath + "/" + existing) {
-            linkat(directoryFD, existing, directoryFD, Self.temporaryName, 0)
-        }
-        if case .failure(let error) = linked, error.errno == .fileExists {
-            // Left by a write that failed half-way: ours to remove.
-            unlinkat(directoryFD, Self.temporaryName, 0)
-            linked = syscall("linkat", subject: directoryPath + "/" + existing) {
-                linkat(directoryFD, existing, directoryFD, Self.temporaryName, 0)
-            }
-        }
-        try linked.value()
-        let renamed = syscall("renameat", subject: directoryPath + "/" + name) {
-            renameat(directoryFD, Self.temporaryName, directoryFD, name)
-        }
-        // When `name` already was a link to the same file, rename does
-        // nothing and leaves the temporary name: remove it (ENOENT otherwise).
-        unlinkat(directoryFD, Self.temporaryName, 0)
-        try renamed.value()
     }
 
     /// Creates `name` empty in one call (`mknodat`); false when it exists.
@@ -100,20 +90,26 @@ public final class AtomicFileWriter {
 
     private func createTemporary() throws(SystemCallError) -> Int32 {
         let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
-        var retried = false
+        var attempts = 0
         while true {
-            switch syscall("openat", subject: directoryPath + "/" + Self.temporaryName, {
-                openat(directoryFD, Self.temporaryName, flags, mode)
+            if temporaryName.isEmpty { nextTemporaryName() }
+            switch syscall("openat", subject: directoryPath + "/" + temporaryName, {
+                openat(directoryFD, temporaryName, flags, mode)
             }) {
             case .success(let fd):
                 return fd
-            case .failure(let error) where error.errno == .fileExists && !retried:
-                // Left by a write that failed half-way: ours to remove.
-                unlinkat(directoryFD, Self.temporaryName, 0)
-                retried = true
+            case .failure(let error) where error.errno == .fileExists && attempts < 8:
+                // Someone else's entry: never touch it, take another name.
+                nextTemporaryName()
+                attempts += 1
             case .failure(let error):
                 throw error
             }
         }
+    }
+
+    private func nextTemporaryName() {
+        counter &+= 1
+        temporaryName = Self.temporaryPrefix + String(getpid()) + "." + String(counter &+ UInt64.random(in: 0...0xFFFF) << 32)
     }
 }

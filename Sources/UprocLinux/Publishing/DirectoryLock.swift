@@ -1,59 +1,48 @@
-import CLinuxProc
 import Glibc
-import UprocRules
 
-/// An exclusive `flock` on `.lock` inside a directory, holding the owner's
-/// PID as text so a second daemon can say who is in the way. Released when
-/// the object goes (the descriptor closes).
-internal final class DirectoryLock {
-    static let fileName = ".lock"
-    let fileDescriptor: Int32
-
-    init(directoryFD: Int32, path: String) throws(NamespaceDirectoryError) {
-        let lockPath = path + "/" + Self.fileName
-        let fd: Int32
-        do {
-            fd = try syscall("open", subject: lockPath) {
-                openat(directoryFD, Self.fileName, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
-            }.value()
-        } catch { throw .system(error) }
-        var owns = true
-        defer { if owns { closeDescriptor(fd) } }
-
-        switch syscall("flock", subject: lockPath, { flock(fd, LOCK_EX | LOCK_NB) }) {
+/// An exclusive `flock` on the directory's own descriptor: nothing in the
+/// directory to delete or replace, so no user can let a second daemon in.
+/// The holder's PID comes from `/proc/locks`. Released when the descriptor
+/// closes.
+internal enum DirectoryLock {
+    static func lock(directoryFD: Int32, path: String) throws(NamespaceDirectoryError) {
+        switch syscall("flock", subject: path, { flock(directoryFD, LOCK_EX | LOCK_NB) }) {
         case .success:
-            break
+            return
         case .failure(let error) where error.errno == .wouldBlock:
-            throw .alreadyLocked(path: path, holderPID: Self.holder(fd))
+            throw .alreadyLocked(path: path, holderPID: holder(of: directoryFD))
         case .failure(let error):
             throw .system(error)
         }
-
-        var text: [UInt8] = []
-        DecimalText.append(getpid(), to: &text)
-        text.append(UInt8(ascii: "\n"))
-        let written = text.withUnsafeBytes { bytes in
-            // A fresh descriptor writes at offset 0.
-            syscall("ftruncate", subject: lockPath) { ftruncate(fd, 0) }
-                .flatMap { _ in writeAll(fd, bytes, subject: lockPath) }
-        }
-        if case .failure(let error) = written { throw .system(error) }
-        fileDescriptor = fd
-        owns = false
     }
 
-    deinit { closeDescriptor(fileDescriptor) }
-
-    /// The PID written in the lock file, if readable (the holder may not
-    /// have written it yet).
-    private static func holder(_ fd: Int32) -> Int32? {
-        var bytes: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        let count = withUnsafeMutableBytes(of: &bytes) { pread(fd, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { return nil }
-        return withUnsafeBytes(of: &bytes) { raw in
-            let text = raw.prefix(count)
-            let line = text.prefix { $0 != UInt8(ascii: "\n") }
-            return DecimalText.parse(line).flatMap { Int32(exactly: $0) }
+    /// The PID `/proc/locks` shows on this inode's FLOCK, if any
+    /// (`1: FLOCK  ADVISORY  WRITE 1234 00:1a:5678 0 EOF`).
+    static func holder(of fd: Int32) -> Int32? {
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { return nil }
+        // glibc's major()/minor(), which Swift does not import.
+        let dev = UInt64(status.st_dev)
+        let major = ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~UInt64(0xFFF))
+        let minor = (dev & 0xFF) | ((dev >> 12) & ~UInt64(0xFF))
+        let device = String(major, radix: 16) + ":" + String(minor, radix: 16)
+        let inode = String(status.st_ino)
+        guard let text = try? FileReading.read("/proc/locks", limit: 16 << 20) else { return nil }
+        for line in text.split(separator: UInt8(ascii: "\n")) {
+            let words = line.split(separator: UInt8(ascii: " "))
+            guard words.count >= 6, words.contains(where: { $0.elementsEqual("FLOCK".utf8) }) else { continue }
+            // The device is printed %02x:%02x: compare numerically.
+            guard let at = words.firstIndex(where: { $0.contains(UInt8(ascii: ":")) && $0.last != UInt8(ascii: ":") }),
+                  at > 0 else { continue }
+            let parts = words[at].split(separator: UInt8(ascii: ":"))
+            guard parts.count == 3,
+                  let major = UInt32(String(decoding: parts[0], as: UTF8.self), radix: 16),
+                  let minor = UInt32(String(decoding: parts[1], as: UTF8.self), radix: 16),
+                  String(major, radix: 16) + ":" + String(minor, radix: 16) == device,
+                  String(decoding: parts[2], as: UTF8.self) == inode
+            else { continue }
+            return Int32(String(decoding: words[at - 1], as: UTF8.self))
         }
+        return nil
     }
 }

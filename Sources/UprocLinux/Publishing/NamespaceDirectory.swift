@@ -3,38 +3,239 @@ import Glibc
 import UprocRules
 
 /// The daemon's directory of namespace files (one file of PIDs per
-/// namespace). Owns the directory while it lives: locked against a second
-/// daemon, cleaned at start. Confined to one thread.
+/// namespace). Owns the directory while it lives, and only what it created:
+/// the names of its files are recorded in a file of its own (`manifest`),
+/// so a later start removes exactly those and refuses anything else.
+/// Locked against a second daemon by a `flock` on the directory itself.
+/// Confined to one thread.
 public final class NamespaceDirectory {
     public let path: String
     /// Whether the directory is on tmpfs (namespace files are rewritten often;
     /// on a disk that would mean needless I/O).
-    public let isTmpfs: Bool
+    public private(set) var isTmpfs: Bool
+    /// The namespace names the previous daemon recorded (until `claim`).
+    public private(set) var previousNames: [String]
 
-    private let directoryFD: Int32
-    private let lock: DirectoryLock
+    private var directoryFD: Int32
     private let writer: AtomicFileWriter
     private var bytes: [UInt8] = []
     /// The PIDs `bytes` holds, when they were many: overlapping namespaces
     /// often publish the same list one after another, formatted once.
     private var formatted: [Int32] = []
-    /// The file last written with `bytes`, when `formatted` is set: the next
-    /// namespace with the same PIDs becomes a hard link to it (no copy).
-    private var formattedFile: String?
-    private static let fileMode: mode_t = 0o644
+    /// Temporary files a crashed daemon left (ours by their prefix).
+    private var staleTemporaries: [String] = []
+    static let fileMode: mode_t = 0o444
+    static let directoryMode: mode_t = 0o755
+    /// The names of the namespace files this daemon created, one per line.
+    public static let manifestName = ".uprocd.names"
+    static let manifestHeader = "# uprocd namespace files (do not edit)\n"
 
-    /// Creates the directory if missing (mode 0755), refuses a symlink, a
-    /// non-directory, or one writable by group or others, takes the lock
-    /// (`.alreadyLocked` names the other daemon), removes every stale entry
-    /// but `.lock`, and notes whether it is on tmpfs.
+    /// Creates the directory if missing (mode 0755); refuses a symlink, a
+    /// non-directory, one not owned by the daemon's user or writable by
+    /// group or others, one below a directory others may write without the
+    /// sticky bit, one locked by another daemon (`.alreadyLocked` names it),
+    /// and one holding entries the previous daemon did not record. Deletes
+    /// nothing: `claim` does, once the daemon is sure to run.
     public init(path: String) throws(NamespaceDirectoryError) {
         self.path = path
+        let fd = try Self.openChecked(path)
+        var owns = true
+        defer { if owns { closeDescriptor(fd) } }
+        try DirectoryLock.lock(directoryFD: fd, path: path)
+        let listed = try Self.readManifest(fd, path: path)
+        staleTemporaries = try Self.checkEntries(fd, path: path, allowed: Set(listed))
+        previousNames = listed
+
+        isTmpfs = Self.onTmpfs(fd)
+        writer = AtomicFileWriter(directoryFD: fd, path: path, mode: Self.fileMode)
+        directoryFD = fd
+        owns = false
+        bytes.reserveCapacity(64 * 1024)
+    }
+
+    deinit { closeDescriptor(directoryFD) }
+
+    /// Takes the directory over for `names` (the namespaces now configured):
+    /// files of recorded namespaces no longer configured go, the files of
+    /// those still configured stay until replaced (readers never miss them),
+    /// and leftover temporaries go. Then `record(names)`.
+    public func claim(keeping names: [String]) {
+        if !previousNames.isEmpty {
+            let kept = Set(names)
+            for name in previousNames where !kept.contains(name) { remove(name) }
+        }
+        for name in staleTemporaries { unlinkat(directoryFD, name, 0) }
+        previousNames = []
+        staleTemporaries = []
+    }
+
+    /// Records `names` as this daemon's files (before they are created, so a
+    /// crash never leaves a file of ours unrecorded).
+    public func record(_ names: [String]) throws(NamespaceDirectoryError) {
+        var text: [UInt8] = Array(Self.manifestHeader.utf8)
+        text.reserveCapacity(names.reduce(text.count) { $0 + $1.utf8.count + 1 })
+        for name in names {
+            text.append(contentsOf: name.utf8)
+            text.append(UInt8(ascii: "\n"))
+        }
+        do {
+            try writer.replace(Self.manifestName, with: text, access: FileAccess(mode: 0o444))
+        } catch { throw .system(error) }
+    }
+
+    /// Atomically replaces `name` with `pids` (ascending), one decimal per
+    /// line: written to a temporary file in the directory, then renamed over
+    /// `name`, so a reader sees the old or the new file, never half of one.
+    public func publish<C: Collection>(_ name: String, pids: C, access: FileAccess? = nil) throws(NamespaceDirectoryError)
+    where C.Element == Int32 {
+        try Self.validate(name)
+        bytes.removeAll(keepingCapacity: true)
+        formatted.removeAll(keepingCapacity: true)
+        for pid in pids {
+            DecimalText.append(UInt32(bitPattern: pid), to: &bytes)
+            bytes.append(UInt8(ascii: "\n"))
+        }
+
+        do {
+            try writer.replace(name, with: bytes, access: access)
+        } catch { throw .system(error) }
+    }
+
+    /// `publish` for an ascending buffer: a list of at least
+    /// `reuseThreshold` PIDs equal to the one formatted last is not
+    /// formatted again (its bytes are written as they are).
+    public func publish(_ name: String, sortedPIDs pids: UnsafeBufferPointer<Int32>, access: FileAccess? = nil)
+        throws(NamespaceDirectoryError)
+    {
+        guard pids.count >= Self.reuseThreshold else { return try publish(name, pids: pids, access: access) }
+        let same = pids.count == formatted.count && formatted.withUnsafeBufferPointer {
+            memcmp($0.baseAddress!, pids.baseAddress!, pids.count * MemoryLayout<Int32>.stride) == 0
+        }
+        if same {
+            try Self.validate(name)
+            do { try writer.replace(name, with: bytes, access: access) } catch { throw .system(error) }
+            return
+        }
+        try publish(name, pids: pids, access: access)
+        formatted.append(contentsOf: pids)
+    }
+
+    static let reuseThreshold = 256
+
+    /// Creates `name` as an empty file in one call (`mknodat`). For start-up;
+    /// if `name` exists (a restart) it is replaced atomically as `publish`
+    /// would.
+    public func publishEmptyNew(_ name: String, access: FileAccess? = nil) throws(NamespaceDirectoryError) {
+        try Self.validate(name)
+        if let access, access != .worldReadable {
+            return try publish(name, pids: EmptyCollection<Int32>(), access: access)
+        }
+        let created: Bool
+        do { created = try writer.createEmpty(name) } catch { throw .system(error) }
+        if !created { try publish(name, pids: EmptyCollection<Int32>(), access: access) }
+    }
+
+    /// Removes `name`; a missing file is fine.
+    public func remove(_ name: String) {
+        guard (try? Self.validate(name)) != nil else { return }
+        unlinkat(directoryFD, name, 0)
+    }
+
+    /// Removes the files of `names` and the record, leaving the directory
+    /// as the daemon found it: a stopped daemon must not look like a live one.
+    public func removeAll(_ names: [String]) {
+        for name in names { remove(name) }
+        unlinkat(directoryFD, Self.manifestName, 0)
+    }
+
+    // MARK: - while running
+
+    /// What `audit` found and did.
+    public enum Finding: Equatable, Sendable, CustomStringConvertible {
+        /// The directory was deleted or moved away (or replaced): recreated.
+        case recreated
+        /// Its mode let others write: set back.
+        case modeRepaired(from: UInt32, to: UInt32)
+        /// Another user owned it: given back to the daemon's user.
+        case ownerRepaired(from: UInt32)
+        /// The path could not be made the daemon's directory again.
+        case unusable(NamespaceDirectoryError)
+
+        public var description: String {
+            switch self {
+            case .recreated:
+                return "the directory was deleted or replaced; recreated it"
+            case .modeRepaired(let from, let to):
+                return "the directory's mode was changed to \(String(from & 0o7777, radix: 8)) (writable by others); "
+                    + "set it back to \(String(to & 0o7777, radix: 8))"
+            case .ownerRepaired(let from):
+                return "the directory's owner was changed to UID \(from); gave it back to UID \(geteuid())"
+            case .unusable(let error):
+                return "the directory cannot be used: \(error)"
+            }
+        }
+    }
+
+    /// Checks that `path` is still this daemon's directory, owned by it and
+    /// writable by nobody else; repairs what it can. `recreated` means every
+    /// file must be written again.
+    public func audit() -> [Finding] {
+        var own = stat()
+        var atPath = stat()
+        let present = fstat(directoryFD, &own) == 0 && own.st_nlink > 0
+            && lstat(path, &atPath) == 0 && atPath.st_dev == own.st_dev && atPath.st_ino == own.st_ino
+        guard present else {
+            do {
+                try reopen()
+                return [.recreated]
+            } catch {
+                return [.unusable(error)]
+            }
+        }
+        var findings: [Finding] = []
+        let euid = geteuid()
+        if own.st_uid != euid {
+            if fchown(directoryFD, euid, UInt32.max) == 0 { findings.append(.ownerRepaired(from: own.st_uid)) }
+            else { findings.append(.unusable(.wrongOwner(path: path, owner: own.st_uid, expected: euid))) }
+        }
+        if own.st_mode & 0o022 != 0 {
+            let repaired = own.st_mode & 0o7755
+            if fchmod(directoryFD, repaired) == 0 {
+                findings.append(.modeRepaired(from: UInt32(own.st_mode), to: UInt32(repaired)))
+            } else {
+                findings.append(.unusable(.writableByOthers(path: path, mode: UInt32(own.st_mode))))
+            }
+        }
+        return findings
+    }
+
+    /// The directory at `path` is gone or another: make it ours again
+    /// (created if missing, with the same checks as at start).
+    private func reopen() throws(NamespaceDirectoryError) {
+        let fd = try Self.openChecked(path)
+        var owns = true
+        defer { if owns { closeDescriptor(fd) } }
+        try DirectoryLock.lock(directoryFD: fd, path: path)
+        let listed = try Self.readManifest(fd, path: path)
+        _ = try Self.checkEntries(fd, path: path, allowed: Set(listed))
+        closeDescriptor(directoryFD)
+        directoryFD = fd
+        writer.moveTo(directoryFD: fd)
+        isTmpfs = Self.onTmpfs(fd)
+        owns = false
+    }
+
+    // MARK: - internals
+
+    /// Opens (creating if missing) and checks the directory; see `init`.
+    private static func openChecked(_ path: String) throws(NamespaceDirectoryError) -> Int32 {
+        try checkAncestors(of: path)
         var status = stat()
         switch syscall("lstat", subject: path, { lstat(path, &status) }) {
         case .success:
             break
         case .failure(let error) where error.errno == .noSuchFileOrDirectory:
-            switch syscall("mkdir", subject: path, { mkdir(path, 0o755) }) {
+            switch syscall("mkdir", subject: path, { mkdir(path, directoryMode) }) {
             case .success: break
             case .failure(let error) where error.errno == .fileExists: break
             case .failure(let error): throw .system(error)
@@ -63,102 +264,76 @@ public final class NamespaceDirectory {
         do {
             try syscall("fstat", subject: path) { fstat(fd, &status) }.value()
         } catch { throw .system(error) }
+        if status.st_uid != geteuid() {
+            throw .wrongOwner(path: path, owner: status.st_uid, expected: geteuid())
+        }
         if status.st_mode & 0o022 != 0 {
             throw .writableByOthers(path: path, mode: UInt32(status.st_mode))
         }
-
-        lock = try DirectoryLock(directoryFD: fd, path: path)
-
-        var filesystem = statfs()
-        isTmpfs = fstatfs(fd, &filesystem) == 0 && Int(filesystem.f_type) == CLinuxProc_TMPFS_MAGIC
-
-        writer = AtomicFileWriter(directoryFD: fd, path: path, mode: Self.fileMode)
-        directoryFD = fd
         owns = false
-        bytes.reserveCapacity(64 * 1024)
-        try removeEntries(keepingLock: true)
+        return fd
     }
 
-    deinit { closeDescriptor(directoryFD) }
-
-    /// Atomically replaces `name` with `pids` (ascending), one decimal per
-    /// line: written to a temporary file in the directory, then renamed over
-    /// `name`, so a reader sees the old or the new file, never half of one.
-    public func publish<C: Collection>(_ name: String, pids: C) throws(NamespaceDirectoryError)
-    where C.Element == Int32 {
-        try Self.validate(name)
-        bytes.removeAll(keepingCapacity: true)
-        formatted.removeAll(keepingCapacity: true)
-        formattedFile = nil
-        for pid in pids {
-            DecimalText.append(UInt32(bitPattern: pid), to: &bytes)
-            bytes.append(UInt8(ascii: "\n"))
+    /// As sshd's StrictModes: every directory above must be owned by root or
+    /// the daemon's user and not writable by others unless sticky.
+    private static func checkAncestors(of path: String) throws(NamespaceDirectoryError) {
+        var absolute = path
+        if !absolute.hasPrefix("/") {
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            guard getcwd(&buffer, buffer.count) != nil else { return }
+            absolute = String(cString: buffer) + "/" + path
         }
-
-        do {
-            try writer.replace(name, with: bytes)
-        } catch { throw .system(error) }
-    }
-
-    /// `publish` for an ascending buffer; a list of at least
-    /// `reuseThreshold` PIDs equal to the one written last is not formatted
-    /// again.
-    public func publish(_ name: String, sortedPIDs pids: UnsafeBufferPointer<Int32>) throws(NamespaceDirectoryError) {
-        guard pids.count >= Self.reuseThreshold else { return try publish(name, pids: pids) }
-        let same = pids.count == formatted.count && formatted.withUnsafeBufferPointer {
-            memcmp($0.baseAddress!, pids.baseAddress!, pids.count * MemoryLayout<Int32>.stride) == 0
-        }
-        if same {
-            try Self.validate(name)
-            if let existing = formattedFile, existing != name {
-                // A link shares the inode: each name is still replaced on its own, atomically.
-                do {
-                    try writer.replace(name, linkingTo: existing)
-                    formattedFile = name
-                    return
-                } catch {}  // someone removed it: write the bytes
+        var components = absolute.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        components.removeLast()
+        var ancestor = ""
+        let euid = geteuid()
+        for index in 0...components.count {
+            ancestor = "/" + components.prefix(index).joined(separator: "/")
+            var status = stat()
+            guard stat(ancestor, &status) == 0 else { continue }
+            let writableByOthers = status.st_mode & 0o022 != 0 && status.st_mode & S_ISVTX == 0
+            if writableByOthers || (status.st_uid != 0 && status.st_uid != euid) {
+                throw .ancestorWritable(path: path, ancestor: ancestor, mode: UInt32(status.st_mode))
             }
-            do { try writer.replace(name, with: bytes) } catch { throw .system(error) }
-            formattedFile = name
-            return
         }
-        try publish(name, pids: pids)
-        formatted.append(contentsOf: pids)
-        formattedFile = name
     }
 
-    static let reuseThreshold = 256
-
-    /// Creates `name` as an empty file in one call (`mknodat`). For start-up,
-    /// when the directory was just cleaned; if `name` exists after all it is
-    /// replaced atomically as `publish` would.
-    public func publishEmptyNew(_ name: String) throws(NamespaceDirectoryError) {
-        try Self.validate(name)
-        let created: Bool
-        do { created = try writer.createEmpty(name) } catch { throw .system(error) }
-        if !created { try publish(name, pids: EmptyCollection<Int32>()) }
+    /// The names the previous daemon recorded; none when there is no record.
+    /// A record not owned by the daemon's user, or not a plain file, is not ours.
+    private static func readManifest(_ directoryFD: Int32, path: String) throws(NamespaceDirectoryError) -> [String] {
+        let fd = openat(directoryFD, manifestName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return [] }
+            throw .foreignEntries(path: path, names: [manifestName], count: 1)
+        }
+        defer { closeDescriptor(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_uid == geteuid() else {
+            throw .foreignEntries(path: path, names: [manifestName], count: 1)
+        }
+        var content = [UInt8](repeating: 0, count: Int(status.st_size))
+        var filled = 0
+        while filled < content.count {
+            let count = content.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            filled += count
+        }
+        let header = Array(manifestHeader.utf8)
+        guard filled >= header.count, content.prefix(header.count).elementsEqual(header) else {
+            throw .foreignEntries(path: path, names: [manifestName], count: 1)
+        }
+        return content[header.count..<filled].split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Removes `name`; a missing file is fine.
-    public func remove(_ name: String) {
-        guard (try? Self.validate(name)) != nil else { return }
-        unlinkat(directoryFD, name, 0)
-    }
-
-    /// Removes every namespace file and the lock file, leaving the directory
-    /// empty: a stopped daemon must not look like a live one.
-    public func removeAll() {
-        try? removeEntries(keepingLock: false)
-    }
-
-    // MARK: - internals
-
-    private func removeEntries(keepingLock: Bool) throws(NamespaceDirectoryError) {
+    /// Refuses entries that are neither recorded namespace files, the record,
+    /// nor temporaries of ours; returns the temporaries.
+    private static func checkEntries(_ fd: Int32, path: String, allowed: Set<String>) throws(NamespaceDirectoryError) -> [String] {
         // fdopendir takes its descriptor: give it a duplicate.
         let listing: Int32
         do {
             listing = try syscall("openat", subject: path) {
-                openat(directoryFD, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             }.value()
         } catch { throw .system(error) }
         let directory: OpaquePointer
@@ -169,16 +344,30 @@ public final class NamespaceDirectory {
             throw .system(error)
         }
         defer { closedir(directory) }
+        var foreign: [String] = []
+        var foreignCount = 0
+        var temporaries: [String] = []
         while let entry = readdir(directory) {
-            let isDirectory = entry.pointee.d_type == UInt8(DT_DIR)
-            withUnsafeBytes(of: &entry.pointee.d_name) { raw in
-                let name = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
-                if strcmp(name, ".") == 0 || strcmp(name, "..") == 0 { return }
-                if keepingLock && strcmp(name, DirectoryLock.fileName) == 0 { return }
-                unlinkat(directoryFD, name, isDirectory ? AT_REMOVEDIR : 0)
+            let isRegular = entry.pointee.d_type == UInt8(DT_REG)
+            let name = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
             }
+            if name == "." || name == ".." || name == manifestName { continue }
+            if isRegular && allowed.contains(name) { continue }
+            if isRegular && name.hasPrefix(AtomicFileWriter.temporaryPrefix) {
+                temporaries.append(name)
+                continue
+            }
+            foreignCount += 1
+            if foreign.count < 5 { foreign.append(name) }
         }
-        if !keepingLock { unlinkat(directoryFD, DirectoryLock.fileName, 0) }
+        if foreignCount > 0 { throw .foreignEntries(path: path, names: foreign.sorted(), count: foreignCount) }
+        return temporaries
+    }
+
+    private static func onTmpfs(_ fd: Int32) -> Bool {
+        var filesystem = statfs()
+        return fstatfs(fd, &filesystem) == 0 && Int(filesystem.f_type) == CLinuxProc_TMPFS_MAGIC
     }
 
     private static func validate(_ name: String) throws(NamespaceDirectoryError) {

@@ -10,6 +10,14 @@ public enum NamespaceDirectoryError: Error, Hashable, Sendable, CustomStringConv
     case writableByOthers(path: String, mode: UInt32)
     /// Another daemon holds the directory's lock (its PID as its lock file says).
     case alreadyLocked(path: String, holderPID: Int32?)
+    /// Owned by another user, who could plant or replace namespace files.
+    case wrongOwner(path: String, owner: UInt32, expected: UInt32)
+    /// A directory above it is writable by others without the sticky bit:
+    /// they could move the namespace directory away and put their own.
+    case ancestorWritable(path: String, ancestor: String, mode: UInt32)
+    /// Entries this daemon cannot prove are its own (some of their names,
+    /// and how many there are): never deleted, so refused.
+    case foreignEntries(path: String, names: [String], count: Int)
     /// Not a plain file name (empty, `/`, NUL, a leading `.`, over 255 bytes).
     case invalidName(String)
 
@@ -32,6 +40,17 @@ public enum NamespaceDirectoryError: Error, Hashable, Sendable, CustomStringConv
                 + "refusing a namespace directory others can change (chmod go-w)"
         case .alreadyLocked(let path, let holder):
             return "\(path): in use by another uprocd" + (holder.map { " (PID \($0))" } ?? "")
+        case .wrongOwner(let path, let owner, let expected):
+            return "\(path): owned by UID \(owner), not by this daemon's UID \(expected); "
+                + "refusing a namespace directory another user can change (chown it or pick another)"
+        case .ancestorWritable(let path, let ancestor, let mode):
+            return "\(path): \(ancestor) is writable by others without the sticky bit "
+                + "(mode \(String(mode & 0o7777, radix: 8))); refusing a namespace directory others can replace"
+        case .foreignEntries(let path, let names, let count):
+            let shown = names.map { "'\($0)'" }.joined(separator: ", ")
+            return "\(path): holds \(count) entr\(count == 1 ? "y" : "ies") uprocd did not create (\(shown)\(count > names.count ? ", …" : "")); "
+                + "refusing to use a directory with other files (uprocd never deletes what it did not create): "
+                + "remove them or pick an empty directory"
         case .invalidName(let name):
             return "invalid namespace file name '\(name)'"
         }

@@ -1,5 +1,6 @@
 import CLinuxProc
 import Glibc
+import SystemPackage
 
 /// One process, held by a pidfd: the descriptor names that process for its
 /// whole life, so a signal sent through it can never reach a later process
@@ -32,6 +33,24 @@ public final class ProcessHandle {
         var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         guard case .success(let ready) = syscall("poll", { Glibc.poll(&entry, 1, 0) }) else { return true }
         return ready != 0
+    }
+
+    /// The held process's credentials, read through the pidfd: never those
+    /// of a later process with the same PID. A zombie still has them (only
+    /// `hasExited` tells). ESRCH: the process has been reaped; ENOTTY, or
+    /// EINVAL on Linux 6.11 and 6.12: the kernel predates `PIDFD_GET_INFO`
+    /// (6.13). The corresponding C function is `ioctl(PIDFD_GET_INFO)`.
+    public func credentials() -> Result<ProcessCredentials, SystemCallError> {
+        var info = CLinuxProc_pidfd_info()
+        info.mask = CLinuxProc_PIDFD_INFO_CREDS
+        return syscall("ioctl(PIDFD_GET_INFO)", subject: "pid \(pid)") { CLinuxProc_pidfd_get_info(descriptor, &info) }
+            .flatMap { _ in
+                // The kernel sets the bits of what it filled; no CREDS would be a kernel that cannot.
+                guard info.mask & CLinuxProc_PIDFD_INFO_CREDS != 0 else {
+                    return .failure(SystemCallError(call: "ioctl(PIDFD_GET_INFO)", subject: "pid \(pid)", errno: .notSupported))
+                }
+                return .success(ProcessCredentials(ruid: info.ruid, euid: info.euid, rgid: info.rgid, egid: info.egid))
+            }
     }
 
     /// Sends `signal` (0: only checks that it could be sent) as `kill` would.

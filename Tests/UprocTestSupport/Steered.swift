@@ -1,16 +1,16 @@
 import Foundation
-import Testing
-import UprocTestSupport
 
-/// The `uproc-testproc` fixture: one command a line on its stdin, one answer a line on its stdout.
-final class Fixture {
-    let child: Child
+/// A child steered through pipes, like the `uproc-testproc` fixture: one command a line on
+/// its stdin, one answer a line on its stdout (setuid, rename-main, …).
+public final class Steered {
+    public let child: Child
     /// Our ends of its stdin and stdout.
     private let input: Int32
     private let output: Int32
-    var pid: Int32 { child.pid }
+    public var pid: Int32 { child.pid }
 
-    init(_ argv: [String]) throws {
+    /// `newProcessGroup`: as for `Child` (then killed with its group when dropped).
+    public init(_ argv: [String], newProcessGroup: Bool = false) throws {
         let stdin = try ChildPipe()
         let stdout = try ChildPipe()
         defer {
@@ -18,7 +18,7 @@ final class Fixture {
             close(stdout.write)
         }
         do {
-            child = try Child(argv, stdin: .fd(stdin.read), stdout: .fd(stdout.write))
+            child = try Child(argv, stdin: .fd(stdin.read), stdout: .fd(stdout.write), newProcessGroup: newProcessGroup)
         } catch {
             close(stdin.write)
             close(stdout.read)
@@ -35,7 +35,7 @@ final class Fixture {
 
     /// Sends `command` and returns the answer line (5 s deadline).
     @discardableResult
-    func send(_ command: String) async throws -> String {
+    public func send(_ command: String) async throws -> String {
         let bytes = Array((command + "\n").utf8)
         let written = bytes.withUnsafeBytes { write(input, $0.baseAddress, $0.count) }
         guard written == bytes.count else {
@@ -60,7 +60,7 @@ final class Fixture {
     }
 
     /// Sends `command` and expects `ok`.
-    func run(_ command: String) async throws {
+    public func run(_ command: String) async throws {
         let answer = try await send(command)
         guard answer == "ok" else {
             throw HarnessError("uproc-testproc \(pid): '\(command)' answered '\(answer)'")

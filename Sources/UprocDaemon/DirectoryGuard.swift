@@ -1,0 +1,117 @@
+import UprocLinux
+import UprocRules
+
+/// Keeps the namespace directory the daemon's own while it runs: an inotify
+/// watch on it tells which file someone deleted or moved (rewritten
+/// after the round) and when the directory itself went; an audit every
+/// second (and at once on such news or a failed write) checks that the
+/// path is still the daemon's directory, owned by it and writable by nobody
+/// else, recreating or repairing it and rewriting every file when needed.
+final class DirectoryGuard {
+    private let state: DaemonState
+    private unowned let publisher: Publisher
+    private let watch: DirectoryWatch
+    private var auditTimer: LoopTimer!
+    /// Namespaces whose file someone else touched, to rewrite after the round.
+    private var repairs: [NamespaceID] = []
+    private var rewriteAll = false
+    private var recordPending = false
+    /// The last audit's unsolved problem, logged once.
+    private var lastProblem: String?
+    static let auditInterval: UInt64 = 1_000_000_000
+    /// How soon after news of the directory the audit runs (lets a `rm -rf` finish).
+    static let auditDelay: UInt64 = 20_000_000
+
+    init(state: DaemonState, publisher: Publisher, loop: EventLoop) throws(SystemCallError) {
+        self.state = state
+        self.publisher = publisher
+        watch = try DirectoryWatch()
+        try watch.watch(state.options.directory)
+        try loop.addReader(watch.fileDescriptor) { [unowned self] in drainWatch() }
+        auditTimer = loop.addTimer { [unowned self] in audit() }
+        auditTimer.schedule(afterNanoseconds: Self.auditInterval)
+    }
+
+    /// Runs the audit shortly (the directory may be going away).
+    func auditSoon() {
+        auditTimer.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ Self.auditDelay)
+    }
+
+    /// The record could not be written: try again at the next audit.
+    func recordLater() { recordPending = true }
+
+    private func drainWatch() {
+        let table = state.tracker.table
+        watch.drain { event in
+            switch event {
+            case .fileChanged(let name):
+                guard let id = table.id(of: name) else { return }
+                state.logger.debug("namespace file changed by someone else; rewriting it", metadata: ["namespace": "\(name)"])
+                repairs.append(id)
+            case .directoryChanged:
+                auditSoon()
+            case .overflow:
+                rewriteAll = true
+                auditSoon()
+            }
+        }
+    }
+
+    /// Called before every publish: rewrites the files someone else touched.
+    func repairDue() {
+        if rewriteAll {
+            rewriteAll = false
+            repairs.removeAll()
+            if !publisher.recordNames() { recordPending = true }
+            for index in 0..<state.tracker.table.namespaceCount {
+                if !publisher.rewrite(NamespaceID(index)) {
+                    // Try everything again at the next audit.
+                    rewriteAll = true
+                    auditTimer.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ 100_000_000)
+                    break
+                }
+            }
+            if !rewriteAll { state.statistics.repairs &+= 1 }
+            return
+        }
+        guard !repairs.isEmpty else { return }
+        var failed: [NamespaceID] = []
+        for id in repairs where !failed.contains(id) {
+            if publisher.rewrite(id) {
+                state.logger.debug("namespace file restored", metadata: ["namespace": "\(state.tracker.table.name(of: id))"])
+                state.statistics.repairs &+= 1
+            } else {
+                failed.append(id)
+            }
+        }
+        repairs = failed
+        if !failed.isEmpty { auditTimer.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ 100_000_000) }
+    }
+
+    private func audit() {
+        defer { auditTimer.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ Self.auditInterval) }
+        var problem: String?
+        for finding in publisher.directory.audit() {
+            switch finding {
+            case .recreated:
+                state.logger.error("\(state.options.directory): \(finding)")
+                do {
+                    try watch.watch(state.options.directory)
+                } catch {
+                    state.logger.error("cannot watch the directory", metadata: ["error": "\(error)"])
+                }
+                rewriteAll = true
+            case .modeRepaired, .ownerRepaired:
+                state.logger.error("\(state.options.directory): \(finding)")
+            case .unusable:
+                // Tried every second: said once until it changes.
+                let text = "\(finding)"
+                if text != lastProblem { state.logger.error("\(state.options.directory): \(text)") }
+                problem = text
+            }
+        }
+        lastProblem = problem
+        if recordPending && !rewriteAll { recordPending = !publisher.recordNames() }
+        // Repairs and rewrites run in the post handler after this round.
+    }
+}

@@ -1,0 +1,50 @@
+import Glibc
+
+/// One inotify event on a watched file, copied out of libinotifytools'
+/// static buffer on the watcher thread.
+public struct WatchEvent: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Hashable, Sendable {
+        /// Written and closed, moved in, created, deleted, moved away,
+        /// attributes changed: the file's name now means something else.
+        case changed
+        /// A watched directory itself was deleted or moved away.
+        case directoryGone
+        /// The kernel's inotify queue overflowed: events were lost.
+        case overflow
+    }
+
+    public var kind: Kind
+    /// The watched file's path (the directory's, for `directoryGone`; empty for `overflow`).
+    public var path: String
+    /// The inotify mask, for the debug log.
+    public var mask: UInt32
+
+    public init(kind: Kind, path: String, mask: UInt32) {
+        self.kind = kind
+        self.path = path
+        self.mask = mask
+    }
+
+    /// A whole file was renamed over the name (vim, `sed -i`, configuration
+    /// management): nothing more of this edit is to come. A write and close
+    /// may be one step of several (`> f; cat b >> f`); a delete, a move
+    /// away or a new attribute may be the start of an edit.
+    public var isMovedIn: Bool {
+        kind == .changed && mask & UInt32(IN_MOVED_TO) != 0
+    }
+
+    public var description: String { kind == .overflow ? "overflow" : "\(kind.rawValue) \(path) (mask 0x\(String(mask, radix: 16)))" }
+}
+
+/// What the watcher thread handed over since the last `takeEvents()`.
+public struct WatchBatch: Sendable {
+    /// At most `ConfigWatcher.eventLimit` events; beyond it only `dropped` grows.
+    public var events: [WatchEvent] = []
+    public var dropped = 0
+    /// Why the watcher could not start or lost a directory; at most once each.
+    public var problems: [String] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { events.isEmpty && dropped == 0 && problems.isEmpty }
+}

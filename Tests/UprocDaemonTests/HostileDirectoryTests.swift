@@ -1,0 +1,233 @@
+import Foundation
+import Testing
+import UprocTestSupport
+
+extension UprocdEndToEnd {
+    /// Issue 8, the output directory: never destroy, never trust what others can change, repair.
+    @Suite struct HostileDirectory {
+        /// Repairs are promised within one second (the watch reacts at once, the
+        /// audit runs every second); half a second more for a shared 2-core machine.
+        static let repairBound: Duration = .milliseconds(1500)
+
+        // Finding 1.
+        @Test func foreignEntriesAreRefusedAndNeverDeleted() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\n")
+            try FileManager.default.createDirectory(atPath: harness.out + "/emptydir", withIntermediateDirectories: true)
+            chmod(harness.out, 0o755)
+            try Harness.write("keep me\n", to: harness.out + "/notes.txt")
+            try Harness.write("keep me\n", to: harness.out + "/.hidden")
+            let daemon = try harness.launchDaemon()
+            let status = try await daemon.waitForExit()
+            #expect(status == 1, "uprocd: \(daemon.exitDescription)")
+            let stderr = daemon.log()
+            #expect(stderr.contains(harness.out) && stderr.contains("did not create") && stderr.contains("notes.txt"), "stderr: \(stderr)")
+            #expect(harness.outEntries() == [".hidden", "emptydir", "notes.txt"])
+            #expect(harness.content("notes.txt") == "keep me\n")
+        }
+
+        // Finding 1: nothing is touched before the kernel subscription is confirmed.
+        @Test func aStartThatCannotFollowTheKernelTouchesNothing() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\n")
+            // A previous daemon's files (killed, so they stay).
+            let first = try await harness.startDaemon()
+            first.signal(SIGKILL)
+            _ = try await first.waitForExit()
+            let before = harness.outEntries()
+            #expect(before == [".uprocd.names", "a"])
+            // In a new PID namespace the kernel sends no process events.
+            let daemon = try Daemon(executable: "/usr/bin/unshare",
+                                    arguments: ["--pid", "--fork", Harness.uprocd, "-c", harness.config, harness.out],
+                                    logPath: harness.root + "/pidns.log")
+            defer {
+                daemon.signal(SIGKILL)
+                _ = daemon.child.reap(within: .seconds(5))
+            }
+            let status = try await daemon.waitForExit()
+            #expect(status == 1, "uprocd in a PID namespace: \(daemon.exitDescription)\n\(daemon.log())")
+            #expect(harness.outEntries() == before)
+        }
+
+        // Finding 2.
+        @Test func aDirectoryOwnedByAnotherUserIsRefused() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\n")
+            try FileManager.default.createDirectory(atPath: harness.out, withIntermediateDirectories: false)
+            chmod(harness.out, 0o755)
+            chown(harness.out, 4252, 4252)
+            let daemon = try harness.launchDaemon()
+            let status = try await daemon.waitForExit()
+            #expect(status == 1, "uprocd: \(daemon.exitDescription)")
+            #expect(daemon.log().contains("owned by UID 4252"), "stderr: \(daemon.log())")
+            #expect(harness.outEntries() == [])
+        }
+
+        // Finding 2, as sshd's StrictModes.
+        @Test func aParentOthersCanWriteWithoutTheStickyBitIsRefused() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\n")
+            let parent = harness.root + "/open"
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: false)
+            chmod(parent, 0o777)
+            let out = parent + "/out"
+            let daemon = try harness.launchDaemon(arguments: ["-c", harness.config, out])
+            let status = try await daemon.waitForExit()
+            #expect(status == 1, "uprocd: \(daemon.exitDescription)")
+            #expect(daemon.log().contains("\(parent) is writable by others"), "stderr: \(daemon.log())")
+            #expect(!FileManager.default.fileExists(atPath: out))
+            // With the sticky bit (as /tmp, /dev/shm) it is fine.
+            chmod(parent, 0o1777)
+            let accepted = try await harness.startDaemon(arguments: ["-c", harness.config, out])
+            try await accepted.stop()
+        }
+
+        // Finding 2: checked while running, not only at start.
+        @Test func aModeChangeAtRunTimeIsReportedAndRepaired() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\n")
+            let daemon = try await harness.startDaemon()
+            chmod(harness.out, 0o777)
+            let line = try await daemon.waitForLine(within: .seconds(3)) { $0.contains("mode was changed to 777") }
+            #expect(line != nil, "no report of the chmod\(harness.daemonLogTail())")
+            let mode = try FileManager.default.attributesOfItem(atPath: harness.out)[.posixPermissions] as? Int
+            #expect(mode == 0o755)
+            try await daemon.stop()
+        }
+
+        // Finding 2: no fixed temporary name a planted entry can block.
+        @Test func aPlantedEntryCannotBlockPublishing() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\n")
+            let daemon = try await harness.startDaemon()
+            for name in [".uproc.tmp", ".uprocd.tmp.\(daemon.pid).1"] {
+                try FileManager.default.createDirectory(atPath: harness.out + "/" + name, withIntermediateDirectories: false)
+            }
+            let sleeper = try harness.spawn(uid: 4251, ["/bin/sleep", "30"])
+            try await harness.waitUntil(namespace: "a", is: [sleeper.pid])
+            try await daemon.stop()
+        }
+
+        // Finding 3.
+        @Test func deletingDotFilesLetsNoSecondDaemonIn() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\n")
+            let first = try await harness.startDaemon()
+            for name in harness.outEntries() ?? [] where name.hasPrefix(".") {
+                unlink(harness.out + "/" + name)
+            }
+            let second = try harness.launchDaemon()
+            let status = try await second.waitForExit()
+            #expect(status == 1, "second uprocd: \(second.exitDescription)")
+            #expect(second.log().contains("in use by another uprocd (PID \(first.pid))"), "stderr: \(second.log())")
+            #expect(harness.content("a") == "")
+            #expect(first.isRunning)
+            try await first.stop()
+        }
+
+        // Finding 4.
+        @Test func aDeletedDirectoryIsRecreatedWithinOneSecond() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\nuid 4253 quiet\n")
+            let daemon = try await harness.startDaemon()
+            let sleeper = try harness.spawn(uid: 4251, ["/bin/sleep", "30"])
+            try await harness.waitUntil(namespace: "a", is: [sleeper.pid])
+            _ = try await harness.run(["/bin/rm", "-rf", harness.out])
+            try await harness.waitUntil(namespace: "a", is: [sleeper.pid], deadline: Self.repairBound)
+            try await harness.waitUntil(namespace: "quiet", is: [], deadline: Self.repairBound)
+            let errors = daemon.lines().count { $0.contains(" error ") }
+            #expect(errors < 10, "\(errors) error lines\(harness.daemonLogTail())")
+            try await daemon.stop()
+        }
+
+        // Finding 4: a path that cannot be the directory is reported once, then
+        // the directory comes back as soon as it can.
+        @Test func aDirectoryReplacedByAFileIsReportedOnceAndRecreatedWhenPossible() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\n")
+            let daemon = try await harness.startDaemon()
+            #expect(rename(harness.out, harness.root + "/moved") == 0)
+            try Harness.write("not a directory\n", to: harness.out)
+            try await Task.sleep(for: .milliseconds(2500))
+            let reports = daemon.lines().filter { $0.contains("not a directory") }
+            #expect(reports.count == 1, "\(reports.count) reports\(harness.daemonLogTail())")
+            unlink(harness.out)
+            try await harness.waitUntil(namespace: "a", is: [], deadline: Self.repairBound)
+            #expect(harness.outEntries() == [".uprocd.names", "a"])
+            try await daemon.stop()
+        }
+
+        // Finding 4: a quiet namespace's file, deleted or replaced, comes back.
+        @Test func aDeletedOrReplacedFileOfAQuietNamespaceIsRepairedWithinOneSecond() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\nuid 4253 quiet\n")
+            let daemon = try await harness.startDaemon()
+            let sleeper = try harness.spawn(uid: 4253, ["/bin/sleep", "30"])
+            try await harness.waitUntil(namespace: "quiet", is: [sleeper.pid])
+            unlink(harness.out + "/quiet")
+            try await harness.waitUntil(namespace: "quiet", is: [sleeper.pid], deadline: Self.repairBound)
+            // A forged file moved into place.
+            try Harness.write("1\n", to: harness.root + "/forged")
+            #expect(rename(harness.root + "/forged", harness.out + "/quiet") == 0)
+            try await harness.waitUntil(namespace: "quiet", is: [sleeper.pid], deadline: Self.repairBound)
+            // Made writable by others (chmod by root): replaced by a 0444 file.
+            chmod(harness.out + "/quiet", 0o666)
+            try await harness.waitForKernel("out/quiet back to 0444", {
+                (try? FileManager.default.attributesOfItem(atPath: harness.out + "/quiet")[.posixPermissions] as? Int) ?? 0
+            }, until: { $0 == 0o444 })
+            try await daemon.stop()
+        }
+
+        // Finding 6, without hidepid: world-readable, writable by nobody.
+        @Test func withoutHidepidFilesAreWorldReadableOnly() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\ncmd uproctestnone c\n")
+            let daemon = try await harness.startDaemon()
+            for name in ["a", "c"] {
+                let mode = try FileManager.default.attributesOfItem(atPath: harness.out + "/" + name)[.posixPermissions] as? Int
+                #expect(mode == 0o444, "out/\(name)")
+            }
+            try await daemon.stop()
+        }
+
+        // Finding 6.
+        @Test func underHidepidFilesAreNoMoreRevealingThanProc() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 0 uid.0\nuid 4251 uid.4251\ncmd sleep cmd.sleep\n")
+            // A private /proc for the daemon only (never the host's); the daemon
+            // then runs as the service does: root with CAP_NET_ADMIN only, plus
+            // CAP_SYS_PTRACE to see every process under hidepid (see PRIVILEGES).
+            let shell = "mount -t proc -o hidepid=invisible,gid=4254,subset=pid proc /proc && "
+                + "exec /usr/bin/setpriv --bounding-set=-all,+net_admin,+sys_ptrace \"$0\" \"$@\""
+            let hidden = try Daemon(executable: "/usr/bin/unshare",
+                                    arguments: ["-m", "--propagation", "private", "/bin/sh", "-c", shell, Harness.uprocd,
+                                                "-c", harness.config, "--min-interval", "1", harness.out],
+                                    logPath: harness.root + "/hidden.log")
+            defer {
+                hidden.signal(SIGKILL)
+                _ = hidden.child.reap(within: .seconds(5))
+            }
+            let started = try await hidden.waitForStarted()
+            #expect(started["proc"] == "hidepid=invisible,gid=4254,subset=pid", "\(started)")
+            let mine = try harness.spawn(uid: 4251, ["/bin/sleep", "30"])
+            try await harness.waitUntil(namespace: "uid.4251", is: [mine.pid])
+            try await harness.waitUntil(namespace: "cmd.sleep") { $0.contains(mine.pid) }
+
+            func canRead(_ name: String, uid: UInt32, gid: UInt32) async throws -> Bool {
+                let result = try await harness.run(Harness.setpriv(uid: uid, gid: gid) + ["/bin/cat", harness.out + "/" + name])
+                return result.exit == .exited(0)
+            }
+            #expect(try await canRead("uid.4251", uid: 4251, gid: 4251), "a user reads the file of their own processes")
+            #expect(try await !canRead("uid.0", uid: 4251, gid: 4251), "another user's PIDs are hidden as in /proc")
+            #expect(try await !canRead("cmd.sleep", uid: 4251, gid: 4251), "who runs what is hidden as in /proc")
+            #expect(try await canRead("uid.0", uid: 4255, gid: 4254), "the gid= group sees everything, as in /proc")
+            #expect(try await canRead("cmd.sleep", uid: 4255, gid: 4254))
+            // The user cannot make their file writable.
+            let chmodded = try await harness.run(Harness.setpriv(uid: 4251) + ["/bin/chmod", "666", harness.out + "/uid.4251"])
+            #expect(chmodded.exit != .exited(0))
+            hidden.signal(SIGTERM)
+            #expect(try await hidden.waitForExit() == 0)
+        }
+    }
+}
+
