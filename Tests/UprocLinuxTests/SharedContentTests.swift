@@ -17,7 +17,7 @@ import UprocTestSupport
             try many.withUnsafeBufferPointer { try directory.publish(name, sortedPIDs: $0) }
         }
         for name in ["a", "b", "c"] { #expect(try contents(path + "/" + name) == text) }
-        #expect(try entries(path) == [".lock", "a", "b", "c"])
+        #expect(try entries(path).filter { !$0.hasPrefix(".") || $0.contains("tmp") } == ["a", "b", "c"])
 
         // b changes alone; a and c keep theirs.
         let fewer = Array(many.dropFirst())
@@ -28,7 +28,7 @@ import UprocTestSupport
         // The same list again for a name that already links to it: no temporary left.
         try many.withUnsafeBufferPointer { try directory.publish("c", sortedPIDs: $0) }
         try many.withUnsafeBufferPointer { try directory.publish("a", sortedPIDs: $0) }
-        #expect(try entries(path) == [".lock", "a", "b", "c"])
+        #expect(try entries(path).filter { !$0.hasPrefix(".") || $0.contains("tmp") } == ["a", "b", "c"])
         #expect(try contents(path + "/a") == text && contents(path + "/c") == text)
 
         // The file to link from was removed behind our back: the bytes are written.
