@@ -22,6 +22,7 @@ public final class Daemon {
     private let signals: ControlSignals
     private let service: ServiceNotify
     private let metrics: MetricsExporter?
+    private let auditor: Auditor
     private let configWatch: ConfigWatch
 
     /// Blocks the daemon's signals in the calling thread. Call first thing in
@@ -55,6 +56,7 @@ public final class Daemon {
         } else {
             metrics = nil
         }
+        auditor = Auditor(state: state, follower: follower)
         configWatch = ConfigWatch(state: state, reloader: reloader)
         reloader.rulesReplaced = { [configWatch] in configWatch.followRules() }
         do {
@@ -66,6 +68,7 @@ public final class Daemon {
             try signals.attach(to: loop)
             service.attach(to: loop)
             metrics?.attach(to: loop)
+            auditor.attach(to: loop)
         } catch {
             publisher.removeAll()
             throw .kernel("cannot set up the event loop: \(error)")
@@ -75,6 +78,10 @@ public final class Daemon {
         signals.on(SignalNumber.hangUp) { [reloader] in reloader.reload(trigger: "SIGHUP") }
         signals.on(SignalNumber.user1) { [unowned self] in logStatistics() }
 
+        do { try follower.selfTest() } catch {
+            publisher.removeAll()
+            throw error
+        }
         let scanStart = MonotonicClock.nanoseconds()
         if case .failure(let error) = follower.rescan() {
             publisher.removeAll()
@@ -128,6 +135,7 @@ public final class Daemon {
         metadata["datagrams"] = "\(follower.connector.statistics.datagrams)"
         metadata["foreign_datagrams"] = "\(follower.connector.statistics.foreignDatagrams)"
         metadata["processes"] = "\(state.tracker.processCount)"
+        metadata["proc_read_failures"] = "\(follower.reader.readFailures)"
         metadata["cpu_ns"] = "\(ProcessCPU.selfCPUNanoseconds())"
         return metadata
     }

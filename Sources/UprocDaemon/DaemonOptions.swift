@@ -18,6 +18,9 @@ public struct DaemonOptions: Sendable {
     public var metricsNamespaces = DaemonOptions.defaultMetricsNamespaces
     /// The metrics file is rewritten at most once per this many nanoseconds.
     public var metricsInterval = UInt64(DaemonOptions.defaultMetricsIntervalSeconds) * 1_000_000_000
+    /// Nanoseconds between audits (a `/proc` rescan that corrects and counts
+    /// drift); 0: no audits.
+    public var auditInterval: UInt64 = UInt64(DaemonOptions.defaultAuditIntervalSeconds) * 1_000_000_000
     /// Run on a config with no rules (`--allow-empty`); otherwise one is an
     /// error at start and refused at reload.
     public var allowEmpty = false
@@ -32,6 +35,7 @@ public struct DaemonOptions: Sendable {
     public static let defaultMinimumIntervalMilliseconds = 5
     public static let defaultMetricsNamespaces = 1000
     public static let defaultMetricsIntervalSeconds = 5
+    public static let defaultAuditIntervalSeconds = 180
 
     public init(
         configPath: String? = nil,

@@ -12,6 +12,8 @@ final class DaemonState {
     var statistics = DaemonStatistics()
     /// Kernel event → file written, timed only when metrics are kept.
     var eventLatency: EventLatency?
+    /// Bounds how often each kind of error is logged.
+    var limiter = LogLimiter()
 
     init(options: DaemonOptions, logger: Logger, config: LoadedConfig) {
         self.options = options

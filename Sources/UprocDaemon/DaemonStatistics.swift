@@ -18,6 +18,16 @@ struct DaemonStatistics {
     var eventTypes = EventCounts()
     /// Reloads by outcome, and when rules were last put in place.
     var reloads = ReloadCounts()
+    /// Inherited identities read from /proc after the window, and how many were wrong.
+    var inheritanceChecks = 0
+    var inheritanceCorrections = 0
+    /// Leader threads that exited while other threads of their process ran.
+    var leaderExits = 0
+    /// Audits run, and the PIDs they found listed wrongly (drift: a bug or a lost event).
+    var audits = 0
+    /// Rewrites of large files held back by the publishing budget (coalesced).
+    var publishDeferrals = 0
+    var drift = 0
     /// Namespace files (or the whole directory) restored after someone else changed them.
     var repairs = 0
 
@@ -32,6 +42,12 @@ struct DaemonStatistics {
             "publish_failures": "\(publishFailures)",
             "proc_reads": "\(procReads)",
             "pauses": "\(pauses)",
+            "inheritance_checks": "\(inheritanceChecks)",
+            "inheritance_corrections": "\(inheritanceCorrections)",
+            "leader_exits": "\(leaderExits)",
+            "audits": "\(audits)",
+            "publish_deferrals": "\(publishDeferrals)",
+            "drift": "\(drift)",
             "repairs": "\(repairs)",
         ]
     }

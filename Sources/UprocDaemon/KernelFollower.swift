@@ -6,10 +6,12 @@ import UprocRules
 /// applies each event, and rebuilds the table from `/proc` when events were
 /// lost. A part of the daemon's loop: one reader source and one post handler.
 final class KernelFollower {
-    private let state: DaemonState
+    let state: DaemonState
     let connector: ProcConnector
     let mode: SubscriptionMode
-    private let reader: ProcReader
+    let reader: ProcReader
+    /// Inherited identities to verify, leaders that exited before their threads.
+    let checks = IdentityChecks()
     /// Events stamped before this instant (CLOCK_MONOTONIC ns) may describe a
     /// state older than the last `/proc` scan: they are checked against
     /// `/proc` instead of being applied blindly.
@@ -33,7 +35,9 @@ final class KernelFollower {
             connector = try ProcConnector(receiveBufferSize: state.options.netlinkReceiveBuffer)
             mode = try connector.subscribe()
         } catch {
-            throw .kernel("cannot follow the kernel's process events: \(error)")
+            // Where we can tell why the kernel is silent, say it.
+            let why = error == .noAcknowledgement ? TrivialChild.namespaceObstacle().map { " (\($0))" } ?? "" : ""
+            throw .kernel("cannot follow the kernel's process events: \(error)\(why)")
         }
     }
 
@@ -45,6 +49,7 @@ final class KernelFollower {
             quickWakeups = quick ? quickWakeups &+ 1 : 0
             drain()
         }
+        checks.timer = loop.addTimer { [unowned self] in runDueChecks() }
     }
 
     /// The post handler: in a burst each wake-up would carry one event and
@@ -74,14 +79,14 @@ final class KernelFollower {
         state.statistics.events &+= result.events
         if let error = result.error {
             state.statistics.receiveErrors &+= 1
-            state.logger.error(
-                "cannot receive process events; rescanning /proc",
+            state.limiter.log(
+                state.logger, .error, kind: "receive", "cannot receive process events; rescanning /proc",
                 metadata: ["error": "\(error)", "receive_errors": "\(state.statistics.receiveErrors)"])
         }
         if result.overrun {
             state.statistics.overruns &+= 1
-            state.logger.warning(
-                "the kernel dropped process events; rescanning /proc",
+            state.limiter.log(
+                state.logger, .warning, kind: "overrun", "the kernel dropped process events; rescanning /proc",
                 metadata: ["overruns": "\(state.statistics.overruns)"])
         }
         if result.overrun || result.error != nil { rescan() }
@@ -94,11 +99,12 @@ final class KernelFollower {
         state.eventLatency?.noted(event.timestamp)
         let stale = event.timestamp < verifyBefore
         switch event.kind {
-        case .fork(_, let parentTGID, let childPID, let childTGID):
-            guard childPID == childTGID else { return }  // a new thread
-            if stale || !state.tracker.fork(parent: parentTGID, child: childTGID) {
-                refresh(childTGID)
+        case .fork(let parentPID, let parentTGID, let childPID, let childTGID):
+            guard childPID == childTGID else {  // a new thread
+                threadStarted(in: childTGID)
+                return
             }
+            forked(parentPID: parentPID, parentTGID: parentTGID, child: childTGID, timestamp: event.timestamp, stale: stale)
         case .exec(_, let tgid):
             // comm changes, and a set-uid binary changes euid with no UID event.
             refresh(tgid)
@@ -113,8 +119,7 @@ final class KernelFollower {
             guard pid == tgid else { return }
             if stale || !state.tracker.setComm(tgid, comm) { refresh(tgid) }
         case .exit(let pid, let tgid):
-            guard pid == tgid else { return }
-            state.tracker.remove(tgid)
+            exited(pid, tgid)
         case .ack:
             break
         }
@@ -123,6 +128,7 @@ final class KernelFollower {
     /// Makes `pid`'s entry what `/proc` says now; gone is gone.
     func refresh(_ pid: Int32) {
         state.statistics.procReads &+= 1
+        checks.unverified[pid] = false
         if let identity = reader.identity(of: pid, reading: state.tracker.table.usedKeys) {
             state.tracker.upsert(pid, identity)
         } else {
@@ -142,11 +148,12 @@ final class KernelFollower {
         do {
             try reader.scan(reading: state.tracker.table.usedKeys) { pid, identity in
                 snapshot.append((pid, identity))
+                markScanned(pid)
             }
         } catch {
             state.statistics.scanFailures &+= 1
-            state.logger.error(
-                "cannot scan /proc; the namespace files are left as they were",
+            state.limiter.log(
+                state.logger, .error, kind: "scan", "cannot scan /proc; the namespace files are left as they were",
                 metadata: ["error": "\(error)", "scan_failures": "\(state.statistics.scanFailures)"])
             return .failure(error)
         }

@@ -17,6 +17,8 @@ final class Publisher {
     /// The directory's watch, audit and repairs (see `DirectoryGuard`).
     private(set) var guardian: DirectoryGuard!
     private var errors = PublishErrorLog()
+    /// Bounds the time spent rewriting large files (coalescing their changes).
+    private var budget = PublishBudget()
     private var access: FileAccessPolicy
     /// The record of names could not be written at start.
     private var recordPending = false
@@ -61,7 +63,7 @@ final class Publisher {
     /// under a burst each file is rewritten once per `--min-interval`.
     func publishDue() {
         guardian?.repairDue()
-        guard state.tracker.hasChanges else { state.eventLatency?.forget(); return }
+        guard state.tracker.settleChanges() else { state.eventLatency?.forget(); return }
         let publishesBefore = state.statistics.publishes
         defer { filesWritten(since: publishesBefore) }
         let now = MonotonicClock.nanoseconds()
@@ -80,13 +82,21 @@ final class Publisher {
                 nextDue = min(nextDue, arrival &- interval)
                 return false
             }
+            let large = pids.count >= PublishBudget.largeFile
+            if large && !budget.allowsLarge(at: now) {
+                budget.holdBack()
+                state.statistics.publishDeferrals &+= 1
+                return false
+            }
+            let started = large ? MonotonicClock.nanoseconds() : 0
+            defer { if large { budget.spent(MonotonicClock.nanoseconds() &- started) } }
             do {
                 if fresh && pids.isEmpty {
                     // Start-up: one mknodat, no temp file (an existing file
                     // of a restart is replaced atomically instead).
                     try directory.publishEmptyNew(table.name(of: id), access: access.access(of: id))
                 } else {
-                    try directory.publish(table.name(of: id), pids: pids, access: access.access(of: id))
+                    try directory.publish(table.name(of: id), sortedPIDs: pids, access: access.access(of: id))
                 }
                 state.statistics.publishes &+= 1
                 self.arrival[Int(id.index)] = max(arrival, now) &+ interval
@@ -99,6 +109,7 @@ final class Publisher {
                 return false
             }
         }
+        if let due = budget.endRound(at: MonotonicClock.nanoseconds()) { nextDue = min(nextDue, due) }
         if nextDue != .max {
             timer?.scheduleNoLaterThan(nextDue)
         } else {

@@ -1,13 +1,9 @@
-/// What a namespace's member set looked like when it was last published,
-/// compressed: every insert or remove of a PID xors the PID's mix into
-/// `pending`, so a PID added then removed inside one window cancels out, and
-/// the set differs from the published one exactly when the xor of the
-/// symmetric difference is non-zero (a false "unchanged" needs a 64-bit
-/// collision among distinct PIDs; the count check narrows it further).
+/// A bijection from PIDs to 64-bit values with good avalanche (the
+/// splitmix64 finalizer). Xored over the PIDs that joined or left a
+/// namespace it proves a change when non-zero; it cannot prove the absence
+/// of one (four PIDs can cancel out), which the change log does.
 @usableFromInline
-struct Fingerprint {
-    /// A bijection from PIDs to 64-bit values with good avalanche (the
-    /// splitmix64 finalizer), so two distinct PIDs never cancel each other.
+enum Fingerprint {
     @inlinable
     static func mix(_ pid: Int32) -> UInt64 {
         var z = UInt64(UInt32(bitPattern: pid)) &+ 0x9E37_79B9_7F4A_7C15

@@ -9,9 +9,9 @@ import UprocRules
 /// process leaves or changes, through a small memo of the last identities
 /// classified (a fork storm classifies the same identity over and over).
 ///
-/// Changes since the last publish are tracked per namespace with a
-/// fingerprint, so a PID that came and went inside one window is no change;
-/// `drainChanged` hands the changed namespaces over once each.
+/// Changes since the last publish are tracked exactly (`ChangeLog`), so a
+/// PID that came and went inside one window is no change and any real change
+/// is one; `drainChanged` hands the changed namespaces over once each.
 ///
 /// The daemon's use, in its loop:
 ///
@@ -39,6 +39,7 @@ public struct Tracker: Sendable {
     /// (`NamespaceState.queued` says whether one is here).
     @usableFromInline var dirty: [Int32] = []
     @usableFromInline var memo = MatchMemo()
+    @usableFromInline var changes = ChangeLog()
 
     /// An empty process table over `table`. Every namespace counts as
     /// changed until the first drain, so every file gets written, empty ones
@@ -136,30 +137,70 @@ public struct Tracker: Sendable {
 
     /// After a `/proc` rescan (start-up, or after the kernel dropped
     /// messages): makes the table exactly `snapshot` — removes the missing,
-    /// adds the new, updates the changed. Idempotent. A PID listed twice
-    /// takes its last identity.
+    /// adds the new, updates the changed — and reports the PIDs whose
+    /// namespaces that changed (with `reporting`; it costs a classification
+    /// per differing PID). Idempotent. A PID listed twice takes its
+    /// last identity.
     ///
     /// With `republishAll` (the default) every namespace then counts as
     /// changed once, as after `init`; without it only namespaces whose
     /// members differ from the last publish are reported, which spares
     /// rewriting every file after each dropped-message resync.
+    @discardableResult
     public mutating func reconcile<S: Sequence>(
         with snapshot: S,
-        republishAll: Bool = true
-    ) where S.Element == (Int32, ProcessIdentity) {
+        republishAll: Bool = true,
+        reporting: Bool = false
+    ) -> ReconcileReport where S.Element == (Int32, ProcessIdentity) {
+        var report = ReconcileReport()
         var seen = Set<Int32>(minimumCapacity: processes.count)
         for (pid, identity) in snapshot {
             seen.insert(pid)
-            upsert(pid, identity)
+            if !reporting {
+                upsert(pid, identity)
+            } else if let correction = correct(pid, to: identity) {
+                report.corrections.append(correction)
+            }
         }
         if seen.count != processes.count {
             var gone: [Int32] = []
             processes.forEachPID { pid in
                 if !seen.contains(pid) { gone.append(pid) }
             }
-            for pid in gone { remove(pid) }
+            for pid in gone {
+                if !reporting {
+                    remove(pid)
+                } else if let correction = correct(pid, to: nil) {
+                    report.corrections.append(correction)
+                }
+            }
         }
         if republishAll { forceAll() }
+        return report
+    }
+
+    /// The PIDs on which the table and `snapshot` disagree: missing on
+    /// either side or with another identity. Changes nothing (for an audit
+    /// that checks each against `/proc` again before calling it drift).
+    public func disagreements<S: Sequence>(with snapshot: S) -> [Int32] where S.Element == (Int32, ProcessIdentity) {
+        var result: [Int32] = []
+        var seen = 0
+        for (pid, identity) in snapshot {
+            if let known = processes[pid] {
+                seen &+= 1
+                if known != identity { result.append(pid) }
+            } else {
+                result.append(pid)
+            }
+        }
+        if seen != processes.count {
+            var listed = Set<Int32>(minimumCapacity: processes.count)
+            for (pid, _) in snapshot { listed.insert(pid) }
+            processes.forEachPID { pid in
+                if !listed.contains(pid) { result.append(pid) }
+            }
+        }
+        return result
     }
 
     /// New rules (hot reload): reclassifies every process and reports the
@@ -170,6 +211,16 @@ public struct Tracker: Sendable {
     /// files must be created, empty ones too) and kept ones only when their
     /// members differ from what was last published under the old table.
     public mutating func replaceTable(_ newTable: DecisionTable, republishAll: Bool = true) -> TableChange {
+        // What each old namespace last published differs from its members
+        // by exactly its entries in the change log, sorted and reduced
+        // (`settle` alone reduces it only when some namespace needs it).
+        settle()
+        _ = changes.settle()
+        var unpublished: [Int: [Int32]] = [:]
+        for key in changes.entries {
+            unpublished[ChangeLog.namespace(of: key), default: []].append(Int32(truncatingIfNeeded: UInt32(truncatingIfNeeded: key)))
+        }
+        changes.removeAll()
         let oldTable = table
         var fresh = Array(repeating: NamespaceState(), count: newTable.namespaceCount)
         table = newTable
@@ -181,21 +232,34 @@ public struct Tracker: Sendable {
             for index in memo.entries[entry].indices { fresh[Int(index)].members.append(pid) }
         }
 
+        var carried: [(Int, [Int32])] = []
         let change = newTable.namespaceChanges(from: oldTable) { newIndex, oldID in
             guard let oldID else {
                 fresh[newIndex].flags = NamespaceState.forced
                 return
             }
-            // Carry the publication state over: what was published is the old
-            // members xored with what had not been published yet.
+            // Carry the publication state over exactly: the new members
+            // differ from the published ones by this symmetric difference.
             let old = namespaces[Int(oldID.index)]
-            var pending = old.pending
-            for pid in old.members { pending ^= Fingerprint.mix(pid) }
-            for pid in fresh[newIndex].members { pending ^= Fingerprint.mix(pid) }
-            fresh[newIndex].pending = pending
-            fresh[newIndex].publishedCount = old.publishedCount
-            fresh[newIndex].flags = old.flags & NamespaceState.forced
+            if old.flags & NamespaceState.forced != 0 {
+                fresh[newIndex].flags = NamespaceState.forced
+                return
+            }
+            let published = Self.symmetricDifference(old.members, unpublished[Int(oldID.index)] ?? [])
+            let difference = Self.symmetricDifference(fresh[newIndex].members, published)
+            fresh[newIndex].publishedCount = Int32(truncatingIfNeeded: published.count)
+            for pid in difference { fresh[newIndex].pending ^= Fingerprint.mix(pid) }
+            if !difference.isEmpty { carried.append((newIndex, difference)) }
         }
+        for (index, pids) in carried {
+            if changes.entries.count &+ pids.count > ChangeLog.limit {
+                fresh[index].flags = NamespaceState.forced
+            } else {
+                for pid in pids { changes.append(index, pid) }
+                fresh[index].flags = NamespaceState.differs
+            }
+        }
+        _ = changes.settle()
 
         namespaces = fresh
         dirty.removeAll(keepingCapacity: true)
@@ -214,8 +278,21 @@ public struct Tracker: Sendable {
 
     /// Whether any namespace's members differ from the last drain (or one is
     /// forced: start-up, resync, new rules).
+    /// Settles the change log on a copy when it has unsettled entries: the
+    /// daemon's loop calls `settleChanges` instead.
     public var hasChanges: Bool {
-        dirty.contains { namespaces[Int($0)].isChanged }
+        if dirty.contains(where: { namespaces[Int($0)].flags & NamespaceState.forced != 0 || namespaces[Int($0)].surelyChanged }) {
+            return true
+        }
+        var log = changes
+        _ = log.settle()
+        return !log.entries.isEmpty
+    }
+
+    /// `hasChanges`, settling the change log in place (no copy).
+    public mutating func settleChanges() -> Bool {
+        settle()
+        return dirty.contains { namespaces[Int($0)].isChanged }
     }
 
     /// Calls `body` once for each namespace whose members changed since the
@@ -226,6 +303,7 @@ public struct Tracker: Sendable {
     /// A PID that joined and left inside one window is no change. Namespaces
     /// come in the order they were first touched.
     public mutating func publishChanged(_ body: (NamespaceID, UnsafeBufferPointer<Int32>) -> Bool) {
+        settle()
         var kept = 0
         for position in dirty.indices {
             let index = Int(dirty[position])
@@ -241,6 +319,9 @@ public struct Tracker: Sendable {
             }
         }
         dirty.removeLast(dirty.count - kept)
+        // What is left describes the namespaces held back.
+        let namespaces = self.namespaces
+        changes.retain { namespaces[$0].flags & NamespaceState.queued != 0 }
     }
 
     /// `publishChanged` for a body that publishes every namespace it is
@@ -265,8 +346,58 @@ public struct Tracker: Sendable {
 
     // MARK: Internals
 
+    /// The PIDs in exactly one of two ascending arrays, ascending.
+    static func symmetricDifference(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+        var result: [Int32] = []
+        var i = 0
+        var j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && a[i] < b[j]) {
+                result.append(a[i])
+                i &+= 1
+            } else if i == a.count || b[j] < a[i] {
+                result.append(b[j])
+                j &+= 1
+            } else {
+                i &+= 1
+                j &+= 1
+            }
+        }
+        return result
+    }
+
+    /// Marks the changed namespaces: the fingerprint or count proves most
+    /// changes; only when some namespace shows none is the change log
+    /// sorted to decide exactly (a PID that came and went, or a
+    /// fingerprint that cancelled out).
+    mutating func settle() {
+        var suspects = false
+        for index in dirty {
+            let i = Int(index)
+            if namespaces[i].flags & NamespaceState.forced != 0 { continue }
+            if namespaces[i].surelyChanged {
+                namespaces[i].flags |= NamespaceState.differs
+            } else {
+                namespaces[i].flags &= ~NamespaceState.differs
+                suspects = true
+            }
+        }
+        guard suspects else { return }
+        _ = changes.settle()
+        for key in changes.entries { namespaces[ChangeLog.namespace(of: key)].flags |= NamespaceState.differs }
+    }
+
+    /// The change log is full: every namespace touched so far counts as
+    /// changed, and the log starts over.
+    @usableFromInline
+    mutating func forceTouched() {
+        for index in dirty { namespaces[Int(index)].flags |= NamespaceState.forced }
+        changes.removeAll()
+    }
+
     /// Every namespace counts as changed until the next drain.
     mutating func forceAll() {
+        changes.removeAll()
         dirty.removeAll(keepingCapacity: true)
         dirty.reserveCapacity(namespaces.count)
         for index in namespaces.indices {
@@ -352,6 +483,13 @@ public struct Tracker: Sendable {
         if namespaces[index].flags & NamespaceState.queued == 0 {
             namespaces[index].flags |= NamespaceState.queued
             dirty.append(Int32(truncatingIfNeeded: index))
+        }
+        // A forced namespace is reported anyway: nothing to log.
+        guard namespaces[index].flags & NamespaceState.forced == 0 else { return }
+        if changes.isFull {
+            forceTouched()
+        } else {
+            changes.append(index, pid)
         }
     }
 }

@@ -5,6 +5,8 @@ struct Fixture {
     private var blocked: [pthread_t] = []
     /// Closing this write end releases every blocked thread (their `read` returns 0).
     private var release: (read: Int32, write: Int32)?
+    /// One extra thread that runs `worker-*` commands: its credentials and name are its own.
+    private let worker = Worker()
 
     mutating func perform(_ line: String) -> String {
         let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -27,13 +29,24 @@ struct Fixture {
         case ("seteuid", let id?):
             return setID(id, "seteuid") { seteuid($0) }
         case ("fork", nil):
-            return forkPausingChild()
+            return Self.forkPausingChild()
         case ("reap", nil):
             var status: Int32 = 0
             let pid = waitpid(-1, &status, 0)
             return pid > 0 ? "ok" : "error: waitpid: \(describe(errno))"
         case ("pid", nil):
             return "\(getpid())"
+        case ("clone-parent", nil):
+            return cloneParentChild()
+        case ("worker-setresuid", let id?):
+            guard let uid = UInt32(id) else { return "error: worker-setresuid: not an ID: \(id)" }
+            return worker.run { LibC.setresuidThisThread(uid) == 0 ? "ok" : "error: setresuid: \(describe(errno))" }
+        case ("worker-rename", let name?):
+            return worker.run { LibC.prctlSetName(name) == 0 ? "ok" : "error: worker-rename: \(describe(errno))" }
+        case ("worker-fork", nil):
+            return worker.run { Fixture.forkPausingChild() }
+        case ("exit-main", nil):
+            return "exit-main"
         default:
             return "error: unknown command: \(line)"
         }
@@ -59,6 +72,17 @@ struct Fixture {
 
     private mutating func joinBlocked() -> String {
         guard let fds = release else { return "ok" }
+        // One byte per thread, not EOF: a child forked meanwhile holds the write end too.
+        var bytes = [UInt8](repeating: 0, count: blocked.count)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeMutableBytes { write(fds.write, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return "error: join-threads: \(describe(errno))"
+            }
+            offset += written
+        }
         close(fds.write)
         for thread in blocked {
             pthread_join(thread, nil)
@@ -95,7 +119,7 @@ struct Fixture {
 
     /// fork without exec: the child keeps this process's IDs and comm, pauses, and
     /// dies with its parent (PR_SET_PDEATHSIG) so a failed test leaves nothing behind.
-    private func forkPausingChild() -> String {
+    private static func forkPausingChild() -> String {
         let setDeathSignal = LibC.prctlDeathSignal()
         let parent = getpid()
         let child = fork()
@@ -105,6 +129,23 @@ struct Fixture {
             _ = setDeathSignal(LibC.prSetPdeathsig, UInt(SIGKILL))
             if getppid() != parent { _exit(0) }
             while true { pause() }
+        }
+        return "\(child)"
+    }
+
+    /// clone(CLONE_PARENT): the child's parent is this process's parent, so the kernel's
+    /// FORK event names the grandparent. The child pauses until this process ends (a
+    /// lifeline pipe closes); its parent, not this process, must reap it.
+    private func cloneParentChild() -> String {
+        let lifeline = Lifeline.shared
+        let child = LibC.rawClone(flags: LibC.cloneParent | UInt(SIGCHLD))
+        if child < 0 { return "error: clone: \(describe(errno))" }
+        if child == 0 {
+            // Raw clone: only raw system calls here.
+            close(lifeline.write)
+            var byte: UInt8 = 0
+            while read(lifeline.read, &byte, 1) < 0 {}
+            _exit(0)
         }
         return "\(child)"
     }
@@ -131,6 +172,53 @@ func respond(_ text: String) {
             exit(1)
         }
         offset += written
+    }
+}
+
+/// A pipe whose write end only this process holds: children that keep the read end
+/// see EOF when it ends, however it ends.
+struct Lifeline: @unchecked Sendable {
+    let read: Int32
+    let write: Int32
+    nonisolated(unsafe) static let shared: Lifeline = {
+        var fds: [Int32] = [-1, -1]
+        _ = pipe(&fds)
+        return Lifeline(read: fds[0], write: fds[1])
+    }()
+}
+
+/// A thread that runs one closure at a time on behalf of the main thread and hands
+/// back its answer: per-thread credentials and names, forks from a non-leader thread.
+final class Worker: @unchecked Sendable {
+    private var job: (() -> String)?
+    private var answer = ""
+    private var started = false
+    private var toWorker: [Int32] = [-1, -1]
+    private var fromWorker: [Int32] = [-1, -1]
+
+    func run(_ body: @escaping () -> String) -> String {
+        if !started {
+            guard pipe(&toWorker) == 0, pipe(&fromWorker) == 0 else { return "error: pipe: \(describe(errno))" }
+            let input = toWorker[0]
+            let output = fromWorker[1]
+            let started = startThread { [self] in
+                var byte: UInt8 = 0
+                while true {
+                    let got = read(input, &byte, 1)
+                    if got < 0 && errno == EINTR { continue }
+                    if got <= 0 { return }
+                    answer = job?() ?? "error: no job"
+                    _ = write(output, &byte, 1)
+                }
+            }
+            guard started != nil else { return "error: pthread_create failed" }
+            self.started = true
+        }
+        job = body
+        var byte: UInt8 = 1
+        _ = write(toWorker[1], &byte, 1)
+        while read(fromWorker[0], &byte, 1) < 0 && errno == EINTR {}
+        return answer
     }
 }
 
@@ -162,6 +250,26 @@ enum LibC {
         symbol("prctl", as: Prctl.self)
     }
 
+    typealias Syscall = @convention(c) (Int, UInt, UInt, UInt, UInt, UInt) -> Int
+    /// From asm/unistd_64.h and linux/sched.h (x86_64).
+    private static let sysClone = 56
+    private static let sysSetresuid = 117
+    static let cloneParent: UInt = 0x0000_8000
+
+    /// The raw setresuid system call: glibc's wrapper changes every thread, this only
+    /// the calling one.
+    static func setresuidThisThread(_ uid: UInt32) -> Int {
+        let call = symbol("syscall", as: Syscall.self)
+        return call(sysSetresuid, UInt(uid), UInt(uid), UInt(uid), 0, 0)
+    }
+
+    /// clone(flags) with no new stack: fork-like, the child continues on a copy of
+    /// this stack. Returns the child's PID, 0 in the child, -1 and errno on failure.
+    static func rawClone(flags: UInt) -> Int {
+        let call = symbol("syscall", as: Syscall.self)
+        return call(sysClone, flags, 0, 0, 0, 0)
+    }
+
     /// pthread_setname_np: 0 or an error number (ERANGE over 15 bytes).
     static func pthreadSetName(_ thread: pthread_t, _ name: String) -> Int32 {
         let call = symbol("pthread_setname_np", as: SetName.self)
@@ -175,7 +283,7 @@ private final class ThreadBody {
 }
 
 /// pthread_create with a Swift closure; nil when the thread could not start.
-private func startThread(_ body: @escaping () -> Void) -> pthread_t? {
+func startThread(_ body: @escaping () -> Void) -> pthread_t? {
     let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
     var thread = pthread_t()
     let rc = pthread_create(&thread, nil, { raw in

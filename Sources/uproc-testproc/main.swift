@@ -10,9 +10,37 @@
 //   fork                fork (no exec) a child that pauses and dies with this process; print its PID
 //   reap                wait for one child to end
 //   pid                 print the PID
+//   clone-parent        clone(CLONE_PARENT) a child (its parent is ours) that lives until we end; print its PID
+//   worker-setresuid N  raw setresuid(N, N, N) on one extra thread only (the "worker")
+//   worker-rename NAME  prctl(PR_SET_NAME) on the worker thread
+//   worker-fork         like `fork`, from the worker thread
+//   exit-main           answer `ok` from another thread, then pthread_exit the main thread:
+//                       the process lives on until EOF (or its last thread ends)
 //   EOF                 exit 0
 
-var fixture = Fixture()
-while let line = readLine() {
-    respond(fixture.perform(line))
+import Glibc
+
+nonisolated(unsafe) var fixture = Fixture()
+
+/// Serves stdin until EOF. After `exit-main` it runs on a new thread while the main
+/// thread exits.
+func serve() {
+    while let line = readLine() {
+        let answer = fixture.perform(line)
+        if answer == "exit-main" {
+            let moved = startThread {
+                respond("ok")
+                serve()
+                exit(0)
+            }
+            guard moved != nil else {
+                respond("error: pthread_create failed")
+                continue
+            }
+            pthread_exit(nil)
+        }
+        respond(answer)
+    }
 }
+
+serve()

@@ -44,6 +44,9 @@ struct UprocdCommand: ParsableCommand {
     @Option(name: .customLong("min-interval"), help: ArgumentHelp("Rewrite a namespace file at most once per this many milliseconds (0: at once; at most 60000).", valueName: "ms"))
     var minimumInterval: Int = DaemonOptions.defaultMinimumIntervalMilliseconds
 
+    @Option(name: .customLong("audit-interval"), help: ArgumentHelp("Rescan /proc every this many seconds to correct and count drift, logged as a warning (0: never).", valueName: "seconds"))
+    var auditInterval: Int = DaemonOptions.defaultAuditIntervalSeconds
+
     @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Keep Prometheus metrics in this file (e.g. node_exporter's textfile directory, *.prom), rewritten atomically when they change.", valueName: "path"))
     var metricsFile: String?
 
@@ -79,6 +82,7 @@ struct UprocdCommand: ParsableCommand {
         if let accountsFiles, accountsFiles.split(separator: ":").count != 2 {
             throw ValidationError("--accounts-files takes PASSWD:GROUP")
         }
+        guard auditInterval >= 0 else { throw ValidationError("--audit-interval cannot be negative") }
         guard (1...3600).contains(metricsInterval) else {
             throw ValidationError("--metrics-interval \(metricsInterval) is out of range (1 to 3600 s)")
         }
@@ -103,6 +107,7 @@ struct UprocdCommand: ParsableCommand {
             directory: directory,
             netlinkReceiveBuffer: netlinkReceiveBuffer,
             minimumInterval: UInt64(minimumInterval) * 1_000_000)
+        options.auditInterval = UInt64(auditInterval) * 1_000_000_000
         options.allowEmpty = allowEmpty
         if let files = accountsFiles?.split(separator: ":").map(String.init), files.count == 2 {
             options.accountsFiles = .files(passwd: files[0], group: files[1])

@@ -67,3 +67,23 @@ import UprocTracker
         #expect(tracker.nonEmptyNamespaces == ["uid.bob": [5], "ruid.bob": [5], "cmd.py": [5]])
     }
 }
+
+@Suite struct ReconcileReportTests {
+    @Test func reconcileReportsEachPIDWhoseNamespacesItCorrected() {
+        var tracker = Tracker(table: Fixture.table)
+        tracker.reconcile(with: snapshot([1: Fixture.root, 2: Fixture.alice, 3: Fixture.bob, 4: Fixture.nobody]))
+        let names = { (ids: [NamespaceID]?) in (ids ?? []).map { Fixture.table.name(of: $0) }.sorted() }
+        // 2 became sshd (cmd.sshd, alice.ssh joined), 3 is gone, 5 is new, 4 is in no namespace either way.
+        let report = tracker.reconcile(
+            with: snapshot([1: Fixture.root, 2: Fixture.aliceSSHD, 5: Fixture.alice, 6: Fixture.nobody]),
+            republishAll: false, reporting: true)
+        let byPID = Dictionary(uniqueKeysWithValues: report.corrections.map { ($0.pid, $0) })
+        #expect(byPID.keys.sorted() == [2, 3, 5])
+        #expect(names(byPID[2]?.joined) == ["alice.ssh", "cmd.sshd"])
+        #expect(names(byPID[2]?.left) == [])
+        #expect(names(byPID[3]?.left) == ["cmd.py", "ruid.bob", "uid.bob"])
+        #expect(names(byPID[5]?.joined) == ["gid.users", "uid.alice"])
+        #expect(tracker.disagreements(with: snapshot([1: Fixture.root, 2: Fixture.aliceSSHD, 5: Fixture.alice, 6: Fixture.nobody])) == [])
+        #expect(tracker.disagreements(with: snapshot([1: Fixture.alice, 2: Fixture.aliceSSHD, 7: Fixture.root])).sorted() == [1, 5, 6, 7])
+    }
+}

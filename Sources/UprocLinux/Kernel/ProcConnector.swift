@@ -253,6 +253,15 @@ public final class ProcConnector {
         }
     }
 
+    /// Waits up to `milliseconds` for a datagram; true when one is queued.
+    /// The corresponding C function is `poll`.
+    public func waitReadable(milliseconds: Int32) -> Bool {
+        var poller = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
+        let ready = syscall("poll", subject: "proc connector") { poll(&poller, 1, milliseconds) }
+        if case .success(let count) = ready { return count > 0 }
+        return false
+    }
+
     private func discardQueued() {
         while receiveBatch({ _ in }).mayHaveMore {}
     }

@@ -10,6 +10,12 @@ public final class ProcReader {
     private let path: UnsafeMutablePointer<UInt8>
     private static let bufferSize = 4096  // Uid/Gid sit in the first lines of status
     private static let pathCapacity = 64
+    /// Reads that failed for another reason than the process being gone
+    /// (ENOENT, ESRCH): permissions, resource limits. Each made the process
+    /// look gone.
+    public private(set) var readFailures = 0
+    /// The last such failure.
+    public private(set) var lastReadFailure: SystemCallError?
 
     /// Opens `procPath` (`/proc`; tests pass another directory) as the base
     /// of every read. The corresponding C function is `open`.
@@ -52,14 +58,15 @@ public final class ProcReader {
     /// `/proc/PID/stat`; fields not read are 0 / empty.
     /// Nil when the process is gone (a normal race), unreadable, or a zombie:
     /// a zombie has exited, and its reaping sends no event that would ever
-    /// remove it again.
+    /// remove it again. A zombie leader whose other threads still run is no
+    /// zombie process: it is listed (the IDs and comm are the leader's).
     public func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
         var identity = ProcessIdentity(uid: 0, gid: 0, comm: Comm())
         let needsIDs = !keys.isDisjoint(with: .ids)
         if needsIDs {
             guard let count = read(pid, "/status") else { return nil }
             let status = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            guard Self.find(Self.zombieTag, in: status) == nil,
+            guard Self.find(Self.zombieTag, in: status) == nil || Self.threadCount(status) > 1,
                   let uids = Self.twoFields(after: Self.uidTag, in: status),
                   let gids = Self.twoFields(after: Self.gidTag, in: status) else { return nil }
             identity.ruid = uids.0
@@ -73,12 +80,49 @@ public final class ProcReader {
             // stat holds comm raw (status escapes it) and the state in one read.
             guard let count = read(pid, "/stat") else { return nil }
             let stat = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            guard let (comm, state) = Self.commAndState(stat), state != UInt8(ascii: "Z"), state != UInt8(ascii: "X") else {
+            guard let (comm, state) = Self.commAndState(stat), state != UInt8(ascii: "X"),
+                  state != UInt8(ascii: "Z") || Self.statThreadCount(stat) > 1 else {
                 return nil
             }
             if keys.contains(.cmd) { identity.comm = comm }
         }
         return identity
+    }
+
+    /// The number of threads of `pid` (the `Threads:` line of
+    /// `/proc/PID/status`, a zombie leader included); nil when it is gone.
+    /// At its leader's EXIT a process lives on when this is above 1.
+    public func threadCount(of pid: Int32) -> Int? {
+        guard let count = read(pid, "/status") else { return nil }
+        let status = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+        let threads = Self.threadCount(status)
+        return threads > 0 ? threads : nil
+    }
+
+    /// The `Threads:` field of a status text; 0 when it is missing.
+    private static func threadCount(_ status: UnsafeRawBufferPointer) -> Int {
+        guard let start = find(threadsTag, in: status) else { return 0 }
+        var index = start + threadsTag.count
+        while index < status.count, status[index] == UInt8(ascii: "\t") || status[index] == UInt8(ascii: " ") { index += 1 }
+        let digits = index
+        while index < status.count, status[index] &- UInt8(ascii: "0") < 10 { index += 1 }
+        return DecimalText.parse(status[digits..<index]).map { Int(clamping: $0) } ?? 0
+    }
+
+    /// Field 20 of stat (`num_threads`), counted from the state (field 3)
+    /// after comm's last ')'; 0 when it cannot be read.
+    private static func statThreadCount(_ stat: UnsafeRawBufferPointer) -> Int {
+        guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return 0 }
+        var index = close + 1
+        var field = 2
+        while index < stat.count {
+            while index < stat.count, stat[index] == UInt8(ascii: " ") { index += 1 }
+            field += 1
+            let start = index
+            while index < stat.count, stat[index] != UInt8(ascii: " ") { index += 1 }
+            if field == 20 { return DecimalText.parse(stat[start..<index]).map { Int(clamping: $0) } ?? 0 }
+        }
+        return 0
     }
 
     /// `PID (COMM) S ...`: comm may hold any byte but NUL, parentheses
@@ -129,6 +173,7 @@ public final class ProcReader {
     private static let uidTag: [UInt8] = Array("\nUid:".utf8)
     private static let gidTag: [UInt8] = Array("\nGid:".utf8)
     private static let zombieTag: [UInt8] = Array("\nState:\tZ".utf8)
+    private static let threadsTag: [UInt8] = Array("\nThreads:".utf8)
     private static let nameTag: [UInt8] = Array("Name:\t".utf8)
 
     private func forEachProcessID(_ body: (Int32) -> Void) throws(SystemCallError) {
@@ -164,12 +209,27 @@ public final class ProcReader {
                 openat(procFD, $0, O_RDONLY | O_CLOEXEC)
             }
         }
-        guard case .success(let fd) = opened else { return nil }
-        defer { closeDescriptor(fd) }
-        guard case .success(let count) = syscall("read", { Glibc.read(fd, buffer.baseAddress, buffer.count) }) else {
+        let fd: Int32
+        switch opened {
+        case .success(let opened): fd = opened
+        case .failure(let error):
+            noteFailure(error)
             return nil
         }
-        return count
+        defer { closeDescriptor(fd) }
+        switch syscall("read", { Glibc.read(fd, buffer.baseAddress, buffer.count) }) {
+        case .success(let count): return count
+        case .failure(let error):
+            noteFailure(error)
+            return nil
+        }
+    }
+
+    /// Counts a failed read unless it only means the process is gone.
+    private func noteFailure(_ error: SystemCallError) {
+        if error.errno == .noSuchFileOrDirectory || error.errno == .noSuchProcess { return }
+        readFailures &+= 1
+        lastReadFailure = error
     }
 
     /// The first two whitespace-separated decimal fields after the line

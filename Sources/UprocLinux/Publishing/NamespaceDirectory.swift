@@ -19,6 +19,9 @@ public final class NamespaceDirectory {
     private var directoryFD: Int32
     private let writer: AtomicFileWriter
     private var bytes: [UInt8] = []
+    /// The PIDs `bytes` holds, when they were many: overlapping namespaces
+    /// often publish the same list one after another, formatted once.
+    private var formatted: [Int32] = []
     /// Temporary files a crashed daemon left (ours by their prefix).
     private var staleTemporaries: [String] = []
     static let fileMode: mode_t = 0o444
@@ -87,6 +90,7 @@ public final class NamespaceDirectory {
     where C.Element == Int32 {
         try Self.validate(name)
         bytes.removeAll(keepingCapacity: true)
+        formatted.removeAll(keepingCapacity: true)
         for pid in pids {
             DecimalText.append(UInt32(bitPattern: pid), to: &bytes)
             bytes.append(UInt8(ascii: "\n"))
@@ -96,6 +100,27 @@ public final class NamespaceDirectory {
             try writer.replace(name, with: bytes, access: access)
         } catch { throw .system(error) }
     }
+
+    /// `publish` for an ascending buffer: a list of at least
+    /// `reuseThreshold` PIDs equal to the one formatted last is not
+    /// formatted again (its bytes are written as they are).
+    public func publish(_ name: String, sortedPIDs pids: UnsafeBufferPointer<Int32>, access: FileAccess? = nil)
+        throws(NamespaceDirectoryError)
+    {
+        guard pids.count >= Self.reuseThreshold else { return try publish(name, pids: pids, access: access) }
+        let same = pids.count == formatted.count && formatted.withUnsafeBufferPointer {
+            memcmp($0.baseAddress!, pids.baseAddress!, pids.count * MemoryLayout<Int32>.stride) == 0
+        }
+        if same {
+            try Self.validate(name)
+            do { try writer.replace(name, with: bytes, access: access) } catch { throw .system(error) }
+            return
+        }
+        try publish(name, pids: pids, access: access)
+        formatted.append(contentsOf: pids)
+    }
+
+    static let reuseThreshold = 256
 
     /// Creates `name` as an empty file in one call (`mknodat`). For start-up;
     /// if `name` exists (a restart) it is replaced atomically as `publish`

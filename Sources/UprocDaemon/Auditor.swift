@@ -1,0 +1,115 @@
+import Logging
+import UprocLinux
+import UprocRules
+import UprocTracker
+
+/// `--audit-interval`: every so often the table is compared with a fresh
+/// `/proc` scan. Anything that differs is read again once the events queued
+/// meanwhile are applied; what still differs is drift (a bug or a lost
+/// event): corrected, counted and logged as a warning with the PIDs and
+/// namespaces involved.
+final class Auditor {
+    private let state: DaemonState
+    private let follower: KernelFollower
+    private var timer: LoopTimer?
+    /// At most this many PIDs and namespaces are named in one warning.
+    static let shownInLog = 20
+
+    init(state: DaemonState, follower: KernelFollower) {
+        self.state = state
+        self.follower = follower
+    }
+
+    private var readFailuresLogged = 0
+
+    func attach(to loop: EventLoop) {
+        loop.addPostHandler { [unowned self] in reportReadFailures() }
+        let interval = state.options.auditInterval
+        guard interval > 0 else { return }
+        timer = loop.addTimer { [unowned self] in
+            audit()
+            timer?.schedule(afterNanoseconds: interval)
+        }
+        timer?.schedule(afterNanoseconds: interval)
+    }
+
+    /// One audit; returns what it corrected.
+    @discardableResult
+    func audit() -> ReconcileReport {
+        state.statistics.audits &+= 1
+        var report = ReconcileReport()
+        let keys = state.tracker.table.usedKeys
+        follower.drain()
+        var snapshot: [(Int32, ProcessIdentity)] = []
+        snapshot.reserveCapacity(state.tracker.processCount + 256)
+        do {
+            try follower.reader.scan(reading: keys) { pid, identity in snapshot.append((pid, identity)) }
+        } catch {
+            state.statistics.scanFailures &+= 1
+            state.limiter.log(state.logger, .error, kind: "scan", "audit: cannot scan /proc",
+                              metadata: ["error": "\(error)", "scan_failures": "\(state.statistics.scanFailures)"])
+            return report
+        }
+        // What happened during the scan is in the socket: apply it before comparing.
+        follower.drain()
+        let suspects = state.tracker.disagreements(with: snapshot)
+        guard !suspects.isEmpty else { return report }
+        // Read each suspect, then apply the events sent before that read (an
+        // exit is sent before /proc shows a zombie, a fork before the child
+        // runs): only what the events do not explain is drift. A process
+        // changing right now (two reads disagree) is left to its events.
+        var first: [(Int32, ProcessIdentity?)] = []
+        first.reserveCapacity(suspects.count)
+        for pid in suspects {
+            state.statistics.procReads &+= 1
+            first.append((pid, follower.reader.identity(of: pid, reading: keys)))
+        }
+        follower.drain()
+        for (pid, truth) in first where state.tracker.identity(of: pid) != truth {
+            state.statistics.procReads &+= 1
+            guard follower.reader.identity(of: pid, reading: keys) == truth else { continue }
+            if let correction = state.tracker.correct(pid, to: truth) {
+                report.corrections.append(correction)
+                if truth != nil { follower.markScanned(pid) }
+            }
+        }
+        if !report.isEmpty { logDrift(report) }
+        return report
+    }
+
+    /// A /proc read that failed for another reason than a gone process made
+    /// that process look gone: logged at a bounded rate.
+    private func reportReadFailures() {
+        let failures = follower.reader.readFailures
+        guard failures != readFailuresLogged else { return }
+        readFailuresLogged = failures
+        state.limiter.log(
+            state.logger, .error, kind: "proc-read", "cannot read /proc for a process; it is treated as gone until the next event or audit",
+            metadata: ["error": "\(follower.reader.lastReadFailure.map { "\($0)" } ?? "")", "proc_read_failures": "\(failures)"])
+    }
+
+    private func logDrift(_ report: ReconcileReport) {
+        state.statistics.drift &+= report.corrections.count
+        let table = state.tracker.table
+        var namespaces = Set<String>()
+        var shown: [String] = []
+        for correction in report.corrections {
+            let left = correction.left.map { table.name(of: $0) }
+            let joined = correction.joined.map { table.name(of: $0) }
+            namespaces.formUnion(left)
+            namespaces.formUnion(joined)
+            if shown.count < Self.shownInLog {
+                shown.append("\(correction.pid)" + left.map { " -\($0)" }.joined() + joined.map { " +\($0)" }.joined())
+            }
+        }
+        let names = namespaces.sorted()
+        state.logger.warning(
+            "audit: the namespace files had drifted from /proc; corrected",
+            metadata: [
+                "drift": "\(report.corrections.count)",
+                "drift_total": "\(state.statistics.drift)",
+                "pids": "\(shown.joined(separator: ", "))\(report.corrections.count > shown.count ? ", …" : "")",
+                "namespaces": "\(names.prefix(Self.shownInLog).joined(separator: " "))\(names.count > Self.shownInLog ? " …" : "")",
+            ])
+    }
+}
