@@ -40,8 +40,10 @@ extension UprocdEndToEnd {
         static func waitFor(_ path: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
                             _ condition: (MetricsSnapshot) -> Bool) async throws -> MetricsSnapshot {
             let end = ContinuousClock.now + .seconds(8)
-            while ContinuousClock.now < end {
+            // Look once more after the deadline: a starved task may wake late.
+            while true {
                 if let metrics = read(path), condition(metrics) { return metrics }
+                if ContinuousClock.now >= end { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
             let text = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? "(no file)"

@@ -36,9 +36,11 @@ import UprocTestSupport
         let expected = pids.map { "\($0)\n" }.joined()
         let end = ContinuousClock.now + .seconds(10)
         var seen: String?
-        while ContinuousClock.now < end {
+        // Look once more after the deadline: a starved task may wake late.
+        while true {
             seen = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
             if seen == expected { return }
+            if ContinuousClock.now >= end { break }
             try await Task.sleep(for: .milliseconds(5))
         }
         throw HarnessError("\(path) never listed \(pids); last seen \(seen.debugDescription)")
