@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import UprocLinux
+import UprocTestSupport
 
 /// A fresh address: a path in the tmpfs, or an abstract name.
 private func uniqueAddress(abstract: Bool) -> UnixSocketAddress {
@@ -89,7 +90,7 @@ private func text(_ bytes: [UInt8]?) -> String? {
         let message = "uproc.conf:3:7: error: unknown user 'alice'\nuid alice\n\t  ^"
         try journal.send([("MESSAGE", message), ("PRIORITY", "3"), ("SYSLOG_IDENTIFIER", "uprocd")])
         let datagram = try #require(try receiver.receive(timeoutMilliseconds: 1000))
-        let fields = try JournalDatagram.parse(datagram)
+        let fields = try JournalFields.parse(datagram)
         #expect(fields["MESSAGE"] == message)
         #expect(fields["PRIORITY"] == "3")
         #expect(fields["SYSLOG_IDENTIFIER"] == "uprocd")
@@ -125,33 +126,6 @@ private func text(_ bytes: [UInt8]?) -> String? {
     }
 }
 
-/// The receiving side of the native journal protocol, as journald parses it.
-enum JournalDatagram {
-    struct Malformed: Error {}
-
-    static func parse(_ bytes: [UInt8]) throws -> [String: String] {
-        var fields: [String: String] = [:]
-        var index = 0
-        while index < bytes.count {
-            guard let end = bytes[index...].firstIndex(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "=") }) else { throw Malformed() }
-            let name = String(decoding: bytes[index..<end], as: UTF8.self)
-            if bytes[end] == UInt8(ascii: "=") {
-                guard let newline = bytes[end...].firstIndex(of: UInt8(ascii: "\n")) else { throw Malformed() }
-                fields[name] = String(decoding: bytes[(end + 1)..<newline], as: UTF8.self)
-                index = newline + 1
-            } else {
-                guard end + 9 <= bytes.count else { throw Malformed() }
-                var length: UInt64 = 0
-                for (shift, byte) in bytes[(end + 1)..<(end + 9)].enumerated() { length |= UInt64(byte) << (8 * shift) }
-                let start = end + 9
-                guard start + Int(length) < bytes.count, bytes[start + Int(length)] == UInt8(ascii: "\n") else { throw Malformed() }
-                fields[name] = String(decoding: bytes[start..<(start + Int(length))], as: UTF8.self)
-                index = start + Int(length) + 1
-            }
-        }
-        return fields
-    }
-}
 
 @Suite struct WallClockTests {
     @Test func agreesWithFoundation() {
