@@ -275,6 +275,7 @@ def main():
     end = time.time() + args.minutes * 60
     checks = transient = outlived = 0
     examples = []
+    stuck = []
     last_report = time.time()
     while time.time() < end and daemon.poll() is None:
         time.sleep(1)
@@ -286,16 +287,27 @@ def main():
                 transient += len(first)
                 time.sleep(args.window)
                 second, idents2 = diff(current)
+                late = []
                 for item in first & second:
                     pid = item[1]
                     # Same process with the same identity at both reads: the file was wrong all along.
                     if pid == 0 or (idents1.get(pid) is not None and idents1.get(pid) == idents2.get(pid)) \
                             or (item[2] == "extra" and pid not in idents1 and pid not in idents2):
                         outlived += 1
+                        late.append(item)
                         if len(examples) < 20: examples.append((time.strftime("%H:%M:%S"), item, idents2.get(pid)))
+                if late:
+                    # Late or stuck? A file still wrong 5 s later, same process, is stuck (a bug, not load).
+                    time.sleep(5)
+                    third, idents3 = diff(current)
+                    for item in late:
+                        pid = item[1]
+                        if item in third and idents3.get(pid) == idents2.get(pid):
+                            stuck.append((time.strftime("%H:%M:%S"), item, idents3.get(pid)))
         if time.time() - last_report >= 60:
             last_report = time.time()
-            print(f"{time.strftime('%H:%M:%S')} checks={checks} transient={transient} outlived={outlived} {counts}", flush=True)
+            print(f"{time.strftime('%H:%M:%S')} checks={checks} transient={transient} outlived={outlived} "
+                  f"stuck={len(stuck)} load={os.getloadavg()[0]:.1f} {counts}", flush=True)
 
     stop.set()
     alive = daemon.poll() is None
@@ -322,13 +334,14 @@ def main():
 
     print("--- soak summary ---")
     print(f"minutes={args.minutes} window_s={args.window} daemon_alive_at_end={alive}")
-    print(f"checks={checks} transient_mismatches={transient} outlived_window={outlived}")
+    print(f"checks={checks} transient_mismatches={transient} outlived_window={outlived} stuck_after_5s={len(stuck)}")
     print("load:", counts)
     keys = ["events", "overruns", "receive_errors", "rescans", "scan_failures", "publishes", "publish_failures",
             "proc_reads", "proc_read_failures", "audits", "drift", "inheritance_checks", "inheritance_corrections",
             "leader_exits", "cpu_ns", "pauses"]
     print("daemon:", " ".join(f"{k}={stats.get(k, '?')}" for k in keys))
     for e in examples: print("outlived:", e)
+    for e in stuck[:20]: print("stuck:", e)
     for w in warnings[:20]: print("log:", w)
     sys.exit(0 if outlived == 0 and alive else 1)
 
