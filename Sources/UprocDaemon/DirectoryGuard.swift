@@ -63,8 +63,9 @@ final class DirectoryGuard {
             rewriteAll = false
             repairs.removeAll()
             if !publisher.recordNames() { recordPending = true }
-            for index in 0..<state.tracker.table.namespaceCount {
-                if !publisher.rewrite(NamespaceID(index)) {
+            let table = state.tracker.table
+            for index in 0..<table.namespaceCount where table.isGroupLeader(NamespaceID(index)) {
+                if !publisher.rewrite(NamespaceID(index), wholeGroup: true) {
                     // Try everything again at the next audit.
                     rewriteAll = true
                     auditTimer.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ 100_000_000)

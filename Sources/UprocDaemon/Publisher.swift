@@ -74,6 +74,9 @@ final class Publisher {
         directoryIsFresh = false
         // Full file system: one failed write says it for all; retry soon.
         var noSpace = false
+        // Groups some of whose files may have been replaced before a failure.
+        var partial: [NamespaceID] = []
+        defer { for id in partial { state.tracker.rewroteOutsideDrain(id) } }
         state.tracker.publishChanged { id, pids in
             if noSpace { return false }
             // The theoretical arrival time: when the bucket would be full.
@@ -90,18 +93,24 @@ final class Publisher {
             }
             let started = large ? MonotonicClock.nanoseconds() : 0
             defer { if large { budget.spent(MonotonicClock.nanoseconds() &- started) } }
+            let group = Self.groupNames(of: id, in: table)
             do {
                 if fresh && pids.isEmpty {
                     // Start-up: one mknodat, no temp file (an existing file
                     // of a restart is replaced atomically instead).
-                    try directory.publishEmptyNew(table.name(of: id), access: access.access(of: id))
+                    for name in group ?? [table.name(of: id)] {
+                        try directory.publishEmptyNew(name, access: access.access(of: id))
+                    }
+                } else if let group {
+                    try directory.publish(allOf: group, sortedPIDs: pids, access: access.access(of: id))
                 } else {
                     try directory.publish(table.name(of: id), sortedPIDs: pids, access: access.access(of: id))
                 }
-                state.statistics.publishes &+= 1
+                state.statistics.publishes &+= group?.count ?? 1
                 self.arrival[Int(id.index)] = max(arrival, now) &+ interval
                 return true
             } catch {
+                if group != nil { partial.append(id) }
                 // Keep it changed (the previous file stays): the next round tries again.
                 failed(table.name(of: id), error, now: now)
                 noSpace = Self.isNoSpace(error)
@@ -125,15 +134,32 @@ final class Publisher {
         return failure.errno == .noSpace
     }
 
-    /// Writes namespace `id` now, whatever its rate (a repair); false on failure.
+    /// The names of `leader`'s group when it has more than one namespace
+    /// (they share one file), else nil.
+    static func groupNames(of leader: NamespaceID, in table: DecisionTable) -> [String]? {
+        guard table.hasGroups else { return nil }
+        var names: [String] = []
+        table.forEachNamespace(inGroupOf: leader) { names.append(table.name(of: $0)) }
+        return names.count > 1 ? names : nil
+    }
+
+    /// Writes namespace `id`'s file now, whatever its rate (a repair); with
+    /// `wholeGroup`, every file of the group `id` leads. False on failure.
     @discardableResult
-    func rewrite(_ id: NamespaceID) -> Bool {
-        let name = state.tracker.table.name(of: id)
+    func rewrite(_ id: NamespaceID, wholeGroup: Bool = false) -> Bool {
+        let table = state.tracker.table
+        let group = wholeGroup ? Self.groupNames(of: id, in: table) : nil
+        let name = table.name(of: id)
+        defer { state.tracker.rewroteOutsideDrain(id) }
         do {
             try state.tracker.withMembers(of: id) { pids throws(NamespaceDirectoryError) in
-                try directory.publish(name, pids: pids, access: access.access(of: id))
+                if let group {
+                    try directory.publish(allOf: group, sortedPIDs: pids, access: access.access(of: id))
+                } else {
+                    try directory.publish(name, pids: pids, access: access.access(of: id))
+                }
             }
-            state.statistics.publishes &+= 1
+            state.statistics.publishes &+= group?.count ?? 1
             return true
         } catch {
             failed(name, error, now: MonotonicClock.nanoseconds())

@@ -81,7 +81,7 @@ public struct DecisionTable: Sendable {
     public func name(of id: NamespaceID) -> String { storage.names[Int(id.index)] }
 
     /// Whether all conditions of namespace `id`'s rule hold for `identity`
-    /// (no allocation).
+    /// (no allocation; any namespace, grouped or not).
     public func rule(_ id: NamespaceID, holdsFor identity: ProcessIdentity) -> Bool {
         index.rule(Int(id.index), holdsFor: identity)
     }
@@ -89,7 +89,37 @@ public struct DecisionTable: Sendable {
     /// Calls `body` once for each namespace `identity` belongs to, in no
     /// particular order, without allocating.
     public func forEachMatch(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
-        index.forEachMatch(identity, body)
+        let groups = index.groups
+        index.forEachMatchingGroup(identity) { leader in
+            groups.forEachMember(of: Int(leader.index)) { body(NamespaceID($0)) }
+        }
+    }
+
+    // MARK: Groups of namespaces with the same rule
+
+    /// Whether some namespaces have the same rule (conditions in any order)
+    /// and so always the same members.
+    public var hasGroups: Bool { !index.groups.isEmpty }
+
+    /// The first namespace whose rule is the same as `id`'s: it stands for
+    /// the group (one member list, one file under every name).
+    public func groupLeader(of id: NamespaceID) -> NamespaceID {
+        NamespaceID(index.groups.leader(of: Int(id.index)))
+    }
+
+    /// Whether `id` leads its group (every namespace of a unique rule does).
+    public func isGroupLeader(_ id: NamespaceID) -> Bool { index.groups.isLeader(Int(id.index)) }
+
+    /// Calls `body` with the leader of each group `identity` belongs to: as
+    /// `forEachMatch`, once per group instead of once per namespace.
+    public func forEachMatchingGroup(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
+        index.forEachMatchingGroup(identity, body)
+    }
+
+    /// Calls `body` with every namespace of `leader`'s group, ascending,
+    /// the leader first.
+    public func forEachNamespace(inGroupOf leader: NamespaceID, _ body: (NamespaceID) -> Void) {
+        index.groups.forEachMember(of: Int(leader.index)) { body(NamespaceID($0)) }
     }
 
     /// The namespaces `identity` belongs to, ascending (allocates).

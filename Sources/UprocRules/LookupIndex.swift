@@ -49,6 +49,8 @@ struct LookupIndex: Sendable {
     /// Rules testing one key twice, and the rules to check them against.
     private var generalList: [Int32] = []
     private var generalRules: [[Condition]] = []
+    /// Rules with the same conditions; only each group's leader is indexed.
+    private(set) var groups = RuleGroups()
 
     /// Which key each rule is indexed under (`nil`: side list).
     private static let order: [RuleKey] = [.cmd, .uid, .ruid, .gid, .rgid]
@@ -116,6 +118,16 @@ struct LookupIndex: Sendable {
         }
         // Freed before the hash tables are allocated: lowers the peak.
         rules.dropConditions()
+        groups = RuleGroups(count: heads.count) { [heads] rule in
+            heads[rule] >> 32 != 0 ? heads[rule] : nil
+        } signature: { [compiled, patterns, heads] rule in
+            let flat = compiled[Int(heads[rule])]
+            guard !flat.general else { return nil }
+            return RuleSignature(
+                keys: flat.keys.rawValue, euid: flat.euid, egid: flat.egid, ruid: flat.ruid, rgid: flat.rgid,
+                comm: flat.pattern < 0 ? flat.comm : Comm(),
+                pattern: flat.pattern < 0 ? nil : patterns[Int(flat.pattern)].pattern.source)
+        }
         // Only rules with several exact values need a choice: pick the
         // value fewest rules share, so candidate lists stay short.
         var shared: [Int: Int] = [:]
@@ -132,6 +144,10 @@ struct LookupIndex: Sendable {
         chosen.reserveCapacity(heads.count)
         var perKey = [Int](repeating: 0, count: RuleKey.allCases.count)
         for rule in heads.indices {
+            if !groups.isLeader(rule) {
+                chosen.append(.grouped)
+                continue
+            }
             let flat = flat(rule)
             if flat.general {
                 chosen.append(.general)
@@ -171,6 +187,8 @@ struct LookupIndex: Sendable {
             case .side:
                 sideList.append(Int32(index))
                 sideRules.append(flat)
+            case .grouped:
+                break
             }
         }
         var end = uid.layOut(from: 0)
@@ -190,7 +208,7 @@ struct LookupIndex: Sendable {
             case .ruid: position = ruid.claim(flat.ruid, rule: rule, isSoleCondition: sole)
             case .rgid: position = rgid.claim(flat.rgid, rule: rule, isSoleCondition: sole)
             case .cmd: position = cmd.claim(flat.comm, rule: rule, isSoleCondition: sole)
-            case .general, .side: continue
+            case .general, .side, .grouped: continue
             }
             if let position { candidates[position] = rule }
         }
@@ -241,7 +259,9 @@ struct LookupIndex: Sendable {
         }
     }
 
-    func forEachMatch(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
+    /// Calls `body` with the leader of each group of rules that holds for
+    /// `identity` (see `RuleGroups`).
+    func forEachMatchingGroup(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
         heads.withUnsafeBufferPointer { heads in
             compiled.withUnsafeBufferPointer { compiled in
                 candidates.withUnsafeBufferPointer { candidates in

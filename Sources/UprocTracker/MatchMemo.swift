@@ -12,7 +12,8 @@ struct MatchMemo: Sendable {
     @usableFromInline
     struct Entry: Sendable {
         @usableFromInline var identity: ProcessIdentity
-        /// Namespace indices, in the table's `forEachMatch` order.
+        /// Group leaders' namespace indices, in the table's
+        /// `forEachMatchingGroup` order.
         @usableFromInline var indices: [Int32]
 
         @inlinable
@@ -59,7 +60,7 @@ struct MatchMemo: Sendable {
             entries[slot].identity = identity
             entries[slot].indices.removeAll(keepingCapacity: true)
         }
-        table.forEachMatch(identity) { entries[slot].indices.append($0.index) }
+        table.forEachMatchingGroup(identity) { entries[slot].indices.append($0.index) }
         last = slot
         return slot
     }

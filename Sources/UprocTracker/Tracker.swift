@@ -26,10 +26,14 @@ import UprocRules
 ///     let names = tracker.table.namespaceNames
 ///     try tracker.drainChanged { namespace, pids in try publisher.write(names[Int(namespace.index)], pids) }
 ///
+/// Namespaces with the same rule share one member list, kept at the
+/// group's leader (`DecisionTable.groupLeader`): the tracker reports and
+/// publishes leaders, and a publisher writes the group's every name.
+///
 /// Costs: an event is a few hash probes in the PID table, a memo hit and a
-/// sorted insert or remove per namespace the process is in (an append or a
-/// removal near the end when PIDs grow); an empty namespace is a 24-byte
-/// record without an allocation of its own.
+/// sorted insert or remove per group of namespaces the process is in (an
+/// append or a removal near the end when PIDs grow); an empty namespace is a
+/// 24-byte record without an allocation of its own.
 public struct Tracker: Sendable {
     /// The rules processes are sorted by; replace with `replaceTable`.
     public private(set) var table: DecisionTable
@@ -62,7 +66,7 @@ public struct Tracker: Sendable {
     /// The members of `namespace`, ascending. O(1): the array shares the
     /// tracker's storage until either is mutated.
     public func members(of namespace: NamespaceID) -> [Int32] {
-        namespaces[Int(namespace.index)].members
+        namespaces[Int(table.groupLeader(of: namespace).index)].members
     }
 
     /// Calls `body` with the members of `namespace`, ascending, without
@@ -71,7 +75,16 @@ public struct Tracker: Sendable {
         of namespace: NamespaceID,
         _ body: (UnsafeBufferPointer<Int32>) throws(E) -> R
     ) throws(E) -> R {
-        try namespaces[Int(namespace.index)].members.withUnsafeBufferPointer(body)
+        try namespaces[Int(table.groupLeader(of: namespace).index)].members.withUnsafeBufferPointer(body)
+    }
+
+    /// Someone wrote `namespace`'s file with its current members outside a
+    /// drain (a repair): when its group has unpublished changes, the group
+    /// is reported at the next drain whatever they add up to, since that
+    /// file no longer holds what was last published.
+    public mutating func rewroteOutsideDrain(_ namespace: NamespaceID) {
+        let index = Int(table.groupLeader(of: namespace).index)
+        if namespaces[index].flags & NamespaceState.queued != 0 { namespaces[index].flags |= NamespaceState.forced }
     }
 
     /// The namespaces `pid` sits in, ascending, or nil when it is unknown
@@ -232,20 +245,28 @@ public struct Tracker: Sendable {
             for index in memo.entries[entry].indices { fresh[Int(index)].members.append(pid) }
         }
 
-        var carried: [(Int, [Int32])] = []
+        // Per new namespace: its old group's leader, or -1 when it is new.
+        var origin = [Int32](repeating: -1, count: newTable.namespaceCount)
         let change = newTable.namespaceChanges(from: oldTable) { newIndex, oldID in
-            guard let oldID else {
+            if let oldID { origin[newIndex] = oldTable.groupLeader(of: oldID).index }
+        }
+        var carried: [(Int, [Int32])] = []
+        for newIndex in fresh.indices where newTable.isGroupLeader(NamespaceID(newIndex)) {
+            // A group's files were last written together: its state carries
+            // over when all its names come from one old group.
+            let oldLeader = Int(origin[newIndex])
+            var oneOrigin = oldLeader >= 0
+            if oneOrigin && newTable.hasGroups {
+                newTable.forEachNamespace(inGroupOf: NamespaceID(newIndex)) { if origin[Int($0.index)] != oldLeader { oneOrigin = false } }
+            }
+            guard oneOrigin, namespaces[oldLeader].flags & NamespaceState.forced == 0 else {
                 fresh[newIndex].flags = NamespaceState.forced
-                return
+                continue
             }
             // Carry the publication state over exactly: the new members
             // differ from the published ones by this symmetric difference.
-            let old = namespaces[Int(oldID.index)]
-            if old.flags & NamespaceState.forced != 0 {
-                fresh[newIndex].flags = NamespaceState.forced
-                return
-            }
-            let published = Self.symmetricDifference(old.members, unpublished[Int(oldID.index)] ?? [])
+            let old = namespaces[oldLeader]
+            let published = Self.symmetricDifference(old.members, unpublished[oldLeader] ?? [])
             let difference = Self.symmetricDifference(fresh[newIndex].members, published)
             fresh[newIndex].publishedCount = Int32(truncatingIfNeeded: published.count)
             for pid in difference { fresh[newIndex].pending ^= Fingerprint.mix(pid) }
@@ -296,7 +317,8 @@ public struct Tracker: Sendable {
     }
 
     /// Calls `body` once for each namespace whose members changed since the
-    /// last drain, with its members ascending; `body` returns true when it
+    /// last drain — a group's leader for the whole group — with its members
+    /// ascending; `body` returns true when it
     /// published them (the change is then forgotten) or false to keep the
     /// namespace changed for a later drain (the daemon holds back a file
     /// written less than `--min-interval` ago, or one whose write failed).
@@ -400,7 +422,7 @@ public struct Tracker: Sendable {
         changes.removeAll()
         dirty.removeAll(keepingCapacity: true)
         dirty.reserveCapacity(namespaces.count)
-        for index in namespaces.indices {
+        for index in namespaces.indices where table.isGroupLeader(NamespaceID(index)) {
             namespaces[index].flags = NamespaceState.queued | NamespaceState.forced
             dirty.append(Int32(truncatingIfNeeded: index))
         }
@@ -449,7 +471,7 @@ public struct Tracker: Sendable {
         } else {
             // Not memoized: walk the table directly rather than evict an
             // identity that other processes still have.
-            table.forEachMatch(old) { namespace in
+            table.forEachMatchingGroup(old) { namespace in
                 let index = Int(namespace.index)
                 if !Self.rule(index, of: table, holdsFor: new) { leave(index, pid) }
             }

@@ -40,15 +40,20 @@ extension Tracker {
         return result
     }
 
-    /// Drains the changes into name → members, failing on a namespace
-    /// reported twice.
+    /// Drains the changes into name → members (a group's list under each of
+    /// its names), failing on a namespace reported twice.
     mutating func drained() -> [String: [Int32]] {
         var result: [String: [Int32]] = [:]
         let names = table.namespaceNames
-        drainChanged { namespace, members in
-            let name = names[Int(namespace.index)]
-            precondition(result[name] == nil, "\(name) reported twice in one drain")
-            result[name] = Array(members)
+        let table = table
+        drainChanged { leader, members in
+            // What a publisher does: the group's every file gets the list.
+            precondition(table.isGroupLeader(leader), "\(names[Int(leader.index)]) reported but not a group leader")
+            table.forEachNamespace(inGroupOf: leader) { namespace in
+                let name = names[Int(namespace.index)]
+                precondition(result[name] == nil, "\(name) reported twice in one drain")
+                result[name] = Array(members)
+            }
         }
         return result
     }

@@ -39,12 +39,22 @@ struct Model {
 
     mutating func replaceTable(_ newTable: DecisionTable, republishAll: Bool) {
         let old = Set(table.namespaceNames)
+        let previous = table
         table = newTable
         for name in old where newTable.id(of: name) == nil {
             published[name] = nil
             forced.remove(name)
         }
         for name in newTable.namespaceNames where republishAll || !old.contains(name) { forced.insert(name) }
+        // A group of namespaces with one rule keeps its state only when all
+        // its names come from one old group; otherwise all its files are rewritten.
+        let oldTable = previous
+        for index in 0..<newTable.namespaceCount where newTable.isGroupLeader(NamespaceID(index)) {
+            var names: [String] = []
+            newTable.forEachNamespace(inGroupOf: NamespaceID(index)) { names.append(newTable.name(of: $0)) }
+            let origins = Set(names.map { oldTable.id(of: $0).map { oldTable.groupLeader(of: $0) } })
+            if origins.count != 1 || origins.first! == nil { forced.formUnion(names) }
+        }
     }
 }
 
@@ -64,6 +74,25 @@ struct Model {
             Rule(conditions: [.comm("Web Content")], namespace: "cmd.web"),
         ]),
         DecisionTable(rules: [Rule(conditions: [.id(.gid, 100)], namespace: "gid.users")]),
+        // Namespaces with one rule (conditions in any order) share a list.
+        DecisionTable(rules: [
+            Rule(conditions: [.commPattern(CommPattern("py*"))], namespace: "p1"),
+            Rule(conditions: [.id(.uid, 1000)], namespace: "a1"),
+            Rule(conditions: [.commPattern(CommPattern("py*"))], namespace: "p2"),
+            Rule(conditions: [.id(.uid, 1000)], namespace: "a2"),
+            Rule(conditions: [.id(.uid, 1000), .comm("sshd")], namespace: "s1"),
+            Rule(conditions: [.comm("sshd"), .id(.uid, 1000)], namespace: "s2"),
+            Rule(conditions: [.id(.gid, 100)], namespace: "gid.users"),
+        ]),
+        // The same names regrouped.
+        DecisionTable(rules: [
+            Rule(conditions: [.id(.uid, 1000)], namespace: "p1"),
+            Rule(conditions: [.id(.uid, 1000)], namespace: "a1"),
+            Rule(conditions: [.commPattern(CommPattern("py*"))], namespace: "p2"),
+            Rule(conditions: [.comm("bash")], namespace: "s2"),
+            Rule(conditions: [.comm("bash")], namespace: "cmd.bash"),
+            Rule(conditions: [.id(.uid, 1000)], namespace: "uid.alice"),
+        ]),
     ]
 
     static let ids: [UInt32] = [0, 7, 100, 1000, 1001]
@@ -82,11 +111,12 @@ struct Model {
         random.next() % 16 == 0 ? Int32.random(in: 1...4_194_304, using: &random) : Int32.random(in: 1...48, using: &random)
     }
 
-    @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6])
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6, 10, 11])
     func randomOperationsMatchTheModel(seed: UInt64) {
         var random = SplitMix64(seed: seed)
-        var tracker = Tracker(table: Self.tables[0])
-        var model = Model(table: Self.tables[0])
+        let start = Self.tables[Int(seed) % Self.tables.count]
+        var tracker = Tracker(table: start)
+        var model = Model(table: start)
 
         for step in 0..<3_000 {
             let operation = Int.random(in: 0..<100, using: &random)

@@ -66,6 +66,39 @@ public final class AtomicFileWriter {
         }
     }
 
+    /// Atomically replaces each of `names` (at least one) with one file
+    /// holding `bytes`: written once, then hard-linked under every name, so
+    /// a thousand names cost a thousand `linkat`+`renameat`, not a thousand
+    /// copies. Each name is replaced atomically on its own; when this
+    /// throws, the names before the one that failed hold the new file and
+    /// the others their old one.
+    public func replace(
+        allOf names: some Collection<String>, with bytes: UnsafeRawBufferPointer, access: FileAccess? = nil
+    ) throws(SystemCallError) {
+        guard let first = names.first else { return }
+        guard names.count > 1 else { return try replace(first, with: bytes, access: access) }
+        let fd = try createTemporary()
+        var written = writeAll(fd, bytes, subject: directoryPath + "/" + temporaryName)
+        let effective = access ?? defaultAccess
+        if case .success = written, needsChmod || effective != defaultAccess {
+            written = effective.apply(to: fd, subject: directoryPath + "/" + temporaryName)
+        }
+        closeDescriptor(fd)
+        let file = temporaryName
+        defer { unlinkat(directoryFD, file, 0) }
+        try written.value()
+        for name in names {
+            let link = try linkTemporary(file)
+            let renamed = syscall("renameat", subject: directoryPath + "/" + name) {
+                renameat(directoryFD, link, directoryFD, name)
+            }
+            if case .failure(let error) = renamed {
+                unlinkat(directoryFD, link, 0)
+                throw error
+            }
+        }
+    }
+
     public func replace(_ name: String, with bytes: [UInt8], access: FileAccess? = nil) throws(SystemCallError) {
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(SystemCallError) in try replace(name, with: raw, access: access) }
@@ -106,6 +139,25 @@ public final class AtomicFileWriter {
             case .failure(let error) where error.errno == .fileExists && attempts < 8:
                 // Someone else's entry: never touch it, take another name.
                 nextTemporaryName()
+                attempts += 1
+            case .failure(let error):
+                throw error
+            }
+        }
+    }
+
+    /// A new temporary name for `file` (a hard link); a name planted in
+    /// the way is skipped as in `createTemporary`.
+    private func linkTemporary(_ file: String) throws(SystemCallError) -> String {
+        var attempts = 0
+        while true {
+            nextTemporaryName()
+            switch syscall("linkat", subject: directoryPath + "/" + temporaryName, {
+                linkat(directoryFD, file, directoryFD, temporaryName, 0)
+            }) {
+            case .success:
+                return temporaryName
+            case .failure(let error) where error.errno == .fileExists && attempts < 8:
                 attempts += 1
             case .failure(let error):
                 throw error

@@ -122,6 +122,32 @@ public final class NamespaceDirectory {
 
     static let reuseThreshold = 256
 
+    /// `publish` for namespaces that always have the same members (one
+    /// rule): one file, hard-linked under every name (see
+    /// `AtomicFileWriter.replace(allOf:with:access:)`).
+    public func publish(allOf names: [String], sortedPIDs pids: UnsafeBufferPointer<Int32>, access: FileAccess? = nil)
+        throws(NamespaceDirectoryError)
+    {
+        guard names.count > 1 else { return try publish(names[0], sortedPIDs: pids, access: access) }
+        for name in names { try Self.validate(name) }
+        let same = pids.count >= Self.reuseThreshold && pids.count == formatted.count && formatted.withUnsafeBufferPointer {
+            memcmp($0.baseAddress!, pids.baseAddress!, pids.count * MemoryLayout<Int32>.stride) == 0
+        }
+        if !same {
+            bytes.removeAll(keepingCapacity: true)
+            formatted.removeAll(keepingCapacity: true)
+            for pid in pids {
+                DecimalText.append(UInt32(bitPattern: pid), to: &bytes)
+                bytes.append(UInt8(ascii: "\n"))
+            }
+            if pids.count >= Self.reuseThreshold { formatted.append(contentsOf: pids) }
+        }
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(SystemCallError) in try writer.replace(allOf: names, with: raw, access: access) }
+        }
+        do { try result.value() } catch { throw .system(error) }
+    }
+
     /// Creates `name` as an empty file in one call (`mknodat`). For start-up;
     /// if `name` exists (a restart) it is replaced atomically as `publish`
     /// would.
