@@ -6,7 +6,10 @@ extension DecisionTable {
     ///     cmd sshd -> alice.ssh [uid 1000]
     ///
     /// Keys in the order uid, gid, ruid, rgid, cmd; IDs ascending; exact
-    /// `cmd` values by bytes, then patterns in rule order.
+    /// `cmd` values by bytes, then patterns in rule order. Then namespaces
+    /// that share one rule (so one member list and one file), a line each:
+    ///
+    ///     same rule -> all.1 all.2 all.3
     public func dump() -> String {
         let rules = self.rules
         var out = ""
@@ -38,6 +41,13 @@ extension DecisionTable {
             }
             for (pattern, indices) in patterns {
                 out += line(Condition.commPattern(pattern), indices, rules)
+            }
+        }
+        if hasGroups {
+            for index in 0..<namespaceCount where isGroupLeader(NamespaceID(index)) {
+                var names: [String] = []
+                forEachNamespace(inGroupOf: NamespaceID(index)) { names.append(name(of: $0)) }
+                if names.count > 1 { out += "same rule -> " + names.joined(separator: " ") + "\n" }
             }
         }
         return out

@@ -38,6 +38,20 @@ import UprocRules
         #expect(report.status == .valid)
     }
 
+    @Test func dumpListsNamespacesThatShareARule() {
+        let text = "cmd \"*\" all.1\nuid 0 cmd sshd a\ncmd \"*\" all.2\ncmd sshd uid 0 b\nuid 0 root\n"
+        let report = CheckReport(checking: SourceFile(path: "c", text: text), with: Self.compiler, dump: true)
+        #expect(report.standardOutput == """
+            uid 0 -> a [cmd sshd] b [cmd sshd] root
+            cmd sshd -> a [uid 0] b [uid 0]
+            cmd * -> all.1 all.2
+            same rule -> all.1 all.2
+            same rule -> a b
+            c: valid: 5 rules, 5 namespaces, 0 warnings
+
+            """)
+    }
+
     @Test func reportsErrorsAndCountsThem() {
         let report = CheckReport(checking: SourceFile(path: "c", text: "uid 1 a\nusr 2 b\ncmd abcdefghijklmnopq a\n"), with: Self.compiler)
         #expect(report.status == .invalid)
