@@ -25,13 +25,18 @@ public struct DecisionTable: Sendable {
         /// Each rule's source line; empty when every line is 0 (built in code).
         let lines: [Int32]
         let index: LookupIndex
+        let groups: RuleGroups
+        /// `!groups.isEmpty`, without touching the groups per lookup.
+        let hasGroups: Bool
 
-        init(names: [String], usedKeys: RuleKeys, nameIndex: NameIndex, lines: [Int32], index: LookupIndex) {
+        init(names: [String], usedKeys: RuleKeys, nameIndex: NameIndex, lines: [Int32], index: LookupIndex, groups: RuleGroups) {
             self.names = names
             self.usedKeys = usedKeys
             self.nameIndex = nameIndex
             self.lines = lines
             self.index = index
+            self.groups = groups
+            hasGroups = !groups.isEmpty
         }
     }
 
@@ -48,13 +53,15 @@ public struct DecisionTable: Sendable {
     init(taking built: inout RuleBuilder) {
         var keys: RuleKeys = []
         for condition in built.conditions { keys.insert(RuleKeys(condition.key)) }
-        let index = LookupIndex(&built)
+        var index = LookupIndex(&built)
+        let groups = index.takeGroups()
         storage = Storage(
             names: built.names,
             usedKeys: keys,
             nameIndex: built.nameIndex,
             lines: built.tableLines,
-            index: index)
+            index: index,
+            groups: groups)
     }
 
     /// The rules, one per namespace, in the same order, conditions in source
@@ -89,9 +96,19 @@ public struct DecisionTable: Sendable {
     /// Calls `body` once for each namespace `identity` belongs to, in no
     /// particular order, without allocating.
     public func forEachMatch(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
-        let groups = index.groups
+        if storage.hasGroups {
+            forEachMatchThroughGroups(identity, body)
+        } else {
+            index.forEachMatchingGroup(identity, body)
+        }
+    }
+
+    /// `forEachMatch` when some namespaces are grouped (kept apart, so the
+    /// common path stays as small as it was).
+    @inline(never)
+    private func forEachMatchThroughGroups(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
         index.forEachMatchingGroup(identity) { leader in
-            groups.forEachMember(of: Int(leader.index)) { body(NamespaceID($0)) }
+            forEachNamespace(inGroupOf: leader, body)
         }
     }
 
@@ -99,16 +116,16 @@ public struct DecisionTable: Sendable {
 
     /// Whether some namespaces have the same rule (conditions in any order)
     /// and so always the same members.
-    public var hasGroups: Bool { !index.groups.isEmpty }
+    public var hasGroups: Bool { storage.hasGroups }
 
     /// The first namespace whose rule is the same as `id`'s: it stands for
     /// the group (one member list, one file under every name).
     public func groupLeader(of id: NamespaceID) -> NamespaceID {
-        NamespaceID(index.groups.leader(of: Int(id.index)))
+        storage.hasGroups ? NamespaceID(storage.groups.leader(of: Int(id.index))) : id
     }
 
     /// Whether `id` leads its group (every namespace of a unique rule does).
-    public func isGroupLeader(_ id: NamespaceID) -> Bool { index.groups.isLeader(Int(id.index)) }
+    public func isGroupLeader(_ id: NamespaceID) -> Bool { !storage.hasGroups || storage.groups.isLeader(Int(id.index)) }
 
     /// Calls `body` with the leader of each group `identity` belongs to: as
     /// `forEachMatch`, once per group instead of once per namespace.
@@ -119,7 +136,7 @@ public struct DecisionTable: Sendable {
     /// Calls `body` with every namespace of `leader`'s group, ascending,
     /// the leader first.
     public func forEachNamespace(inGroupOf leader: NamespaceID, _ body: (NamespaceID) -> Void) {
-        index.groups.forEachMember(of: Int(leader.index)) { body(NamespaceID($0)) }
+        storage.groups.forEachMember(of: Int(leader.index)) { body(NamespaceID($0)) }
     }
 
     /// The namespaces `identity` belongs to, ascending (allocates).

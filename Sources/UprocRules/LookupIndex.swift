@@ -50,7 +50,13 @@ struct LookupIndex: Sendable {
     private var generalList: [Int32] = []
     private var generalRules: [[Condition]] = []
     /// Rules with the same conditions; only each group's leader is indexed.
+    /// The table takes them (`takeGroups`): lookups copy no more arrays.
     private(set) var groups = RuleGroups()
+
+    mutating func takeGroups() -> RuleGroups {
+        defer { groups = RuleGroups() }
+        return groups
+    }
 
     /// Which key each rule is indexed under (`nil`: side list).
     private static let order: [RuleKey] = [.cmd, .uid, .ruid, .gid, .rgid]
