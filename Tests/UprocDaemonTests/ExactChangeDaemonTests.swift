@@ -44,6 +44,9 @@ extension UprocdEndToEnd {
             #expect(try Child.start(["/bin/true"], asPID: getpid()) == nil)
         }
 
+        /// Four members end and four others start between two allowed rewrites:
+        /// the count and the xor of fingerprints are those of the file, yet once a
+        /// rewrite is allowed the file lists the four live processes, not the dead.
         @Test func membersReplacedByOthersWhoseFingerprintsCancelAreShown() async throws {
             try Kernel.require()
             let pidMax = Int32(String(decoding: FileManager.default.contents(atPath: "/proc/sys/kernel/pid_max") ?? Data(),
@@ -53,10 +56,11 @@ extension UprocdEndToEnd {
             let usable = Self.cancellingSets.filter { set in
                 set.allSatisfy { $0 < pidMax && !FileManager.default.fileExists(atPath: "/proc/\($0)") }
             }
-            for pids in usable.prefix(3) {
+            let tried = usable.prefix(3)
+            for pids in tried {
                 if try await replace(Array(pids.prefix(4)), by: Array(pids.suffix(4))) { return }
             }
-            Issue.record("could not arrange the replacement inside one --min-interval window with any of \(usable.count) PID sets")
+            Issue.record("could not arrange the replacement inside one --min-interval window with \(tried.count) PID sets")
         }
 
         /// Runs `old` until the daemon lists them, then ends them and starts `new` while
