@@ -10,8 +10,10 @@ extension UprocdEndToEnd {
     @Suite struct ExactChange {
         /// Eight PIDs each, below the default pid_max (32768), whose splitmix64 hashes
         /// (the old `Fingerprint.mix`) xor to zero: the first four are replaced by the
-        /// last four (found offline with Wagner's 8-list birthday search). Several
-        /// sets, as another process may hold one of the PIDs.
+        /// last four. Found offline with Wagner's 8-list birthday search (lists of
+        /// 3,900 consecutive PIDs from 1,000; pairs matched on the low 2 bits of their
+        /// xor, pairs of pairs on 22 more, then all 64). Several sets, as another
+        /// process may hold one of the PIDs.
         static let cancellingSets: [[Int32]] = [
             [2617, 7822, 8942, 15676, 16926, 22683, 27990, 30008],
             [1063, 8275, 9622, 16518, 16776, 23746, 26390, 29238],
