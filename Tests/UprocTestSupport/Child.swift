@@ -80,6 +80,13 @@ public final class Child {
         self.pid = pid
     }
 
+    /// A child this process started by other means (`start(_:asPID:)`), reaped as any other.
+    init(adopting pid: pid_t, command: String) {
+        self.pid = pid
+        self.command = command
+        leadsGroup = false
+    }
+
     /// A group of its own is the test's to clean up: killed and reaped when dropped.
     deinit {
         if leadsGroup { killGroup() }
