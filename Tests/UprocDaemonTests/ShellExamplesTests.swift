@@ -47,16 +47,20 @@ extension UprocdEndToEnd {
             let harness = try Harness(config: "uid 4283 w\n")
             let daemon = try await harness.startDaemon()
             let events = harness.root + "/inotifywait.out"
+            let notes = harness.root + "/inotifywait.err"
             let fd = open(events, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            try #require(fd >= 0)
+            let errorFD = open(notes, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            try #require(fd >= 0 && errorFD >= 0)
             let watcher: Child
             do {
-                defer { close(fd) }
-                watcher = try harness.spawn(["/usr/bin/inotifywait", "-m", "-q", "-e", "moved_to", "--format", "%f", harness.out],
-                                            stdout: .fd(fd))
+                defer { close(fd); close(errorFD) }
+                watcher = try harness.spawn(["/usr/bin/inotifywait", "-m", "-e", "moved_to", "--format", "%f", harness.out],
+                                            stdout: .fd(fd), stderr: .fd(errorFD))
             }
-            // inotifywait prints nothing once its watch is set: give it a moment.
-            try await Task.sleep(for: .milliseconds(300))
+            // Updates before its watch is set would go unseen: wait for its word.
+            try await harness.waitForKernel("inotifywait's watch", {
+                FileManager.default.contents(atPath: notes).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            }, until: { $0.contains("Watches established") })
             var pids: [Int32] = []
             for _ in 0..<3 {
                 pids.append(try harness.spawn(uid: 4283, ["/bin/sleep", "30"]).pid)
