@@ -15,6 +15,8 @@ final class DirectoryGuard {
     /// Namespaces whose file someone else touched, to rewrite after the round.
     private var repairs: [NamespaceID] = []
     private var rewriteAll = false
+    /// Every file is to be checked (the watch lost events).
+    private var checkAll = false
     private var recordPending = false
     /// The last audit's unsolved problem, logged once.
     private var lastProblem: String?
@@ -51,7 +53,11 @@ final class DirectoryGuard {
             case .directoryChanged:
                 auditSoon()
             case .overflow:
-                rewriteAll = true
+                // Events were lost — most likely to the daemon's own renames
+                // (a round of more files than inotify queues events for):
+                // look at every file, rewrite only what is gone. Rewriting
+                // them all would overflow the watch again, for ever.
+                checkAll = true
                 auditSoon()
             }
         }
@@ -74,6 +80,13 @@ final class DirectoryGuard {
             }
             if !rewriteAll { state.statistics.repairs &+= 1 }
             return
+        }
+        if checkAll {
+            checkAll = false
+            let table = state.tracker.table
+            for index in 0..<table.namespaceCount where !publisher.directory.looksIntact(table.namespaceNames[index]) {
+                repairs.append(NamespaceID(index))
+            }
         }
         guard !repairs.isEmpty else { return }
         var failed: [NamespaceID] = []

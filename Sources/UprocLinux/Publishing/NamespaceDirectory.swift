@@ -176,6 +176,15 @@ public final class NamespaceDirectory {
 
     // MARK: - while running
 
+    /// Whether `name` is still a regular file of the daemon's user (one
+    /// `fstatat`): what can be checked of every file after the directory
+    /// watch lost events, without rewriting them all.
+    public func looksIntact(_ name: String) -> Bool {
+        var status = stat()
+        return fstatat(directoryFD, name, &status, AT_SYMLINK_NOFOLLOW) == 0
+            && status.st_mode & S_IFMT == S_IFREG && status.st_uid == geteuid()
+    }
+
     /// What `audit` found and did.
     public enum Finding: Equatable, Sendable, CustomStringConvertible {
         /// The directory was deleted or moved away (or replaced): recreated.
