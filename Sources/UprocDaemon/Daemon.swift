@@ -49,7 +49,7 @@ public final class Daemon {
         service = ServiceNotify(state: state)
         reloader.observers.append(service)
         if let path = options.metricsFile {
-            do { metrics = try MetricsExporter(state: state, path: path) } catch {
+            do { metrics = try MetricsExporter(state: state, follower: follower, path: path) } catch {
                 publisher.removeAll()
                 throw error
             }
@@ -130,15 +130,7 @@ public final class Daemon {
     }
 
     /// The same fields for SIGUSR1 and at stop.
-    private func statisticsMetadata() -> Logger.Metadata {
-        var metadata = state.statistics.metadata
-        metadata["datagrams"] = "\(follower.connector.statistics.datagrams)"
-        metadata["foreign_datagrams"] = "\(follower.connector.statistics.foreignDatagrams)"
-        metadata["processes"] = "\(state.tracker.processCount)"
-        metadata["proc_read_failures"] = "\(follower.reader.readFailures)"
-        metadata["cpu_ns"] = "\(ProcessCPU.selfCPUNanoseconds())"
-        return metadata
-    }
+    private func statisticsMetadata() -> Logger.Metadata { DaemonCounters.metadata(follower.counterSources) }
 }
 
 func milliseconds(_ nanoseconds: UInt64) -> String {

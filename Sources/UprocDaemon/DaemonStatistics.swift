@@ -1,6 +1,5 @@
-import Logging
-
-/// Counters an administrator can ask for with SIGUSR1 (and reads at stop).
+/// Where the daemon's parts count; `DaemonCounters` lists what is shown
+/// (SIGUSR1, the `stopped` line, the metrics file).
 struct DaemonStatistics {
     var events = 0
     var overruns = 0
@@ -30,25 +29,4 @@ struct DaemonStatistics {
     var drift = 0
     /// Namespace files (or the whole directory) restored after someone else changed them.
     var repairs = 0
-
-    var metadata: Logger.Metadata {
-        [
-            "events": "\(events)",
-            "overruns": "\(overruns)",
-            "receive_errors": "\(receiveErrors)",
-            "rescans": "\(rescans)",
-            "scan_failures": "\(scanFailures)",
-            "publishes": "\(publishes)",
-            "publish_failures": "\(publishFailures)",
-            "proc_reads": "\(procReads)",
-            "pauses": "\(pauses)",
-            "inheritance_checks": "\(inheritanceChecks)",
-            "inheritance_corrections": "\(inheritanceCorrections)",
-            "leader_exits": "\(leaderExits)",
-            "audits": "\(audits)",
-            "publish_deferrals": "\(publishDeferrals)",
-            "drift": "\(drift)",
-            "repairs": "\(repairs)",
-        ]
-    }
 }

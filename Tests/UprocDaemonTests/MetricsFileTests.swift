@@ -143,6 +143,57 @@ extension UprocdEndToEnd {
             #expect((try? FileManager.default.contentsOfDirectory(atPath: directory)) == [])
         }
 
+        /// The family each statistics-line field is exported as: `uproc_<field>_total`
+        /// unless named here.
+        static let familyOfField = [
+            "overruns": "uproc_kernel_drops_total", "processes": "uproc_processes", "cpu_ns": "uproc_cpu_seconds_total",
+        ]
+
+        /// The value of `family` in `metrics`: labelled families summed.
+        static func value(of family: String, in metrics: MetricsSnapshot) -> Double? {
+            let series = metrics.series(of: family)
+            return series.isEmpty ? nil : series.values.reduce(0, +)
+        }
+
+        /// Every field of the statistics line is in the file, every counter of
+        /// the file on the line, and the file holds what the line said: a write
+        /// after one SIGUSR1 and before the next lies between the two lines.
+        @Test func everyStatisticsFieldIsAMetricAndBack() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4281 a\n")
+            let path = harness.root + "/uproc.prom"
+            let daemon = try await harness.startDaemon(arguments: [
+                "-c", harness.config, "--min-interval", "1", "--metrics-file", path, "--metrics-interval", "1", harness.out,
+            ])
+            let child = try harness.spawn(uid: 4281, ["/bin/sleep", "30"]).pid
+            try await harness.waitUntil(namespace: "a", is: [child])
+
+            daemon.signal(SIGUSR1)
+            let first = try #require(try await daemon.waitForLine { $0.hasSuffix("statistics") })
+            let before = Daemon.metadata(first).compactMapValues { Double($0) }
+            let families = before.keys.map { ($0, Self.familyOfField[$0] ?? "uproc_\($0)_total") }
+            // CPU time and audits move without a write; events on the line include the subscription's acknowledgement.
+            let rising = families.filter { !["processes", "cpu_ns", "audits", "events"].contains($0.0) }
+            let metrics = try await Self.waitFor(path, "every counter at least what the first SIGUSR1 line said") { metrics in
+                // (A missing family is reported below, by name.)
+                rising.allSatisfy { field, family in Self.value(of: family, in: metrics).map { $0 >= before[field]! } ?? true }
+            }
+            daemon.signal(SIGUSR1)
+            let second = try #require(try await daemon.waitForLine { $0.hasSuffix("statistics") && $0 != first })
+            let after = Daemon.metadata(second).compactMapValues { Double($0) }
+
+            for (field, family) in families {
+                let value = try #require(Self.value(of: family, in: metrics), "\(field) is not exported as \(family)")
+                #expect(metrics.types[family] == (family.hasSuffix("_total") ? "counter" : "gauge"), "\(family)")
+                let limit = field == "cpu_ns" ? after[field]! / 1e9 : after[field]!
+                if field != "processes" { #expect(value <= limit, "\(family) \(value) > \(field) \(limit)") }
+            }
+            let exported = Set(families.map(\.1))
+            let unlisted = metrics.types.filter { $0.value == "counter" && !exported.contains($0.key) }.keys.sorted()
+            #expect(unlisted.isEmpty, "counters not on the statistics line: \(unlisted)")
+            try await daemon.stop()
+        }
+
         @Test(arguments: [
             ["--metrics-interval", "0"], ["--metrics-interval", "3601"], ["--metrics-namespaces", "-1"],
             ["--metrics-file", ""], ["--metrics-file", "/tmp/"],

@@ -8,6 +8,7 @@ import UprocLinux
 /// its age. A part of the loop: one post handler and one timer.
 final class MetricsExporter {
     private let state: DaemonState
+    private let follower: KernelFollower
     private let writer: AtomicFileWriter
     private let name: String
     private let startTime = WallClock.secondsSinceEpoch()
@@ -19,8 +20,9 @@ final class MetricsExporter {
 
     /// Opens the file's directory (it must exist and not be the namespace
     /// directory; the file need not exist).
-    init(state: DaemonState, path: String) throws(DaemonError) {
+    init(state: DaemonState, follower: KernelFollower, path: String) throws(DaemonError) {
         self.state = state
+        self.follower = follower
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -43,7 +45,7 @@ final class MetricsExporter {
     /// After every round: a change schedules a write, at once when the last
     /// one is older than the interval.
     private func roundEnded() {
-        let now = Signature(state)
+        let now = Signature(state, follower.counterSources)
         guard now != seen else { return }
         seen = now
         guard let timer, !timer.isScheduled else { return }
@@ -52,8 +54,9 @@ final class MetricsExporter {
 
     /// Writes the file now (at start, and when the timer fires).
     func write() {
-        seen = Signature(state)
-        let text = DaemonMetrics.text(state: state, startTime: startTime)
+        let sources = follower.counterSources
+        seen = Signature(state, sources)
+        let text = DaemonMetrics.text(sources, startTime: startTime)
         guard text != lastText else { return }
         do {
             try writer.replace(name, with: Array(text.utf8))
@@ -75,32 +78,19 @@ final class MetricsExporter {
     /// At a clean stop.
     func remove() { writer.remove(name) }
 
-    /// What the file reports, in a few integers: compared after every
+    /// What the file reports, in three integers: compared after every
     /// round, so the text is built only when one of them moved.
     private struct Signature: Equatable {
         var processes = 0
         var namespaces = 0
-        var events = EventCounts()
-        var overruns = 0
-        var receiveErrors = 0
-        var rescans = 0
-        var reloads = 0
-        var publishes = 0
-        var publishFailures = 0
+        var counted = 0
 
         init() {}
 
-        init(_ state: DaemonState) {
-            let statistics = state.statistics
+        init(_ state: DaemonState, _ sources: CounterSources) {
             processes = state.tracker.processCount
             namespaces = state.tracker.table.namespaceCount
-            events = statistics.eventTypes
-            overruns = statistics.overruns
-            receiveErrors = statistics.receiveErrors
-            rescans = statistics.rescans
-            reloads = statistics.reloads.total
-            publishes = statistics.publishes
-            publishFailures = statistics.publishFailures
+            counted = DaemonCounters.changeSum(sources)
         }
     }
 }
