@@ -1,5 +1,5 @@
 // Holds COUNT long-lived processes for tools/bench/heavy and, once asked,
-// churns them: forks COUNT children that pause(), prints "ready count=N",
+// churns them: forks COUNT children that pause(), prints "ready count=N pid=PID",
 // and on SIGUSR1 starts replacing one child, picked at random, every 1/RATE s
 // (SIGKILL, reap, fork: one EXIT and one FORK event each). The new PIDs land
 // wherever the kernel's PID counter is, in the middle of the held ones once
@@ -78,7 +78,7 @@ int main(int argc, char **argv) {
         }
         children[held] = pid;
     }
-    printf("ready count=%ld\n", count);
+    printf("ready count=%ld pid=%d\n", count, (int)self);
     fflush(stdout);
 
     unsigned long long period = rate > 0 ? (unsigned long long)(1e9 / rate) : 0, started = 0, next = 0, replaced = 0;
