@@ -36,6 +36,19 @@ import UprocLinux
         #expect(b - start < 4_000_000_000)  // woken by the rename, long before the deadline
     }
 
+    @Test func changesAreToldPerName() throws {
+        try make([:])
+        defer { removeDirectory() }
+        var watch = try BenchDirectoryWatch(directory: directory)
+        #expect(try watch.waitForChanges(among: ["a", "b"], timeoutMilliseconds: 10) == nil)
+        try BenchTextFile.write("1\n", to: directory + "/.b")  // IN_CLOSE_WRITE .b: neither name
+        let move = try shell("mv '\(directory)/.b' '\(directory)/b'")  // IN_MOVED_TO b
+        #expect(try BenchProcess.reap(move) == 0)
+        #expect(try watch.waitForChanges(among: ["a", "b", "bb", ""], timeoutMilliseconds: 1000) == [false, true, false, false])
+        try BenchTextFile.write("1\n", to: directory + "/a")
+        #expect(try watch.waitForChanges(among: ["a", "b"], timeoutMilliseconds: 1000) == [true, false])
+    }
+
     @Test func aFileNeverThereIsNilAtTheDeadline() throws {
         try make(["a": "42\n", "c": "7\n"])
         defer { removeDirectory() }
