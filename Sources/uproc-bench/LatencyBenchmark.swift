@@ -12,7 +12,7 @@ struct LatencyBenchmark: ParsableCommand {
             Needs a running uprocd whose rules put PROGRAM's process name in NAMESPACE (e.g. \
             `cmd uproclat x` with PROGRAM a symlink named uproclat to /bin/sleep). Each round: \
             spawn PROGRAM, wait (inotify on DIRECTORY, IN_MOVED_TO|IN_CLOSE_WRITE, re-reading the \
-            file on every event) until its PID is listed, then SIGKILL and reap it and wait until \
+            file after each event naming it) until its PID is listed, then SIGKILL and reap it and wait until \
             it is gone again. Prints percentiles in microseconds: spawn → listed (the figure), \
             spawn → exec'd (posix_spawn's return: the exec floor), their difference, kill → unlisted. \
             With several namespaces (--namespace repeated, --random-prefix) each round waits until \
