@@ -47,12 +47,19 @@ struct LatencyBenchmark: ParsableCommand {
     @Option(help: "Give up on a round after this many milliseconds.")
     var timeoutMs = 5000
 
+    @Option(help: ArgumentHelp(
+        "Stop after this many rounds timed out (0: the first timeout fails the run).",
+        discussion: "A timed-out round counts at --timeout-ms: a lower bound."))
+    var maxTimeouts = 0
+
     @Option(help: "Write each round's spawn, add and remove latency (ns) to this file as CSV.")
     var raw: String?
 
     func validate() throws {
         guard rounds > 0 else { throw ValidationError("--rounds must be positive") }
-        guard gapMs >= 0, timeoutMs > 0 else { throw ValidationError("--gap-ms must be ≥ 0 and --timeout-ms > 0") }
+        guard gapMs >= 0, timeoutMs > 0, maxTimeouts >= 0 else {
+            throw ValidationError("--gap-ms and --max-timeouts must be ≥ 0 and --timeout-ms > 0")
+        }
         guard (randomPrefix == nil) == (randomCount == nil) else {
             throw ValidationError("--random-prefix and --random-count go together")
         }
@@ -96,19 +103,36 @@ struct LatencyBenchmark: ParsableCommand {
             let killed = MonotonicClock.nanoseconds()
             try BenchProcess.killHard(pid)
             _ = try BenchProcess.reap(pid)
+            var late = false
             if let missing = listed.firstIndex(where: { $0 == nil }) {
-                throw LatencyFailure("round \(round): PID \(pid) not in \(files[missing]) after \(timeoutMs) ms")
+                let failure = LatencyFailure("round \(round): PID \(pid) not in \(files[missing]) after \(timeoutMs) ms")
+                guard samples.timeouts < maxTimeouts else { throw failure }
+                BenchTextFile.printError("\(failure)")
+                late = true
             }
             // Gone from every file before the next round; the figure is the first file's.
             let unlisted = try BenchListing.wait(for: pid, listed: false, in: files, watch: &watch, deadline: deadline(killed))
             if let stuck = unlisted.firstIndex(where: { $0 == nil }) {
-                throw LatencyFailure("round \(round): PID \(pid) still in \(files[stuck]) \(timeoutMs) ms after it was killed")
+                let failure = LatencyFailure("round \(round): PID \(pid) still in \(files[stuck]) \(timeoutMs) ms after it was killed")
+                guard samples.timeouts < maxTimeouts else { throw failure }
+                BenchTextFile.printError("\(failure)")
+                late = true
             }
+            // A file that never got there counts at the deadline: a lower bound.
+            let timeout = UInt64(timeoutMs) * 1_000_000
             samples.spawned.append(execed - start)
-            samples.added.append(listed[0]! - start)
-            samples.removed.append(unlisted[0]! - killed)
+            samples.added.append(listed[0].map { $0 - start } ?? timeout)
+            samples.removed.append(unlisted[0].map { $0 - killed } ?? timeout)
             for index in samples.othersAdded.indices {
-                samples.othersAdded[index].append(listed[index + 1]! - start)
+                samples.othersAdded[index].append(listed[index + 1].map { $0 - start } ?? timeout)
+            }
+            samples.timedOut.append(late)
+            if late {
+                samples.timeouts += 1
+                if samples.timeouts == maxTimeouts {
+                    BenchTextFile.printError("stopping after \(maxTimeouts) timed-out rounds (--max-timeouts)")
+                    break
+                }
             }
             if gapMs > 0 { MonotonicClock.sleep(nanoseconds: UInt64(gapMs) * 1_000_000) }
         }
@@ -120,12 +144,12 @@ struct LatencyBenchmark: ParsableCommand {
     private func deadline(_ start: UInt64) -> UInt64 { start + UInt64(timeoutMs) * 1_000_000 }
 
     private func writeRaw(_ path: String, _ samples: LatencySamples, otherNames: [String]) throws {
-        var text = "round,spawn_ns,add_ns,remove_ns"
+        var text = "round,spawn_ns,add_ns,remove_ns,timed_out"
         if !samples.picked.isEmpty { text += ",namespace" }
         for name in otherNames { text += ",add_ns_\(name)" }
         text += "\n"
         for index in samples.added.indices {
-            text += "\(index + 1),\(samples.spawned[index]),\(samples.added[index]),\(samples.removed[index])"
+            text += "\(index + 1),\(samples.spawned[index]),\(samples.added[index]),\(samples.removed[index]),\(samples.timedOut[index] ? 1 : 0)"
             if !samples.picked.isEmpty { text += "," + samples.picked[index] }
             for other in samples.othersAdded { text += ",\(other[index])" }
             text += "\n"
@@ -151,6 +175,9 @@ struct LatencyBenchmark: ParsableCommand {
                 .map { pad(BenchFormat.microseconds($0), 9) }
             print(pad(label, -width) + pad("\(summary.count)", 8) + cells.joined())
         }
+        if maxTimeouts > 0 {
+            print("rounds=\(samples.added.count) of=\(rounds) timeouts=\(samples.timeouts) (a timed-out round counts at \(timeoutMs) ms: a lower bound)")
+        }
     }
 
     /// Pads to `width` columns: right-aligned when positive, left when negative.
@@ -168,6 +195,8 @@ struct LatencySamples {
     var removed: [UInt64] = []
     var othersAdded: [[UInt64]]
     var picked: [String] = []
+    var timedOut: [Bool] = []
+    var timeouts = 0
 
     init(rounds: Int, others: Int) {
         othersAdded = Array(repeating: [], count: others)
