@@ -168,11 +168,11 @@ struct LatencyBenchmark: ParsableCommand {
         ]
         for (name, other) in zip(otherNames, samples.othersAdded) { rows.append(("spawn → listed \(name)", other)) }
         let width = max(16, rows.map { $0.0.count + 1 }.max() ?? 0)
-        print(pad("latency (µs)", -width) + "  rounds      min      p50      p90      p99      max     mean")
+        print(pad("latency (µs)", -width) + "  rounds" + ["min", "p50", "p90", "p99", "max", "mean"].map { pad($0, 11) }.joined())
         for (label, values) in rows {
             guard let summary = BenchSummary(values) else { continue }
             let cells = [summary.minimum, summary.p50, summary.p90, summary.p99, summary.maximum, summary.mean]
-                .map { pad(BenchFormat.microseconds($0), 9) }
+                .map { pad(BenchFormat.microseconds($0), 11) }
             print(pad(label, -width) + pad("\(summary.count)", 8) + cells.joined())
         }
         if maxTimeouts > 0 {
