@@ -18,4 +18,17 @@ public enum BenchTextFile {
             offset += written
         }
     }
+
+    /// Writes `line` and a newline to standard error (progress and warnings;
+    /// the figures go to standard output).
+    public static func printError(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
+            if written == -1 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
+        }
+    }
 }

@@ -170,12 +170,13 @@ log_value() {
     echo "${value:-?}"
 }
 
-# Sends SIGUSR1 and prints the new `statistics` log line.
+# Sends SIGUSR1 and prints the new `statistics` log line; waits up to
+# SECONDS (5) for it.
 daemon_statistics() {
-    local log=$1 before after line
+    local log=$1 seconds=${2:-5} before after line
     before=$(grep -c ' statistics' "$log" || true)
     kill -USR1 "$DAEMON_PID"
-    for _ in {1..500}; do
+    for _ in $(seq $((seconds * 100))); do
         after=$(grep -c ' statistics' "$log" || true)
         if ((after > before)); then
             grep ' statistics' "$log" | tail -1
@@ -183,7 +184,7 @@ daemon_statistics() {
         fi
         sleep 0.01
     done
-    bench_die "no 'statistics' log line within 5 s of SIGUSR1 ($log)"
+    bench_die "no 'statistics' log line within $seconds s of SIGUSR1 ($log)"
 }
 
 # The daemon's CPU time (utime + stime) in clock ticks, from /proc/PID/stat.
