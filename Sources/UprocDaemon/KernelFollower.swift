@@ -67,11 +67,17 @@ final class KernelFollower {
     /// Stops the kernel's events (best effort) before a clean exit.
     func unsubscribe() { connector.unsubscribe() }
 
-    /// Reads every queued datagram and applies its events.
+    /// Reads queued datagrams, for at most `drainBudget`, and applies their
+    /// events. The rest waits for the next round: the files are written in
+    /// between, so a stream of events handled no faster than it arrives (a
+    /// storm over heavy rules) cannot hold every change back.
     func drain() {
-        let result = connector.drain { event in apply(event) }
+        let result = connector.drain(budget: Self.drainBudget) { event in apply(event) }
         handle(result)
     }
+
+    /// How long one round may spend on kernel events.
+    static let drainBudget: UInt64 = 20_000_000
 
     /// After a drain: lost messages (ENOBUFS) or a failed receive mean the
     /// table may be wrong, so it is rebuilt from `/proc`.

@@ -38,6 +38,33 @@ struct ProcConnectorTests {
         #expect(connector.statistics.events >= 3)
     }
 
+    /// A drain with a budget stops when it runs out, says more may be queued,
+    /// and the next drain goes on where it stopped: a caller with other work
+    /// (the daemon's files) is never held by a stream of events.
+    @Test func aDrainStopsAtItsBudgetAndTheNextGoesOn() throws {
+        let connector = try ProcConnector(receiveBufferSize: 8 << 20)
+        _ = try connector.subscribe()
+        let pid = try run("/bin/sh", ["-c", "for i in $(seq 300); do /bin/true; done"])
+        // Let everything queue first.
+        Thread.sleep(forTimeInterval: 0.2)
+        var first = 0
+        let slow = connector.drain(budget: 2_000_000) { _ in
+            first += 1
+            usleep(100)
+        }
+        #expect(slow.more, "a 2 ms drain of 100 µs events handled \(first) and found no more")
+        #expect(slow.events == first && first > 0 && first < 300)
+        var rest: [ProcEvent] = []
+        var drains = 0
+        while true {
+            drains += 1
+            let result = connector.drain(budget: 2_000_000) { rest.append($0) }
+            if !result.more { break }
+        }
+        #expect(rest.contains { if case .exit(pid, pid) = $0.kind { true } else { false } }, "the shell's exit came after \(drains) drains")
+        #expect(first + rest.count >= 900, "fork, exec and exit of 300 processes")
+    }
+
     @Test func uidAndGidChangesArriveWithRealAndEffectiveIDs() throws {
         let connector = try ProcConnector(receiveBufferSize: 4 << 20)
         _ = try connector.subscribe()

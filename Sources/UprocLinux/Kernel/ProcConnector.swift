@@ -124,10 +124,16 @@ public final class ProcConnector {
     /// the kernel. ENOBUFS sets `overrun` and reading goes on: what is still
     /// queued is valid. Any other receive error ends the drain and is
     /// returned in `error` (events before it were delivered).
+    ///
+    /// Stops after the batch that ends `budget` nanoseconds after the start,
+    /// with `more` set: events arriving as fast as they are handled must not
+    /// keep a caller from its other work (the daemon's files). The socket is
+    /// then still readable.
     @discardableResult
-    public func drain(_ body: (ProcEvent) -> Void) -> DrainResult {
+    public func drain(budget: UInt64 = .max, _ body: (ProcEvent) -> Void) -> DrainResult {
         var result = DrainResult()
         defer { statistics.events += result.events }
+        let deadline = budget == .max ? UInt64.max : MonotonicClock.nanoseconds() &+ budget
         while true {
             let outcome = receiveBatch { datagram in
                 ProcEventDecoder.decode(datagram) { event in
@@ -136,11 +142,15 @@ public final class ProcConnector {
                 }
             }
             switch outcome {
-            case .full: continue
+            case .full: break
             case .overrun: result.overrun = true
             case .emptied: return result
             case .failed(let error):
                 result.error = error
+                return result
+            }
+            if deadline != .max && MonotonicClock.nanoseconds() >= deadline {
+                result.more = true
                 return result
             }
         }

@@ -46,11 +46,14 @@ public struct DrainResult: Hashable, Sendable {
     /// netlink socket (EBADF/EFAULT trap as bugs): log it; the socket stays
     /// open and the loop drains again when it is readable.
     public var error: SystemCallError?
+    /// The drain's time budget ran out: more may be queued.
+    public var more: Bool
 
-    public init(events: Int = 0, overrun: Bool = false, error: SystemCallError? = nil) {
+    public init(events: Int = 0, overrun: Bool = false, error: SystemCallError? = nil, more: Bool = false) {
         self.events = events
         self.overrun = overrun
         self.error = error
+        self.more = more
     }
 }
 
