@@ -8,7 +8,7 @@ extension UprocdEndToEnd {
     /// memory after many reloads is what it was after start-up.
     @Suite struct Memory {
         static let rules = 40_000
-        static let reloads = 12
+        static let reloads = 6
         /// Well below what one reload's transients leave (16 bytes a
         /// namespace for the changed names alone: 625 KiB here), well above
         /// the noise of a few pages.
@@ -42,6 +42,31 @@ extension UprocdEndToEnd {
             #expect(
                 afterAll <= startUp + Self.marginKiB,
                 "RssAnon \(startUp) KiB after start-up, \(afterAll) KiB after \(Self.reloads) reloads of \(Self.rules) rules")
+            try await daemon.stop()
+        }
+
+        /// Nothing the daemon keeps grows with the number of events: after a
+        /// first storm has grown its reused buffers, more storms of forks
+        /// and exits in a watched namespace leave RssAnon where it was.
+        @Test func anonymousMemoryDoesNotGrowWithEvents() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4217 storm\nuid 4218 quiet\n")
+            let daemon = try await harness.startDaemon()
+            // A subshell is a fork and an exit, no exec: one FORK and one EXIT event each.
+            let storm = Harness.setpriv(uid: 4217) + ["/bin/sh", "-c", "i=0; while [ $i -lt 3000 ]; do (:); i=$((i + 1)); done"]
+            func stormAndSettle() async throws {
+                let result = try await harness.run(storm)
+                #expect(result.exit == .exited(0))
+                try await harness.waitUntil(namespace: "storm", is: [])
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            try await stormAndSettle()
+            let afterFirst = try Self.anonymousKiB(daemon.pid)
+            for _ in 0..<3 { try await stormAndSettle() }
+            let afterAll = try Self.anonymousKiB(daemon.pid)
+            #expect(
+                afterAll <= afterFirst + Self.marginKiB,
+                "RssAnon \(afterFirst) KiB after one storm of 3,000 forks, \(afterAll) KiB after three more")
             try await daemon.stop()
         }
 
