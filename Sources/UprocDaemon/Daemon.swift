@@ -36,6 +36,8 @@ public final class Daemon {
     /// `/proc` and writes every namespace file.
     public init(options: DaemonOptions, logger: Logger) throws(DaemonError) {
         let start = MonotonicClock.nanoseconds()
+        // Before the rules: freed tables and config texts go back at once.
+        HeapTrim.unmapLargeBlocksWhenFreed()
         let config = try Reloader.initialConfig(options: options, logger: logger)
         state = DaemonState(options: options, logger: logger, config: config)
 

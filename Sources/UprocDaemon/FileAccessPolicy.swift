@@ -7,8 +7,13 @@ import UprocRules
 /// otherwise everyone.
 struct FileAccessPolicy {
     let visibility: ProcVisibility
-    /// Per namespace index; empty when files are world-readable.
-    private(set) var access: [FileAccess] = []
+    /// Per namespace index, under `hidepid`: the one user besides root who
+    /// may read its file, or `noUser`; empty when files are world-readable.
+    /// Only the user differs between namespaces: 4 bytes each, where a
+    /// `FileAccess` apiece took 20 (2 MB at 100,000 namespaces).
+    private(set) var readers: [UInt32] = []
+    /// The kernel's "no ID": never a rule's value.
+    static let noUser = UInt32.max
 
     init(visibility: ProcVisibility, table: DecisionTable) {
         self.visibility = visibility
@@ -17,12 +22,12 @@ struct FileAccessPolicy {
 
     mutating func update(_ table: DecisionTable) {
         guard visibility.hidesProcesses else { return }
-        access = (0..<table.namespaceCount).map { index in
-            FileAccess(mode: 0o400, readerUser: table.selectedUser(of: NamespaceID(index)), readerGroup: visibility.gid)
-        }
+        readers = (0..<table.namespaceCount).map { table.selectedUser(of: NamespaceID($0)) ?? Self.noUser }
     }
 
     func access(of id: NamespaceID) -> FileAccess? {
-        access.isEmpty ? nil : access[Int(id.index)]
+        guard !readers.isEmpty else { return nil }
+        let user = readers[Int(id.index)]
+        return FileAccess(mode: 0o400, readerUser: user == Self.noUser ? nil : user, readerGroup: visibility.gid)
     }
 }

@@ -1,38 +1,46 @@
 /// Namespace name to index, as open addressing over `Int32` indices into the
-/// table's name list: 4 bytes a slot at a load of at most one half, where a
-/// `[String: Int32]` holds a 16-byte key copy and a value per bucket. Names
-/// compare by bytes, as the file system does.
+/// table's name list: 4 bytes a slot at a load of at most three quarters
+/// (533 KB for 100,000 names), where a `[String: Int32]` holds a 16-byte
+/// key copy and a value per bucket. Names compare by bytes, as the file
+/// system does.
 struct NameIndex: Sendable {
     private var slots: [Int32]
-    private let shift: UInt64
-    private let mask: Int
+    /// The number of slots, as a multiplier (see `home`): any size works,
+    /// so the index is no bigger than its load needs.
+    private let size: UInt64
 
     /// Room for `capacity` names.
     init(capacity: Int) {
-        var size = 8
-        var bits: UInt64 = 3
-        while size < capacity * 2 {
-            size <<= 1
-            bits += 1
-        }
+        let size = max(8, capacity + capacity / 3 + 1)
         slots = Array(repeating: -1, count: size)
-        shift = 64 - bits
-        mask = size - 1
+        self.size = UInt64(size)
     }
 
-    /// The number of slots: room for half as many names.
-    var slotCount: Int { slots.count }
+    /// Whether `count` names fit at a load of at most three quarters.
+    func holds(_ count: Int) -> Bool { count * 4 <= slots.count * 3 }
+
+    /// The first slot to probe for a name of this hash.
+    @inline(__always)
+    private func home(_ hash: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((hash >> 32) &* size) >> 32)
+    }
+
+    @inline(__always)
+    private func next(_ slot: Int) -> Int {
+        let next = slot &+ 1
+        return next == slots.count ? 0 : next
+    }
 
     /// The index of `name` in `names`, or nil.
     func index(of name: String, in names: [String]) -> Int32? {
         Self.withBytes(name) { key in
             slots.withUnsafeBufferPointer { slots in
-                var slot = Int(truncatingIfNeeded: Self.hash(key) >> shift)
+                var slot = home(Self.hash(key))
                 while true {
                     let index = slots[slot]
                     if index < 0 { return nil }
                     if Self.withBytes(names[Int(index)], { Self.same($0, key) }) { return index }
-                    slot = (slot + 1) & mask
+                    slot = next(slot)
                 }
             }
         }
@@ -43,8 +51,8 @@ struct NameIndex: Sendable {
     mutating func insert(_ index: Int32, in names: [String]) -> Int32? {
         let existing = self.index(of: names[Int(index)], in: names)
         if existing != nil { return existing }
-        var slot = Self.withBytes(names[Int(index)]) { Int(truncatingIfNeeded: Self.hash($0) >> shift) }
-        while slots[slot] >= 0 { slot = (slot + 1) & mask }
+        var slot = home(Self.withBytes(names[Int(index)]) { Self.hash($0) })
+        while slots[slot] >= 0 { slot = next(slot) }
         slots[slot] = index
         return nil
     }

@@ -42,7 +42,7 @@ struct RuleBuilder: Sendable {
     /// definition of the same name instead (nothing recorded then). After
     /// a definition, `endRule` closes its conditions.
     mutating func define(_ name: String, line: Int) -> Int32? {
-        if (names.count + 1) * 2 > nameIndex.slotCount { grow() }
+        if !nameIndex.holds(names.count + 1) { grow() }
         names.append(name)
         if let existing = nameIndex.insert(Int32(truncatingIfNeeded: names.count - 1), in: names) {
             names.removeLast()
@@ -76,7 +76,7 @@ struct RuleBuilder: Sendable {
     /// The lines, or empty when every line is 0 (rules built in code).
     var tableLines: [Int32] { anyLine ? lines : [] }
 
-    /// Doubles the name index (it holds names at a load of at most half).
+    /// Doubles the name index's room (names were not counted ahead).
     private mutating func grow() {
         var bigger = NameIndex(capacity: max(8, names.count * 2))
         for index in names.indices { _ = bigger.insert(Int32(index), in: names) }
