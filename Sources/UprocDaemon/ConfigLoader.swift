@@ -110,7 +110,8 @@ public enum ConfigLoader {
             while record.hasSuffix("\n") { record.removeLast() }
             warnings.append(record)
         }
-        var loaded = LoadedConfig(table: table, origin: source.path, warnings: warnings)
+        // The daemon never shows a rule's line: 4 bytes a rule it need not keep.
+        var loaded = LoadedConfig(table: table.withoutSourceLines(), origin: source.path, warnings: warnings)
         loaded.namesAccounts = recording.wasAsked
         return loaded
     }

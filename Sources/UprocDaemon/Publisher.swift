@@ -8,9 +8,9 @@ import UprocTracker
 final class Publisher {
     private let state: DaemonState
     let directory: NamespaceDirectory
-    /// Per namespace: the rate limiter's theoretical arrival time (ns), for
-    /// `--min-interval`; 0 for a namespace never written.
-    private var arrival: [UInt64]
+    /// Per namespace: the rate limiter's theoretical arrival time, for
+    /// `--min-interval`.
+    private var arrivals: ArrivalTimes
     /// Until the first publish: the directory holds no namespace file.
     private var directoryIsFresh = true
     private var timer: LoopTimer?
@@ -35,7 +35,7 @@ final class Publisher {
         }
         directory.claim(keeping: state.config.table.namespaceNames)
         access = FileAccessPolicy(visibility: ProcVisibility.current(), table: state.config.table)
-        arrival = Array(repeating: 0, count: state.config.table.namespaceCount)
+        arrivals = ArrivalTimes(count: state.config.table.namespaceCount, interval: state.options.minimumInterval)
         // A full file system must not stop a restart: the guardian retries.
         recordPending = !recordNames()
         if !directory.isTmpfs {
@@ -80,7 +80,7 @@ final class Publisher {
         state.tracker.publishChanged { id, pids in
             if noSpace { return false }
             // The theoretical arrival time: when the bucket would be full.
-            let arrival = arrival[Int(id.index)]
+            let arrival = arrivals.arrival(Int(id.index), now: now)
             if arrival > now &+ interval {
                 nextDue = min(nextDue, arrival &- interval)
                 return false
@@ -107,7 +107,7 @@ final class Publisher {
                     try directory.publish(table.name(of: id), sortedPIDs: pids, access: access.access(of: id))
                 }
                 state.statistics.publishes &+= group?.count ?? 1
-                self.arrival[Int(id.index)] = max(arrival, now) &+ interval
+                arrivals.set(Int(id.index), max(arrival, now) &+ interval)
                 return true
             } catch {
                 if group != nil { partial.append(id) }
@@ -199,7 +199,7 @@ final class Publisher {
         for name in change.removed { directory.remove(name) }
         if !(change.added.isEmpty && change.removed.isEmpty) && !recordNames() { guardian?.recordLater() }
         access.update(state.tracker.table)
-        arrival = Array(repeating: 0, count: state.tracker.table.namespaceCount)
+        arrivals = ArrivalTimes(count: state.tracker.table.namespaceCount, interval: state.options.minimumInterval)
     }
 
     /// A stopped daemon must not look like a live one: every file goes.

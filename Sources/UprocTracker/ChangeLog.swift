@@ -1,11 +1,11 @@
 /// Every join and leave since the namespaces' last publish, as
 /// `namespace << 32 | pid`, for exact change detection where the cheap
-/// fingerprint (`NamespaceState.pending`) proves nothing: a join or leave
+/// proof (a member count that moved) says nothing: a join or leave
 /// flips the PID's membership, so a namespace's members differ from the
 /// published ones exactly when some PID of it was flipped an odd number of
 /// times. `settle` sorts the log and cancels pairs, leaving the symmetric
 /// difference itself. (A fingerprint such as an xor of PID hashes can be
-/// fooled: four PIDs whose hashes cancel hid a real change.)
+/// fooled: PIDs whose hashes cancel once hid a real change.)
 ///
 /// Bounded: past `limit` entries the tracker stops logging and reports the
 /// touched namespaces as changed without looking (a rewrite too many, never

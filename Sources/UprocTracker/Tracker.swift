@@ -269,7 +269,6 @@ public struct Tracker: Sendable {
             let published = Self.symmetricDifference(old.members, unpublished[oldLeader] ?? [])
             let difference = Self.symmetricDifference(fresh[newIndex].members, published)
             fresh[newIndex].publishedCount = Int32(truncatingIfNeeded: published.count)
-            for pid in difference { fresh[newIndex].pending ^= Fingerprint.mix(pid) }
             if !difference.isEmpty { carried.append((newIndex, difference)) }
         }
         for (index, pids) in carried {
@@ -341,6 +340,9 @@ public struct Tracker: Sendable {
             }
         }
         dirty.removeLast(dirty.count - kept)
+        // A start-up or reload queues every namespace: do not keep room for
+        // 100,000 of them for ever.
+        if dirty.isEmpty && dirty.capacity > 4096 { dirty = [] }
         // What is left describes the namespaces held back.
         let namespaces = self.namespaces
         changes.retain { namespaces[$0].flags & NamespaceState.queued != 0 }
@@ -388,10 +390,10 @@ public struct Tracker: Sendable {
         return result
     }
 
-    /// Marks the changed namespaces: the fingerprint or count proves most
-    /// changes; only when some namespace shows none is the change log
-    /// sorted to decide exactly (a PID that came and went, or a
-    /// fingerprint that cancelled out).
+    /// Marks the changed namespaces: a member count that moved proves a
+    /// change; only when some namespace's count did not is the change log
+    /// sorted to decide exactly (a PID that came and went, or one that
+    /// replaced another).
     mutating func settle() {
         var suspects = false
         for index in dirty {
@@ -501,7 +503,6 @@ public struct Tracker: Sendable {
     /// Records that `pid` joined or left namespace `index`.
     @inlinable
     mutating func touch(_ index: Int, _ pid: Int32) {
-        namespaces[index].pending ^= Fingerprint.mix(pid)
         if namespaces[index].flags & NamespaceState.queued == 0 {
             namespaces[index].flags |= NamespaceState.queued
             dirty.append(Int32(truncatingIfNeeded: index))

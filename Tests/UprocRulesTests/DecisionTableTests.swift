@@ -45,6 +45,17 @@ import Testing
         #expect(seen.sorted() == table.matches(identity))
     }
 
+    @Test func withoutSourceLinesMatchesTheSameWithLinesZero() throws {
+        let table = try Self.table()
+        let bare = table.withoutSourceLines()
+        #expect(table.rules.map(\.line) == Array(1...table.namespaceCount))
+        #expect(bare.rules.map(\.line) == Array(repeating: 0, count: table.namespaceCount))
+        #expect(bare.rules.map(\.conditions) == table.rules.map(\.conditions))
+        #expect(bare.namespaceNames == table.namespaceNames)
+        let identity = ProcessIdentity(uid: 1000, gid: 34, comm: "tar")
+        #expect(bare.matches(identity) == table.matches(identity))
+    }
+
     /// The hashed lookup agrees with checking every rule's conditions.
     @Test func agreesWithTheRulesConditions() throws {
         let table = try Self.table()

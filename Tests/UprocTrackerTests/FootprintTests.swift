@@ -5,8 +5,8 @@ import UprocRules
 /// 100,000 namespaces must stay cheap: an empty one is a fixed-size record
 /// with no allocation of its own.
 @Suite struct FootprintTests {
-    @Test func aNamespaceRecordIs24Bytes() {
-        #expect(MemoryLayout<NamespaceState>.stride == 24)
+    @Test func aNamespaceRecordIs16Bytes() {
+        #expect(MemoryLayout<NamespaceState>.stride == 16)
     }
 
     @Test func emptyNamespacesShareOneEmptyArray() {
@@ -23,8 +23,11 @@ import UprocRules
         // Two arrays, no per-process boxes: 4 + 32 bytes a slot.
         #expect(MemoryLayout<ProcessIdentity>.stride == 32)
         var tracker = Tracker(table: Fixture.table)
+        // At most three quarters full: 5,000 processes in 8,192 slots, 6,145 in 16,384.
         for pid in Int32(1)...5_000 { tracker.upsert(pid, Fixture.alice) }
+        #expect(tracker.processes.keys.count == 8_192)
+        #expect(tracker.processes.values.count == 8_192)
+        for pid in Int32(5_001)...6_145 { tracker.upsert(pid, Fixture.alice) }
         #expect(tracker.processes.keys.count == 16_384)
-        #expect(tracker.processes.values.count == 16_384)
     }
 }
