@@ -36,8 +36,6 @@ public final class Daemon {
     /// `/proc` and writes every namespace file.
     public init(options: DaemonOptions, logger: Logger) throws(DaemonError) {
         let start = MonotonicClock.nanoseconds()
-        // Before the rules: freed tables and config texts go back at once.
-        HeapTrim.unmapLargeBlocksWhenFreed()
         let config = try Reloader.initialConfig(options: options, logger: logger)
         state = DaemonState(options: options, logger: logger, config: config)
 
@@ -71,6 +69,7 @@ public final class Daemon {
             service.attach(to: loop)
             metrics?.attach(to: loop)
             auditor.attach(to: loop)
+            state.heapTrimmer.attach(to: loop)
         } catch {
             publisher.removeAll()
             throw .kernel("cannot set up the event loop: \(error)")
@@ -95,6 +94,7 @@ public final class Daemon {
         metrics?.write()
         service.ready()
         HeapTrim.releaseFreeMemory()
+        state.heapTrimmer.trimSoon()
         let ready = MonotonicClock.nanoseconds()
         logger.info(
             "started",

@@ -14,6 +14,8 @@ final class DaemonState {
     var eventLatency: EventLatency?
     /// Bounds how often each kind of error is logged.
     var limiter = LogLimiter()
+    /// Returns freed heap to the kernel after start-up and reloads.
+    let heapTrimmer = HeapTrimmer()
 
     init(options: DaemonOptions, logger: Logger, config: LoadedConfig) {
         self.options = options

@@ -40,7 +40,11 @@ final class Reloader {
     func reload(trigger: String) {
         var outcome = ReloadOutcome.failed
         for observer in observers { observer.reloadStarted() }
-        defer { ended(outcome) }
+        defer {
+            ended(outcome)
+            // Whatever the outcome, the config text (megabytes at 100,000 rules) was read and freed.
+            state.heapTrimmer.trimSoon()
+        }
         let start = ReloadMark()
         let options = state.options
         if options.configPath == "-" {

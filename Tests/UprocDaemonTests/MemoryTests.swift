@@ -21,7 +21,7 @@ extension UprocdEndToEnd {
             let versions = [base + "uid 4294967290 marker.a\n", base + "uid 4294967290 marker.b\n"]
             let harness = try Harness(config: versions[0])
             let daemon = try await harness.startDaemon()
-            try await Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .seconds(1))
             let startUp = try Self.anonymousKiB(daemon.pid)
             var afterFirst = 0
             for round in 1...Self.reloads {
@@ -32,9 +32,13 @@ extension UprocdEndToEnd {
                 let ended = try await Self.waitForReloads(daemon, applied: round, all: 2 * round)
                 #expect(ended, "reload \(round) not applied and skipped within 20 s\(harness.daemonLogTail())")
                 if !ended { return }
-                try await Task.sleep(for: .milliseconds(50))
-                if round == 1 { afterFirst = try Self.anonymousKiB(daemon.pid) }
+                // The heap is trimmed half a second after a reload.
+                if round == 1 {
+                    try await Task.sleep(for: .seconds(1))
+                    afterFirst = try Self.anonymousKiB(daemon.pid)
+                }
             }
+            try await Task.sleep(for: .seconds(1))
             let afterAll = try Self.anonymousKiB(daemon.pid)
             #expect(
                 afterFirst <= startUp + Self.marginKiB,

@@ -92,12 +92,6 @@ static inline int CLinuxProc_malloc_trim(size_t pad) {
     return malloc_trim(pad);
 }
 
-// A fixed mmap threshold (mallopt's M_MMAP_THRESHOLD): it also stops glibc
-// from raising the threshold after the first free of a mapped block.
-static inline int CLinuxProc_set_mmap_threshold(int bytes) {
-    return mallopt(M_MMAP_THRESHOLD, bytes);
-}
-
 // MARK: pidfd (uproc-kill)
 
 // Raw system calls: glibc 2.36 declares its wrappers in <sys/pidfd.h>, which
