@@ -316,7 +316,8 @@ public final class NamespaceDirectory {
         if !absolute.hasPrefix("/") {
             var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
             guard getcwd(&buffer, buffer.count) != nil else { return }
-            absolute = String(cString: buffer) + "/" + path
+            let length = buffer.firstIndex(of: 0) ?? buffer.count
+            absolute = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
         }
         var components = absolute.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         components.removeLast()
