@@ -31,6 +31,13 @@ public struct BenchDirectoryWatch: ~Copyable {
     /// Waits up to `timeoutMilliseconds` for at least one event and consumes
     /// all queued ones; `false` on timeout.
     public mutating func wait(timeoutMilliseconds: Int32) throws(BenchError) -> Bool {
+        guard try readable(within: timeoutMilliseconds) else { return false }
+        try drain()
+        return true
+    }
+
+    /// Whether an event is queued within `timeoutMilliseconds`.
+    private func readable(within timeoutMilliseconds: Int32) throws(BenchError) -> Bool {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         while true {
             let ready = poll(&poller, 1, timeoutMilliseconds)
@@ -38,9 +45,7 @@ public struct BenchDirectoryWatch: ~Copyable {
                 if errno == EINTR { continue }
                 throw .last("poll inotify")
             }
-            if ready == 0 { return false }
-            try drain()
-            return true
+            return ready > 0
         }
     }
 
@@ -49,16 +54,7 @@ public struct BenchDirectoryWatch: ~Copyable {
     /// named that file (all `true` when the kernel's queue overflowed);
     /// `nil` on timeout. A reader then re-reads only the files that changed.
     public mutating func waitForChanges(among names: [String], timeoutMilliseconds: Int32) throws(BenchError) -> [Bool]? {
-        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        while true {
-            let ready = poll(&poller, 1, timeoutMilliseconds)
-            if ready == -1 {
-                if errno == EINTR { continue }
-                throw .last("poll inotify")
-            }
-            if ready == 0 { return nil }
-            break
-        }
+        guard try readable(within: timeoutMilliseconds) else { return nil }
         let wanted = names.map { Array($0.utf8) }
         var changed = [Bool](repeating: false, count: names.count)
         while let count = try readBatch() {

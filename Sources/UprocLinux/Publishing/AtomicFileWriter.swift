@@ -46,24 +46,7 @@ public final class AtomicFileWriter {
     /// Atomically replaces (or creates) `name` with `bytes`, giving it
     /// `access` (default: the writer's mode).
     public func replace(_ name: String, with bytes: UnsafeRawBufferPointer, access: FileAccess? = nil) throws(SystemCallError) {
-        let fd = try createTemporary()
-        var written = writeAll(fd, bytes, subject: directoryPath + "/" + temporaryName)
-        let effective = access ?? defaultAccess
-        if case .success = written, needsChmod || effective != defaultAccess {
-            written = effective.apply(to: fd, subject: directoryPath + "/" + temporaryName)
-        }
-        closeDescriptor(fd)
-        if case .failure(let error) = written {
-            unlinkat(directoryFD, temporaryName, 0)
-            throw error
-        }
-        let renamed = syscall("renameat", subject: directoryPath + "/" + name) {
-            renameat(directoryFD, temporaryName, directoryFD, name)
-        }
-        if case .failure(let error) = renamed {
-            unlinkat(directoryFD, temporaryName, 0)
-            throw error
-        }
+        try move(try writeTemporary(bytes, access: access), over: name)
     }
 
     /// Atomically replaces each of `names` (at least one) with one file
@@ -77,25 +60,37 @@ public final class AtomicFileWriter {
     ) throws(SystemCallError) {
         guard let first = names.first else { return }
         guard names.count > 1 else { return try replace(first, with: bytes, access: access) }
+        let file = try writeTemporary(bytes, access: access)
+        defer { unlinkat(directoryFD, file, 0) }
+        for name in names { try move(try linkTemporary(file), over: name) }
+    }
+
+    /// A new temporary file holding `bytes` with `access`; its name. Nothing
+    /// is left behind when this throws.
+    private func writeTemporary(_ bytes: UnsafeRawBufferPointer, access: FileAccess?) throws(SystemCallError) -> String {
         let fd = try createTemporary()
-        var written = writeAll(fd, bytes, subject: directoryPath + "/" + temporaryName)
+        let name = temporaryName
+        var written = writeAll(fd, bytes, subject: directoryPath + "/" + name)
         let effective = access ?? defaultAccess
         if case .success = written, needsChmod || effective != defaultAccess {
-            written = effective.apply(to: fd, subject: directoryPath + "/" + temporaryName)
+            written = effective.apply(to: fd, subject: directoryPath + "/" + name)
         }
         closeDescriptor(fd)
-        let file = temporaryName
-        defer { unlinkat(directoryFD, file, 0) }
-        try written.value()
-        for name in names {
-            let link = try linkTemporary(file)
-            let renamed = syscall("renameat", subject: directoryPath + "/" + name) {
-                renameat(directoryFD, link, directoryFD, name)
-            }
-            if case .failure(let error) = renamed {
-                unlinkat(directoryFD, link, 0)
-                throw error
-            }
+        if case .failure(let error) = written {
+            unlinkat(directoryFD, name, 0)
+            throw error
+        }
+        return name
+    }
+
+    /// Renames the temporary `temporary` over `name`; removes it when that fails.
+    private func move(_ temporary: String, over name: String) throws(SystemCallError) {
+        let renamed = syscall("renameat", subject: directoryPath + "/" + name) {
+            renameat(directoryFD, temporary, directoryFD, name)
+        }
+        if case .failure(let error) = renamed {
+            unlinkat(directoryFD, temporary, 0)
+            throw error
         }
     }
 
