@@ -37,6 +37,23 @@ import UprocTracker
         #expect(tracker.drained() == [:])
     }
 
+    /// A file rewritten outside a drain (a repair) holds the members of that
+    /// moment: changes that later cancel out must still reach it.
+    @Test func aFileRewrittenWhileChangesWereUnpublishedIsReportedEvenIfTheyCancel() {
+        var tracker = Tracker(table: Fixture.table)
+        tracker.upsert(1, Fixture.alice)
+        _ = tracker.drained()
+        #expect(tracker.fork(parent: 1, child: 2) == true)
+        // The repair writes uid.alice as [1, 2]; then 2 goes: the members are
+        // what was last drained, but not what the file now says.
+        tracker.rewroteOutsideDrain(tracker.table.id(of: "uid.alice")!)
+        tracker.remove(2)
+        #expect(tracker.drained()["uid.alice"] == [1])
+        // A repair with nothing unpublished wrote what was drained: no change.
+        tracker.rewroteOutsideDrain(tracker.table.id(of: "uid.alice")!)
+        #expect(tracker.drained() == [:])
+    }
+
     @Test func oneInOneOutIsAChange() {
         var tracker = Tracker(table: Fixture.table)
         tracker.upsert(1, Fixture.alice)
