@@ -101,10 +101,8 @@ final class Publisher {
                     for name in group ?? [table.name(of: id)] {
                         try directory.publishEmptyNew(name, access: access.access(of: id))
                     }
-                } else if let group {
-                    try directory.publish(allOf: group, sortedPIDs: pids, access: access.access(of: id))
                 } else {
-                    try directory.publish(table.name(of: id), sortedPIDs: pids, access: access.access(of: id))
+                    try write(id, group: group, pids, table: table)
                 }
                 state.statistics.publishes &+= group?.count ?? 1
                 arrivals.set(Int(id.index), max(arrival, now) &+ interval)
@@ -143,6 +141,17 @@ final class Publisher {
         return names.count > 1 ? names : nil
     }
 
+    /// Writes `pids` to namespace `id`'s file, or to every file of `group`.
+    private func write(
+        _ id: NamespaceID, group: [String]?, _ pids: UnsafeBufferPointer<Int32>, table: DecisionTable
+    ) throws(NamespaceDirectoryError) {
+        if let group {
+            try directory.publish(allOf: group, sortedPIDs: pids, access: access.access(of: id))
+        } else {
+            try directory.publish(table.name(of: id), sortedPIDs: pids, access: access.access(of: id))
+        }
+    }
+
     /// Writes namespace `id`'s file now, whatever its rate (a repair); with
     /// `wholeGroup`, every file of the group `id` leads. False on failure.
     @discardableResult
@@ -153,11 +162,7 @@ final class Publisher {
         defer { state.tracker.rewroteOutsideDrain(id) }
         do {
             try state.tracker.withMembers(of: id) { pids throws(NamespaceDirectoryError) in
-                if let group {
-                    try directory.publish(allOf: group, sortedPIDs: pids, access: access.access(of: id))
-                } else {
-                    try directory.publish(name, pids: pids, access: access.access(of: id))
-                }
+                try write(id, group: group, pids, table: table)
             }
             state.statistics.publishes &+= group?.count ?? 1
             return true

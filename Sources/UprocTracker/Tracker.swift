@@ -33,7 +33,7 @@ import UprocRules
 /// Costs: an event is a few hash probes in the PID table, a memo hit and a
 /// sorted insert or remove per group of namespaces the process is in (an
 /// append or a removal near the end when PIDs grow); an empty namespace is a
-/// 24-byte record without an allocation of its own.
+/// 16-byte record without an allocation of its own.
 public struct Tracker: Sendable {
     /// The rules processes are sorted by; replace with `replaceTable`.
     public private(set) var table: DecisionTable

@@ -89,16 +89,8 @@ public final class NamespaceDirectory {
     public func publish<C: Collection>(_ name: String, pids: C, access: FileAccess? = nil) throws(NamespaceDirectoryError)
     where C.Element == Int32 {
         try Self.validate(name)
-        bytes.removeAll(keepingCapacity: true)
-        formatted.removeAll(keepingCapacity: true)
-        for pid in pids {
-            DecimalText.append(UInt32(bitPattern: pid), to: &bytes)
-            bytes.append(UInt8(ascii: "\n"))
-        }
-
-        do {
-            try writer.replace(name, with: bytes, access: access)
-        } catch { throw .system(error) }
+        format(pids)
+        do { try writer.replace(name, with: bytes, access: access) } catch { throw .system(error) }
     }
 
     /// `publish` for an ascending buffer: a list of at least
@@ -107,20 +99,10 @@ public final class NamespaceDirectory {
     public func publish(_ name: String, sortedPIDs pids: UnsafeBufferPointer<Int32>, access: FileAccess? = nil)
         throws(NamespaceDirectoryError)
     {
-        guard pids.count >= Self.reuseThreshold else { return try publish(name, pids: pids, access: access) }
-        let same = pids.count == formatted.count && formatted.withUnsafeBufferPointer {
-            memcmp($0.baseAddress!, pids.baseAddress!, pids.count * MemoryLayout<Int32>.stride) == 0
-        }
-        if same {
-            try Self.validate(name)
-            do { try writer.replace(name, with: bytes, access: access) } catch { throw .system(error) }
-            return
-        }
-        try publish(name, pids: pids, access: access)
-        formatted.append(contentsOf: pids)
+        try Self.validate(name)
+        format(sorted: pids)
+        do { try writer.replace(name, with: bytes, access: access) } catch { throw .system(error) }
     }
-
-    static let reuseThreshold = 256
 
     /// `publish` for namespaces that always have the same members (one
     /// rule): one file, hard-linked under every name (see
@@ -128,24 +110,38 @@ public final class NamespaceDirectory {
     public func publish(allOf names: [String], sortedPIDs pids: UnsafeBufferPointer<Int32>, access: FileAccess? = nil)
         throws(NamespaceDirectoryError)
     {
-        guard names.count > 1 else { return try publish(names[0], sortedPIDs: pids, access: access) }
         for name in names { try Self.validate(name) }
-        let same = pids.count >= Self.reuseThreshold && pids.count == formatted.count && formatted.withUnsafeBufferPointer {
-            memcmp($0.baseAddress!, pids.baseAddress!, pids.count * MemoryLayout<Int32>.stride) == 0
-        }
-        if !same {
-            bytes.removeAll(keepingCapacity: true)
-            formatted.removeAll(keepingCapacity: true)
-            for pid in pids {
-                DecimalText.append(UInt32(bitPattern: pid), to: &bytes)
-                bytes.append(UInt8(ascii: "\n"))
-            }
-            if pids.count >= Self.reuseThreshold { formatted.append(contentsOf: pids) }
-        }
+        format(sorted: pids)
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(SystemCallError) in try writer.replace(allOf: names, with: raw, access: access) }
         }
         do { try result.value() } catch { throw .system(error) }
+    }
+
+    static let reuseThreshold = 256
+
+    /// Puts `pids` in `bytes`, one decimal per line.
+    private func format<C: Collection>(_ pids: C) where C.Element == Int32 {
+        bytes.removeAll(keepingCapacity: true)
+        formatted.removeAll(keepingCapacity: true)
+        for pid in pids {
+            DecimalText.append(UInt32(bitPattern: pid), to: &bytes)
+            bytes.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    /// `format` that keeps `bytes` as they are for a list of at least
+    /// `reuseThreshold` PIDs equal to the one formatted last: overlapping
+    /// namespaces often publish the same list one after another.
+    private func format(sorted pids: UnsafeBufferPointer<Int32>) {
+        let reusable = pids.count >= Self.reuseThreshold
+        if reusable && pids.count == formatted.count && formatted.withUnsafeBufferPointer({
+            memcmp($0.baseAddress!, pids.baseAddress!, pids.count * MemoryLayout<Int32>.stride) == 0
+        }) {
+            return
+        }
+        format(pids)
+        if reusable { formatted.append(contentsOf: pids) }
     }
 
     /// Creates `name` as an empty file in one call (`mknodat`). For start-up;
