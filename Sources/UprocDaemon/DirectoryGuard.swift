@@ -69,9 +69,11 @@ final class DirectoryGuard {
     /// Called before every publish: rewrites the files someone else touched.
     func repairDue() {
         if (!repairs.isEmpty || checkAll) && !rewriteAll && !publisher.directory.isAtPath() {
-            // The directory itself went (`rm -rf`): the audit recreates it,
-            // or finds another daemon there; repairs in the old one are moot.
-            auditSoon()
+            // The directory itself went (`rm -rf`; the watch tells nothing of
+            // it while the daemon holds it open): the audit recreates it, or
+            // finds another daemon there. Repairs in the old one are moot.
+            // A path already known unusable waits for the next audit.
+            if lastProblem == nil { auditSoon() }
             return
         }
         if rewriteAll {
