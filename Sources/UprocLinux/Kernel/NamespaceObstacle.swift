@@ -17,10 +17,9 @@ public enum NamespaceObstacle: Hashable, Sendable, CustomStringConvertible {
     public static func pidNamespace() -> NamespaceObstacle? {
         guard let status = try? FileReading.read("/proc/self/status", limit: 16_384) else { return nil }
         let text = String(decoding: status, as: UTF8.self)
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }),
-              line.split(whereSeparator: { $0 == " " || $0 == "\t" }).count > 2
-        else { return nil }
-        return .pidNamespace(nspid: line.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " "))
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }) else { return nil }
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        return words.count > 2 ? .pidNamespace(nspid: words.joined(separator: " ")) : nil
     }
 
     /// Nil in the initial user namespace (`uid_map` is `0 0 4294967295`).
