@@ -24,6 +24,17 @@ public final class Daemon {
     private let metrics: MetricsExporter?
     private let auditor: Auditor
     private let configWatch: ConfigWatch
+    private var ending = Ending.stopped
+
+    /// Why `run` returned.
+    public enum Ending: Equatable, Sendable {
+        /// SIGTERM or SIGINT: a clean stop.
+        case stopped
+        /// Another uprocd serves the directory's path now (this daemon's
+        /// directory was deleted or moved away and the other started there):
+        /// logged once; the path was left to the other.
+        case directoryTaken(holderPID: Int32?)
+    }
 
     /// Blocks the daemon's signals in the calling thread. Call first thing in
     /// `main`, before any other thread exists, so that every thread inherits
@@ -78,6 +89,10 @@ public final class Daemon {
         signals.on(SignalNumber.interrupt) { [unowned self] in stop(signal: SignalNumber.interrupt) }
         signals.on(SignalNumber.hangUp) { [reloader] in reloader.reload(trigger: "SIGHUP") }
         signals.on(SignalNumber.user1) { [unowned self] in logStatistics() }
+        publisher.guardian.taken = { [unowned self] holder in
+            ending = .directoryTaken(holderPID: holder)
+            loop.stop()
+        }
 
         do { try follower.selfTest() } catch {
             publisher.removeAll()
@@ -111,8 +126,11 @@ public final class Daemon {
             ])
     }
 
-    /// Serves until SIGTERM or SIGINT, then removes the namespace files.
-    public func run() {
+    /// Serves until SIGTERM or SIGINT, or until another uprocd serves the
+    /// directory's path, then removes the namespace files (and the
+    /// directory, if it created it and it is left empty).
+    @discardableResult
+    public func run() -> Ending {
         loop.run()
         service.stopping()
         metrics?.remove()
@@ -120,6 +138,7 @@ public final class Daemon {
         follower.unsubscribe()
         publisher.removeAll()
         state.logger.info("stopped", metadata: statisticsMetadata())
+        return ending
     }
 
     private func stop(signal: Int32) {

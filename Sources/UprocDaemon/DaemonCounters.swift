@@ -128,6 +128,10 @@ enum DaemonCounters {
         DaemonCounter("leader_exits", help: "Leader threads that exited while other threads of their process ran.") {
             $0.state.statistics.leaderExits
         },
+        DaemonCounter("notify_drops",
+                      help: "Messages to systemd's NOTIFY_SOCKET dropped because its queue was full (nobody read it) or the send failed.") {
+            $0.state.statistics.notifyDrops
+        },
         DaemonCounter("processes", .gauge, help: "Processes (thread groups) uprocd knows.") {
             $0.state.tracker.processCount
         },

@@ -29,4 +29,6 @@ struct DaemonStatistics {
     var drift = 0
     /// Namespace files (or the whole directory) restored after someone else changed them.
     var repairs = 0
+    /// Messages to `$NOTIFY_SOCKET` dropped (its queue full, or the send failed).
+    var notifyDrops = 0
 }

@@ -20,6 +20,9 @@ final class DirectoryGuard {
     private var recordPending = false
     /// The last audit's unsolved problem, logged once.
     private var lastProblem: String?
+    /// Called once when another uprocd serves the path now: the daemon must
+    /// stop without touching it (its lock guards only the old directory).
+    var taken: ((_ holderPID: Int32?) -> Void)?
     static let auditInterval: UInt64 = 1_000_000_000
     /// How soon after news of the directory the audit runs (lets a `rm -rf` finish).
     static let auditDelay: UInt64 = 20_000_000
@@ -65,6 +68,14 @@ final class DirectoryGuard {
 
     /// Called before every publish: rewrites the files someone else touched.
     func repairDue() {
+        if (!repairs.isEmpty || checkAll) && !rewriteAll && !publisher.directory.isAtPath() {
+            // The directory itself went (`rm -rf`; the watch tells nothing of
+            // it while the daemon holds it open): the audit recreates it, or
+            // finds another daemon there. Repairs in the old one are moot.
+            // A path already known unusable waits for the next audit.
+            if lastProblem == nil { auditSoon() }
+            return
+        }
         if rewriteAll {
             rewriteAll = false
             repairs.removeAll()
@@ -122,6 +133,15 @@ final class DirectoryGuard {
                 let text = "\(finding)"
                 if text != lastProblem { state.logger.error("\(state.options.directory): \(text)") }
                 problem = text
+            case .taken(let holder):
+                state.logger.error("\(state.options.directory): \(finding); stopping")
+                repairs.removeAll()
+                checkAll = false
+                recordPending = false
+                let stop = taken
+                taken = nil
+                stop?(holder)
+                return
             }
         }
         lastProblem = problem

@@ -35,9 +35,8 @@ final class KernelFollower {
             connector = try ProcConnector(receiveBufferSize: state.options.netlinkReceiveBuffer)
             mode = try connector.subscribe()
         } catch {
-            // Where we can tell why the kernel is silent, say it.
-            let why = error == .noAcknowledgement ? TrivialChild.namespaceObstacle().map { " (\($0))" } ?? "" : ""
-            throw .kernel("cannot follow the kernel's process events: \(error)\(why)")
+            // Where /proc/self tells why the kernel refuses or is silent, say it.
+            throw .kernel("cannot follow the kernel's process events: \(error.explained())")
         }
     }
 

@@ -12,6 +12,9 @@ public enum KillError: Error, Sendable {
     case invalidNamespaceName(String, NamespaceName.Problem)
     /// No file for the namespace in the directory.
     case noSuchNamespace(name: String, directory: String)
+    /// No file for the namespace, and no daemon holds the directory's lock:
+    /// no uprocd serves it (not started, stopped, or given another directory).
+    case notServed(directory: String, name: String)
     /// The namespace file cannot be opened or read.
     case namespaceUnreadable(name: String, path: String, SystemCallError)
     case namespaceTooLarge(name: String, path: String, limit: Int)

@@ -28,6 +28,7 @@ public enum NamespaceFiles {
             do {
                 file = try NoFollowFile(name: name, in: directory)
             } catch where error.errno == .noSuchFileOrDirectory {
+                if directory.isFlockHeld == false { throw .notServed(directory: path, name: name) }
                 throw .noSuchNamespace(name: name, directory: path)
             } catch {
                 throw .namespaceUnreadable(name: name, path: path + "/" + name, error)

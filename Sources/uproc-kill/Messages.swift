@@ -59,6 +59,9 @@ enum Messages {
             return "invalid namespace name '\(name)': \(problem)"
         case .noSuchNamespace(let name, let directory):
             return "no such namespace '\(name)' (no file \(directory)/\(name))"
+        case .notServed(let directory, let name):
+            return "no uprocd serves \(directory) (nothing holds its lock, and it has no file '\(name)'); "
+                + "is uprocd running with this directory?"
         case .namespaceUnreadable(_, let path, let error):
             if error.errno == .tooManySymbolicLinkLevels { return "\(path): is a symbolic link; refusing to trust it" }
             return "\(path): \(error.errno.description)"

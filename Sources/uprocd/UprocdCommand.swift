@@ -19,7 +19,8 @@ struct UprocdCommand: ParsableCommand {
             when the rules name users or groups, or without a config file): a config that \
             does not compile, cannot be read or has no rules is logged and the old rules kept.
 
-            Signals: SIGTERM, SIGINT stop cleanly (namespace files removed); SIGHUP reloads \
+            Signals: SIGTERM, SIGINT stop cleanly (namespace files removed, and the directory \
+            when uprocd created it and nothing else is in it); SIGHUP reloads \
             the rules (a config with errors is logged and the old rules kept); SIGUSR1 logs \
             statistics.
 
@@ -29,8 +30,9 @@ struct UprocdCommand: ParsableCommand {
             Prometheus metrics (see uprocd(8), METRICS).
 
             Exit status: 0 after a clean stop; 1 when the config is unreadable or invalid, the \
-            directory is refused or in use by another uprocd, or the kernel's process events \
-            cannot be followed; 64 on bad usage.
+            directory is refused or in use by another uprocd (also when another uprocd took its \
+            path over while this one ran), or the kernel's process events cannot be followed; \
+            64 on bad usage.
             """,
         version: "uprocd \(uprocVersion)"
     )
@@ -122,7 +124,9 @@ struct UprocdCommand: ParsableCommand {
             printError(error, logger: mode == .journal ? logger : nil)
             throw ExitCode.failure
         }
-        daemon.run()
+        // Another daemon took the directory over: said once already; the
+        // status lets systemd restart or stop this one as configured.
+        if case .directoryTaken = daemon.run() { throw ExitCode.failure }
     }
 }
 

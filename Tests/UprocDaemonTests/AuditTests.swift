@@ -100,5 +100,23 @@ extension UprocdEndToEnd {
             #expect(daemon.log().contains("PID namespace"), "\(daemon.log())")
             #expect(!daemon.log().contains("started"), "\(daemon.log())")
         }
+
+        /// In a new user namespace even its root may not subscribe (EPERM on
+        /// this kernel; on others, silence): uprocd says why, exits 1 and
+        /// touches nothing.
+        @Test func inANewUserNamespaceItRefusesToStartAndSaysWhy() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4252 u4252\n")
+            let daemon = try harness.launchDaemon(wrapper: ["/usr/bin/unshare", "--user", "--map-root-user"])
+            let status = try await daemon.waitForExit(within: .seconds(10))
+            let log = daemon.log()
+            #expect(status == 1, "\(log)")
+            #expect(log.hasPrefix("uprocd: error: cannot follow the kernel's process events: proc connector: "), "\(log)")
+            #expect(log.contains("uprocd runs in a non-initial user namespace (uid_map: 0 0 1)"), "\(log)")
+            if log.contains("Operation not permitted") {
+                #expect(log.contains("need CAP_NET_ADMIN in the initial user namespace"), "\(log)")
+            }
+            #expect(harness.outEntries() == nil, "the directory was touched")
+        }
     }
 }

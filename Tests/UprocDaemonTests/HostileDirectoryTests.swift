@@ -140,6 +140,38 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
+        /// A deleted directory let a second daemon in (the first's lock is on
+        /// the deleted inode): the path is the second's. The first never
+        /// touches it, says so once and exits 1; the second serves on.
+        @Test func aDaemonWhosePathAnotherTookOverSaysSoOnceAndExits() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\nuid 4253 quiet\n")
+            let first = try await harness.startDaemon()
+            // Stopped, the first cannot recreate the directory before the second starts.
+            first.signal(SIGSTOP)
+            _ = try await harness.run(["/bin/rm", "-rf", harness.out])
+            let second = try await harness.startDaemon()
+            let entries = harness.outEntries()
+            #expect(entries == [".uprocd.names", "a", "quiet"])
+            let record = harness.content(".uprocd.names")
+            first.signal(SIGCONT)
+
+            let status = try await first.waitForExit(within: .seconds(10))
+            #expect(status == 1, "first uprocd: \(first.exitDescription)\n\(first.log())")
+            let reports = first.lines().filter { $0.contains("another uprocd (PID \(second.pid)) serves this path now") }
+            #expect(reports.count == 1, "\(first.log())")
+            #expect(!first.log().contains("cannot write namespace file"), "\(first.log())")
+            // The second's directory is as it made it, and it keeps serving.
+            #expect(harness.outEntries() == entries)
+            #expect(harness.content(".uprocd.names") == record)
+            let sleeper = try harness.spawn(uid: 4251, ["/bin/sleep", "30"])
+            try await harness.waitUntil(namespace: "a", is: [sleeper.pid])
+            #expect(harness.content("quiet") == "")
+            #expect(second.isRunning)
+            #expect(!second.log().contains(" error "), "\(second.log())")
+            try await second.stop()
+        }
+
         // Finding 4: a path that cannot be the directory is reported once, then
         // the directory comes back as soon as it can.
         @Test func aDirectoryReplacedByAFileIsReportedOnceAndRecreatedWhenPossible() async throws {

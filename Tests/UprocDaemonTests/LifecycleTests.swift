@@ -21,7 +21,7 @@ extension UprocdEndToEnd {
             #expect(harness.outEntries() == [".uprocd.names", "a", "b"])
 
             try await first.stop()
-            #expect(harness.outEntries() == [], "a stopped daemon left files behind")
+            #expect(harness.outEntries() == nil, "a stopped daemon left its directory behind")
         }
 
         @Test func secondDaemonRefusalSaysInUse() async throws {
@@ -37,17 +37,35 @@ extension UprocdEndToEnd {
             try await first.stop()
         }
 
-        @Test(arguments: [SIGTERM, SIGINT])
-        func cleanStopRemovesEveryFile(signal: Int32) async throws {
+        /// Whether the directory existed before the daemon started (as
+        /// systemd's RuntimeDirectory= makes it), and whether someone else put
+        /// a file in it while the daemon ran.
+        enum DirectoryAtStop: String, CaseIterable, CustomTestStringConvertible, Sendable {
+            case createdByTheDaemon, existingBefore, createdWithAFileAdded
+            var testDescription: String { rawValue }
+        }
+
+        @Test(arguments: [SIGTERM, SIGINT], DirectoryAtStop.allCases)
+        func cleanStopRemovesEveryFileAndTheDirectoryItCreated(signal: Int32, directory: DirectoryAtStop) async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4238 a\ncmd uproctestnone none\n")
+            if directory == .existingBefore {
+                try FileManager.default.createDirectory(atPath: harness.out, withIntermediateDirectories: false,
+                                                        attributes: [.posixPermissions: 0o755])
+            }
             let daemon = try await harness.startDaemon()
             let sleeper = try harness.spawn(uid: 4238, ["/bin/sleep", "30"])
             try await harness.waitUntil(namespace: "a", is: [sleeper.pid])
+            if directory == .createdWithAFileAdded { try Harness.write("mine\n", to: harness.out + "/.notes") }
             daemon.signal(signal)
             let status = try await daemon.waitForExit()
             #expect(status == 0, "uprocd after signal \(signal): \(daemon.exitDescription)")
-            #expect(harness.outEntries() == [], "a stopped daemon must not look like a live one")
+            // A stopped daemon must not look like a live one, and leaves what it found.
+            switch directory {
+            case .createdByTheDaemon: #expect(harness.outEntries() == nil, "the directory uprocd created stayed")
+            case .existingBefore: #expect(harness.outEntries() == [])
+            case .createdWithAFileAdded: #expect(harness.outEntries() == [".notes"])
+            }
         }
 
         @Test func badUsageExits64() async throws {

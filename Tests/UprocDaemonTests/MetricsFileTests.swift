@@ -214,7 +214,7 @@ extension UprocdEndToEnd {
             #expect(try await daemon.waitForExit() == 1)
             #expect(daemon.log().hasPrefix("uprocd: error: cannot keep the metrics file: open \(harness.root)/no-such-directory: "),
                     "\(daemon.log())")
-            #expect(harness.outEntries() == [], "no namespace file may stay behind")
+            #expect(harness.outEntries() == nil, "the directory uprocd created (and every file) must go")
         }
 
         @Test func aMetricsFileInTheNamespaceDirectoryIsRefused() async throws {
@@ -223,7 +223,67 @@ extension UprocdEndToEnd {
             let daemon = try harness.launchDaemon(arguments: ["-c", harness.config, "--metrics-file", harness.out + "/uproc.prom", harness.out])
             #expect(try await daemon.waitForExit() == 1)
             #expect(daemon.log() == "uprocd: error: cannot keep the metrics file: \(harness.out)/uproc.prom is in the namespace directory \(harness.out)\n")
-            #expect(harness.outEntries() == [])
+            #expect(harness.outEntries() == nil)
+        }
+
+        /// Repaired as the namespace directory is: a directory deleted and
+        /// made again gets the file again, without waiting for a change, and
+        /// later changes are written there.
+        @Test func aDeletedAndRecreatedDirectoryGetsTheFileAgain() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4282 a\n")
+            let directory = harness.root + "/textfile"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+            let path = directory + "/uproc.prom"
+            let daemon = try await harness.startDaemon(arguments: [
+                "-c", harness.config, "--min-interval", "1", "--metrics-file", path, "--metrics-interval", "1", harness.out,
+            ])
+            _ = try await Self.waitFor(path, "the first write") { _ in true }
+            _ = try await harness.run(["/bin/rm", "-rf", directory])
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+            let again = try await Self.waitFor(path, "the file in the new directory") { _ in true }
+            #expect(again["uproc_namespace_processes{namespace=\"a\"}"] == 0)
+            let sleeper = try harness.spawn(uid: 4282, ["/bin/sleep", "30"]).pid
+            try await harness.waitUntil(namespace: "a", is: [sleeper])
+            _ = try await Self.waitFor(path, "a=1") { $0["uproc_namespace_processes{namespace=\"a\"}"] == 1 }
+            #expect(daemon.lines().filter { $0.contains(" error ") }.count <= 1, "\(harness.daemonLogTail())")
+            try await daemon.stop()
+            #expect(!FileManager.default.fileExists(atPath: path), "a clean stop leaves the metrics file")
+        }
+
+        /// In a directory another user (here nobody) may write, a symlink
+        /// planted at the file's path, before the start or while the daemon
+        /// runs, is replaced by the daemon's own file, never followed.
+        @Test func aSymlinkPlantedAtTheMetricsPathIsReplacedNotFollowed() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4283 a\n")
+            let directory = harness.root + "/textfile"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
+                                                    attributes: [.posixPermissions: 0o755])
+            #expect(chown(directory, 65534, 65534) == 0)
+            let victim = harness.root + "/victim"
+            try Harness.write("keep\n", to: victim)
+            let path = directory + "/uproc.prom"
+            func plant() async throws {
+                let planted = try await harness.run(Harness.setpriv(uid: 65534) + ["/bin/ln", "-sfn", victim, path], stderr: true)
+                #expect(planted.exit == .exited(0), "\(planted.output)")
+            }
+            func isTheDaemons() -> Bool {
+                var status = stat()
+                return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG && status.st_uid == 0
+                    && Self.read(path) != nil
+            }
+            try await plant()
+            let daemon = try await harness.startDaemon(arguments: [
+                "-c", harness.config, "--metrics-file", path, "--metrics-interval", "1", harness.out,
+            ])
+            #expect(isTheDaemons(), "the planted symlink was not replaced at start")
+            try await plant()
+            try await harness.waitForKernel("the daemon's metrics file at \(path) again", isTheDaemons) { $0 }
+            #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep\n")
+            try await daemon.stop()
+            #expect(!FileManager.default.fileExists(atPath: path))
+            #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep\n")
         }
 
         @Test func onlyTheLargestNamespacesGetASeries() async throws {

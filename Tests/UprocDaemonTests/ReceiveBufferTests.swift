@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+import UprocDaemon
 import UprocTestSupport
 
 extension UprocdEndToEnd {
@@ -14,6 +16,22 @@ extension UprocdEndToEnd {
             let started = try await daemon.waitForStarted()
             #expect(started["rcvbuf"] == "2097152")
             try await daemon.stop()
+        }
+
+        /// The README's option table gives the default the daemon asks for and
+        /// the `rcvbuf=` its `started` line then shows.
+        @Test func theReadmeExplainsTheLoggedDefault() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4242 a\n")
+            let daemon = try await harness.startDaemon(arguments: ["-c", harness.config, harness.out])
+            let logged = try #require(try await daemon.waitForStarted()["rcvbuf"])
+            try await daemon.stop()
+            let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("README.md")
+            let row = try String(contentsOf: readme, encoding: .utf8).split(separator: "\n")
+                .first { $0.hasPrefix("| `--netlink-rcvbuf") }.map(String.init) ?? ""
+            #expect(row.hasSuffix("| \(DaemonOptions.defaultReceiveBuffer) |"), "\(row)")
+            #expect(row.contains("`rcvbuf=\(logged)`"), "the log shows rcvbuf=\(logged); the README says: \(row)")
         }
     }
 }

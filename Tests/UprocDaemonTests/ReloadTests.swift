@@ -39,7 +39,7 @@ extension UprocdEndToEnd {
             #expect(harness.content("c") == "")
             #expect(harness.outEntries() == [".uprocd.names", "a", "c", "g"])
             try await daemon.stop()
-            #expect(harness.outEntries() == [])
+            #expect(harness.outEntries() == nil)
         }
 
         /// Rules on IDs only need no comm; a reload that adds `cmd` rules must learn the

@@ -99,5 +99,34 @@ extension UprocdEndToEnd {
             // The watchdog was pinged all along (about 15 in a couple of seconds).
             #expect(listener.messages.filter { $0.text == "WATCHDOG=1" }.count >= 3)
         }
+
+        /// A notify socket whose queue is full never blocks the loop: the
+        /// daemon keeps listing processes, counts the messages it dropped,
+        /// says so once, and stops on SIGTERM.
+        @Test func aNotifySocketNobodyReadsNeverStopsTheDaemon() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4254 a\n")
+            // Bound, never read: its queue (net.unix.max_dgram_qlen) fills at once.
+            let sink = try UnixDatagramReceiver(address: try #require(UnixSocketAddress(harness.root + "/notify")))
+            // A ping every 10 ms.
+            let daemon = try await harness.startDaemon(environment: ["NOTIFY_SOCKET=\(sink.address.text)", "WATCHDOG_USEC=20000"])
+            // Enough pings and status lines to fill the queue many times over.
+            _ = try await daemon.waitForLine { $0.contains("cannot notify systemd") }
+            for round in 0..<3 {
+                let sleeper = try harness.spawn(uid: 4254, ["/bin/sleep", "30"])
+                try await harness.waitUntil(namespace: "a", is: [sleeper.pid])
+                harness.killAndReap(sleeper)
+                try await harness.waitUntil(namespace: "a", is: [])
+                if round == 0 { try await Task.sleep(for: .milliseconds(300)) }
+            }
+            daemon.signal(SIGUSR1)
+            let statistics = try #require(try await daemon.waitForLine { $0.hasSuffix("statistics") }, "\(harness.daemonLogTail())")
+            let drops = Int(Daemon.metadata(statistics)["notify_drops"] ?? "") ?? 0
+            #expect(drops > 0, "\(statistics)")
+            let warnings = daemon.lines().filter { $0.contains("cannot notify systemd") }
+            #expect(warnings.count == 1, "\(warnings)")
+            try await daemon.stop()
+            withExtendedLifetime(sink) {}
+        }
     }
 }

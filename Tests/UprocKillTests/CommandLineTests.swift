@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocKill
 import UprocTestSupport
 
 /// What a user sees when something is wrong: one clear line, its own exit
@@ -13,8 +14,15 @@ import UprocTestSupport
         (["-s", "65", "x"], "unknown signal '65'"),
         (["-FOO", "x"], "Unknown option '-FOO'"),
         ([], "no namespace given"),
+        // An unknown option is named, whatever else is missing or wrong.
+        (["--bogus"], "Unknown option '--bogus'"),
+        (["--bogus", "--timeout", "1"], "Unknown option '--bogus'"),
         (["--timeout", "1", "x"], "--timeout needs --wait"),
-        (["--wait", "--timeout=-1", "x"], "--timeout must be a number of seconds"),
+        (["--wait", "--timeout=-1", "x"], "--timeout must be a decimal number of seconds from 0 to 999999999 (e.g. 5 or 0.5), not '-1'"),
+        (["--wait", "--timeout", "0x10", "x"], "--timeout must be a decimal number of seconds from 0 to 999999999"),
+        (["--wait", "--timeout", "1e18", "x"], "--timeout must be a decimal number of seconds from 0 to 999999999"),
+        (["--wait", "--timeout", "1000000000", "x"], "--timeout must be a decimal number of seconds from 0 to 999999999"),
+        (["--wait", "--timeout", "nan", "x"], "--timeout must be a decimal number"),
         (["--wait", "--dry-run", "x"], "--wait and --dry-run exclude each other"),
     ] as [([String], String)])
     func badUsageExits64(_ arguments: [String], _ message: String) async throws {
@@ -42,11 +50,21 @@ import UprocTestSupport
         #expect(result.err == "uproc-kill: error: \(missing): no such directory (is uprocd running?)\n")
     }
 
-    @Test func aNoSuchNamespace() async throws {
+    /// A missing file means "no such namespace" only when a daemon serves
+    /// the directory (holds its lock); else no daemon serves it at all.
+    @Test(arguments: [false, true])
+    func aMissingNamespaceFile(served: Bool) async throws {
         let world = try KillWorld(config: "uid 0 x\n")
+        // The lock uprocd takes: an exclusive flock on the directory itself.
+        let directory = open(world.out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { close(directory) }
+        if served { #expect(flock(directory, LOCK_EX | LOCK_NB) == 0) }
         let result = try await world.kill(["nope"])
         #expect(result.status == Self.fatal)
-        #expect(result.err == "uproc-kill: error: no such namespace 'nope' (no file \(world.out)/nope)\n")
+        #expect(result.err == (served
+            ? "uproc-kill: error: no such namespace 'nope' (no file \(world.out)/nope)\n"
+            : "uproc-kill: error: no uprocd serves \(world.out) (nothing holds its lock, and it has no file 'nope'); "
+                + "is uprocd running with this directory?\n"))
     }
 
     @Test(arguments: ["../x", ".lock", "a/b", ""])
@@ -176,5 +194,23 @@ import UprocTestSupport
         let result = try await world.kill(["x"], within: .seconds(10))
         #expect(result.status == 2)
         #expect(result.err == "uproc-kill: error: \(world.out)/x: not a regular file; refusing to trust it\n")
+    }
+}
+
+/// `--timeout` as uproc-kill(1) documents it: decimal seconds only.
+@Suite struct TimeoutTests {
+    @Test(arguments: [
+        ("0", 0), ("5", 5_000_000_000), ("0.5", 500_000_000), (".25", 250_000_000), ("10.", 10_000_000_000),
+        ("0.000000001", 1), ("0.0000000001", 1), ("1.0000000000", 1_000_000_000), ("007", 7_000_000_000),
+        ("999999999", 999_999_999_000_000_000), ("0000000000000000000001", 1_000_000_000),
+    ] as [(String, UInt64)])
+    func decimalSecondsAreNanosecondsRoundedUp(_ text: String, _ nanoseconds: UInt64) {
+        #expect(KillTimeout.nanoseconds(text) == nanoseconds)
+    }
+
+    @Test(arguments: ["", ".", "-1", "+5", "0x10", "1e18", "1E3", "inf", "nan", "1,5", " 5", "5 ", "1.2.3",
+                      "1000000000", "99999999999999999999999", "٣"])
+    func anythingElseIsRefused(_ text: String) {
+        #expect(KillTimeout.nanoseconds(text) == nil)
     }
 }

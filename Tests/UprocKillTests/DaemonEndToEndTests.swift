@@ -32,6 +32,30 @@ import UprocTestSupport
         #expect(try await daemon.waitForExit(within: .seconds(5)) == .exited(0))
     }
 
+    /// A missing namespace file is "no such namespace" while the daemon
+    /// serves the directory, and "no uprocd serves" once it stopped (the
+    /// directory, made beforehand as systemd's RuntimeDirectory= makes it, stays).
+    @Test func aMissingFileSaysWhetherADaemonServesTheDirectory() async throws {
+        try Kernel.require()
+        let world = try KillWorld(config: "uid \(KillWorld.freshID()) uid.x\n")
+        let log = open(world.root + "/uprocd.log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        defer { close(log) }
+        let daemon = try Child([KillWorld.uprocd, "-c", world.config, world.out], stderr: .fd(log), newProcessGroup: true)
+        defer { daemon.killGroup() }
+        try await Self.waitUntil(world.out + "/uid.x", lists: [])
+
+        let unknown = try await world.kill(["uid.y"])
+        #expect(unknown.status == 2)
+        #expect(unknown.err == "uproc-kill: error: no such namespace 'uid.y' (no file \(world.out)/uid.y)\n")
+
+        daemon.signalGroup(SIGTERM)
+        #expect(try await daemon.waitForExit(within: .seconds(5)) == .exited(0))
+        let stopped = try await world.kill(["uid.x"])
+        #expect(stopped.status == 2)
+        #expect(stopped.err == "uproc-kill: error: no uprocd serves \(world.out) (nothing holds its lock, and it has no file "
+            + "'uid.x'); is uprocd running with this directory?\n")
+    }
+
     static func waitUntil(_ path: String, lists pids: [Int32]) async throws {
         let expected = pids.map { "\($0)\n" }.joined()
         let end = ContinuousClock.now + .seconds(10)

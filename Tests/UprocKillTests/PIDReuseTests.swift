@@ -32,6 +32,24 @@ import UprocTestSupport
         #expect(dry.out == "")
     }
 
+    /// What is checked is membership: a process that reused a listed PID and
+    /// satisfies the rule too is a member, and is signalled (as uproc-kill(1) says).
+    @Test func aMemberThatReusedAListedPIDIsSignalled() async throws {
+        try Kernel.require()
+        let uid = KillWorld.freshID()
+        let world = try KillWorld(config: "uid \(uid) uid.x\n")
+        let member = try await world.sleepers(1, uid: uid)[0]
+        let pid = member.pid
+        try world.list("uid.x", [pid])
+        member.killGroup()
+
+        let successor = try Self.spawn(KillWorld.setpriv(uid: uid) + ["/bin/sleep", "300"], asPID: pid, in: world)
+        try await world.waitForComm(pid, "sleep")
+        let result = try await world.kill(["uid.x"])
+        #expect(result.status == 0, "\(result.err)")
+        #expect(try await successor.waitForExit(within: .seconds(5)) == .signaled(SIGTERM))
+    }
+
     /// Sets /proc/sys/kernel/ns_last_pid to `pid - 1` and spawns; other
     /// processes forking meanwhile may take `pid` first, so it retries.
     static func spawn(_ argv: [String], asPID pid: Int32, in world: KillWorld) throws -> Child {

@@ -152,17 +152,47 @@ import UprocTestSupport
         #expect(try entries(path).isEmpty)
     }
 
-    @Test func removeAllLeavesTheDirectoryEmpty() throws {
+    /// `removeAll` leaves the directory as the daemon found it: gone when
+    /// the daemon made it, empty when it was there before.
+    @Test(arguments: [false, true])
+    func removeAllLeavesTheDirectoryAsFound(existedBefore: Bool) throws {
         let path = freshShmPath("removeall")
         defer { removeTree(path) }
+        if existedBefore { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) }
         let directory = try NamespaceDirectory(path: path)
+        #expect(directory.created == !existedBefore)
         try directory.publish("a", pids: [1])
         try directory.publishEmptyNew("b")
         directory.remove("a")
         directory.remove("never.there")
         #expect(try entries(path) == ["b"])
         directory.removeAll(["a", "b"])
-        #expect(try entries(path).isEmpty)
+        if existedBefore {
+            #expect(try entries(path).isEmpty)
+        } else {
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+    }
+
+    /// A directory the daemon made is not removed when something else is
+    /// in it, nor when its path names another directory now.
+    @Test func removeAllRemovesOnlyItsOwnEmptyDirectory() throws {
+        let path = freshShmPath("removeown")
+        defer { removeTree(path) }
+        let directory = try NamespaceDirectory(path: path)
+        try Data("mine\n".utf8).write(to: URL(fileURLWithPath: path + "/.notes"))
+        directory.removeAll([])
+        #expect(try entries(path) == [".notes"])
+
+        let moved = path + ".moved"
+        defer { removeTree(moved) }
+        let other = try NamespaceDirectory(path: path + ".other")
+        defer { removeTree(path + ".other") }
+        #expect(rename(path + ".other", moved) == 0)
+        try FileManager.default.createDirectory(atPath: path + ".other", withIntermediateDirectories: false)
+        other.removeAll([])
+        #expect(FileManager.default.fileExists(atPath: path + ".other"), "removed a directory it did not make")
+        #expect(try entries(moved).isEmpty)
     }
 
     @Test func aReaderNeverSeesAPartialFile() throws {

@@ -36,6 +36,20 @@ private func text(_ bytes: [UInt8]?) -> String? {
         try notifier.notify("READY=1")  // must not throw
     }
 
+    /// A receiver that never reads fills its queue (net.unix.max_dgram_qlen);
+    /// from then on each notification fails at once with EAGAIN.
+    @Test func aFullQueueDropsTheMessageInsteadOfWaiting() throws {
+        let receiver = try UnixDatagramReceiver(address: uniqueAddress(abstract: false))
+        let notifier = try ServiceNotifier(notifySocket: receiver.address.text)
+        var dropped: SystemCallError?
+        for _ in 0..<10_000 where dropped == nil {
+            do { try notifier.notify("WATCHDOG=1") } catch { dropped = error }
+        }
+        #expect(dropped?.errno == .resourceTemporarilyUnavailable, "\(String(describing: dropped))")
+        // What was queued before is intact.
+        #expect(text(try receiver.receive(timeoutMilliseconds: 1000)) == "WATCHDOG=1")
+    }
+
     @Test func missingSocketIsAnError() throws {
         let notifier = try ServiceNotifier(notifySocket: "/dev/shm/uproc-notify-absent-\(getpid())")
         #expect(throws: SystemCallError.self) { try notifier.notify("READY=1") }

@@ -3,9 +3,13 @@ import UprocLinux
 /// Keeps `--metrics-file` (node_exporter's textfile collector reads it):
 /// after a round in which anything the file reports changed, the file is
 /// rewritten atomically, at most once per `--metrics-interval`. An idle
-/// daemon writes nothing. A clean stop removes the file (a stopped daemon
+/// daemon writes nothing. Every second a check repairs as the namespace
+/// directory is repaired: a directory deleted and made again is written
+/// into again, and a file someone deleted or replaced (a symlink planted in
+/// its place is replaced, never followed) is written again. A clean stop
+/// removes the file, if it is still the one written last (a stopped daemon
 /// must not look live); after a crash `node_textfile_mtime_seconds` shows
-/// its age. A part of the loop: one post handler and one timer.
+/// its age. A part of the loop: one post handler and two timers.
 final class MetricsExporter {
     private let state: DaemonState
     private let follower: KernelFollower
@@ -13,10 +17,15 @@ final class MetricsExporter {
     private let name: String
     private let startTime = WallClock.secondsSinceEpoch()
     private var timer: LoopTimer?
+    private var checkTimer: LoopTimer?
     private var lastWrite: UInt64 = 0
     private var lastText = ""
     private var seen = Signature()
     private var failing = false
+    /// The file last renamed into place: what the check expects to find,
+    /// and the only file a stop removes.
+    private var written: FileIdentity?
+    static let checkInterval: UInt64 = 1_000_000_000
 
     /// Opens the file's directory (it must exist and not be the namespace
     /// directory; the file need not exist).
@@ -39,6 +48,9 @@ final class MetricsExporter {
 
     func attach(to loop: EventLoop) {
         timer = loop.addTimer { [unowned self] in write() }
+        let checking = loop.addTimer { [unowned self] in check() }
+        checking.schedule(afterNanoseconds: Self.checkInterval)
+        checkTimer = checking
         loop.addPostHandler { [unowned self] in roundEnded() }
     }
 
@@ -52,14 +64,16 @@ final class MetricsExporter {
         timer.schedule(at: max(lastWrite &+ state.options.metricsInterval, MonotonicClock.nanoseconds()))
     }
 
-    /// Writes the file now (at start, and when the timer fires).
-    func write() {
+    /// Writes the file now (at start, and when the timer fires); with
+    /// `force` even when the text is what was written last (a repair).
+    func write(force: Bool = false) {
         let sources = follower.counterSources
         seen = Signature(state, sources)
         let text = DaemonMetrics.text(sources, startTime: startTime)
-        guard text != lastText else { return }
+        guard force || text != lastText else { return }
         do {
             try writer.replace(name, with: Array(text.utf8))
+            written = writer.identityOfOwnFile(name)
             lastText = text
             lastWrite = MonotonicClock.nanoseconds()
             if failing {
@@ -67,16 +81,42 @@ final class MetricsExporter {
                 state.logger.info("metrics file written again", metadata: ["file": "\(state.options.metricsFile ?? name)"])
             }
         } catch {
-            if !failing {
-                failing = true
-                state.logger.error("cannot write the metrics file", metadata: ["error": "\(error)"])
-            }
+            failed(error)
             timer?.schedule(afterNanoseconds: state.options.metricsInterval)
         }
     }
 
-    /// At a clean stop.
-    func remove() { writer.remove(name) }
+    /// Every second: the file's directory is still the one at its path (else
+    /// the one made there is opened and written into) and the file is still
+    /// the one written last (else it is written again).
+    private func check() {
+        defer { checkTimer?.schedule(afterNanoseconds: Self.checkInterval) }
+        if !writer.directoryIsAtPath() {
+            // The namespace directory holds namespace files only, whatever was made at the path.
+            if let identity = FileStatus.identity(writer.directoryPath),
+               identity == FileStatus.identity(state.options.directory) {
+                return failed(DaemonError.metrics("\(writer.directoryPath) is the namespace directory now"))
+            }
+            do { try writer.reopenDirectory() } catch { return failed(error) }
+            state.logger.notice("the metrics file's directory was deleted or replaced; writing into the new one",
+                                metadata: ["directory": "\(writer.directoryPath)"])
+            return write(force: true)
+        }
+        if written == nil || writer.identityOfOwnFile(name) != written { write(force: true) }
+    }
+
+    /// Said once until a write succeeds.
+    private func failed(_ error: any Error) {
+        if !failing {
+            failing = true
+            state.logger.error("cannot write the metrics file", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// At a clean stop: the file, unless someone replaced it since.
+    func remove() {
+        if let written, writer.identityOfOwnFile(name) == written { writer.remove(name) }
+    }
 
     /// What the file reports, in three integers: compared after every
     /// round, so the text is built only when one of them moved.

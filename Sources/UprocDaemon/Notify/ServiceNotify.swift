@@ -17,6 +17,8 @@ final class ServiceNotify: ReloadObserver {
     private var seen = Facts()
     /// A failed send is logged once, not at every status or ping.
     private var failing = false
+    /// Messages dropped since sends last succeeded.
+    private var dropped = 0
 
     init(state: DaemonState, notifier: ServiceNotifier, watchdogInterval: UInt64? = ServiceNotifier.watchdogInterval()) {
         self.state = state
@@ -122,11 +124,19 @@ final class ServiceNotify: ReloadObserver {
         }
         do {
             try notifier.notify(message)
-            failing = false
+            if failing {
+                failing = false
+                state.logger.info("notifying systemd again", metadata: ["dropped": "\(dropped)"])
+                dropped = 0
+            }
         } catch {
+            // Never waited for: a socket nobody reads must not stop the loop.
+            state.statistics.notifyDrops &+= 1
+            dropped &+= 1
             if !failing {
                 failing = true
-                state.logger.warning("cannot notify systemd", metadata: ["error": "\(error)"])
+                state.limiter.log(state.logger, .warning, kind: "notify", "cannot notify systemd; dropping messages",
+                                  metadata: ["error": "\(error)"])
             }
         }
     }

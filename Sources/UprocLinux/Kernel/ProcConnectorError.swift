@@ -1,29 +1,63 @@
 import SystemPackage
 
 public enum ProcConnectorError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A socket call failed.
+    /// A socket call failed (EPERM from `bind`: joining the proc
+    /// connector's group needs CAP_NET_ADMIN).
     case system(SystemCallError)
-    /// The kernel answered the subscription with an error (EPERM: before
-    /// Linux 6.6, listening needs CAP_NET_ADMIN).
+    /// The kernel answered the subscription with an error (EPERM: listening
+    /// needs CAP_NET_ADMIN).
     case refused(errno: Errno)
     /// The kernel never answered the subscription: it ignores requests from
     /// a non-initial user or PID namespace (a container), or the proc
     /// connector is missing (CONFIG_PROC_EVENTS).
     case noAcknowledgement
 
-    public var description: String {
+    /// The kernel refused for want of privilege, at `bind` or at the subscription.
+    public var isNotPermitted: Bool {
         switch self {
-        case .system(let error):
-            return "proc connector: \(error)"
-        case .refused(let errno):
-            return "proc connector: the kernel refused the subscription: \(errno.description)"
-                + (errno == .notPermitted ? " (run as root or with CAP_NET_ADMIN)" : "")
+        case .system(let error): return error.errno == .notPermitted
+        case .refused(let errno): return errno == .notPermitted
+        case .noAcknowledgement: return false
+        }
+    }
+
+    public var description: String {
+        if isNotPermitted { return refusal + Self.privilegeHint }
+        switch self {
+        case .system, .refused:
+            return refusal
         case .noAcknowledgement:
             return "proc connector: the kernel did not answer the subscription; it ignores requests from "
                 + "a non-initial user or PID namespace (run uprocd in the host's namespaces, not in a container), "
                 + "or the kernel lacks CONFIG_PROC_EVENTS"
         }
     }
+
+    /// `description`, saying why where `obstacles` (what `/proc/self`
+    /// shows, `NamespaceObstacle.current()`) explain it: in a non-initial
+    /// user namespace the kernel refuses with EPERM even to its root, and
+    /// outside the initial namespaces it may not answer at all.
+    public func explained(by obstacles: [NamespaceObstacle] = NamespaceObstacle.current()) -> String {
+        if isNotPermitted, let user = obstacles.first(where: { if case .userNamespace = $0 { true } else { false } }) {
+            return refusal + "; \(user.place): the kernel's process events need CAP_NET_ADMIN in the initial user "
+                + "namespace, which no process here has, root included (run uprocd in the host's namespaces, "
+                + "not in a container or under unshare --user)"
+        }
+        if self == .noAcknowledgement, let first = obstacles.first { return description + " (\(first))" }
+        return description
+    }
+
+    /// What the kernel said, without advice.
+    private var refusal: String {
+        switch self {
+        case .system(let error): return "proc connector: \(error)"
+        case .refused(let errno): return "proc connector: the kernel refused the subscription: \(errno.description)"
+        case .noAcknowledgement: return "proc connector: the kernel did not answer the subscription"
+        }
+    }
+
+    static let privilegeHint = "; the kernel's process events need CAP_NET_ADMIN (run uprocd as root, "
+        + "or give it the capability: AmbientCapabilities=CAP_NET_ADMIN)"
 }
 
 /// How the kernel delivers events to this socket.

@@ -43,6 +43,39 @@ public final class AtomicFileWriter {
     /// The directory was recreated: write into `fd` from now on.
     func moveTo(directoryFD fd: Int32) { directoryFD = fd }
 
+    /// Whether `directoryPath` (followed, as when opened) still names the
+    /// directory written into: false once it was deleted, moved away or
+    /// replaced. The corresponding C functions are `fstat` and `stat`.
+    public func directoryIsAtPath() -> Bool {
+        var own = stat()
+        var atPath = stat()
+        return fstat(directoryFD, &own) == 0 && own.st_nlink > 0
+            && stat(directoryPath, &atPath) == 0 && atPath.st_dev == own.st_dev && atPath.st_ino == own.st_ino
+    }
+
+    /// Writes into the directory now at `directoryPath` (the old one was
+    /// deleted and another made there). For a writer that opened its
+    /// directory itself (`init(directory:mode:)`).
+    public func reopenDirectory() throws(SystemCallError) {
+        precondition(ownsDirectory, "reopenDirectory on a directory the writer does not own")
+        let path = directoryPath
+        let fd = try syscall("open", subject: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.value()
+        closeDescriptor(directoryFD)
+        directoryFD = fd
+    }
+
+    /// The identity of `name` when it is a regular file of this process's
+    /// user (not followed); nil when missing or anything else (a symlink
+    /// someone planted, a file of another user).
+    /// The corresponding C function is `fstatat`.
+    public func identityOfOwnFile(_ name: String) -> FileIdentity? {
+        var status = stat()
+        guard fstatat(directoryFD, name, &status, AT_SYMLINK_NOFOLLOW) == 0,
+              status.st_mode & S_IFMT == S_IFREG, status.st_uid == geteuid()
+        else { return nil }
+        return FileIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+    }
+
     /// Atomically replaces (or creates) `name` with `bytes`, giving it
     /// `access` (default: the writer's mode).
     public func replace(_ name: String, with bytes: UnsafeRawBufferPointer, access: FileAccess? = nil) throws(SystemCallError) {

@@ -15,6 +15,9 @@ public final class NamespaceDirectory {
     public private(set) var isTmpfs: Bool
     /// The namespace names the previous daemon recorded (until `claim`).
     public private(set) var previousNames: [String]
+    /// This daemon created the directory now at `path` (at start or in a
+    /// repair): `removeAll` removes it too when it is empty.
+    public private(set) var created = false
 
     private var directoryFD: Int32
     private let writer: AtomicFileWriter
@@ -38,7 +41,7 @@ public final class NamespaceDirectory {
     /// nothing: `claim` does, once the daemon is sure to run.
     public init(path: String) throws(NamespaceDirectoryError) {
         self.path = path
-        let fd = try Self.openChecked(path)
+        let (fd, created) = try Self.openChecked(path)
         var owns = true
         defer { if owns { closeDescriptor(fd) } }
         try DirectoryLock.lock(directoryFD: fd, path: path)
@@ -49,6 +52,7 @@ public final class NamespaceDirectory {
         isTmpfs = Self.onTmpfs(fd)
         writer = AtomicFileWriter(directoryFD: fd, path: path, mode: Self.fileMode)
         directoryFD = fd
+        self.created = created
         owns = false
         bytes.reserveCapacity(64 * 1024)
     }
@@ -165,9 +169,21 @@ public final class NamespaceDirectory {
 
     /// Removes the files of `names` and the record, leaving the directory
     /// as the daemon found it: a stopped daemon must not look like a live one.
+    /// A directory this daemon created goes too when nothing else is in it,
+    /// and only while `path` still names it (never another daemon's).
     public func removeAll(_ names: [String]) {
         for name in names { remove(name) }
         unlinkat(directoryFD, Self.manifestName, 0)
+        if created && isAtPath() { rmdir(path) }
+    }
+
+    /// Whether `path` still names this daemon's directory (not deleted,
+    /// moved away or replaced). Two calls (`fstat`, `lstat`).
+    public func isAtPath() -> Bool {
+        var own = stat()
+        var atPath = stat()
+        return fstat(directoryFD, &own) == 0 && own.st_nlink > 0
+            && lstat(path, &atPath) == 0 && atPath.st_dev == own.st_dev && atPath.st_ino == own.st_ino
     }
 
     // MARK: - while running
@@ -191,6 +207,11 @@ public final class NamespaceDirectory {
         case ownerRepaired(from: UInt32)
         /// The path could not be made the daemon's directory again.
         case unusable(NamespaceDirectoryError)
+        /// Another uprocd serves the directory now at the path (this one's
+        /// was deleted or moved away, and the other started there): the
+        /// lock guards this daemon's old directory only, so the path is
+        /// the other's and must not be touched.
+        case taken(holderPID: Int32?)
 
         public var description: String {
             switch self {
@@ -203,26 +224,29 @@ public final class NamespaceDirectory {
                 return "the directory's owner was changed to UID \(from); gave it back to UID \(geteuid())"
             case .unusable(let error):
                 return "the directory cannot be used: \(error)"
+            case .taken(let holder):
+                return "another uprocd" + (holder.map { " (PID \($0))" } ?? "")
+                    + " serves this path now (this daemon's directory was deleted or moved away)"
             }
         }
     }
 
     /// Checks that `path` is still this daemon's directory, owned by it and
     /// writable by nobody else; repairs what it can. `recreated` means every
-    /// file must be written again.
+    /// file must be written again; `taken`, that the daemon must stop.
     public func audit() -> [Finding] {
-        var own = stat()
-        var atPath = stat()
-        let present = fstat(directoryFD, &own) == 0 && own.st_nlink > 0
-            && lstat(path, &atPath) == 0 && atPath.st_dev == own.st_dev && atPath.st_ino == own.st_ino
-        guard present else {
+        guard isAtPath() else {
             do {
                 try reopen()
                 return [.recreated]
+            } catch .alreadyLocked(_, let holder) {
+                return [.taken(holderPID: holder)]
             } catch {
                 return [.unusable(error)]
             }
         }
+        var own = stat()
+        guard fstat(directoryFD, &own) == 0 else { return [] }
         var findings: [Finding] = []
         let euid = geteuid()
         if own.st_uid != euid {
@@ -243,7 +267,7 @@ public final class NamespaceDirectory {
     /// The directory at `path` is gone or another: make it ours again
     /// (created if missing, with the same checks as at start).
     private func reopen() throws(NamespaceDirectoryError) {
-        let fd = try Self.openChecked(path)
+        let (fd, made) = try Self.openChecked(path)
         var owns = true
         defer { if owns { closeDescriptor(fd) } }
         try DirectoryLock.lock(directoryFD: fd, path: path)
@@ -253,21 +277,24 @@ public final class NamespaceDirectory {
         directoryFD = fd
         writer.moveTo(directoryFD: fd)
         isTmpfs = Self.onTmpfs(fd)
+        created = made
         owns = false
     }
 
     // MARK: - internals
 
     /// Opens (creating if missing) and checks the directory; see `init`.
-    private static func openChecked(_ path: String) throws(NamespaceDirectoryError) -> Int32 {
+    /// `created`: this call made it.
+    private static func openChecked(_ path: String) throws(NamespaceDirectoryError) -> (fd: Int32, created: Bool) {
         try checkAncestors(of: path)
         var status = stat()
+        var created = false
         switch syscall("lstat", subject: path, { lstat(path, &status) }) {
         case .success:
             break
         case .failure(let error) where error.errno == .noSuchFileOrDirectory:
             switch syscall("mkdir", subject: path, { mkdir(path, directoryMode) }) {
-            case .success: break
+            case .success: created = true
             case .failure(let error) where error.errno == .fileExists: break
             case .failure(let error): throw .system(error)
             }
@@ -302,7 +329,7 @@ public final class NamespaceDirectory {
             throw .writableByOthers(path: path, mode: UInt32(status.st_mode))
         }
         owns = false
-        return fd
+        return (fd, created)
     }
 
     /// As sshd's StrictModes: every directory above must be owned by root or

@@ -32,11 +32,13 @@ public final class ServiceNotifier: Sendable {
     public var isEnabled: Bool { address != nil }
 
     /// Sends `state` (e.g. `"READY=1\nSTATUS=watching 312 processes"`) as
-    /// one datagram. Nothing happens when notifications are off. The
-    /// corresponding C function is `sd_notify`.
+    /// one datagram. Nothing happens when notifications are off. Never
+    /// blocks: when the receiver's queue is full (nobody reads the socket)
+    /// the message is dropped and this throws EAGAIN. The corresponding C
+    /// function is `sd_notify`.
     public func notify(_ state: String) throws(SystemCallError) {
         guard let socket, let address else { return }
-        try socket.send(state, to: address)
+        try socket.send(state, to: address, waiting: false)
     }
 
     /// `RELOADING=1` with the `MONOTONIC_USEC=` systemd 253+ wants beside it

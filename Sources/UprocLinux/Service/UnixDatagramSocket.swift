@@ -16,22 +16,29 @@ public final class UnixDatagramSocket: Sendable {
     deinit { closeDescriptor(fileDescriptor) }
 
     /// Sends `bytes` as one datagram to `address`. A datagram is never
-    /// split: on success the receiver gets all of it.
+    /// split: on success the receiver gets all of it. Without `waiting`, a
+    /// receiver whose queue is full fails the send with EAGAIN at once
+    /// instead of blocking until it reads.
     /// The corresponding C function is `sendto`.
-    public func send(_ bytes: UnsafeRawBufferPointer, to address: UnixSocketAddress) throws(SystemCallError) {
-        _ = try sendResult(bytes, to: address).value()
+    public func send(_ bytes: UnsafeRawBufferPointer, to address: UnixSocketAddress, waiting: Bool = true)
+        throws(SystemCallError)
+    {
+        _ = try sendResult(bytes, to: address, waiting: waiting).value()
     }
 
-    public func send(_ text: String, to address: UnixSocketAddress) throws(SystemCallError) {
+    public func send(_ text: String, to address: UnixSocketAddress, waiting: Bool = true) throws(SystemCallError) {
         var text = text
-        _ = try text.withUTF8 { sendResult(UnsafeRawBufferPointer($0), to: address) }.value()
+        _ = try text.withUTF8 { sendResult(UnsafeRawBufferPointer($0), to: address, waiting: waiting) }.value()
     }
 
-    func sendResult(_ bytes: UnsafeRawBufferPointer, to address: UnixSocketAddress) -> Result<Int, SystemCallError> {
+    func sendResult(_ bytes: UnsafeRawBufferPointer, to address: UnixSocketAddress, waiting: Bool = true)
+        -> Result<Int, SystemCallError>
+    {
         let fd = fileDescriptor
+        let flags = Int32(MSG_NOSIGNAL) | (waiting ? 0 : Int32(MSG_DONTWAIT))
         return address.withSockaddr { pointer, length in
             syscall("sendto", subject: address.text) {
-                sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), pointer, length)
+                sendto(fd, bytes.baseAddress, bytes.count, flags, pointer, length)
             }
         }
     }

@@ -22,23 +22,6 @@ public enum TrivialChild {
     /// was accepted: a non-initial PID or user namespace. Nil when neither
     /// shows in `/proc/self`.
     public static func namespaceObstacle() -> String? {
-        if let status = try? FileReading.read("/proc/self/status", limit: 16_384) {
-            let text = String(decoding: status, as: UTF8.self)
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }),
-               line.split(whereSeparator: { $0 == " " || $0 == "\t" }).count > 2 {
-                return "uprocd runs in a non-initial PID namespace (\(line.replacingTabs)): the kernel sends process events only to the initial one"
-            }
-        }
-        if let map = try? FileReading.read("/proc/self/uid_map", limit: 4096) {
-            let fields = String(decoding: map, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })
-            if fields != ["0", "0", "4294967295"] {
-                return "uprocd runs in a non-initial user namespace (uid_map: \(fields.joined(separator: " "))): the kernel sends process events only to the initial one"
-            }
-        }
-        return nil
+        NamespaceObstacle.current().first?.description
     }
-}
-
-extension Substring {
-    fileprivate var replacingTabs: String { String(self).split(separator: "\t").joined(separator: " ") }
 }

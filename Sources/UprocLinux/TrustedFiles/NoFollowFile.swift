@@ -56,6 +56,11 @@ public final class NoFollowFile {
 
     deinit { closeDescriptor(descriptor) }
 
+    /// Whether some process holds a `flock` on what was opened, as uprocd
+    /// does on its directory while it serves it (read from `/proc/locks`;
+    /// the lock is not taken). Nil when that cannot be told.
+    public var isFlockHeld: Bool? { DirectoryLock.isHeld(descriptor) }
+
     /// Reads the whole file, refusing one over `limit` bytes.
     public func readAll(limit: Int) throws(FileReadError) -> [UInt8] {
         var bytes: [UInt8] = []
