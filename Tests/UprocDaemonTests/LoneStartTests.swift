@@ -14,12 +14,12 @@ extension UprocdEndToEnd {
         /// than a time, so a loaded machine cannot fail it.
         @Test func theLoopNeverSleepsWhileProcessesStartOneAtATime() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4271 u\ngid 4271 g\ncmd uproctest1 x\n")
+            let harness = try Harness(config: "uid 4264 u\ngid 4264 g\ncmd uproctest1 x\n")
             let daemon = try await harness.startDaemon(arguments: ["-c", harness.config, "--log-level", "debug", harness.out])
             let program = try harness.link("uproctest1", to: "/bin/sleep")
             let sampler = WaitChannelSampler(pid: daemon.pid)
             for _ in 0..<40 {
-                let child = try harness.spawn(uid: 4271, ["/bin/sh", "-c", "exec \(program) 30"])
+                let child = try harness.spawn(uid: 4264, ["/bin/sh", "-c", "exec \(program) 30"])
                 try await harness.waitUntil(namespace: "x", "lists \(child.pid)") { $0.contains(child.pid) }
                 harness.killAndReap(child)
                 try await harness.waitUntil(namespace: "x", "no longer lists \(child.pid)") { !$0.contains(child.pid) }

@@ -12,14 +12,14 @@ extension UprocdEndToEnd {
         /// stays behind.
         @Test func everyFileIsRightSoonAfterAStopUnderForkLoops() async throws {
             try Kernel.require()
-            let harness = try Harness(config: "uid 4291 churn\nuid 4292 keep\nuid 4293 doomed\n")
+            let harness = try Harness(config: "uid 4284 churn\nuid 4285 keep\nuid 4286 doomed\n")
             let daemon = try await harness.startDaemon(arguments: [
                 "-c", harness.config, "--netlink-rcvbuf", "65536", "--log-level", "debug", harness.out,
             ])
-            var keepers = try (0..<2).map { _ in try harness.spawn(uid: 4292, ["/bin/sleep", "30"]) }
-            let doomed = try (0..<2).map { _ in try harness.spawn(uid: 4293, ["/bin/sleep", "30"]) }
+            var keepers = try (0..<2).map { _ in try harness.spawn(uid: 4285, ["/bin/sleep", "30"]) }
+            let doomed = try (0..<2).map { _ in try harness.spawn(uid: 4286, ["/bin/sleep", "30"]) }
             let loops = try (0..<2).map { _ in
-                try harness.spawn(uid: 4291, ["/bin/sh", "-c", "while :; do /bin/true; done"])
+                try harness.spawn(uid: 4284, ["/bin/sh", "-c", "while :; do /bin/true; done"])
             }
             try await harness.waitUntil(namespace: "keep", is: keepers.map(\.pid))
             try await harness.waitUntil(namespace: "doomed", is: doomed.map(\.pid))
@@ -28,7 +28,7 @@ extension UprocdEndToEnd {
             daemon.signal(SIGSTOP)
             try await Task.sleep(for: .seconds(1))
             for process in doomed { harness.killAndReap(process) }
-            keepers += try (0..<2).map { _ in try harness.spawn(uid: 4292, ["/bin/sleep", "30"]) }
+            keepers += try (0..<2).map { _ in try harness.spawn(uid: 4285, ["/bin/sleep", "30"]) }
             for keeper in keepers.suffix(2) { try await harness.waitForComm(keeper.pid, "sleep") }
             try await Task.sleep(for: .seconds(2))
             daemon.signal(SIGCONT)
