@@ -33,7 +33,7 @@ struct BurstHold {
     static let burstWakeups = 4
     static let burstForks = 3
     static let firstHold: UInt64 = 1_000_000
-    static let maximum: UInt64 = 4_000_000
+    static let maximum: UInt64 = 5_000_000
     /// A round run for other work takes the batch early once the hold has
     /// lasted this long (sooner, too few events queued to tell a burst).
     static let shortestShare: UInt64 = 250_000

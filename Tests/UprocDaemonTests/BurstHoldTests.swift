@@ -82,7 +82,7 @@ import Testing
             now += hold
             next.append(burst.held(events: Int(hold / 55_000), more: false, now: now))
         }
-        #expect(next == [2_000_000, 4_000_000, 4_000_000, 4_000_000])
+        #expect(next == [2_000_000, 4_000_000, 5_000_000, 5_000_000])
         // The storm ends: the first hold that fills slowly ends the burst.
         now += burst.current
         #expect(burst.held(events: 2, more: false, now: now) == nil)
