@@ -30,8 +30,8 @@ struct BurstHold {
 
     static let quickGap: UInt64 = 1_000_000
     static let fewEvents = 3
-    static let burstWakeups = 4
-    static let burstForks = 3
+    static let burstWakeups = 6
+    static let burstForks = 4
     static let firstHold: UInt64 = 1_000_000
     static let maximum: UInt64 = 5_000_000
     /// A round run for other work takes the batch early once the hold has

@@ -44,6 +44,10 @@ import Testing
             WakeUp(after: 50_000),
         ]),
         ("all events in one wake-up", [WakeUp(after: 0, events: 6, forks: 1)]),
+        ("a shell pipeline of three, not a storm either", [
+            WakeUp(after: 0, forks: 1), WakeUp(after: 50_000, forks: 1), WakeUp(after: 50_000, forks: 1),
+            WakeUp(after: 100_000), WakeUp(after: 50_000), WakeUp(after: 50_000),
+        ]),
     ]
 
     @Test(arguments: loneStarts)
