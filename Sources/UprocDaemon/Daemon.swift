@@ -75,7 +75,6 @@ public final class Daemon {
             signals = try ControlSignals()
             try follower.attach(to: loop)
             try publisher.attach(to: loop)
-            loop.addPostHandler { [follower] in follower.pauseIfBursting() }
             try signals.attach(to: loop)
             service.attach(to: loop)
             metrics?.attach(to: loop)

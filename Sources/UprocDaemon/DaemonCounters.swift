@@ -102,7 +102,7 @@ enum DaemonCounters {
         DaemonCounter("repairs", help: "Namespace files, or the whole directory, written again because someone else deleted, moved or replaced them.") {
             $0.state.statistics.repairs
         },
-        DaemonCounter("pauses", help: "Rounds followed by a pause because events came in a burst (--min-interval).") {
+        DaemonCounter("pauses", help: "Times uprocd stopped reading kernel events for a moment (at most 5 ms) in a storm, so that one wake-up handles many (--min-interval).") {
             $0.state.statistics.pauses
         },
         DaemonCounter("reloads", help: "Reloads of the rules, by outcome (applied, unchanged, failed: previous rules kept).",

@@ -11,7 +11,7 @@ struct DaemonStatistics {
     var publishes = 0
     var publishFailures = 0
     var procReads = 0
-    /// Rounds followed by a pause because events came in a burst.
+    /// Holds of the kernel's socket in a storm of events (`BurstHold`).
     var pauses = 0
     /// Events received by type (the metrics' `uproc_events_total`).
     var eventTypes = EventCounts()

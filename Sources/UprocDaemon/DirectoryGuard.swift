@@ -3,7 +3,9 @@ import UprocRules
 
 /// Keeps the namespace directory the daemon's own while it runs: an inotify
 /// watch on it tells which file someone deleted or moved (rewritten
-/// after the round) and when the directory itself went; an audit every
+/// after the round) and when the directory itself went. The events of the
+/// daemon's own renames are read right after the round that wrote them, so
+/// they never wake the loop. An audit every
 /// second (and at once on such news or a failed write) checks that the
 /// path is still the daemon's directory, owned by it and writable by nobody
 /// else, recreating or repairing it and rewriting every file when needed.
@@ -23,6 +25,8 @@ final class DirectoryGuard {
     /// Called once when another uprocd serves the path now: the daemon must
     /// stop without touching it (its lock guards only the old directory).
     var taken: ((_ holderPID: Int32?) -> Void)?
+    /// `publishes` when the watch was last read after the daemon's own writes.
+    private var publishesSeen = 0
     static let auditInterval: UInt64 = 1_000_000_000
     /// How soon after news of the directory the audit runs (lets a `rm -rf` finish).
     static let auditDelay: UInt64 = 20_000_000
@@ -33,6 +37,8 @@ final class DirectoryGuard {
         watch = try DirectoryWatch()
         try watch.watch(state.options.directory)
         try loop.addReader(watch.fileDescriptor) { [unowned self] in drainWatch() }
+        // After the publisher's: the round's files are written.
+        loop.addPostHandler { [unowned self] in drainOwnEvents() }
         auditTimer = loop.addTimer { [unowned self] in audit() }
         auditTimer.schedule(afterNanoseconds: Self.auditInterval)
     }
@@ -44,6 +50,18 @@ final class DirectoryGuard {
 
     /// The record could not be written: try again at the next audit.
     func recordLater() { recordPending = true }
+
+    /// After a round that wrote files. inotify queues an event during the
+    /// `renameat` that causes it, so the daemon's own are all queued by now:
+    /// reading them before the loop waits again keeps them from waking it
+    /// (a wake-up per round of writes). Someone else's change read here is
+    /// repaired in a round of its own, at once.
+    private func drainOwnEvents() {
+        guard state.statistics.publishes != publishesSeen else { return }
+        publishesSeen = state.statistics.publishes
+        drainWatch()
+        if !repairs.isEmpty || checkAll { publisher.publishSoon() }
+    }
 
     private func drainWatch() {
         let table = state.tracker.table

@@ -35,6 +35,10 @@ final class IdentityChecks {
     /// How long an inherited identity is trusted unverified. With the
     /// publish interval this bounds how long a file can show a wrong one.
     static let inheritanceWindow: UInt64 = 50_000_000
+    /// How late the checks may run to share a wake-up with other work: in
+    /// a fork storm one falls due after every fork, and a wake-up each would
+    /// cost more than the checks.
+    static let accuracy: UInt64 = 5_000_000
     /// A leaderless process is checked again this soon after its leader's or
     /// one of its threads' EXIT (the exiting thread may still be counted),
     /// and otherwise every `leaderlessIdle` (its threads' EXITs tell).

@@ -4,7 +4,8 @@ import UprocRules
 
 /// Follows the kernel's process events into the process table: subscribes,
 /// applies each event, and rebuilds the table from `/proc` when events were
-/// lost. A part of the daemon's loop: one reader source and one post handler.
+/// lost. A part of the daemon's loop: one reader source, two timers and a
+/// post handler.
 final class KernelFollower {
     let state: DaemonState
     let connector: ProcConnector
@@ -16,21 +17,18 @@ final class KernelFollower {
     /// state older than the last `/proc` scan: they are checked against
     /// `/proc` instead of being applied blindly.
     private var verifyBefore: UInt64 = 0
-    /// When the loop last went back to waiting, and how many wake-ups in a
-    /// row came sooner than `burstGap` after it.
-    private var waitStarted: UInt64 = 0
-    private var quickWakeups = 0
-
-    /// Events arriving sooner than this after the loop went back to waiting,
-    /// `burstWakeups` times in a row, are a burst (a fork and its exec are
-    /// not).
-    static let burstGap: UInt64 = 1_000_000
-    static let burstWakeups = 3
+    /// When to set the socket aside in a storm, and the timer that drains it then.
+    private var burst: BurstHold
+    private var holdTimer: LoopTimer?
+    private weak var loop: EventLoop?
+    /// FORK events (processes and threads) applied so far, for `burst`.
+    private var forks = 0
 
     /// Opens `/proc` and subscribes to the kernel's process events.
     init(state: DaemonState, reader: ProcReader) throws(DaemonError) {
         self.state = state
         self.reader = reader
+        burst = BurstHold(minimumInterval: state.options.minimumInterval)
         do {
             connector = try ProcConnector(receiveBufferSize: state.options.netlinkReceiveBuffer)
             mode = try connector.subscribe()
@@ -40,27 +38,48 @@ final class KernelFollower {
         }
     }
 
-    /// Registers the socket, and the burst pause to run after every round
-    /// (add it after the publisher's: files are written before the pause).
+    /// Registers the socket, the timers of the checks and the burst hold,
+    /// and a post handler that takes a held batch in a round run for other
+    /// work (add it before the publisher's: what it drains is written in
+    /// the same round).
     func attach(to loop: EventLoop) throws(SystemCallError) {
-        try loop.addReader(connector.fileDescriptor) { [unowned self] in
-            let quick = MonotonicClock.nanoseconds() &- waitStarted < Self.burstGap
-            quickWakeups = quick ? quickWakeups &+ 1 : 0
-            drain()
+        self.loop = loop
+        try loop.addReader(connector.fileDescriptor) { [unowned self] in socketReadable() }
+        holdTimer = loop.addTimer { [unowned self] in holdEnded() }
+        checks.timer = loop.addTimer(accuracy: IdentityChecks.accuracy) { [unowned self] in runDueChecks() }
+        loop.addPostHandler { [unowned self] in
+            if burst.isHolding && burst.mayEndEarly(at: MonotonicClock.nanoseconds()) { holdEnded() }
         }
-        checks.timer = loop.addTimer { [unowned self] in runDueChecks() }
     }
 
-    /// The post handler: in a burst each wake-up would carry one event and
-    /// cost more than handling it, so let events queue for a moment instead.
-    /// Files are already written, so no change waits on this.
-    func pauseIfBursting() {
-        let pause = min(state.options.minimumInterval, 5_000_000)
-        if quickWakeups >= Self.burstWakeups && pause > 0 {
+    /// Drains the socket; in a storm, then sets it aside for a moment (the
+    /// files of what was drained are written after this round as always).
+    private func socketReadable() {
+        let woke = MonotonicClock.nanoseconds()
+        let forksBefore = forks
+        let result = drain()
+        // Held, only an error (ENOBUFS) calls this: the hold goes on.
+        guard !burst.isHolding else { return }
+        if let hold = burst.woke(at: woke, events: result.events, forks: forks &- forksBefore, more: result.more,
+                                 now: MonotonicClock.nanoseconds()) {
             state.statistics.pauses &+= 1
-            MonotonicClock.sleep(nanoseconds: pause)
+            loop?.setWatching(connector.fileDescriptor, false)
+            holdTimer?.schedule(afterNanoseconds: hold)
         }
-        waitStarted = MonotonicClock.nanoseconds()
+    }
+
+    /// A hold is over, or the loop woke for other work during it: drain
+    /// what queued meanwhile; hold again while the burst goes on, else watch
+    /// the socket again.
+    private func holdEnded() {
+        let result = drain()
+        if let hold = burst.held(events: result.events, more: result.more, now: MonotonicClock.nanoseconds()) {
+            if hold > 0 { state.statistics.pauses &+= 1 }
+            holdTimer?.schedule(afterNanoseconds: hold)
+        } else {
+            holdTimer?.cancel()
+            loop?.setWatching(connector.fileDescriptor, true)
+        }
     }
 
     /// Stops the kernel's events (best effort) before a clean exit.
@@ -70,9 +89,11 @@ final class KernelFollower {
     /// events. The rest waits for the next round: the files are written in
     /// between, so a stream of events handled no faster than it arrives (a
     /// storm over heavy rules) cannot hold every change back.
-    func drain() {
+    @discardableResult
+    func drain() -> DrainResult {
         let result = connector.drain(budget: Self.drainBudget) { event in apply(event) }
         handle(result)
+        return result
     }
 
     /// How long one round may spend on kernel events.
@@ -105,6 +126,7 @@ final class KernelFollower {
         let stale = event.timestamp < verifyBefore
         switch event.kind {
         case .fork(let parentPID, let parentTGID, let childPID, let childTGID):
+            forks &+= 1
             guard childPID == childTGID else {  // a new thread
                 threadStarted(in: childTGID)
                 return

@@ -124,6 +124,11 @@ final class Publisher {
         }
     }
 
+    /// Runs `publishDue` (repairs first) in the next round, without waiting.
+    func publishSoon() {
+        timer?.scheduleNoLaterThan(MonotonicClock.nanoseconds())
+    }
+
     /// How soon writes are tried again on a full file system (one write a try).
     static let noSpaceRetry: UInt64 = 20_000_000
 

@@ -160,6 +160,59 @@ import UprocLinux
         #expect(posts == 1)  // the timer's round, not the stopping one
     }
 
+    /// A reader set aside is not called while its input queues up; the
+    /// loop meanwhile serves timers; watched again, one call takes it all.
+    @Test func aReaderSetAsideIsNotCalledWhileTheLoopServesTimers() throws {
+        let (loop, wake) = try loopWithEventFD()
+        var reads: [UInt64] = []
+        try loop.addReader(wake.fileDescriptor) {
+            var value: UInt64 = 0
+            if read(wake.fileDescriptor, &value, 8) == 8 { reads.append(value) }
+        }
+        var fired = 0
+        let timer = loop.addTimer { fired += 1 }
+        loop.setWatching(wake.fileDescriptor, false)
+        wake.signal()
+        wake.signal()
+        timer.schedule(afterNanoseconds: 2_000_000)
+        runRounds(loop) { fired == 1 }
+        loop.runOnce(timeoutMilliseconds: 20)
+        #expect(fired == 1)
+        #expect(reads == [])
+        loop.setWatching(wake.fileDescriptor, true)
+        loop.runOnce(timeoutMilliseconds: 1000)
+        #expect(reads == [2])
+    }
+
+    /// A timer with an accuracy rides on a wake-up that comes after its
+    /// deadline, and wakes the loop itself only once the accuracy is used up.
+    @Test func aTimerWithAnAccuracySharesAWakeUp() throws {
+        let (loop, wake) = try loopWithEventFD()
+        try loop.addReader(wake.fileDescriptor) { wake.acknowledge() }
+        var firedAt: UInt64 = 0
+        let lenient = loop.addTimer(accuracy: 10_000_000_000) { firedAt = MonotonicClock.nanoseconds() }
+        let start = MonotonicClock.nanoseconds()
+        lenient.schedule(at: start + 5_000_000)
+        loop.runOnce(timeoutMilliseconds: 0)
+        #expect(firedAt == 0 || MonotonicClock.nanoseconds() >= start + 5_000_000)
+        // Past its deadline, nothing makes the loop's descriptor readable (10 s of accuracy).
+        var poller = pollfd(fd: loop.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&poller, 1, 50) == 0)
+        // Another wake-up fires it.
+        wake.signal()
+        loop.runOnce(timeoutMilliseconds: 1000)
+        #expect(firedAt >= start + 5_000_000)
+        #expect(!lenient.isScheduled)
+
+        // With less accuracy the loop wakes for it by deadline + accuracy.
+        firedAt = 0
+        let scheduled = MonotonicClock.nanoseconds()
+        let short = loop.addTimer(accuracy: 20_000_000) { firedAt = MonotonicClock.nanoseconds() }
+        short.schedule(at: scheduled + 10_000_000)
+        runRounds(loop) { firedAt != 0 }
+        #expect(firedAt >= scheduled + 10_000_000)
+    }
+
     @Test func registeringADescriptorTwiceIsAnError() throws {
         let wake = try EventFD()
         let loop = try EventLoop()

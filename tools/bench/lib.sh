@@ -127,21 +127,26 @@ bench_default_rules() {
 }
 
 # daemon_start CONFIG DIRECTORY LOG [uprocd options...]
+# CONFIG - starts it without -c (on /etc/uproc.conf, else the built-in default).
 # Starts uprocd in the background with each stderr line prefixed by the
 # epoch time it was read at, waits for its `started` line, and sets
 # DAEMON_PID, DAEMON_STARTED (the line), DAEMON_WALL_MS (launch → line).
 daemon_start() {
     local config=$1 directory=$2 log=$3
     shift 3
-    local fifo=$BENCH_WORK/daemon-stderr.$RANDOM earlier=0
+    local fifo=$BENCH_WORK/daemon-stderr.$RANDOM earlier=0 config_options=(-c "$config")
+    [[ $config == - ]] && config_options=()
     [[ -e $log ]] && earlier=$(wc -l < "$log")
     : >> "$log"
     mkfifo "$fifo"
     (while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done < "$fifo" >> "$log") &
     BENCH_PIDS+=($!)
-    bench_record "$UPROCD" -c "$config" "$@" "$directory"
+    # DAEMON_PREFIX (e.g. "chrt -f 50"): words run before uprocd, which must exec it.
+    local prefix=()
+    read -r -a prefix <<< "${DAEMON_PREFIX:-}"
+    bench_record "${prefix[@]}" "$UPROCD" "${config_options[@]}" "$@" "$directory"
     local launched=$EPOCHREALTIME
-    "$UPROCD" -c "$config" "$@" "$directory" 2> "$fifo" &
+    "${prefix[@]}" "$UPROCD" "${config_options[@]}" "$@" "$directory" 2> "$fifo" &
     DAEMON_PID=$!
     local deadline=$((SECONDS + ${DAEMON_START_TIMEOUT:-120}))
     DAEMON_STARTED=

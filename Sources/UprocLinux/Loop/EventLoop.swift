@@ -11,8 +11,9 @@ public final class EventLoop {
     public let fileDescriptor: Int32
     private let events: UnsafeMutablePointer<epoll_event>
     private static let capacity: Int32 = 16
-    /// Handlers by registration index (the epoll event's data).
+    /// Handlers by registration index (the epoll event's data), and their descriptors.
     private var readers: [() -> Void] = []
+    private var readerFDs: [Int32] = []
     private var postHandlers: [() -> Void] = []
     private var timers: [LoopTimer] = []
     /// Scratch for `fireDueTimers`, kept to spare an allocation per firing.
@@ -21,6 +22,10 @@ public final class EventLoop {
     private var timerIndex = 0
     /// The deadline the timerfd is armed for; 0 when disarmed.
     private var armedDeadline: UInt64 = 0
+    /// The earliest timer deadline, accuracy aside; 0 when none is scheduled.
+    private var earliestDeadline: UInt64 = 0
+    /// Whether this round has fired the due timers.
+    private var timersFired = false
     private var stopping = false
 
     /// The corresponding C function is `epoll_create1`.
@@ -34,7 +39,7 @@ public final class EventLoop {
             closeDescriptor(fileDescriptor)
             throw error
         }
-        timerIndex = try addReaderIndex(timerFD.fileDescriptor) { [unowned self] in fireDueTimers() }
+        timerIndex = try addReaderIndex(timerFD.fileDescriptor) { [unowned self] in acknowledgeTimerFD() }
     }
 
     deinit {
@@ -48,9 +53,31 @@ public final class EventLoop {
         _ = try addReaderIndex(fd, handler)
     }
 
+    /// Stops (false) or resumes (true) calling `fd`'s handler when it is
+    /// readable; errors (EPOLLERR) still call it. Input that arrives
+    /// meanwhile queues up, while the other sources, timers and signals are
+    /// served as usual: coalescing without sleeping the loop. The
+    /// corresponding C function is `epoll_ctl` (`EPOLL_CTL_MOD`).
+    public func setWatching(_ fd: Int32, _ watching: Bool) {
+        guard let index = readerFDs.firstIndex(of: fd) else { return }
+        var event = epoll_event()
+        event.events = watching ? EPOLLIN.rawValue : 0
+        event.data.u64 = UInt64(index)
+        // Fails only for a descriptor closed while registered: a bug.
+        if case .failure(let error) = syscall("epoll_ctl", subject: "MOD fd \(fd)", {
+            epoll_ctl(fileDescriptor, EPOLL_CTL_MOD, fd, &event)
+        }) {
+            fatalError("\(error)")
+        }
+    }
+
     /// A one-shot timer, not yet scheduled; it lives as long as the loop.
-    public func addTimer(_ handler: @escaping () -> Void) -> LoopTimer {
-        let timer = LoopTimer(handler)
+    /// With an `accuracy` (ns) it may fire that much after its deadline, so
+    /// that it shares a wake-up with other work (sd-event's accuracy): any
+    /// round after the deadline fires it, and the loop only wakes for it
+    /// once the accuracy is used up.
+    public func addTimer(accuracy: UInt64 = 0, _ handler: @escaping () -> Void) -> LoopTimer {
+        let timer = LoopTimer(accuracy: accuracy, handler)
         timers.append(timer)
         return timer
     }
@@ -73,10 +100,12 @@ public final class EventLoop {
     public func stop() { stopping = true }
 
     /// One round: waits up to `timeoutMilliseconds` (-1: until something is
-    /// ready or a timer is due), calls the ready sources' handlers, then the
-    /// post handlers. EINTR (after SIGSTOP/SIGCONT) is an empty round.
+    /// ready or a timer is due), calls the ready sources' handlers and the
+    /// due timers', then the post handlers. EINTR (after SIGSTOP/SIGCONT) is
+    /// an empty round.
     public func runOnce(timeoutMilliseconds: Int32) {
         armTimerFD()
+        timersFired = false
         let count: Int32
         switch syscall("epoll_wait", retryOnInterrupt: false, {
             epoll_wait(fileDescriptor, events, Self.capacity, timeoutMilliseconds)
@@ -88,6 +117,11 @@ public final class EventLoop {
         for index in 0..<Int(count) {
             guard !stopping else { return }
             readers[Int(events[index].data.u64)]()
+        }
+        // Timers whose deadline passed ride on this wake-up, whatever caused it.
+        if !timersFired && earliestDeadline != 0 && earliestDeadline <= MonotonicClock.nanoseconds() {
+            guard !stopping else { return }
+            fireDueTimers()
         }
         for handler in postHandlers {
             guard !stopping else { return }
@@ -105,23 +139,34 @@ public final class EventLoop {
             epoll_ctl(fileDescriptor, EPOLL_CTL_ADD, fd, &event)
         }.value()
         readers.append(handler)
+        readerFDs.append(fd)
         return readers.count - 1
     }
 
-    /// Arms the shared timerfd for the earliest deadline, if it changed.
-    /// A handful of timers: a linear scan beats a heap.
+    /// Arms the shared timerfd for the earliest deadline plus its timer's
+    /// accuracy, if it changed. A handful of timers: a linear scan beats a heap.
     private func armTimerFD() {
         var earliest = UInt64.max
-        for timer in timers where timer.deadline != 0 { earliest = min(earliest, timer.deadline) }
-        let wanted = earliest == .max ? 0 : earliest
+        var latest = UInt64.max
+        for timer in timers where timer.deadline != 0 {
+            earliest = min(earliest, timer.deadline)
+            latest = min(latest, timer.deadline &+ timer.accuracy)
+        }
+        earliestDeadline = earliest == .max ? 0 : earliest
+        let wanted = latest == .max ? 0 : latest
         guard wanted != armedDeadline else { return }
         timerFD.arm(atMonotonicNanoseconds: wanted)
         armedDeadline = wanted
     }
 
-    private func fireDueTimers() {
+    private func acknowledgeTimerFD() {
         timerFD.acknowledge()
         armedDeadline = 0
+        fireDueTimers()
+    }
+
+    private func fireDueTimers() {
+        timersFired = true
         // Due timers fire in deadline order (under load several fall due in
         // one round); one that a handler schedules again fires next round.
         let now = MonotonicClock.nanoseconds()
@@ -144,9 +189,14 @@ public final class EventLoop {
 public final class LoopTimer {
     /// CLOCK_MONOTONIC nanoseconds; 0 when not scheduled.
     public fileprivate(set) var deadline: UInt64 = 0
+    /// How late it may fire to share a wake-up (ns).
+    public let accuracy: UInt64
     fileprivate let handler: () -> Void
 
-    fileprivate init(_ handler: @escaping () -> Void) { self.handler = handler }
+    fileprivate init(accuracy: UInt64, _ handler: @escaping () -> Void) {
+        self.accuracy = accuracy
+        self.handler = handler
+    }
 
     public var isScheduled: Bool { deadline != 0 }
 

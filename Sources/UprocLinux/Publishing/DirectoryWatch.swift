@@ -75,6 +75,12 @@ public final class DirectoryWatch {
                     body(.fileChanged(String(decoding: name, as: UTF8.self)))
                 }
             }
+            // A read returns every queued event that fits: with room left for
+            // the largest, the queue was empty (anything newer wakes the loop).
+            if count <= buffer.count - Self.largestEvent { return }
         }
     }
+
+    /// An event header and the longest name with its NUL.
+    static let largestEvent = 16 + Int(NAME_MAX) + 1
 }
