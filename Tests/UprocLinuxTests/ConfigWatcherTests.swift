@@ -13,8 +13,9 @@ private final class Scratch {
 /// The watcher thread over libinotifytools, in this process. libinotifytools
 /// has one global state per process: these tests run one at a time.
 @Suite(.serialized) struct ConfigWatcherTests {
-    /// Waits (up to `limit`) until the eventfd is readable; then takes the events.
-    private func events(from watcher: ConfigWatcher, within limit: Duration = .seconds(2)) async throws -> WatchBatch {
+    /// Takes the events for `limit`, or until `done` holds for what was taken.
+    private func events(from watcher: ConfigWatcher, within limit: Duration = .seconds(2),
+                        until done: (WatchBatch) -> Bool = { _ in false }) async throws -> WatchBatch {
         let end = ContinuousClock.now + limit
         var batch = WatchBatch()
         func take() {
@@ -29,6 +30,7 @@ private final class Scratch {
         while ContinuousClock.now < end {
             var poller = pollfd(fd: watcher.wakeUp.fileDescriptor, events: Int16(POLLIN), revents: 0)
             if poll(&poller, 1, 20) == 1 { take() }
+            if done(batch) { return batch }
             try await Task.sleep(for: .milliseconds(5))
         }
         take()
@@ -74,11 +76,13 @@ private final class Scratch {
         try watcher.start()
         let first = try await events(from: watcher, within: .milliseconds(200))
         #expect(first.problems.isEmpty && first.established, "\(first.problems)")
-        // Its parent is watched: no second of retrying.
+        // Its parent is watched: seen at once, no second of retrying.
+        let start = ContinuousClock.now
         try FileManager.default.createDirectory(atPath: later, withIntermediateDirectories: false)
-        try await Task.sleep(for: .milliseconds(100))
+        let created = try await events(from: watcher, within: .seconds(5)) { $0.established }
+        #expect(created.established && ContinuousClock.now - start < .milliseconds(900), "\(created.events)")
         try "uid 1 a\n".write(toFile: later + "/uproc.conf", atomically: true, encoding: .utf8)
-        let batch = try await events(from: watcher, within: .milliseconds(900))
+        let batch = try await events(from: watcher, within: .seconds(5)) { $0.events.contains { $0.path == later + "/uproc.conf" } }
         #expect(batch.events.contains { $0.path == later + "/uproc.conf" }, "\(batch.events)")
         watcher.stop()
     }
@@ -98,10 +102,12 @@ private final class Scratch {
             try FileManager.default.removeItem(atPath: directory)
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
             try "uid 2 b\n".write(toFile: config, atomically: true, encoding: .utf8)
-            let recreated = try await events(from: watcher, within: .milliseconds(500))
+            let recreated = try await events(from: watcher, within: .seconds(5)) { $0.established }
             #expect(recreated.established, "round \(round): \(recreated.events)")
+            // Had the thread looked between the rm and the mkdir, the mkdir sets up the watches once more.
+            _ = try await events(from: watcher, within: .milliseconds(300))
             try "uid 3 c\n".write(toFile: config, atomically: true, encoding: .utf8)
-            let edited = try await events(from: watcher, within: .milliseconds(500))
+            let edited = try await events(from: watcher, within: .seconds(5)) { $0.events.contains { $0.path == config } }
             #expect(edited.events.contains { $0.path == config }, "round \(round): \(edited.events)")
             #expect(edited.problems.isEmpty)
         }
@@ -125,16 +131,16 @@ private final class Scratch {
         _ = try await events(from: watcher, within: .milliseconds(100))
 
         try "uid 3 c\n".write(toFile: scratch.path + "/v1/uproc.conf", atomically: true, encoding: .utf8)
-        let edited = try await events(from: watcher, within: .milliseconds(500))
+        let edited = try await events(from: watcher, within: .seconds(5)) { $0.events.contains { $0.path == scratch.path + "/v1/uproc.conf" } }
         #expect(edited.events.contains { $0.path == scratch.path + "/v1/uproc.conf" }, "\(edited.events)")
 
         try files.createSymbolicLink(atPath: scratch.path + "/cur.new", withDestinationPath: "v2")
         #expect(rename(scratch.path + "/cur.new", scratch.path + "/cur") == 0)
-        let swapped = try await events(from: watcher, within: .milliseconds(500))
+        let swapped = try await events(from: watcher, within: .seconds(5)) { $0.established }
         #expect(swapped.events.contains { $0.path == scratch.path + "/cur" }, "\(swapped.events)")
         #expect(swapped.established)
         try "uid 4 d\n".write(toFile: scratch.path + "/v2/uproc.conf", atomically: true, encoding: .utf8)
-        let followed = try await events(from: watcher, within: .milliseconds(500))
+        let followed = try await events(from: watcher, within: .seconds(5)) { $0.events.contains { $0.path == scratch.path + "/v2/uproc.conf" } }
         #expect(followed.events.contains { $0.path == scratch.path + "/v2/uproc.conf" }, "\(followed.events)")
         // The old target is no longer a concern.
         try "uid 5 e\n".write(toFile: scratch.path + "/v1/uproc.conf", atomically: true, encoding: .utf8)
