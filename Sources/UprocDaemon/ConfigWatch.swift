@@ -98,12 +98,12 @@ final class ConfigWatch {
             }
             state.logger.debug("watching the files the rules depend on", metadata: ["files": "\(paths)"])
         }
-        let changed = !batch.events.isEmpty || batch.dropped > 0
-        guard changed || batch.established else { return }
+        guard !batch.events.isEmpty || batch.dropped > 0 || batch.established else { return }
         for event in batch.events { state.logger.debug("config watch: \(event)") }
-        if changed { changePending = true }
+        // Events the kernel lost are for the compare to find.
+        if batch.dropped > 0 || batch.events.contains(where: { $0.kind == .changed }) { changePending = true }
         let now = MonotonicClock.nanoseconds()
-        if firstPending == 0 && !batch.established && batch.dropped == 0 && batch.events.allSatisfy(\.isMovedIn)
+        if firstPending == 0 && !batch.established && batch.dropped == 0 && !batch.events.isEmpty && batch.events.allSatisfy(\.isMovedIn)
             && now &- lastReloadEnd >= Self.debounceNanoseconds
         {
             reload()

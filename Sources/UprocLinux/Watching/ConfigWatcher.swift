@@ -16,10 +16,10 @@ import SystemPackage
 /// name looked up there can make the path mean another file, and an
 /// editor's rename-over would end a watch on the file itself. It filters
 /// events by those names, copies each out of the library's static buffer
-/// and pokes `wakeUp`. When the names lead elsewhere or a directory on the
-/// way is replaced, it sets up a new session (`WatchSession`) and says so
-/// (`WatchBatch.established`): what changed meanwhile is for the caller to
-/// compare. `watch(_:)` and `stop()` interrupt its `select()` with SIGURG
+/// and pokes `wakeUp`: a change of a file itself is an event; when a name
+/// on the way leads elsewhere or a directory on it is replaced, the thread
+/// sets up a new session (`WatchSession`) and says so
+/// (`WatchBatch.established`): what changed is for the caller to compare. `watch(_:)` and `stop()` interrupt its `select()` with SIGURG
 /// (a no-op handler, no `SA_RESTART`) so new paths apply and stopping takes
 /// no second; should the signal land just before `select()` starts, the
 /// one-second timeout bounds the delay.
@@ -224,21 +224,22 @@ public final class ConfigWatcher: Sendable {
                 continue
             }
             if event.mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT) != 0 {
-                // A directory on the way went (or moved, and its watch with it).
-                for directory in event.directories { forward(WatchEvent(kind: .changed, path: directory, mask: event.mask)) }
+                // A directory on the way went (or moved, and its watch with
+                // it): the next session compares what it finds.
                 stale = !event.directories.isEmpty
                 continue
             }
             guard !event.name.isEmpty else { continue }
             let paths = event.directories.map { WatchedPaths.join($0, event.name) }.filter(session.watched.entries.contains)
             guard !paths.isEmpty else { continue }
-            for path in paths {
+            for path in paths where session.watched.ends.contains(path) {
                 // A new regular file is being written: its close comes next.
                 // A new symlink or hard link gets no other event.
                 if event.mask & UInt32(IN_CREATE) != 0 && Self.isFreshRegularFile(path) { continue }
                 forward(WatchEvent(kind: .changed, path: path, mask: event.mask))
             }
-            // A name on the way changed: it may lead elsewhere now.
+            // A name on the way changed: when it leads elsewhere now, the
+            // next session compares what it finds.
             stale = WatchedDirectories(files: wanted) != session.watched
         }
     }

@@ -1,20 +1,18 @@
 import Glibc
 
-/// One inotify event on a watched name, copied out of libinotifytools'
+/// One inotify event on a watched file, copied out of libinotifytools'
 /// static buffer on the watcher thread.
 public struct WatchEvent: Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Hashable, Sendable {
         /// Written and closed, moved in, created, deleted, moved away,
-        /// attributes changed: the name now means something else. Or a
-        /// watched directory itself was deleted or moved.
+        /// attributes changed: the name now means something else.
         case changed
         /// The kernel's inotify queue overflowed: events were lost.
         case overflow
     }
 
     public var kind: Kind
-    /// The name's path (a watched directory's, for its own deletion or
-    /// move; empty for `overflow`).
+    /// The file's path (empty for `overflow`).
     public var path: String
     /// The inotify mask, for the debug log.
     public var mask: UInt32

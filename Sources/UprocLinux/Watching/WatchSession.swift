@@ -20,10 +20,15 @@ struct WatchedDirectories: Equatable {
     private(set) var directories: [Directory] = []
     /// The paths of the names looked up.
     private(set) var entries: Set<String> = []
+    /// The last name each file's lookups reach: the file itself (or the
+    /// name that is missing). A change of another entry changes where the
+    /// names lead, or nothing.
+    private(set) var ends: Set<String> = []
 
     init(files: [String]) {
         for file in files {
             let lookups = WatchedPaths.lookups(file)
+            if let last = lookups.last { ends.insert(last.path) }
             for (index, lookup) in lookups.enumerated() {
                 entries.insert(lookup.path)
                 let required = index == lookups.count - 1
