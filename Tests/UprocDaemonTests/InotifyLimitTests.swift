@@ -52,6 +52,8 @@ extension UprocdEndToEnd {
                 wrapper: Harness.setpriv(uid: Self.uid) + ["--inh-caps=+net_admin", "--ambient-caps=+net_admin"])
             try await daemon.waitForStarted()
             let warnings = { daemon.lines().filter { $0.contains(" warning ") && $0.contains(limit.sysctl) } }
+            // The watcher thread's report reaches the log in the loop's first rounds.
+            _ = try await daemon.waitForLine(within: .seconds(5)) { $0.contains(limit.sysctl) && $0.contains("SIGHUP") }
             #expect(warnings().count == 2, "\(harness.daemonLogTail())")
             #expect(warnings().contains { $0.contains("directory") && $0.contains(out) }, "\(warnings())")
             #expect(warnings().contains { $0.contains("config") && $0.contains("SIGHUP") }, "\(warnings())")
