@@ -1,16 +1,19 @@
 import UprocAccounts
 import UprocLinux
 
-/// Reloads the rules when a file they depend on changes: the config (each
-/// file on its symlink chain), and passwd and group when the rules name
-/// users or groups or the built-in default is running. The watching itself
-/// is `ConfigWatcher`'s thread; this part takes its events from an eventfd
-/// in the loop and debounces them: an editor's write, rename and chmod of
-/// one save are one reload. A lone rename over the file (a whole new file,
-/// the way editors and configuration management save) reloads at once when
-/// no reload ran in the last debounce interval; anything else (a write and
-/// close that may be one of several, a delete, more events) waits until the
-/// burst is quiet.
+/// Reloads the rules when a file they depend on changes: the config (and
+/// every directory and symlink on the way to it), and passwd and group when
+/// the rules name users or groups, the config that failed last does, or the
+/// built-in default is running. The watching itself is `ConfigWatcher`'s
+/// thread; this part takes its events from an eventfd in the loop and
+/// debounces them: an editor's write, rename and chmod of one save are one
+/// reload. A lone rename over the file (a whole new file, the way editors
+/// and configuration management save) reloads at once when no reload ran
+/// in the last debounce interval; anything else (a write and close that may
+/// be one of several, a delete, more events) waits until the burst is
+/// quiet. Whenever the watches are set up (at start, after a directory on
+/// the way changed, after a limit stopped them), the files are compared
+/// with what was loaded: an edit saved while nothing watched still applies.
 final class ConfigWatch {
     /// Quiet time after the last event before reloading.
     static let debounceNanoseconds: UInt64 = 30_000_000
@@ -23,8 +26,12 @@ final class ConfigWatch {
     private var timer: LoopTimer?
     /// When the first event of the pending burst arrived; 0 when none is pending.
     private var firstPending: UInt64 = 0
+    /// A file changed (not only the watches set up) since the last reload.
+    private var changePending = false
     /// When the last reload this part started ended.
     private var lastReloadEnd: UInt64 = 0
+    /// The watches could not be set up, and the log said so.
+    private var unwatched = false
 
     init(state: DaemonState, reloader: Reloader) {
         self.state = state
@@ -44,11 +51,11 @@ final class ConfigWatch {
             try watcher.start()
         } catch {
             watcher = nil
-            warnOnlySignals("\(error)")
+            warnOnlySignals("\(error)", retried: false)
         }
     }
 
-    /// Watches what the running rules depend on.
+    /// Watches what the running rules (and a failed candidate) depend on.
     func followRules() {
         watcher?.watch(paths)
     }
@@ -64,9 +71,10 @@ final class ConfigWatch {
         let options = state.options
         // Without -c, /etc/uproc.conf appearing or going switches between
         // it and the built-in default.
-        var result = WatchedPaths.chain(options.configPath ?? DaemonOptions.defaultConfigPath)
-        if state.config.namesAccounts || state.config.isBuiltIn, case .files(let passwd, let group) = options.accountsFiles {
-            result += WatchedPaths.chain(passwd) + WatchedPaths.chain(group)
+        var result = [options.configPath ?? DaemonOptions.defaultConfigPath]
+        let namesAccounts = state.config.namesAccounts || state.config.isBuiltIn || reloader.failedConfigNamesAccounts
+        if namesAccounts, case .files(let passwd, let group) = options.accountsFiles {
+            result += [passwd, group]
         }
         return result
     }
@@ -75,17 +83,27 @@ final class ConfigWatch {
         guard let watcher else { return }
         let batch = watcher.takeEvents()
         for problem in batch.problems {
-            if problem.hasPrefix("cannot set up inotify") {
-                warnOnlySignals(problem)
-                stop()
-                return
+            // Tried again every second: said once until it works.
+            if unwatched {
+                state.logger.debug("config watch: \(problem)")
+            } else {
+                warnOnlySignals("\(problem)", retried: true)
+                unwatched = true
             }
-            state.logger.warning("\(problem); its files' changes are noticed once it can be watched (SIGHUP reloads meanwhile)")
         }
-        guard !batch.events.isEmpty || batch.dropped > 0 else { return }
+        if batch.established {
+            if unwatched {
+                state.logger.info("watching the config for changes again")
+                unwatched = false
+            }
+            state.logger.debug("watching the files the rules depend on", metadata: ["files": "\(paths)"])
+        }
+        guard !batch.events.isEmpty || batch.dropped > 0 || batch.established else { return }
         for event in batch.events { state.logger.debug("config watch: \(event)") }
+        // Events the kernel lost are for the compare to find.
+        if batch.dropped > 0 || batch.events.contains(where: { $0.kind == .changed }) { changePending = true }
         let now = MonotonicClock.nanoseconds()
-        if firstPending == 0 && batch.dropped == 0 && batch.events.allSatisfy(\.isMovedIn)
+        if firstPending == 0 && !batch.established && batch.dropped == 0 && !batch.events.isEmpty && batch.events.allSatisfy(\.isMovedIn)
             && now &- lastReloadEnd >= Self.debounceNanoseconds
         {
             reload()
@@ -98,13 +116,18 @@ final class ConfigWatch {
     private func reload() {
         firstPending = 0
         timer?.cancel()
-        reloader.reload(trigger: "inotify")
+        // Only the watches set up: compared, and quiet when nothing changed.
+        let onlyCompare = !changePending
+        changePending = false
+        reloader.reload(trigger: .inotify, onlyIfChanged: onlyCompare)
         lastReloadEnd = MonotonicClock.nanoseconds()
     }
 
-    private func warnOnlySignals(_ reason: String) {
+    private func warnOnlySignals(_ reason: String, retried: Bool) {
         state.logger.warning(
-            "cannot watch the config for changes; only SIGHUP reloads the rules",
+            retried
+                ? "cannot watch the config for changes; until it can (tried every second), only SIGHUP reloads the rules"
+                : "cannot watch the config for changes; only SIGHUP reloads the rules",
             metadata: ["error": "\(reason)"])
     }
 }

@@ -69,7 +69,7 @@ public final class Daemon {
         }
         auditor = Auditor(state: state, follower: follower)
         configWatch = ConfigWatch(state: state, reloader: reloader)
-        reloader.rulesReplaced = { [configWatch] in configWatch.followRules() }
+        reloader.dependenciesChanged = { [configWatch] in configWatch.followRules() }
         do {
             loop = try EventLoop()
             signals = try ControlSignals()
@@ -86,7 +86,7 @@ public final class Daemon {
         }
         signals.on(SignalNumber.terminate) { [unowned self] in stop(signal: SignalNumber.terminate) }
         signals.on(SignalNumber.interrupt) { [unowned self] in stop(signal: SignalNumber.interrupt) }
-        signals.on(SignalNumber.hangUp) { [reloader] in reloader.reload(trigger: "SIGHUP") }
+        signals.on(SignalNumber.hangUp) { [reloader] in reloader.reload(trigger: .signal) }
         signals.on(SignalNumber.user1) { [unowned self] in logStatistics() }
         publisher.guardian.taken = { [unowned self] holder in
             ending = .directoryTaken(holderPID: holder)

@@ -9,10 +9,13 @@ import UprocRules
 /// second (and at once on such news or a failed write) checks that the
 /// path is still the daemon's directory, owned by it and writable by nobody
 /// else, recreating or repairing it and rewriting every file when needed.
+/// Without the watch (an inotify limit), each audit checks every file.
 final class DirectoryGuard {
     private let state: DaemonState
     private unowned let publisher: Publisher
-    private let watch: DirectoryWatch
+    private let watch: DirectoryWatch?
+    /// The directory has no watch: each audit looks at every file.
+    private var unwatched = false
     private var auditTimer: LoopTimer!
     /// Namespaces whose file someone else touched, to rewrite after the round.
     private var repairs: [NamespaceID] = []
@@ -34,11 +37,22 @@ final class DirectoryGuard {
     init(state: DaemonState, publisher: Publisher, loop: EventLoop) throws(SystemCallError) {
         self.state = state
         self.publisher = publisher
-        watch = try DirectoryWatch()
-        try watch.watch(state.options.directory)
-        try loop.addReader(watch.fileDescriptor) { [unowned self] in drainWatch() }
-        // After the publisher's: the round's files are written.
-        loop.addPostHandler { [unowned self] in drainOwnEvents() }
+        var watch: DirectoryWatch?
+        do {
+            watch = try DirectoryWatch()
+            try watch?.watch(state.options.directory)
+        } catch {
+            unwatched = true
+            state.logger.warning(
+                "\(state.options.directory): cannot watch the directory; each audit checks every file instead",
+                metadata: ["error": "\(error)"])
+        }
+        self.watch = watch
+        if let watch {
+            try loop.addReader(watch.fileDescriptor) { [unowned self] in drainWatch() }
+            // After the publisher's: the round's files are written.
+            loop.addPostHandler { [unowned self] in drainOwnEvents() }
+        }
         auditTimer = loop.addTimer { [unowned self] in audit() }
         auditTimer.schedule(afterNanoseconds: Self.auditInterval)
     }
@@ -65,7 +79,7 @@ final class DirectoryGuard {
 
     private func drainWatch() {
         let table = state.tracker.table
-        watch.drain { event in
+        watch?.drain { event in
             switch event {
             case .fileChanged(let name):
                 guard let id = table.id(of: name) else { return }
@@ -139,9 +153,11 @@ final class DirectoryGuard {
             case .recreated:
                 state.logger.error("\(state.options.directory): \(finding)")
                 do {
-                    try watch.watch(state.options.directory)
+                    try watch?.watch(state.options.directory)
+                    unwatched = watch == nil
                 } catch {
-                    state.logger.error("cannot watch the directory", metadata: ["error": "\(error)"])
+                    if !unwatched { state.logger.error("cannot watch the directory", metadata: ["error": "\(error)"]) }
+                    unwatched = true
                 }
                 rewriteAll = true
             case .modeRepaired, .ownerRepaired:
@@ -163,6 +179,7 @@ final class DirectoryGuard {
             }
         }
         lastProblem = problem
+        if unwatched { checkAll = true }
         if recordPending && !rewriteAll { recordPending = !publisher.recordNames() }
         // Repairs and rewrites run in the post handler after this round.
     }

@@ -4,18 +4,40 @@ import UprocLinux
 import UprocRules
 import UprocTracker
 
+/// What started a reload, for the log.
+enum ReloadTrigger: String, Sendable {
+    case signal = "SIGHUP"
+    /// A watched file changed, or the watches were set up and the files
+    /// may have changed unseen.
+    case inotify
+}
+
 /// Replaces the rules while the daemon runs, on SIGHUP or when the watched
 /// files change. A config that does not compile, cannot be read or has no
 /// rules changes nothing: the files keep serving the last good rules. Input
-/// byte for byte equal to what is running is not compiled again.
+/// byte for byte equal to what is running is not compiled again, nor, when
+/// a file change (not SIGHUP) asks, input equal to what failed last.
 final class Reloader {
     private let state: DaemonState
     private let publisher: Publisher
     private let follower: KernelFollower
-    /// Called after new rules are in place: the watch follows what they depend on.
-    var rulesReplaced: (() -> Void)?
+    /// Called when what the rules depend on may have changed (new rules,
+    /// a failed candidate, a failure undone): the watch follows it.
+    var dependenciesChanged: (() -> Void)?
     /// Told around every reload, whatever started it (systemd's RELOADING=1 … READY=1).
     var observers: [any ReloadObserver] = []
+    /// The input of the last reload, when it failed.
+    private var failed: FailedInput?
+
+    /// A config that failed to load, to tell when it changed.
+    private struct FailedInput {
+        /// Of its bytes and, when it names accounts, the accounts files';
+        /// nil when it could not be read.
+        var digest: ConfigDigest?
+        /// Why it could not be read.
+        var unreadable: String?
+        var namesAccounts: Bool
+    }
 
     init(state: DaemonState, publisher: Publisher, follower: KernelFollower) {
         self.state = state
@@ -23,11 +45,16 @@ final class Reloader {
         self.follower = follower
     }
 
+    /// Whether the config that failed last names users or groups: then
+    /// passwd and group are watched for it too (the user it names may be
+    /// added next).
+    var failedConfigNamesAccounts: Bool { failed?.namesAccounts ?? false }
+
     /// The rules to start with; an empty config is an error unless allowed.
     static func initialConfig(options: DaemonOptions, logger: Logger) throws(DaemonError) -> LoadedConfig {
         do {
             let source = try ConfigLoader.readSource(path: options.configPath, defaultAccounts: options.accountsFiles)
-            let config = try build(source, options: options, namesAccountsBefore: false)
+            let config = try build(source, options: options, accounts: RecordingAccounts(accounts(options)))
             for warning in config.warnings { logger.warning("\(warning)") }
             logPermissionProblems(options: options, logger: logger)
             return config
@@ -36,67 +63,122 @@ final class Reloader {
         }
     }
 
-    /// Reads, compiles and applies the rules; `trigger` says why, for the log.
-    func reload(trigger: String) {
-        var outcome = ReloadOutcome.failed
-        for observer in observers { observer.reloadStarted() }
-        defer {
-            ended(outcome)
-            // Whatever the outcome, the config text (megabytes at 100,000 rules) was read and freed.
-            state.heapTrimmer.trimSoon()
+    /// Who knows the names in rules: NSS, or the files `--accounts-files` gave.
+    private static func accounts(_ options: DaemonOptions) -> any AccountResolver {
+        if options.accountsFiles != .systemFiles, case .files(let passwd, let group) = options.accountsFiles {
+            return FileAccounts(passwd: passwd, group: group)
         }
+        return SystemAccounts()
+    }
+
+    /// Reads, compiles and applies the rules; `trigger` says why, for the
+    /// log. `onlyIfChanged`: the watches were just set up, and input equal
+    /// to what runs is no news (nothing logged, no reload counted).
+    func reload(trigger: ReloadTrigger, onlyIfChanged: Bool = false) {
+        // Whatever the outcome, the config text (megabytes at 100,000 rules) was read and freed.
+        defer { state.heapTrimmer.trimSoon() }
         let start = ReloadMark()
         let options = state.options
         if options.configPath == "-" {
+            began()
             state.logger.warning(
                 "cannot reload: the rules came from standard input, which cannot be read again; restart uprocd to change them",
-                metadata: ["trigger": "\(trigger)"])
+                metadata: ["trigger": "\(trigger.rawValue)"])
+            ended(.failed)
             return
         }
-        Self.logPermissionProblems(options: options, logger: state.logger)
+        if !onlyIfChanged { Self.logPermissionProblems(options: options, logger: state.logger) }
         // Once running on /etc/uproc.conf, its deletion (half of a delete
         // and recreate) keeps the last rules instead of switching to the
         // built-in default; the reverse switch happens when it appears.
         let path = options.configPath ?? (state.config.isBuiltIn ? nil : DaemonOptions.defaultConfigPath)
-        let loaded: LoadedConfig
-        var read = start
+        let shownPath = path ?? StarterConfig.builtInPath
+        let source: ConfigSource
         do {
-            let source = try ConfigLoader.readSource(path: path, defaultAccounts: options.accountsFiles)
-            let digest = ConfigLoader.digest(
-                of: source.file, namesAccounts: state.config.namesAccounts, accounts: options.accountsFiles)
-            read = ReloadMark()
-            if digest == state.config.digest {
-                state.logger.debug(
-                    "reload skipped: the rules' input is unchanged",
-                    metadata: ["trigger": "\(trigger)", "config": "\(source.file.path)"])
-                outcome = .unchanged
+            source = try ConfigLoader.readSource(path: path, defaultAccounts: options.accountsFiles)
+        } catch {
+            // The same unreadable file again, seen by the watch: said already.
+            if trigger != .signal, let failed, failed.unreadable == "\(error)" {
+                state.logger.debug("reload skipped: the config is still unreadable", metadata: ["trigger": "\(trigger.rawValue)"])
                 return
             }
-            loaded = try Self.build(source, options: options, namesAccountsBefore: state.config.namesAccounts, digest: digest)
+            began()
+            fail(error, trigger: trigger, path: shownPath, input: FailedInput(
+                digest: nil, unreadable: "\(error)", namesAccounts: failed?.namesAccounts ?? false))
+            return
+        }
+        let digest = ConfigLoader.digest(of: source.file, namesAccounts: state.config.namesAccounts, accounts: options.accountsFiles)
+        let read = ReloadMark()
+        if digest == state.config.digest {
+            let metadata: Logger.Metadata = ["trigger": "\(trigger.rawValue)", "config": "\(source.file.path)"]
+            if failed != nil {
+                // Back to the running rules after a failure: the journal's
+                // last word on the config must not be that error.
+                failed = nil
+                began()
+                state.logger.info("config valid again; rules unchanged", metadata: metadata)
+                ended(.unchanged)
+                dependenciesChanged?()
+            } else if onlyIfChanged {
+                state.logger.debug("the rules' input is unchanged since it was loaded", metadata: metadata)
+            } else {
+                began()
+                // Asked for by SIGHUP: say so; an editor's extra events are no news.
+                state.logger.log(level: trigger == .signal ? .info : .debug, "reload skipped: the rules' input is unchanged", metadata: metadata)
+                ended(.unchanged)
+            }
+            return
+        }
+        if trigger != .signal, let failed, let failedDigest = failed.digest {
+            let again = failed.namesAccounts == state.config.namesAccounts
+                ? digest : ConfigLoader.digest(of: source.file, namesAccounts: failed.namesAccounts, accounts: options.accountsFiles)
+            if again == failedDigest {
+                state.logger.debug("reload skipped: the input that failed is unchanged", metadata: ["trigger": "\(trigger.rawValue)"])
+                return
+            }
+        }
+        began()
+        let recording = RecordingAccounts(Self.accounts(options))
+        let loaded: LoadedConfig
+        do {
+            loaded = try Self.build(source, options: options, accounts: recording, namesAccountsBefore: state.config.namesAccounts, digest: digest)
         } catch {
-            // A deleted or unreadable file may be an edit in progress: a
-            // warning; rules that do not compile are an error.
-            let level: Logger.Level = error.outcome == "unreadable" ? .warning : .error
-            state.logger.log(
-                level: level,
-                "reload failed; keeping the previous rules",
-                metadata: [
-                    "trigger": "\(trigger)",
-                    "outcome": "\(error.outcome)",
-                    "config": "\(path ?? StarterConfig.builtInPath)",
-                ])
-            // One record: the diagnostics as `uproc-check` prints them, source
-            // line and caret with their location (one journal entry).
-            state.logger.log(level: level, "\(error)")
+            let namesAccounts = recording.wasAsked
+            fail(error, trigger: trigger, path: shownPath, input: FailedInput(
+                digest: ConfigLoader.digest(of: source.file, namesAccounts: namesAccounts, accounts: options.accountsFiles),
+                namesAccounts: namesAccounts))
             return
         }
         for warning in loaded.warnings { state.logger.warning("\(warning)") }
+        failed = nil
         apply(loaded, trigger: trigger, marks: [start, read, ReloadMark()])
-        outcome = .applied
+        ended(.applied)
+    }
+
+    /// Logs a reload that changed nothing, remembers its input, ends it.
+    private func fail(_ error: ConfigError, trigger: ReloadTrigger, path: String, input: FailedInput) {
+        // A deleted or unreadable file may be an edit in progress: a
+        // warning; rules that do not compile are an error.
+        let level: Logger.Level = error.outcome == "unreadable" ? .warning : .error
+        state.logger.log(
+            level: level,
+            "reload failed; keeping the previous rules",
+            metadata: [
+                "trigger": "\(trigger.rawValue)",
+                "outcome": "\(error.outcome)",
+                "config": "\(path)",
+            ])
+        // One record: the diagnostics as `uproc-check` prints them, source
+        // line and caret with their location (one journal entry).
+        state.logger.log(level: level, "\(error)")
+        let namedAccounts = failedConfigNamesAccounts
+        failed = input
+        ended(.failed)
+        if input.namesAccounts != namedAccounts { dependenciesChanged?() }
     }
 
     /// `marks`: when the reload started, the input was read, the rules compiled.
-    private func apply(_ loaded: LoadedConfig, trigger: String, marks: [ReloadMark]) {
+    private func apply(_ loaded: LoadedConfig, trigger: ReloadTrigger, marks: [ReloadMark]) {
         var marks = marks
         let neededBefore = state.tracker.table.usedKeys
         let change = state.tracker.replaceTable(loaded.table, republishAll: false)
@@ -108,7 +190,7 @@ final class Reloader {
         if ProcReader.readsMore(loaded.table.usedKeys, than: neededBefore) { follower.rescan() }
         // Watched before the files show the new rules: an edit that follows
         // them (of a new symlink target) must be seen.
-        rulesReplaced?()
+        dependenciesChanged?()
         marks.append(ReloadMark())
         // Written now, not after the round: the log line tells what changed.
         let publishesBefore = state.statistics.publishes
@@ -127,7 +209,7 @@ final class Reloader {
         state.logger.info(
             "reloaded",
             metadata: [
-                "trigger": "\(trigger)",
+                "trigger": "\(trigger.rawValue)",
                 "outcome": "applied",
                 "config": "\(loaded.origin)",
                 "added": "\(change.added.count)",
@@ -137,6 +219,10 @@ final class Reloader {
                 "reclassified": "\(state.tracker.processCount)",
                 "ms": "\(milliseconds(marks[5].wall - marks[0].wall))",
             ])
+    }
+
+    private func began() {
+        for observer in observers { observer.reloadStarted() }
     }
 
     /// Counts the outcome, then tells the observers.
@@ -149,9 +235,10 @@ final class Reloader {
     /// the digest again when the new rules depend on other inputs than
     /// the running ones did.
     private static func build(
-        _ source: ConfigSource, options: DaemonOptions, namesAccountsBefore: Bool, digest: ConfigDigest? = nil
+        _ source: ConfigSource, options: DaemonOptions, accounts: RecordingAccounts, namesAccountsBefore: Bool = false,
+        digest: ConfigDigest? = nil
     ) throws(ConfigError) -> LoadedConfig {
-        var loaded = try ConfigLoader.compile(source.file, accounts: SystemAccounts())
+        var loaded = try ConfigLoader.compile(source.file, accounts: accounts)
         loaded.warnings = source.warnings + loaded.warnings
         loaded.isBuiltIn = source.isBuiltIn
         if loaded.table.namespaceCount == 0 && !options.allowEmpty { throw .empty(path: source.file.path) }

@@ -7,6 +7,7 @@ struct Fixture {
     private var release: (read: Int32, write: Int32)?
     /// One extra thread that runs `worker-*` commands: its credentials and name are its own.
     private let worker = Worker()
+    private var inotify = InotifyFill()
 
     mutating func perform(_ line: String) -> String {
         let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -47,6 +48,13 @@ struct Fixture {
             return worker.run { Fixture.forkPausingChild() }
         case ("exit-main", nil):
             return "exit-main"
+        case ("inotify-fill-instances", nil):
+            return inotify.fillInstances()
+        case ("inotify-fill-watches", let directory?):
+            guard words.count == 3, let instances = Int(words[2]), instances > 0 else {
+                return "error: inotify-fill-watches DIR INSTANCES"
+            }
+            return inotify.fillWatches(directory: directory, instances: instances)
         default:
             return "error: unknown command: \(line)"
         }

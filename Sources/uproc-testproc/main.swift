@@ -16,6 +16,9 @@
 //   worker-fork         like `fork`, from the worker thread
 //   exit-main           answer `ok` from another thread, then pthread_exit the main thread:
 //                       the process lives on until EOF (or its last thread ends)
+//   inotify-fill-instances          open inotify instances until the user's limit; print how many
+//   inotify-fill-watches DIR N      from N instances, watch every file in DIR until the user's
+//                                   watch limit; print how many watches that took
 //   EOF                 exit 0
 
 import Glibc

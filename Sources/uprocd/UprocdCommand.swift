@@ -65,8 +65,9 @@ struct UprocdCommand: ParsableCommand {
     var allowEmpty = false
 
     // For tests only: the passwd and group files the built-in default is
-    // generated from and whose changes reload the rules (default
-    // /etc/passwd:/etc/group). Name lookups in rules still go through NSS.
+    // generated from, the names in rules are looked up in (instead of NSS),
+    // and whose changes reload the rules (default /etc/passwd:/etc/group,
+    // with lookups through NSS).
     @Option(name: .customLong("accounts-files"), help: ArgumentHelp(visibility: .hidden))
     var accountsFiles: String?
 

@@ -11,28 +11,55 @@ extension UprocdEndToEnd {
         /// How administrators and their tools change a file.
         enum EditStyle: String, CaseIterable, CustomTestStringConvertible {
             case writeInPlace, append, truncateAndRewrite, renameOver, deleteAndRecreate, symlinkSwap, symlinkTargetEdit
+            /// `rm -rf DIR; mkdir DIR` and the config written anew in it.
+            case directoryRecreated
+            /// `-c s/cur/uproc.conf` with `cur -> v1`: `v1/uproc.conf` edited.
+            case directorySymlinkTargetEdit
+            /// A Kubernetes ConfigMap volume: `uproc.conf -> ..data/uproc.conf`,
+            /// `..data -> ..2026_a`, swapped the way the kubelet does it.
+            case configMapSwap
             var testDescription: String { rawValue }
         }
 
         /// Each edit style turns `uid 4451 a` into `uid 4451 a` + `uid 4452 b`:
-        /// `b` appears within 1 s, no SIGHUP sent.
+        /// `b` appears within 1 s, no SIGHUP sent. The next edit of the file
+        /// the config now leads to is followed too, and nothing but log
+        /// records reaches the daemon's stderr.
         @Test(arguments: EditStyle.allCases)
         func everyEditStyleIsFollowedWithinOneSecond(_ style: EditStyle) async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4451 a\n")
             let before = "uid 4451 a\n", after = "uid 4451 a\nuid 4452 b\n"
-            var arguments: [String]? = nil
+            let files = FileManager.default
+            var config = harness.config
             let versions = harness.root + "/versions"
-            if style == .symlinkSwap || style == .symlinkTargetEdit {
+            switch style {
+            case .symlinkSwap, .symlinkTargetEdit:
                 // As configuration management does it: the config is a link
                 // into a directory of versions.
-                try FileManager.default.createDirectory(atPath: versions, withIntermediateDirectories: false)
+                try files.createDirectory(atPath: versions, withIntermediateDirectories: false)
                 try Harness.write(before, to: versions + "/v1")
-                try FileManager.default.removeItem(atPath: harness.config)
-                try FileManager.default.createSymbolicLink(atPath: harness.config, withDestinationPath: "versions/v1")
-                arguments = ["-c", harness.config, "--min-interval", "1", "--log-level", "debug", harness.out]
+                try files.removeItem(atPath: harness.config)
+                try files.createSymbolicLink(atPath: harness.config, withDestinationPath: "versions/v1")
+            case .directoryRecreated:
+                config = harness.root + "/conf/uproc.conf"
+                try files.createDirectory(atPath: harness.root + "/conf", withIntermediateDirectories: false)
+                try Harness.write(before, to: config)
+            case .directorySymlinkTargetEdit:
+                try files.createDirectory(atPath: harness.root + "/s/v1", withIntermediateDirectories: true)
+                try Harness.write(before, to: harness.root + "/s/v1/uproc.conf")
+                try files.createSymbolicLink(atPath: harness.root + "/s/cur", withDestinationPath: "v1")
+                config = harness.root + "/s/cur/uproc.conf"
+            case .configMapSwap:
+                try files.createDirectory(atPath: harness.root + "/k/..2026_a", withIntermediateDirectories: true)
+                try Harness.write(before, to: harness.root + "/k/..2026_a/uproc.conf")
+                try files.createSymbolicLink(atPath: harness.root + "/k/..data", withDestinationPath: "..2026_a")
+                try files.createSymbolicLink(atPath: harness.root + "/k/uproc.conf", withDestinationPath: "..data/uproc.conf")
+                config = harness.root + "/k/uproc.conf"
+            default:
+                break
             }
-            let daemon = try await harness.startDaemon(arguments: arguments)
+            let daemon = try await harness.startDaemon(arguments: ["-c", config, "--min-interval", "1", "--log-level", "debug", harness.out])
             #expect(harness.outEntries() == [".uprocd.names", "a"])
 
             switch style {
@@ -58,25 +85,53 @@ extension UprocdEndToEnd {
                 try Harness.write(after, to: harness.root + "/.uproc.conf.swp")
                 #expect(rename(harness.root + "/.uproc.conf.swp", harness.config) == 0)
             case .deleteAndRecreate:
-                try FileManager.default.removeItem(atPath: harness.config)
+                try files.removeItem(atPath: harness.config)
                 try await Task.sleep(for: .milliseconds(100))
-                #expect(FileManager.default.createFile(atPath: harness.config, contents: Data(after.utf8)))
+                #expect(files.createFile(atPath: harness.config, contents: Data(after.utf8)))
             case .symlinkSwap:
                 try Harness.write(after, to: versions + "/v2")
-                try FileManager.default.createSymbolicLink(atPath: harness.root + "/.link.new", withDestinationPath: "versions/v2")
+                try files.createSymbolicLink(atPath: harness.root + "/.link.new", withDestinationPath: "versions/v2")
                 #expect(rename(harness.root + "/.link.new", harness.config) == 0)
             case .symlinkTargetEdit:
                 try Harness.write(after, to: versions + "/v1")
+            case .directoryRecreated:
+                try files.removeItem(atPath: harness.root + "/conf")
+                try files.createDirectory(atPath: harness.root + "/conf", withIntermediateDirectories: false)
+                try Harness.write(after, to: config)
+            case .directorySymlinkTargetEdit:
+                try Harness.write(after, to: harness.root + "/s/v1/uproc.conf")
+            case .configMapSwap:
+                let k = harness.root + "/k"
+                try files.createDirectory(atPath: k + "/..2026_b", withIntermediateDirectories: false)
+                try Harness.write(after, to: k + "/..2026_b/uproc.conf")
+                try files.createSymbolicLink(atPath: k + "/..data_tmp", withDestinationPath: "..2026_b")
+                #expect(rename(k + "/..data_tmp", k + "/..data") == 0)
+                try files.removeItem(atPath: k + "/..2026_a")
             }
             try await harness.waitUntil(namespace: "b", deadline: .seconds(1), "created by the reload") { _ in true }
             #expect(harness.outEntries() == [".uprocd.names", "a", "b"])
 
-            if style == .symlinkSwap {
-                // The new target is followed too.
-                try Harness.write(after + "uid 4453 c\n", to: versions + "/v2")
-                try await harness.waitUntil(namespace: "c", deadline: .seconds(1), "created by the reload") { _ in true }
-            }
+            // The file the config leads to now (a new target, a new
+            // directory) is followed too.
+            let target = try #require(Self.realPath(config))
+            try Harness.write(after + "uid 4453 c\n", to: target)
+            try await harness.waitUntil(namespace: "c", deadline: .seconds(1), "created by the reload of \(target)") { _ in true }
             try await daemon.stop()
+            let strays = daemon.lines().filter { !Self.isLogRecord($0) }
+            #expect(strays.isEmpty, "printed around the logger: \(strays)")
+        }
+
+        /// Whether `line` starts as the logger's records do (`2026-12-06T02:40:46+0000 info …`).
+        static func isLogRecord(_ line: Substring) -> Bool {
+            let words = line.split(separator: " ", maxSplits: 2)
+            return words.count == 3 && words[0].count == 24 && words[0].dropFirst(4).first == "-"
+                && ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(words[1])
+        }
+
+        static func realPath(_ path: String) -> String? {
+            guard let resolved = realpath(path, nil) else { return nil }
+            defer { free(resolved) }
+            return String(cString: resolved)
         }
 
         @Test func anInvalidEditKeepsTheFilesAndLogsDiagnosticsThenAValidOneApplies() async throws {
@@ -223,8 +278,8 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
-        /// A save that changes no byte (and SIGHUP with nothing edited) is
-        /// logged at debug and touches no file.
+        /// A save that changes no byte is logged at debug, SIGHUP with
+        /// nothing edited at info; neither touches a file.
         @Test func unchangedContentIsNotReloaded() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4467 a\n")
@@ -233,11 +288,69 @@ extension UprocdEndToEnd {
             try harness.rewriteConfig("uid 4467 a\n")
             let skipped = try await daemon.waitForLine(within: .seconds(1)) { $0.contains("reload skipped: the rules' input is unchanged") }
             #expect(skipped?.contains("trigger=inotify") == true, "\(harness.daemonLogTail())")
+            #expect(skipped?.contains(" debug ") == true, "an editor's extra events are no news: \(skipped ?? "")")
+            // Asked for, a reload that finds nothing to do says so.
             daemon.signal(SIGHUP)
             let skippedAgain = try await daemon.waitForLine(within: .seconds(1)) { $0.contains("reload skipped") && $0.contains("trigger=SIGHUP") }
-            #expect(skippedAgain != nil, "\(harness.daemonLogTail())")
+            #expect(skippedAgain?.contains(" info ") == true, "\(harness.daemonLogTail())")
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(daemon.lines().count { $0.contains(" info ") && $0.contains("trigger=SIGHUP") } == 1, "\(harness.daemonLogTail())")
             #expect(!daemon.log().contains("reloaded"))
             #expect(try inode(harness.out + "/a") == inodeBefore)
+            try await daemon.stop()
+        }
+
+        enum AccountKind: String, CaseIterable, CustomTestStringConvertible {
+            case user, group
+            var testDescription: String { rawValue }
+        }
+
+        /// A config naming an account that does not exist yet fails; adding
+        /// it (useradd and groupadd rename `passwd+` over `passwd`) applies
+        /// the config with no signal, whatever the running rules named.
+        @Test(arguments: AccountKind.allCases)
+        func aConfigNamingAMissingAccountAppliesOnceItIsAdded(_ kind: AccountKind) async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4477 a\n")
+            let passwd = harness.root + "/passwd", group = harness.root + "/group"
+            try Harness.write("root:x:0:0:root:/root:/bin/sh\n", to: passwd)
+            try Harness.write("root:x:0:\n", to: group)
+            let daemon = try await harness.startDaemon(arguments: [
+                "-c", harness.config, "--accounts-files", "\(passwd):\(group)", "--min-interval", "1", "--log-level", "debug", harness.out,
+            ])
+            let rule = kind == .user ? "uid carol4478 b" : "gid staff4479 b"
+            try harness.rewriteConfig("uid 4477 a\n\(rule)\n")
+            let unknown = kind == .user ? "unknown user 'carol4478'" : "unknown group 'staff4479'"
+            let failure = try await daemon.waitForLine(within: .seconds(2)) { $0.contains(unknown) }
+            #expect(failure != nil, "\(harness.daemonLogTail())")
+            #expect(harness.outEntries() == [".uprocd.names", "a"])
+
+            let (file, line) = kind == .user ? (passwd, "carol4478:x:4478:4478::/:/bin/sh") : (group, "staff4479:x:4479:")
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            try Harness.write(text + line + "\n", to: file + "+")
+            #expect(rename(file + "+", file) == 0)
+            let member = try harness.spawn(uid: 4478, gid: 4479, ["/bin/sleep", "30"]).pid
+            try await harness.waitUntil(namespace: "b", is: [member], deadline: .seconds(2))
+            try await daemon.stop()
+        }
+
+        /// After a failed reload, an edit back to the running rules says at
+        /// info that the config is good again: the error is not the last word.
+        @Test func anEditBackToTheRunningRulesAfterAFailureSaysSo() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4479 a\n")
+            let daemon = try await harness.startDaemon()
+            try harness.rewriteConfig("uid 4479 a\nfrob 1 b\n")
+            let failure = try await daemon.waitForLine(within: .seconds(2)) { $0.contains("reload failed; keeping the previous rules") }
+            #expect(failure != nil, "\(harness.daemonLogTail())")
+            try harness.rewriteConfig("uid 4479 a\n")
+            let valid = try await daemon.waitForLine(within: .seconds(2)) { $0.contains("config valid again; rules unchanged") }
+            #expect(valid?.contains(" info ") == true, "\(harness.daemonLogTail())")
+            #expect(valid?.contains("trigger=inotify") == true, "\(valid ?? "")")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(daemon.lines().count { $0.contains("config valid again") } == 1, "\(harness.daemonLogTail())")
+            #expect(daemon.lines().count { $0.contains("reload failed") } == 1, "\(harness.daemonLogTail())")
+            #expect(!daemon.log().contains("reloaded"))
             try await daemon.stop()
         }
 

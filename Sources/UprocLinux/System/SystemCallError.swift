@@ -15,8 +15,22 @@ public struct SystemCallError: Error, Hashable, Sendable, CustomStringConvertibl
     }
 
     public var description: String {
-        subject.isEmpty
-            ? "\(call): \(errno.description)"
-            : "\(call) \(subject): \(errno.description)"
+        let reason = limitReached ?? errno.description
+        return subject.isEmpty ? "\(call): \(reason)" : "\(call) \(subject): \(reason)"
+    }
+
+    /// The per-user inotify limits, in words that name the sysctl to raise:
+    /// the kernel's "Too many open files" and "No space left on device"
+    /// send a reader to the wrong place.
+    private var limitReached: String? {
+        switch (call, errno) {
+        case ("inotify_init1", .tooManyOpenFiles), ("inotify_init", .tooManyOpenFiles):
+            return "too many inotify instances: this user's are at fs.inotify.max_user_instances"
+                + " (or this process is out of file descriptors)"
+        case ("inotify_add_watch", .noSpace):
+            return "too many inotify watches: this user's are at fs.inotify.max_user_watches"
+        default:
+            return nil
+        }
     }
 }

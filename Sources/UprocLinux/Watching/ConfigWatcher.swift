@@ -3,21 +3,26 @@ import Glibc
 import Synchronization
 import SystemPackage
 
-/// Watches the files a reload depends on (the config, the files its symlinks
-/// lead to, passwd and group) through libinotifytools, and wakes the loop
-/// through an eventfd when one of them changes.
+/// Watches the files a reload depends on (the config, passwd and group)
+/// through libinotifytools, and wakes the loop through an eventfd when one
+/// of them may have changed.
 ///
 /// libinotifytools keeps global state, hides its descriptor, blocks in
 /// `select()` with whole-second timeouts and is not thread-safe: one
-/// dedicated thread owns it from `inotifytools_initialize` to
-/// `inotifytools_cleanup`, and nothing else in the process may call it.
-/// The thread watches *directories* (an editor's rename-over replaces the
-/// file's inode, and a watch on the file would go silent after the first
-/// save), filters events by file name, copies each out of the library's
-/// static buffer and pokes `wakeUp`. `watch(_:)` and `stop()` interrupt its
-/// `select()` with SIGURG (a no-op handler, no `SA_RESTART`) so new paths
-/// apply and stopping takes no second; should the signal land just before
-/// `select()` starts, the one-second timeout bounds the delay.
+/// dedicated thread owns it, and nothing else in the process may call it.
+/// The thread watches *directories*: every directory read to open each file
+/// (its own, each one on the way from `/`, each one a symlink leads to, for
+/// a link in the file's name or in a directory's), since a change of any
+/// name looked up there can make the path mean another file, and an
+/// editor's rename-over would end a watch on the file itself. It filters
+/// events by those names, copies each out of the library's static buffer
+/// and pokes `wakeUp`: a change of a file itself is an event; when a name
+/// on the way leads elsewhere or a directory on it is replaced, the thread
+/// sets up a new session (`WatchSession`) and says so
+/// (`WatchBatch.established`): what changed is for the caller to compare. `watch(_:)` and `stop()` interrupt its `select()` with SIGURG
+/// (a no-op handler, no `SA_RESTART`) so new paths apply and stopping takes
+/// no second; should the signal land just before `select()` starts, the
+/// one-second timeout bounds the delay.
 public final class ConfigWatcher: Sendable {
     /// Events kept between two `takeEvents()`; more only count as dropped
     /// (the daemon reloads either way).
@@ -26,25 +31,21 @@ public final class ConfigWatcher: Sendable {
     public let wakeUp: EventFD
 
     private struct Shared {
-        var wanted: Set<String> = []
-        /// Bumped by `watch(_:)`; the thread posts `applied` once its
-        /// watches match a generation this new.
+        var wanted: [String] = []
+        /// Bumped by `watch(_:)`; the thread posts `ready` once it tried
+        /// to watch a generation this new.
         var generation = 0
-        var appliedGeneration = -1
+        var triedGeneration = -1
         var batch = WatchBatch()
         var stopping = false
     }
 
     private let shared = Mutex(Shared())
     private let thread = Mutex<pthread_t?>(nil)
-    /// Posted when the watches match a new generation of paths (the first
-    /// one at start), or when setting up failed.
+    /// Posted when the thread tried to watch a new generation of paths (the
+    /// first one at start).
     nonisolated(unsafe) private let ready: UnsafeMutablePointer<sem_t>
 
-    /// What the directories are watched for: every way a name in them can
-    /// start meaning another file, and the directory itself going away.
-    private static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB)
-        | UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
     private static let interruptSignal = SIGURG
 
     public init() throws(SystemCallError) {
@@ -79,35 +80,33 @@ public final class ConfigWatcher: Sendable {
             throw SystemCallError(call: "pthread_create", errno: Errno(rawValue: result))
         }
         thread.withLock { $0 = handle }
-        var deadline = timespec()
-        clock_gettime(CLOCK_REALTIME, &deadline)
-        deadline.tv_sec += 5
-        while sem_timedwait(ready, &deadline) != 0 && errno == EINTR {}
+        waitUntilTried(shared.withLock { $0.generation }, seconds: 5)
     }
 
-
-    /// The files (absolute paths) whose changes matter from now on. Events
-    /// are filtered against this set from the moment it returns; when the
-    /// thread runs, it also waits (a second at most) until a directory new
-    /// to the set is watched, so an edit right after is seen.
-    public func watch(_ paths: [String]) {
-        let changed = shared.withLock { shared in
-            let new = Set(paths)
-            guard new != shared.wanted else { return false }
-            shared.wanted = new
+    /// The files whose changes matter from now on. When the thread runs,
+    /// waits (a second at most) until it watches them, so an edit right
+    /// after is seen.
+    public func watch(_ files: [String]) {
+        let generation = shared.withLock { shared in
+            guard files != shared.wanted else { return nil as Int? }
+            shared.wanted = files
             shared.generation += 1
-            return true
+            return shared.generation
         }
-        guard changed, thread.withLock({ $0 != nil }) else { return }
+        guard let generation, thread.withLock({ $0 != nil }) else { return }
         interrupt()
-        waitForWatches()
+        waitUntilTried(generation, seconds: 1)
     }
 
-    private func waitForWatches() {
+    /// Waits (`seconds` at most) until the thread tried to watch the paths
+    /// of `generation`; a post left from an older one only wakes it early.
+    private func waitUntilTried(_ generation: Int, seconds: Int) {
         var deadline = timespec()
         clock_gettime(CLOCK_REALTIME, &deadline)
-        deadline.tv_sec += 1
-        while sem_timedwait(ready, &deadline) != 0 && errno == EINTR {}
+        deadline.tv_sec += seconds
+        while shared.withLock({ $0.triedGeneration < generation }) {
+            if sem_timedwait(ready, &deadline) != 0 && errno == ETIMEDOUT { return }
+        }
     }
 
     /// Everything the thread handed over since the last call.
@@ -153,8 +152,13 @@ public final class ConfigWatcher: Sendable {
         }
     }
 
-    private func report(_ problem: String) {
+    private func report(_ problem: SystemCallError) {
         shared.withLock { $0.batch.problems.append(problem) }
+        wakeUp.signal()
+    }
+
+    private func reportEstablished() {
+        shared.withLock { $0.batch.established = true }
         wakeUp.signal()
     }
 
@@ -170,85 +174,98 @@ public final class ConfigWatcher: Sendable {
     }
 
     private func threadMain() {
-        var isReady = false
-        defer { if !isReady { sem_post(ready) } }
         // The creating thread may block it (a test runner's pool threads do).
         var interrupting = sigset_t()
         sigemptyset(&interrupting)
         sigaddset(&interrupting, Self.interruptSignal)
         pthread_sigmask(SIG_UNBLOCK, &interrupting, nil)
-        guard inotifytools_initialize() != 0 else {
-            report("cannot set up inotify: \(Errno(rawValue: inotifytools_error()))")
-            return
-        }
-        defer { inotifytools_cleanup() }
-        var directories: [String: Int32] = [:]  // watched directory → wd
-        var byDescriptor: [Int32: String] = [:]
-        var reported: Set<String> = []
+        var session: WatchSession?
+        defer { session?.close() }
+        /// The session no longer matches the files' directories.
+        var stale = true
+        var sessionFiles: [String] = []
+        var lastProblem: SystemCallError?
         while true {
             let (stopping, wanted, generation) = shared.withLock { ($0.stopping, $0.wanted, $0.generation) }
             if stopping { return }
-            // Brings the watches in line with what is wanted; a directory
-            // that cannot be watched (not there yet) is tried again each round.
-            let wantedDirectories = Set(wanted.map(WatchedPaths.directory(of:)))
-            for (directory, descriptor) in directories where !wantedDirectories.contains(directory) {
-                inotifytools_remove_watch_by_wd(descriptor)
-                directories[directory] = nil
-                byDescriptor[descriptor] = nil
-            }
-            for directory in wantedDirectories.sorted() where directories[directory] == nil {
-                if inotifytools_watch_file(directory, Int32(bitPattern: Self.mask)) != 0 {
-                    let descriptor = inotifytools_wd_from_filename(directory.hasSuffix("/") ? directory : directory + "/")
-                    directories[directory] = descriptor
-                    byDescriptor[descriptor] = directory
-                    reported.remove(directory)
-                } else if reported.insert(directory).inserted {
-                    report("cannot watch \(directory): \(Errno(rawValue: inotifytools_error()))")
+            if stale || wanted != sessionFiles {
+                session?.close()
+                session = nil
+                switch Self.establish(wanted) {
+                case .success(let established):
+                    session = established
+                    stale = false
+                    lastProblem = nil
+                    reportEstablished()
+                case .failure(let problem):
+                    if problem != lastProblem { report(problem) }
+                    lastProblem = problem
                 }
+                sessionFiles = wanted
+                // Tells start() or watch() the watches are in place (or cannot be).
+                let posts = shared.withLock { shared in
+                    defer { shared.triedGeneration = generation }
+                    return shared.triedGeneration < generation
+                }
+                if posts { sem_post(ready) }
             }
-
-            // Tells start() or watch() the watches are in place.
-            let posts = shared.withLock { shared in
-                defer { shared.appliedGeneration = generation }
-                return shared.appliedGeneration < generation
-            }
-            if posts || !isReady {
-                isReady = true
-                sem_post(ready)
-            }
-            // Checked again just before select(): a stop or new paths whose
+            // Checked again just before waiting: a stop or new paths whose
             // signal lands in between wait at most the one-second timeout.
             if shared.withLock({ $0.stopping || $0.wanted != wanted }) { continue }
-            guard let event = inotifytools_next_event(1) else { continue }
-            let mask = event.pointee.mask
-            let descriptor = event.pointee.wd
-            let length = Int(event.pointee.len)
-            if mask & UInt32(IN_Q_OVERFLOW) != 0 {
-                forward(WatchEvent(kind: .overflow, path: "", mask: mask))
+            guard let session else {
+                // Tried again after a second (a limit may be raised, a watch freed).
+                _ = poll(nil, 0, 1000)
                 continue
             }
-            guard let directory = byDescriptor[descriptor] else { continue }
-            if mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
-                // The directory went (or moved, and its watch with it):
-                // forget the watch; the next round watches the path again.
-                if mask & UInt32(IN_IGNORED) == 0 { inotifytools_remove_watch_by_wd(descriptor) }
-                directories[directory] = nil
-                byDescriptor[descriptor] = nil
-                forward(WatchEvent(kind: .directoryGone, path: directory, mask: mask))
+            guard let event = session.next(waitingUpTo: 1) else { continue }
+            if event.mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                forward(WatchEvent(kind: .overflow, path: "", mask: event.mask))
+                stale = true
                 continue
             }
-            guard length > 0 else { continue }
-            // `name` is a flexible array member, which Swift does not import.
-            let name = String(cString: UnsafeRawPointer(event).advanced(by: MemoryLayout<inotify_event>.size)
-                .assumingMemoryBound(to: CChar.self))
-            let path = WatchedPaths.join(directory, name)
-            // The paths wanted now, not at the top of the round: watch()
-            // may have changed them while select() waited.
-            guard shared.withLock({ $0.wanted.contains(path) }) else { continue }
-            // A new regular file is being written: its close comes next.
-            // A new symlink or hard link gets no other event.
-            if mask & UInt32(IN_CREATE) != 0 && Self.isFreshRegularFile(path) { continue }
-            forward(WatchEvent(kind: .changed, path: path, mask: mask))
+            if event.mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT) != 0 {
+                // A directory on the way went (or moved, and its watch with
+                // it): the next session compares what it finds.
+                stale = !event.directories.isEmpty
+                continue
+            }
+            guard !event.name.isEmpty else { continue }
+            let paths = event.directories.map { WatchedPaths.join($0, event.name) }.filter(session.watched.entries.contains)
+            guard !paths.isEmpty else { continue }
+            for path in paths where session.watched.ends.contains(path) {
+                // A new regular file is being written: its close comes next.
+                // A new symlink or hard link gets no other event.
+                if event.mask & UInt32(IN_CREATE) != 0 && Self.isFreshRegularFile(path) { continue }
+                forward(WatchEvent(kind: .changed, path: path, mask: event.mask))
+            }
+            // A name on the way changed: when it leads elsewhere now, the
+            // next session compares what it finds.
+            stale = WatchedDirectories(files: wanted) != session.watched
+        }
+    }
+
+    /// A session watching what `files` depend on, once the names did not
+    /// change while it was set up (a few tries: what changes after is seen).
+    private static func establish(_ files: [String]) -> Result<WatchSession, SystemCallError> {
+        var watched = WatchedDirectories(files: files)
+        var tries = 0
+        while true {
+            tries += 1
+            let session: WatchSession
+            do {
+                session = try WatchSession(watched)
+            } catch {
+                let now = WatchedDirectories(files: files)
+                if now != watched && tries < 5 {
+                    watched = now
+                    continue
+                }
+                return .failure(error)
+            }
+            let now = WatchedDirectories(files: files)
+            if now == watched || tries >= 5 { return .success(session) }
+            session.close()
+            watched = now
         }
     }
 

@@ -5,16 +5,14 @@ import Glibc
 public struct WatchEvent: Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Hashable, Sendable {
         /// Written and closed, moved in, created, deleted, moved away,
-        /// attributes changed: the file's name now means something else.
+        /// attributes changed: the name now means something else.
         case changed
-        /// A watched directory itself was deleted or moved away.
-        case directoryGone
         /// The kernel's inotify queue overflowed: events were lost.
         case overflow
     }
 
     public var kind: Kind
-    /// The watched file's path (the directory's, for `directoryGone`; empty for `overflow`).
+    /// The file's path (empty for `overflow`).
     public var path: String
     /// The inotify mask, for the debug log.
     public var mask: UInt32
@@ -41,10 +39,16 @@ public struct WatchBatch: Sendable {
     /// At most `ConfigWatcher.eventLimit` events; beyond it only `dropped` grows.
     public var events: [WatchEvent] = []
     public var dropped = 0
-    /// Why the watcher could not start or lost a directory; at most once each.
-    public var problems: [String] = []
+    /// The watches were set up anew (at start, after the paths or a
+    /// directory on them changed, after a problem): whatever changed
+    /// before may have gone unseen, so compare the files with what was
+    /// loaded.
+    public var established = false
+    /// Why the watches could not be set up; each at most once until they
+    /// are. The thread tries again every second.
+    public var problems: [SystemCallError] = []
 
     public init() {}
 
-    public var isEmpty: Bool { events.isEmpty && dropped == 0 && problems.isEmpty }
+    public var isEmpty: Bool { events.isEmpty && dropped == 0 && problems.isEmpty && !established }
 }

@@ -5,6 +5,57 @@ import Glibc
 /// first rename-over, a watch on its directory sees every way the name
 /// changes.
 public enum WatchedPaths {
+    /// One name the kernel looks up while opening a path: `name` in
+    /// `directory`, a path without symlinks.
+    public struct Lookup: Hashable, Sendable, CustomStringConvertible {
+        public var directory: String
+        public var name: String
+
+        public init(directory: String, name: String) {
+            self.directory = directory
+            self.name = name
+        }
+
+        public var path: String { WatchedPaths.join(directory, name) }
+        public var description: String { path }
+    }
+
+    /// Every name the kernel looks up to open `path` (made absolute against
+    /// the working directory), in order: each component in the directory
+    /// it is in, through symlinks at any component, the last one's and a
+    /// directory's alike (at most 40, the kernel's limit too). Ends at a
+    /// component that is missing or that cannot be followed: what makes it
+    /// appear is a change in the directory it is looked up in. Each entry
+    /// a lookup reads can make the path mean another file; no other can.
+    public static func lookups(_ path: String) -> [Lookup] {
+        var pending = Array(absolute(path).split(separator: "/").reversed())
+        var current = "/"
+        var result: [Lookup] = []
+        var hops = 0
+        while let component = pending.popLast() {
+            if component == "." { continue }
+            // `current` has no symlinks: its parent is the lexical one.
+            if component == ".." {
+                current = directory(of: current)
+                continue
+            }
+            let lookup = Lookup(directory: current, name: String(component))
+            if !result.contains(lookup) { result.append(lookup) }
+            var status = stat()
+            guard lstat(lookup.path, &status) == 0 else { break }
+            if status.st_mode & S_IFMT == S_IFLNK {
+                hops += 1
+                guard hops <= 40, let target = readLink(lookup.path) else { break }
+                if target.hasPrefix("/") { current = "/" }
+                pending += target.split(separator: "/").reversed()
+                continue
+            }
+            if pending.isEmpty || status.st_mode & S_IFMT != S_IFDIR { break }
+            current = lookup.path
+        }
+        return result
+    }
+
     /// `path` made absolute (against the working directory), then every
     /// symlink hop after it: a change to the link or to any file it leads to
     /// matters. At most 40 hops (the kernel's limit too).
