@@ -131,14 +131,15 @@ final class KernelFollower {
         }
     }
 
-    /// Makes `pid`'s entry what `/proc` says now; gone is gone.
+    /// Makes `pid`'s entry what `/proc` says now; gone is gone. A process
+    /// that cannot be read keeps its entry (the failure is counted).
     func refresh(_ pid: Int32) {
         state.statistics.procReads &+= 1
         checks.unverified[pid] = false
-        if let identity = reader.identity(of: pid, reading: state.tracker.table.usedKeys) {
-            state.tracker.upsert(pid, identity)
-        } else {
-            state.tracker.remove(pid)
+        switch reader.lookUp(pid, reading: state.tracker.table.usedKeys) {
+        case .found(let identity): state.tracker.upsert(pid, identity)
+        case .gone: state.tracker.remove(pid)
+        case .unreadable: break
         }
     }
 
@@ -152,7 +153,10 @@ final class KernelFollower {
         var snapshot: [(Int32, ProcessIdentity)] = []
         snapshot.reserveCapacity(state.tracker.processCount + 256)
         do {
-            try reader.scan(reading: state.tracker.table.usedKeys) { pid, identity in
+            // A process that cannot be read is not gone: it keeps its entry.
+            try reader.scan(reading: state.tracker.table.usedKeys, unreadable: { pid in
+                if let known = state.tracker.identity(of: pid) { snapshot.append((pid, known)) }
+            }) { pid, identity in
                 snapshot.append((pid, identity))
                 markScanned(pid)
             }

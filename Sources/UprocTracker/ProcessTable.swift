@@ -8,27 +8,67 @@ import UprocRules
 /// `Dictionary` costs a SipHash per look-up, which was a third of the fork
 /// path.
 ///
+/// A slot holds 32 bytes: the IDs and the first two words of the name (all
+/// of a process's `comm`). The rest of a longer name, which only kernel
+/// threads have, is kept aside by PID (`longTails`), so that 10,000 slots
+/// do not carry 48 bytes each for a few dozen kernel threads.
+///
 /// Key 0 marks an empty slot: PIDs are positive, and the tracker ignores
 /// any other.
 @usableFromInline
 struct ProcessTable: Sendable {
     @usableFromInline typealias Slot = Int
 
+    /// An identity in 32 bytes: its name's bytes after the 15th, if any,
+    /// are in `longTails`.
+    @usableFromInline
+    struct Stored: Sendable {
+        @usableFromInline var ruid: UInt32
+        @usableFromInline var euid: UInt32
+        @usableFromInline var rgid: UInt32
+        @usableFromInline var egid: UInt32
+        @usableFromInline var nameLow: UInt64
+        @usableFromInline var nameHigh: UInt64
+
+        @inlinable
+        init(_ identity: ProcessIdentity) {
+            ruid = identity.ruid
+            euid = identity.euid
+            rgid = identity.rgid
+            egid = identity.egid
+            nameLow = identity.comm.low
+            nameHigh = identity.comm.high
+        }
+
+        @inlinable
+        func identity(tail: ProcessName.Tail) -> ProcessIdentity {
+            ProcessIdentity(ruid: ruid, euid: euid, rgid: rgid, egid: egid,
+                            comm: ProcessName(low: nameLow, high: nameHigh, tail: tail))
+        }
+
+        /// The name is longer than 15 bytes (its length is the top byte).
+        @inlinable
+        var hasLongName: Bool { nameHigh &>> 56 > UInt64(Comm.maxLength) }
+    }
+
     @usableFromInline var keys: [Int32]
-    @usableFromInline var values: [ProcessIdentity]
+    @usableFromInline var values: [Stored]
+    /// The name bytes after the 15th of the processes whose names are longer.
+    @usableFromInline var longTails: [Int32: ProcessName.Tail] = [:]
     @usableFromInline var count = 0
     @usableFromInline var mask: Int
     /// 64 − log2(capacity): the multiply's top bits are the home slot.
     @usableFromInline var shift: UInt64
 
-    @usableFromInline static let emptyIdentity = ProcessIdentity(uid: 0, gid: 0, comm: Comm())
+    @usableFromInline static let empty = Stored(ProcessIdentity(uid: 0, gid: 0, comm: ProcessName()))
+    @usableFromInline static let noTail: ProcessName.Tail = (0, 0, 0, 0, 0, 0)
 
     @inlinable
     init(capacity: Int = 1024) {
         var size = 16
         while size < capacity { size &<<= 1 }
         keys = Array(repeating: 0, count: size)
-        values = Array(repeating: Self.emptyIdentity, count: size)
+        values = Array(repeating: Self.empty, count: size)
         mask = size &- 1
         shift = UInt64(64 &- size.trailingZeroBitCount)
     }
@@ -54,7 +94,7 @@ struct ProcessTable: Sendable {
     subscript(pid: Int32) -> ProcessIdentity? {
         guard pid > 0 else { return nil }
         let (slot, found) = probe(pid)
-        return found ? values[slot] : nil
+        return found ? identity(at: slot) : nil
     }
 
     @inlinable
@@ -65,11 +105,25 @@ struct ProcessTable: Sendable {
     }
 
     @inlinable
-    func identity(at slot: Slot) -> ProcessIdentity { values[slot] }
+    func identity(at slot: Slot) -> ProcessIdentity {
+        let stored = values[slot]
+        return stored.identity(tail: stored.hasLongName ? longTails[keys[slot]] ?? Self.noTail : Self.noTail)
+    }
 
     @inlinable
     mutating func setIdentity(_ identity: ProcessIdentity, at slot: Slot) {
-        values[slot] = identity
+        store(identity, at: slot, replacing: values[slot].hasLongName)
+    }
+
+    /// Puts `identity` in the occupied `slot`, its long name's tail aside.
+    @inlinable
+    mutating func store(_ identity: ProcessIdentity, at slot: Slot, replacing hadLongName: Bool) {
+        values[slot] = Stored(identity)
+        if identity.comm.isLong {
+            longTails[keys[slot]] = identity.comm.tail
+        } else if hadLongName {
+            longTails[keys[slot]] = nil
+        }
     }
 
     /// Stores `identity` for `pid`; returns the identity it replaced, or nil
@@ -79,8 +133,8 @@ struct ProcessTable: Sendable {
         guard pid > 0 else { return identity }
         let (slot, found) = probe(pid)
         if found {
-            let old = values[slot]
-            values[slot] = identity
+            let old = self.identity(at: slot)
+            store(identity, at: slot, replacing: old.comm.isLong)
             return old
         }
         occupy(slot, pid, identity)
@@ -101,7 +155,7 @@ struct ProcessTable: Sendable {
     @inlinable
     mutating func occupy(_ slot: Int, _ pid: Int32, _ identity: ProcessIdentity) {
         keys[slot] = pid
-        values[slot] = identity
+        store(identity, at: slot, replacing: false)
         count &+= 1
         // At most three quarters full: probe runs stay short (keys sit 16 to
         // a cache line) at half the memory of a half-full table.
@@ -117,6 +171,7 @@ struct ProcessTable: Sendable {
             bigger.values[free] = values[slot]
         }
         bigger.count = count
+        bigger.longTails = longTails
         self = bigger
     }
 
@@ -126,7 +181,8 @@ struct ProcessTable: Sendable {
         guard pid > 0 else { return nil }
         let (slot, found) = probe(pid)
         guard found else { return nil }
-        let old = values[slot]
+        let old = identity(at: slot)
+        if old.comm.isLong { longTails[pid] = nil }
         // Backward shift: pull later entries of the run into the hole unless
         // their home lies cyclically in (hole, candidate].
         var hole = slot

@@ -138,7 +138,7 @@ public struct Tracker: Sendable {
     /// A COMM event (of a thread-group leader). Returns false when `pid` is
     /// unknown.
     public mutating func setComm(_ pid: Int32, _ comm: Comm) -> Bool {
-        update(pid) { identity in identity.comm = comm }
+        update(pid) { identity in identity.comm = ProcessName(comm) }
     }
 
     /// EXIT: `pid` leaves every namespace. An unknown `pid` is a no-op.

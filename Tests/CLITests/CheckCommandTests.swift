@@ -116,4 +116,21 @@ import UprocTestSupport
             #expect(gone.errors == "uproc-check: no process with PID 2147483647\n")
         }
     }
+
+    /// A kernel thread is explained like any process, under the whole name
+    /// its `stat` shows (what `pgrep -x` matches), however long.
+    @Test func explainsAKernelThreadByItsWholeName() throws {
+        let thread = try #require(KernelThreads.longStableNames().first, "no kernel thread with a name over 15 bytes")
+        let cut = String(thread.name.prefix(15))
+        try Self.withDirectory { directory in
+            let file = directory.appendingPathComponent("uproc.conf")
+            try Self.write("uid 0 uid.root\ncmd \"\(thread.name)\" kt\ncmd \"\(cut)\" kt.cut\n", to: file)
+            let run = try Self.run(["--explain", "\(thread.pid)", file.path])
+            #expect(run.status == 0, "\(run.errors)")
+            #expect(run.output.contains("process \(thread.pid): comm '\(thread.name)', uid 0, gid 0, ruid 0, rgid 0\n"))
+            #expect(run.output.contains("in 2 namespaces:\n  line 1: uid 0 uid.root\n  line 2: cmd \(thread.name) kt\n"))
+            #expect(!run.output.contains("kt.cut"))
+            #expect(run.errors.contains("warning: cmd '\(thread.name)' is \(thread.name.utf8.count) bytes"))
+        }
+    }
 }
