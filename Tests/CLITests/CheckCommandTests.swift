@@ -133,4 +133,39 @@ import UprocTestSupport
             #expect(run.errors.contains("warning: cmd '\(thread.name)' is \(thread.name.utf8.count) bytes"))
         }
     }
+
+    /// A config over the size limit is refused by its size, before it is
+    /// opened for reading: a sparse 100 GiB file costs nothing.
+    @Test func anOversizedConfigIsRefusedUnread() throws {
+        try Self.withDirectory { directory in
+            let big = directory.appendingPathComponent("sparse.conf").path
+            #expect(FileManager.default.createFile(atPath: big, contents: nil))
+            #expect(truncate(big, 100 << 30) == 0)
+            let watch = try OpenWatch(big)
+            let run = try Self.run([big])
+            #expect(run.status == 2)
+            #expect(run.errors == "uproc-check: \(big): larger than 64 MiB; refusing to read it\n")
+            #expect(watch.events() == [], "the file was opened or read")
+        }
+    }
+
+    /// A config that is a symbolic link to a device is refused by its type,
+    /// without opening the device (opening a terminal or a tape has effects).
+    @Test func aConfigLinkedToADeviceIsNeverOpened() throws {
+        try Kernel.require()  // mknod
+        try Self.withDirectory { directory in
+            // A device of our own, like /dev/null: no other process opens it.
+            var null = stat()
+            #expect(stat("/dev/null", &null) == 0)
+            let device = directory.appendingPathComponent("null").path
+            #expect(mknod(device, S_IFCHR | 0o666, null.st_rdev) == 0, "mknod: \(String(cString: strerror(errno)))")
+            let link = directory.appendingPathComponent("uproc.conf").path
+            #expect(symlink(device, link) == 0)
+            let watch = try OpenWatch(device)
+            let run = try Self.run([link])
+            #expect(run.status == 2)
+            #expect(run.errors == "uproc-check: \(link): not a regular file; refusing to read it\n")
+            #expect(watch.events() == [], "the device was opened")
+        }
+    }
 }
