@@ -22,7 +22,7 @@ struct ProcessTable: Sendable {
     /// An identity in 32 bytes: its name's bytes after the 15th, if any,
     /// are in `longTails`.
     @usableFromInline
-    struct Stored: Sendable {
+    struct Stored: Equatable, Sendable {
         @usableFromInline var ruid: UInt32
         @usableFromInline var euid: UInt32
         @usableFromInline var rgid: UInt32
@@ -49,6 +49,30 @@ struct ProcessTable: Sendable {
         /// The name is longer than 15 bytes (its length is the top byte).
         @inlinable
         var hasLongName: Bool { nameHigh &>> 56 > UInt64(Comm.maxLength) }
+
+        /// The identity, when its name is not long.
+        @inlinable
+        var shortIdentity: ProcessIdentity { identity(tail: ProcessTable.noTail) }
+
+        @inlinable
+        init(ruid: UInt32, euid: UInt32, rgid: UInt32, egid: UInt32, nameLow: UInt64, nameHigh: UInt64) {
+            self.ruid = ruid
+            self.euid = euid
+            self.rgid = rgid
+            self.egid = egid
+            self.nameLow = nameLow
+            self.nameHigh = nameHigh
+        }
+
+        /// What no identity is stored as (a name's length is at most 63).
+        @inlinable
+        static var unused: Stored { Stored(ruid: 0, euid: 0, rgid: 0, egid: 0, nameLow: 0, nameHigh: .max) }
+
+        @inlinable
+        static func == (a: Stored, b: Stored) -> Bool {
+            a.euid == b.euid && a.nameHigh == b.nameHigh && a.nameLow == b.nameLow && a.egid == b.egid
+                && a.ruid == b.ruid && a.rgid == b.rgid
+        }
     }
 
     @usableFromInline var keys: [Int32]
@@ -61,7 +85,9 @@ struct ProcessTable: Sendable {
     @usableFromInline var shift: UInt64
 
     @usableFromInline static let empty = Stored(ProcessIdentity(uid: 0, gid: 0, comm: ProcessName()))
-    @usableFromInline static let noTail: ProcessName.Tail = (0, 0, 0, 0, 0, 0)
+    /// A name of at most 15 bytes has no tail (a computed value: a stored
+    /// static would cost a once-check on every read).
+    @inlinable static var noTail: ProcessName.Tail { (0, 0, 0, 0, 0, 0) }
 
     @inlinable
     init(capacity: Int = 1024) {
@@ -104,10 +130,17 @@ struct ProcessTable: Sendable {
         return found ? slot : nil
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     func identity(at slot: Slot) -> ProcessIdentity {
         let stored = values[slot]
-        return stored.identity(tail: stored.hasLongName ? longTails[keys[slot]] ?? Self.noTail : Self.noTail)
+        if _slowPath(stored.hasLongName) { return longIdentity(at: slot) }
+        return stored.identity(tail: Self.noTail)
+    }
+
+    /// A kernel thread's: its name's tail is kept aside.
+    @usableFromInline @inline(never)
+    func longIdentity(at slot: Slot) -> ProcessIdentity {
+        values[slot].identity(tail: longTails[keys[slot]] ?? Self.noTail)
     }
 
     @inlinable
@@ -119,11 +152,12 @@ struct ProcessTable: Sendable {
     @inlinable
     mutating func store(_ identity: ProcessIdentity, at slot: Slot, replacing hadLongName: Bool) {
         values[slot] = Stored(identity)
-        if identity.comm.isLong {
-            longTails[keys[slot]] = identity.comm.tail
-        } else if hadLongName {
-            longTails[keys[slot]] = nil
-        }
+        if _slowPath(identity.comm.isLong || hadLongName) { storeTail(identity.comm, for: keys[slot]) }
+    }
+
+    @usableFromInline @inline(never)
+    mutating func storeTail(_ name: ProcessName, for pid: Int32) {
+        longTails[pid] = name.isLong ? name.tail : nil
     }
 
     /// Stores `identity` for `pid`; returns the identity it replaced, or nil
@@ -134,11 +168,26 @@ struct ProcessTable: Sendable {
         let (slot, found) = probe(pid)
         if found {
             let old = self.identity(at: slot)
-            store(identity, at: slot, replacing: old.comm.isLong)
+            store(identity, at: slot, replacing: values[slot].hasLongName)
             return old
         }
         occupy(slot, pid, identity)
         return nil
+    }
+
+    /// Stores a short-named identity as `stored` for a `pid` not yet known
+    /// (a fork's child); returns false, changing nothing, when it is known
+    /// (or not positive).
+    @inlinable
+    mutating func insertNew(stored: Stored, for pid: Int32) -> Bool {
+        guard pid > 0 else { return false }
+        let (slot, found) = probe(pid)
+        if found { return false }
+        keys[slot] = pid
+        values[slot] = stored
+        count &+= 1
+        if count &* 4 > keys.count &* 3 { grow() }
+        return true
     }
 
     /// Stores `identity` for a `pid` not yet known; returns false, changing
@@ -178,11 +227,16 @@ struct ProcessTable: Sendable {
     /// Removes `pid`; returns its identity, or nil when it was unknown.
     @inlinable
     mutating func removeValue(for pid: Int32) -> ProcessIdentity? {
-        guard pid > 0 else { return nil }
-        let (slot, found) = probe(pid)
-        guard found else { return nil }
+        guard let slot = slot(of: pid) else { return nil }
         let old = identity(at: slot)
-        if old.comm.isLong { longTails[pid] = nil }
+        remove(pid, at: slot)
+        return old
+    }
+
+    /// Removes `pid`, found at `slot`.
+    @inlinable
+    mutating func remove(_ pid: Int32, at slot: Slot) {
+        if _slowPath(values[slot].hasLongName) { longTails[pid] = nil }
         // Backward shift: pull later entries of the run into the hole unless
         // their home lies cyclically in (hole, candidate].
         var hole = slot
@@ -201,7 +255,6 @@ struct ProcessTable: Sendable {
         }
         keys[hole] = 0
         count &-= 1
-        return old
     }
 
     func forEachPID(_ body: (Int32) -> Void) {
