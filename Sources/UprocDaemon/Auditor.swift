@@ -40,13 +40,13 @@ final class Auditor {
         var report = ReconcileReport()
         let keys = state.tracker.table.usedKeys
         follower.drain()
-        var snapshot: [(Int32, ProcessIdentity)] = []
+        var snapshot = ScanSnapshot()
         snapshot.reserveCapacity(state.tracker.processCount + 256)
         do {
             // A process that cannot be read is no disagreement: it keeps its entry.
             try follower.reader.scan(reading: keys, unreadable: { pid in
-                if let known = state.tracker.identity(of: pid) { snapshot.append((pid, known)) }
-            }) { pid, identity in snapshot.append((pid, identity)) }
+                if let known = state.tracker.identity(of: pid) { snapshot.append(pid, known) }
+            }) { pid, identity in snapshot.append(pid, identity) }
         } catch {
             state.statistics.scanFailures &+= 1
             state.limiter.log(state.logger, .error, kind: "scan", "audit: cannot scan /proc",

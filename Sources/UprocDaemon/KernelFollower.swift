@@ -1,6 +1,7 @@
 import UprocEvents
 import UprocLinux
 import UprocRules
+import UprocTracker
 
 /// Follows the kernel's process events into the process table: subscribes,
 /// applies each event, and rebuilds the table from `/proc` when events were
@@ -150,14 +151,14 @@ final class KernelFollower {
     @discardableResult
     func rescan() -> Result<Void, SystemCallError> {
         state.statistics.rescans &+= 1
-        var snapshot: [(Int32, ProcessIdentity)] = []
+        var snapshot = ScanSnapshot()
         snapshot.reserveCapacity(state.tracker.processCount + 256)
         do {
             // A process that cannot be read is not gone: it keeps its entry.
             try reader.scan(reading: state.tracker.table.usedKeys, unreadable: { pid in
-                if let known = state.tracker.identity(of: pid) { snapshot.append((pid, known)) }
+                if let known = state.tracker.identity(of: pid) { snapshot.append(pid, known) }
             }) { pid, identity in
-                snapshot.append((pid, identity))
+                snapshot.append(pid, identity)
                 markScanned(pid)
             }
         } catch {
