@@ -39,6 +39,12 @@ public enum KernelThreads {
         }
     }
 
+    /// A kernel thread to test with: one with a long stable name (Linux
+    /// 6.18 has several), or on a kernel without any, one with a stable name.
+    public static func sample() -> Thread? {
+        longStableNames().first ?? list().first { $0.name == "kthreadd" } ?? list().first { !$0.name.hasPrefix("kworker/") }
+    }
+
     /// The PIDs `pgrep -x name` lists, ascending.
     public static func pgrep(exactly name: String) throws -> [Int32] {
         let process = Process()
