@@ -40,10 +40,13 @@ final class Auditor {
         var report = ReconcileReport()
         let keys = state.tracker.table.usedKeys
         follower.drain()
-        var snapshot: [(Int32, ProcessIdentity)] = []
+        var snapshot = ScanSnapshot()
         snapshot.reserveCapacity(state.tracker.processCount + 256)
         do {
-            try follower.reader.scan(reading: keys) { pid, identity in snapshot.append((pid, identity)) }
+            // A process that cannot be read is no disagreement: it keeps its entry.
+            try follower.reader.scan(reading: keys, unreadable: { pid in
+                if let known = state.tracker.identity(of: pid) { snapshot.append(pid, known) }
+            }) { pid, identity in snapshot.append(pid, identity) }
         } catch {
             state.statistics.scanFailures &+= 1
             state.limiter.log(state.logger, .error, kind: "scan", "audit: cannot scan /proc",
@@ -58,16 +61,22 @@ final class Auditor {
         // exit is sent before /proc shows a zombie, a fork before the child
         // runs): only what the events do not explain is drift. A process
         // changing right now (two reads disagree) is left to its events.
+        // A process that cannot be read is left as it is known.
         var first: [(Int32, ProcessIdentity?)] = []
         first.reserveCapacity(suspects.count)
         for pid in suspects {
             state.statistics.procReads &+= 1
-            first.append((pid, follower.reader.identity(of: pid, reading: keys)))
+            switch follower.reader.lookUp(pid, reading: keys) {
+            case .found(let identity): first.append((pid, identity))
+            case .gone: first.append((pid, nil))
+            case .unreadable: break
+            }
         }
         follower.drain()
         for (pid, truth) in first where state.tracker.identity(of: pid) != truth {
             state.statistics.procReads &+= 1
-            guard follower.reader.identity(of: pid, reading: keys) == truth else { continue }
+            let again = follower.reader.lookUp(pid, reading: keys)
+            guard again == (truth.map { .found($0) } ?? .gone) else { continue }
             if let correction = state.tracker.correct(pid, to: truth) {
                 report.corrections.append(correction)
                 if truth != nil { follower.markScanned(pid) }
@@ -77,14 +86,15 @@ final class Auditor {
         return report
     }
 
-    /// A /proc read that failed for another reason than a gone process made
-    /// that process look gone: logged at a bounded rate.
+    /// A /proc read that failed for another reason than a gone process (the
+    /// process keeps its entry, or is not listed yet): logged at a bounded
+    /// rate.
     private func reportReadFailures() {
         let failures = follower.reader.readFailures
         guard failures != readFailuresLogged else { return }
         readFailuresLogged = failures
         state.limiter.log(
-            state.logger, .error, kind: "proc-read", "cannot read /proc for a process; it is treated as gone until the next event or audit",
+            state.logger, .error, kind: "proc-read", "cannot read /proc for a process; it stays as it was known until a read succeeds",
             metadata: ["error": "\(follower.reader.lastReadFailure.map { "\($0)" } ?? "")", "proc_read_failures": "\(failures)"])
     }
 

@@ -88,7 +88,7 @@ enum DaemonCounters {
             $0.state.statistics.procReads
         },
         DaemonCounter("proc_read_failures",
-                      help: "Reads of /proc that failed for another reason than a gone process; the process looked gone until its next event or audit.") {
+                      help: "Reads of /proc that failed or could not be parsed, for another reason than a gone process; the process stayed as it was known.") {
             $0.procReadFailures
         },
         DaemonCounter("publishes", help: "Namespace files written.") { $0.state.statistics.publishes },

@@ -145,10 +145,10 @@ extension KernelFollower {
     /// Gone (a zombie whose threads have all ended counts as gone) or still running.
     private func recheckLeaderless(_ tgid: Int32) {
         state.statistics.procReads &+= 1
-        if let identity = reader.identity(of: tgid, reading: state.tracker.table.usedKeys) {
-            state.tracker.upsert(tgid, identity)
-        } else {
-            forget(tgid)
+        switch reader.lookUp(tgid, reading: state.tracker.table.usedKeys) {
+        case .found(let identity): state.tracker.upsert(tgid, identity)
+        case .gone: forget(tgid)
+        case .unreadable: break
         }
     }
 
@@ -170,12 +170,13 @@ extension KernelFollower {
             guard let guessed = state.tracker.identity(of: pid) else { continue }
             state.statistics.procReads &+= 1
             state.statistics.inheritanceChecks &+= 1
-            if let truth = reader.identity(of: pid, reading: keys) {
-                if truth != guessed {
-                    state.statistics.inheritanceCorrections &+= 1
-                    state.tracker.upsert(pid, truth)
-                }
-            } else {
+            switch reader.lookUp(pid, reading: keys) {
+            case .found(let truth) where truth != guessed:
+                state.statistics.inheritanceCorrections &+= 1
+                state.tracker.upsert(pid, truth)
+            case .found, .unreadable:
+                break
+            case .gone:
                 state.tracker.remove(pid)
             }
         }

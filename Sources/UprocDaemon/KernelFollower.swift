@@ -1,6 +1,7 @@
 import UprocEvents
 import UprocLinux
 import UprocRules
+import UprocTracker
 
 /// Follows the kernel's process events into the process table: subscribes,
 /// applies each event, and rebuilds the table from `/proc` when events were
@@ -152,14 +153,15 @@ final class KernelFollower {
         }
     }
 
-    /// Makes `pid`'s entry what `/proc` says now; gone is gone.
+    /// Makes `pid`'s entry what `/proc` says now; gone is gone. A process
+    /// that cannot be read keeps its entry (the failure is counted).
     func refresh(_ pid: Int32) {
         state.statistics.procReads &+= 1
         checks.unverified[pid] = false
-        if let identity = reader.identity(of: pid, reading: state.tracker.table.usedKeys) {
-            state.tracker.upsert(pid, identity)
-        } else {
-            state.tracker.remove(pid)
+        switch reader.lookUp(pid, reading: state.tracker.table.usedKeys) {
+        case .found(let identity): state.tracker.upsert(pid, identity)
+        case .gone: state.tracker.remove(pid)
+        case .unreadable: break
         }
     }
 
@@ -170,11 +172,14 @@ final class KernelFollower {
     @discardableResult
     func rescan() -> Result<Void, SystemCallError> {
         state.statistics.rescans &+= 1
-        var snapshot: [(Int32, ProcessIdentity)] = []
+        var snapshot = ScanSnapshot()
         snapshot.reserveCapacity(state.tracker.processCount + 256)
         do {
-            try reader.scan(reading: state.tracker.table.usedKeys) { pid, identity in
-                snapshot.append((pid, identity))
+            // A process that cannot be read is not gone: it keeps its entry.
+            try reader.scan(reading: state.tracker.table.usedKeys, unreadable: { pid in
+                if let known = state.tracker.identity(of: pid) { snapshot.append(pid, known) }
+            }) { pid, identity in
+                snapshot.append(pid, identity)
                 markScanned(pid)
             }
         } catch {

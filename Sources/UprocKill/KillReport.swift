@@ -18,12 +18,12 @@ public struct ProcessOutcome: Hashable, Sendable {
 
     public var pid: Int32
     /// Its `comm`, when `/proc` was read.
-    public var comm: Comm?
+    public var comm: ProcessName?
     /// The first named namespace whose rule held for it, when one did.
     public var namespace: String?
     public var result: Result
 
-    public init(pid: Int32, comm: Comm? = nil, namespace: String? = nil, result: Result) {
+    public init(pid: Int32, comm: ProcessName? = nil, namespace: String? = nil, result: Result) {
         self.pid = pid
         self.comm = comm
         self.namespace = namespace

@@ -98,7 +98,7 @@ public struct NamespaceSignaller<Access: ProcessAccess> {
         if credentialsThroughHandle {
             switch access.credentials(of: handle) {
             case .success(let ids):
-                var identity = ProcessIdentity(ruid: ids.ruid, euid: ids.euid, rgid: ids.rgid, egid: ids.egid, comm: Comm())
+                var identity = ProcessIdentity(ruid: ids.ruid, euid: ids.euid, rgid: ids.rgid, egid: ids.egid, comm: ProcessName())
                 if keys.contains(.cmd) {
                     guard let read = access.identity(of: pid, reading: .cmd) else { return nil }
                     identity.comm = read.comm
@@ -126,7 +126,7 @@ public struct NamespaceSignaller<Access: ProcessAccess> {
 
     /// The held process's comm for a message, nil once it has exited (the
     /// read could then be a successor's).
-    private func comm(of handle: Access.Handle) -> Comm? {
+    private func comm(of handle: Access.Handle) -> ProcessName? {
         guard let identity = access.identity(of: access.pid(of: handle), reading: .cmd), !access.hasExited(handle) else { return nil }
         return identity.comm
     }

@@ -16,6 +16,7 @@ public struct Comm: Hashable, Sendable {
         high = 0
     }
 
+    @usableFromInline
     init(low: UInt64, high: UInt64) {
         self.low = low
         self.high = high

@@ -55,13 +55,13 @@ public struct CommPattern: Hashable, Sendable {
         return nil
     }
 
-    /// Why no comm (1 to 15 bytes other than NUL, or empty) can match, or
-    /// nil when some can. Exact: a pattern that needs more than 15 bytes, or
-    /// has a class no byte belongs to.
+    /// Why no name /proc shows (1 to 63 bytes other than NUL, or empty) can
+    /// match, or nil when some can. Exact: a pattern that needs more than 63
+    /// bytes, or has a class no byte belongs to.
     public var neverMatchesReason: String? {
         let display = ByteText.display(source)
-        if minimumLength > Comm.maxLength {
-            return "pattern '\(display)' needs at least \(minimumLength) bytes but a comm holds at most \(Comm.maxLength)"
+        if minimumLength > ProcessName.maxLength {
+            return "pattern '\(display)' needs at least \(minimumLength) bytes but /proc shows names of at most \(ProcessName.maxLength)"
         }
         for element in elements {
             if case .set(let set) = element, !set.containsCommByte {
@@ -72,8 +72,13 @@ public struct CommPattern: Hashable, Sendable {
     }
 
     /// Iterative glob match with one backtrack point (the last `*`): linear
-    /// enough for 15 bytes, and no recursion or allocation.
+    /// enough for 63 bytes, and no recursion or allocation.
     public func matches(_ comm: Comm) -> Bool {
+        matches(ProcessName(comm))
+    }
+
+    /// `matches` for the name `/proc` shows, a kernel thread's long one too.
+    public func matches(_ comm: ProcessName) -> Bool {
         let count = comm.count
         return elements.withUnsafeBufferPointer { elements in
             var p = 0

@@ -34,15 +34,19 @@ public enum DiagnosticKind: Hashable, Sendable {
     case fileTooLarge(Int)
 
     // Warnings.
-    /// A `cmd` value over 15 bytes: compared by its first 15.
-    case cmdTooLong(String, length: Int, comparedAs: String)
+    /// A `cmd` value over 15 bytes: only a kernel thread's name is that
+    /// long (`processName`: what a process's comm keeps of it).
+    case cmdTooLong(String, length: Int, processName: String)
+    /// A `cmd` pattern that needs over 15 bytes: only a kernel thread's
+    /// name is that long.
+    case patternTooLong(String, minimumLength: Int)
     case emptyConfig
     /// A rule no process can satisfy, and why.
     case neverMatches(String)
 
     public var severity: Diagnostic.Severity {
         switch self {
-        case .cmdTooLong, .emptyConfig, .neverMatches: return .warning
+        case .cmdTooLong, .patternTooLong, .emptyConfig, .neverMatches: return .warning
         default: return .error
         }
     }
@@ -85,8 +89,12 @@ public enum DiagnosticKind: Hashable, Sendable {
             return "invalid byte \(ByteText.byteValue(byte)) (control bytes may only appear in comments)"
         case .fileTooLarge(let size):
             return "file is \(size) bytes, over the \(SourceFile.maxSize >> 20) MiB limit; refusing to read it"
-        case .cmdTooLong(let value, let length, let comparedAs):
-            return "cmd '\(value)' is \(length) bytes but the kernel keeps only 15; compared as '\(comparedAs)'"
+        case .cmdTooLong(let value, let length, let processName):
+            return "cmd '\(value)' is \(length) bytes, but a process's comm holds at most \(Comm.maxLength) "
+                + "('\(processName)'): only a kernel thread can have this name"
+        case .patternTooLong(let pattern, let minimumLength):
+            return "pattern '\(pattern)' needs at least \(minimumLength) bytes, but a process's comm holds at most "
+                + "\(Comm.maxLength): only a kernel thread can match"
         case .emptyConfig:
             return "empty configuration: no rules, so no namespaces"
         case .neverMatches(let reason):

@@ -292,7 +292,8 @@ struct LookupIndex: Sendable {
                     if !gid.isEmpty { visit(gid.span(of: identity.egid)) }
                     if !ruid.isEmpty { visit(ruid.span(of: identity.ruid)) }
                     if !rgid.isEmpty { visit(rgid.span(of: identity.rgid)) }
-                    if !cmd.isEmpty { visit(cmd.span(of: identity.comm)) }
+                    // Only names of at most 15 bytes are hashed (see `Condition.comm`).
+                    if !cmd.isEmpty, let comm = identity.comm.comm { visit(cmd.span(of: comm)) }
                     for (position, rule) in sideList.enumerated() where holds(sideRules[position], identity) {
                         body(NamespaceID(Int(rule)))
                     }
@@ -377,7 +378,7 @@ struct LookupIndex: Sendable {
             }
             return entry.pattern.matches(identity.comm)
         }
-        if keys.contains(.cmd) && rule.comm != identity.comm { return false }
+        if keys.contains(.cmd) && !identity.comm.is(rule.comm) { return false }
         return true
     }
 

@@ -8,7 +8,8 @@ public enum RuleKey: String, CaseIterable, Sendable, Hashable {
     case ruid
     /// Real GID.
     case rgid
-    /// The kernel's `comm`.
+    /// The name `/proc` shows (the kernel's `comm`, or a kernel thread's
+    /// longer name): what `pgrep -x` matches.
     case cmd
 
     /// 0...4 in declaration order: the bit of `RuleKeys`, the table of `IndexSlot`.
@@ -44,7 +45,9 @@ public struct RuleKeys: OptionSet, Hashable, Sendable {
 public enum Condition: Hashable, Sendable {
     /// `uid`, `gid`, `ruid` or `rgid` equal to a number.
     case id(RuleKey, UInt32)
-    /// `cmd` equal to these bytes.
+    /// `cmd` equal to these bytes (a value over 15 bytes, which only a
+    /// kernel thread's name can equal, is compiled as a pattern of its
+    /// literal bytes).
     case comm(Comm)
     /// `cmd` matching a glob pattern.
     case commPattern(CommPattern)
@@ -68,7 +71,7 @@ public enum Condition: Hashable, Sendable {
             case .rgid: return identity.rgid == value
             case .cmd: return false
             }
-        case .comm(let comm): return identity.comm == comm
+        case .comm(let comm): return identity.comm.is(comm)
         case .commPattern(let pattern): return pattern.matches(identity.comm)
         }
     }

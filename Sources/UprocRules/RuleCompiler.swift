@@ -191,14 +191,24 @@ private struct CompilerState {
                 }
                 if let reason = pattern.neverMatchesReason {
                     report(.neverMatches(reason), offset: offset)
+                } else if pattern.minimumLength > Comm.maxLength {
+                    report(.patternTooLong(ByteText.display(text), minimumLength: pattern.minimumLength), offset: offset)
                 }
                 return .commPattern(pattern)
             }
-            if text.count > Comm.maxLength {
-                let comparedAs = ByteText.display(text.prefix(Comm.maxLength))
-                report(.cmdTooLong(ByteText.display(text), length: text.count, comparedAs: comparedAs), offset: offset)
+            // Compared whole, as `pgrep -x` compares the name /proc shows.
+            guard text.count > Comm.maxLength else { return .comm(Comm(text)) }
+            if text.count > ProcessName.maxLength {
+                report(.neverMatches("cmd '\(ByteText.display(text))' is \(text.count) bytes but /proc shows names of at most \(ProcessName.maxLength)"),
+                       offset: offset)
+            } else {
+                let processName = ByteText.display(text.prefix(Comm.maxLength))
+                report(.cmdTooLong(ByteText.display(text), length: text.count, processName: processName), offset: offset)
             }
-            return .comm(Comm(text))
+            // No process's comm holds it, only a kernel thread's longer name:
+            // a pattern of its literal bytes (it has no metacharacter) keeps
+            // it out of the table's comm hash.
+            return .commPattern(CommPattern(Array(text)))
         }
         if !text.isEmpty && text.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
             var number: UInt64 = 0

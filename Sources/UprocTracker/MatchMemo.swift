@@ -4,64 +4,84 @@ import UprocRules
 /// classifies one identity again and again (children inherit it, and exit
 /// with it); a fork+exec storm alternates between the parent's identity and
 /// the program's. The memo turns each of those classifications into one or
-/// a few 32-byte comparisons and reuses its buffers, so the hot path neither
-/// walks the table nor allocates. Valid for one table only: the tracker
-/// resets it with the table.
+/// a few comparisons of 32-byte keys (an identity as the process table
+/// stores it) and reuses its buffers, so the hot path neither walks the
+/// table, nor allocates, nor builds whole identities. A kernel thread's
+/// long name is more than its key holds: it is classified through the table
+/// each time, into an entry of its own never looked up. Valid for one table
+/// only: the tracker resets it with the table.
 @usableFromInline
 struct MatchMemo: Sendable {
+    @usableFromInline typealias Key = ProcessTable.Stored
+
     @usableFromInline
     struct Entry: Sendable {
-        @usableFromInline var identity: ProcessIdentity
+        @usableFromInline var key: Key
         /// Group leaders' namespace indices, in the table's
         /// `forEachMatchingGroup` order.
         @usableFromInline var indices: [Int32]
 
         @inlinable
-        init(identity: ProcessIdentity, indices: [Int32]) {
-            self.identity = identity
+        init(key: Key, indices: [Int32]) {
+            self.key = key
             self.indices = indices
         }
     }
 
     @usableFromInline static let capacity = 4
+    /// The entry of a long name's classification, after the memoized ones.
+    @usableFromInline static let longEntry = capacity
 
-    @usableFromInline var entries: [Entry] = []
+    /// `capacity` memoized entries (unused ones under a key no identity
+    /// has), then `longEntry`.
+    @usableFromInline var entries: [Entry]
     /// The entry that answered last: checked first.
     @usableFromInline var last = 0
     /// The entry a miss refills next, round robin.
     @usableFromInline var victim = 0
 
-    @inlinable init() {}
+    @inlinable init() {
+        entries = Array(repeating: Entry(key: .unused, indices: []), count: Self.capacity + 1)
+    }
 
-    /// The entry holding `identity`'s namespaces, or nil.
+    /// The entry holding the namespaces of the identity stored as `key`,
+    /// or nil (always for a long name).
     @inlinable
-    mutating func lookup(_ identity: ProcessIdentity) -> Int? {
-        if last < entries.count && entries[last].identity == identity { return last }
-        for slot in entries.indices where slot != last && entries[slot].identity == identity {
+    mutating func lookup(_ key: Key) -> Int? {
+        if key.hasLongName { return nil }
+        if entries[last].key == key { return last }
+        for slot in 0..<Self.capacity where slot != last && entries[slot].key == key {
             last = slot
             return slot
         }
         return nil
     }
 
-    /// The entry holding the namespaces `identity` matches in `table`,
-    /// walking the table on a miss. Callers read `entries[slot].indices` in
-    /// place: returning the array would cost a retain and a release per event.
+    /// The entry holding the namespaces the identity stored as `key`
+    /// matches in `table`, walking the table on a miss with the whole
+    /// identity (`identity()`). Callers read `entries[slot].indices` in
+    /// place: returning the array would cost a retain and a release per
+    /// event.
     @inlinable
-    mutating func classify(_ identity: ProcessIdentity, in table: DecisionTable) -> Int {
-        if let slot = lookup(identity) { return slot }
+    mutating func classify(_ key: Key, in table: DecisionTable, _ identity: () -> ProcessIdentity) -> Int {
+        if let slot = lookup(key) { return slot }
         let slot: Int
-        if entries.count < Self.capacity {
-            slot = entries.count
-            entries.append(Entry(identity: identity, indices: []))
+        if key.hasLongName {
+            slot = Self.longEntry
         } else {
             slot = victim
             victim = (victim &+ 1) % Self.capacity
-            entries[slot].identity = identity
-            entries[slot].indices.removeAll(keepingCapacity: true)
+            entries[slot].key = key
+            last = slot
         }
-        table.forEachMatchingGroup(identity) { entries[slot].indices.append($0.index) }
-        last = slot
+        entries[slot].indices.removeAll(keepingCapacity: true)
+        table.forEachMatchingGroup(identity()) { entries[slot].indices.append($0.index) }
         return slot
+    }
+
+    /// `classify` for a whole identity.
+    @inlinable
+    mutating func classify(_ identity: ProcessIdentity, in table: DecisionTable) -> Int {
+        classify(Key(identity), in: table) { identity }
     }
 }

@@ -8,27 +8,93 @@ import UprocRules
 /// `Dictionary` costs a SipHash per look-up, which was a third of the fork
 /// path.
 ///
+/// A slot holds 32 bytes: the IDs and the first two words of the name (all
+/// of a process's `comm`). The rest of a longer name, which only kernel
+/// threads have, is kept aside by PID (`longTails`), so that 10,000 slots
+/// do not carry 48 bytes each for a few dozen kernel threads.
+///
 /// Key 0 marks an empty slot: PIDs are positive, and the tracker ignores
 /// any other.
 @usableFromInline
 struct ProcessTable: Sendable {
     @usableFromInline typealias Slot = Int
 
+    /// An identity in 32 bytes: its name's bytes after the 15th, if any,
+    /// are in `longTails`.
+    @usableFromInline
+    struct Stored: Equatable, Sendable {
+        @usableFromInline var ruid: UInt32
+        @usableFromInline var euid: UInt32
+        @usableFromInline var rgid: UInt32
+        @usableFromInline var egid: UInt32
+        @usableFromInline var nameLow: UInt64
+        @usableFromInline var nameHigh: UInt64
+
+        @inlinable
+        init(_ identity: ProcessIdentity) {
+            ruid = identity.ruid
+            euid = identity.euid
+            rgid = identity.rgid
+            egid = identity.egid
+            nameLow = identity.comm.low
+            nameHigh = identity.comm.high
+        }
+
+        @inlinable
+        func identity(tail: ProcessName.Tail) -> ProcessIdentity {
+            ProcessIdentity(ruid: ruid, euid: euid, rgid: rgid, egid: egid,
+                            comm: ProcessName(low: nameLow, high: nameHigh, tail: tail))
+        }
+
+        /// The name is longer than 15 bytes (its length is the top byte).
+        @inlinable
+        var hasLongName: Bool { nameHigh &>> 56 > UInt64(Comm.maxLength) }
+
+        /// The identity, when its name is not long.
+        @inlinable
+        var shortIdentity: ProcessIdentity { identity(tail: ProcessTable.noTail) }
+
+        @inlinable
+        init(ruid: UInt32, euid: UInt32, rgid: UInt32, egid: UInt32, nameLow: UInt64, nameHigh: UInt64) {
+            self.ruid = ruid
+            self.euid = euid
+            self.rgid = rgid
+            self.egid = egid
+            self.nameLow = nameLow
+            self.nameHigh = nameHigh
+        }
+
+        /// What no identity is stored as (a name's length is at most 63).
+        @inlinable
+        static var unused: Stored { Stored(ruid: 0, euid: 0, rgid: 0, egid: 0, nameLow: 0, nameHigh: .max) }
+
+        @inlinable
+        static func == (a: Stored, b: Stored) -> Bool {
+            a.euid == b.euid && a.nameHigh == b.nameHigh && a.nameLow == b.nameLow && a.egid == b.egid
+                && a.ruid == b.ruid && a.rgid == b.rgid
+        }
+    }
+
     @usableFromInline var keys: [Int32]
-    @usableFromInline var values: [ProcessIdentity]
+    @usableFromInline var values: [Stored]
+    /// The name bytes after the 15th of the processes whose names are longer.
+    @usableFromInline var longTails: [Int32: ProcessName.Tail] = [:]
     @usableFromInline var count = 0
     @usableFromInline var mask: Int
     /// 64 − log2(capacity): the multiply's top bits are the home slot.
     @usableFromInline var shift: UInt64
 
-    @usableFromInline static let emptyIdentity = ProcessIdentity(uid: 0, gid: 0, comm: Comm())
+    @usableFromInline static let empty = Stored(ProcessIdentity(uid: 0, gid: 0, comm: ProcessName()))
+    /// A name of at most 15 bytes has no tail (a computed value: a stored
+    /// static would cost a once-check on every read).
+    @inlinable static var noTail: ProcessName.Tail { (0, 0, 0, 0, 0, 0) }
 
     @inlinable
     init(capacity: Int = 1024) {
         var size = 16
         while size < capacity { size &<<= 1 }
         keys = Array(repeating: 0, count: size)
-        values = Array(repeating: Self.emptyIdentity, count: size)
+        values = Array(repeating: Self.empty, count: size)
         mask = size &- 1
         shift = UInt64(64 &- size.trailingZeroBitCount)
     }
@@ -54,7 +120,7 @@ struct ProcessTable: Sendable {
     subscript(pid: Int32) -> ProcessIdentity? {
         guard pid > 0 else { return nil }
         let (slot, found) = probe(pid)
-        return found ? values[slot] : nil
+        return found ? identity(at: slot) : nil
     }
 
     @inlinable
@@ -64,12 +130,34 @@ struct ProcessTable: Sendable {
         return found ? slot : nil
     }
 
-    @inlinable
-    func identity(at slot: Slot) -> ProcessIdentity { values[slot] }
+    @inlinable @inline(__always)
+    func identity(at slot: Slot) -> ProcessIdentity {
+        let stored = values[slot]
+        if _slowPath(stored.hasLongName) { return longIdentity(at: slot) }
+        return stored.identity(tail: Self.noTail)
+    }
+
+    /// A kernel thread's: its name's tail is kept aside.
+    @usableFromInline @inline(never)
+    func longIdentity(at slot: Slot) -> ProcessIdentity {
+        values[slot].identity(tail: longTails[keys[slot]] ?? Self.noTail)
+    }
 
     @inlinable
     mutating func setIdentity(_ identity: ProcessIdentity, at slot: Slot) {
-        values[slot] = identity
+        store(identity, at: slot, replacing: values[slot].hasLongName)
+    }
+
+    /// Puts `identity` in the occupied `slot`, its long name's tail aside.
+    @inlinable
+    mutating func store(_ identity: ProcessIdentity, at slot: Slot, replacing hadLongName: Bool) {
+        values[slot] = Stored(identity)
+        if _slowPath(identity.comm.isLong || hadLongName) { storeTail(identity.comm, for: keys[slot]) }
+    }
+
+    @usableFromInline @inline(never)
+    mutating func storeTail(_ name: ProcessName, for pid: Int32) {
+        longTails[pid] = name.isLong ? name.tail : nil
     }
 
     /// Stores `identity` for `pid`; returns the identity it replaced, or nil
@@ -79,12 +167,27 @@ struct ProcessTable: Sendable {
         guard pid > 0 else { return identity }
         let (slot, found) = probe(pid)
         if found {
-            let old = values[slot]
-            values[slot] = identity
+            let old = self.identity(at: slot)
+            store(identity, at: slot, replacing: values[slot].hasLongName)
             return old
         }
         occupy(slot, pid, identity)
         return nil
+    }
+
+    /// Stores a short-named identity as `stored` for a `pid` not yet known
+    /// (a fork's child); returns false, changing nothing, when it is known
+    /// (or not positive).
+    @inlinable
+    mutating func insertNew(stored: Stored, for pid: Int32) -> Bool {
+        guard pid > 0 else { return false }
+        let (slot, found) = probe(pid)
+        if found { return false }
+        keys[slot] = pid
+        values[slot] = stored
+        count &+= 1
+        if count &* 4 > keys.count &* 3 { grow() }
+        return true
     }
 
     /// Stores `identity` for a `pid` not yet known; returns false, changing
@@ -101,7 +204,7 @@ struct ProcessTable: Sendable {
     @inlinable
     mutating func occupy(_ slot: Int, _ pid: Int32, _ identity: ProcessIdentity) {
         keys[slot] = pid
-        values[slot] = identity
+        store(identity, at: slot, replacing: false)
         count &+= 1
         // At most three quarters full: probe runs stay short (keys sit 16 to
         // a cache line) at half the memory of a half-full table.
@@ -117,16 +220,23 @@ struct ProcessTable: Sendable {
             bigger.values[free] = values[slot]
         }
         bigger.count = count
+        bigger.longTails = longTails
         self = bigger
     }
 
     /// Removes `pid`; returns its identity, or nil when it was unknown.
     @inlinable
     mutating func removeValue(for pid: Int32) -> ProcessIdentity? {
-        guard pid > 0 else { return nil }
-        let (slot, found) = probe(pid)
-        guard found else { return nil }
-        let old = values[slot]
+        guard let slot = slot(of: pid) else { return nil }
+        let old = identity(at: slot)
+        remove(pid, at: slot)
+        return old
+    }
+
+    /// Removes `pid`, found at `slot`.
+    @inlinable
+    mutating func remove(_ pid: Int32, at slot: Slot) {
+        if _slowPath(values[slot].hasLongName) { longTails[pid] = nil }
         // Backward shift: pull later entries of the run into the hole unless
         // their home lies cyclically in (hole, candidate].
         var hole = slot
@@ -145,7 +255,6 @@ struct ProcessTable: Sendable {
         }
         keys[hole] = 0
         count &-= 1
-        return old
     }
 
     func forEachPID(_ body: (Int32) -> Void) {

@@ -112,8 +112,17 @@ public struct Tracker: Sendable {
     /// child is already known (a missed exit or a start-up race): the caller
     /// then reads `/proc` for the child and calls `upsert`.
     public mutating func fork(parent: Int32, child: Int32) -> Bool {
-        guard let identity = processes[parent], processes.insertNew(identity, for: child) else { return false }
-        joinAll(child, identity)
+        guard let slot = processes.slot(of: parent) else { return false }
+        let stored = processes.values[slot]
+        if _slowPath(stored.hasLongName) {
+            let identity = processes.identity(at: slot)
+            guard processes.insertNew(identity, for: child) else { return false }
+            joinAll(child, identity)
+            return true
+        }
+        guard processes.insertNew(stored: stored, for: child) else { return false }
+        let entry = memo.classify(stored, in: table) { stored.shortIdentity }
+        for slot in memo.entries[entry].indices.indices { join(Int(memo.entries[entry].indices[slot]), child) }
         return true
     }
 
@@ -138,13 +147,20 @@ public struct Tracker: Sendable {
     /// A COMM event (of a thread-group leader). Returns false when `pid` is
     /// unknown.
     public mutating func setComm(_ pid: Int32, _ comm: Comm) -> Bool {
-        update(pid) { identity in identity.comm = comm }
+        update(pid) { identity in identity.comm = ProcessName(comm) }
     }
 
     /// EXIT: `pid` leaves every namespace. An unknown `pid` is a no-op.
     public mutating func remove(_ pid: Int32) {
-        guard let identity = processes.removeValue(for: pid) else { return }
-        let entry = memo.classify(identity, in: table)
+        guard let slot = processes.slot(of: pid) else { return }
+        let stored = processes.values[slot]
+        let entry: Int
+        if _slowPath(stored.hasLongName) {
+            entry = memo.classify(processes.identity(at: slot), in: table)
+        } else {
+            entry = memo.classify(stored, in: table) { stored.shortIdentity }
+        }
+        processes.remove(pid, at: slot)
         for slot in memo.entries[entry].indices.indices { leave(Int(memo.entries[entry].indices[slot]), pid) }
     }
 
@@ -465,7 +481,7 @@ public struct Tracker: Sendable {
         if differing.isDisjoint(with: table.usedKeys) { return }
 
         let table = self.table
-        if let entry = memo.lookup(old) {
+        if let entry = memo.lookup(ProcessTable.Stored(old)) {
             for slot in memo.entries[entry].indices.indices {
                 let index = Int(memo.entries[entry].indices[slot])
                 if !Self.rule(index, of: table, holdsFor: new) { leave(index, pid) }

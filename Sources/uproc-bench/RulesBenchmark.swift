@@ -135,7 +135,7 @@ struct RulesBenchmark: ParsableCommand {
     /// Identities that hit uid rules, cmd rules, globs and nothing.
     static func identities(count: Int, rules: Int) -> [ProcessIdentity] {
         var generator = SystemRandomNumberGenerator()
-        let comms: [Comm] = ["bash", "sshd", "worker3-x", "c2000", "systemd", "python3"]
+        let comms: [ProcessName] = ["bash", "sshd", "worker3-x", "c2000", "systemd", "python3"]
         return (0..<count).map { _ in
             let uid = UInt32.random(in: 0..<UInt32(rules + rules / 4), using: &generator)
             let gid = UInt32.random(in: 0..<6000, using: &generator)

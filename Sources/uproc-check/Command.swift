@@ -13,8 +13,8 @@ struct Command: ParsableCommand {
             Without FILE, checks /etc/uproc.conf, or, when it does not exist, the built-in default \
             uprocd runs on (the rules uproc-genconf prints), summarized as <built-in default>.
 
-            Exit status: 0 valid; 1 invalid; 2 nothing checked (the file cannot be read, or no \
-            process has the PID given to --explain); 64 bad usage.
+            Exit status: 0 valid; 1 invalid; 2 nothing checked (the file cannot be read, or the \
+            process given to --explain does not exist or cannot be read); 64 bad usage.
             """,
         version: "uproc-check \(uprocVersion)")
 
@@ -47,12 +47,20 @@ struct Command: ParsableCommand {
     func run() throws {
         var process: (pid: Int32, identity: ProcessIdentity)?
         if let pid = explain {
-            guard let identity = try ProcReader().identity(of: pid, reading: [.ids, .cmd]) else {
-                let report = CheckReport(noSuchProcess: pid)
+            let reader = try ProcReader()
+            let report: CheckReport
+            switch reader.lookUp(pid, reading: [.ids, .cmd]) {
+            case .found(let identity):
+                process = (pid, identity)
+            case .gone:
+                report = CheckReport(noSuchProcess: pid)
+                StandardStreams.write(report.standardOutput, report.standardError)
+                throw ExitCode(report.status.rawValue)
+            case .unreadable:
+                report = CheckReport(unreadable: "cannot read process \(pid): \(reader.lastReadFailure.map { "\($0)" } ?? "")")
                 StandardStreams.write(report.standardOutput, report.standardError)
                 throw ExitCode(report.status.rawValue)
             }
-            process = (pid, identity)
         }
         let report = check(explaining: process)
         StandardStreams.write(report.standardOutput, report.standardError)

@@ -116,4 +116,58 @@ import UprocTestSupport
             #expect(gone.errors == "uproc-check: no process with PID 2147483647\n")
         }
     }
+
+    /// A kernel thread is explained like any process, under the whole name
+    /// its `stat` shows (what `pgrep -x` matches), however long.
+    @Test func explainsAKernelThreadByItsWholeName() throws {
+        let thread = try #require(KernelThreads.sample(), "no kernel thread")
+        let long = thread.name.utf8.count > 15
+        // A long name cut to a process's 15 bytes is another name.
+        let cut = long ? "cmd \"\(thread.name.prefix(15))\" kt.cut\n" : ""
+        try Self.withDirectory { directory in
+            let file = directory.appendingPathComponent("uproc.conf")
+            try Self.write("uid 0 uid.root\ncmd \"\(thread.name)\" kt\n" + cut, to: file)
+            let run = try Self.run(["--explain", "\(thread.pid)", file.path])
+            #expect(run.status == 0, "\(run.errors)")
+            #expect(run.output.contains("process \(thread.pid): comm '\(thread.name)', uid 0, gid 0, ruid 0, rgid 0\n"))
+            #expect(run.output.contains("in 2 namespaces:\n  line 1: uid 0 uid.root\n  line 2: cmd \(thread.name) kt\n"))
+            #expect(!run.output.contains("kt.cut"))
+            #expect(run.errors.contains("warning: cmd '\(thread.name)' is \(thread.name.utf8.count) bytes") == long)
+        }
+    }
+
+    /// A config over the size limit is refused by its size, before it is
+    /// opened for reading: a sparse 100 GiB file costs nothing.
+    @Test func anOversizedConfigIsRefusedUnread() throws {
+        try Self.withDirectory { directory in
+            let big = directory.appendingPathComponent("sparse.conf").path
+            #expect(FileManager.default.createFile(atPath: big, contents: nil))
+            #expect(truncate(big, 100 << 30) == 0)
+            let watch = try OpenWatch(big)
+            let run = try Self.run([big])
+            #expect(run.status == 2)
+            #expect(run.errors == "uproc-check: \(big): larger than 64 MiB; refusing to read it\n")
+            #expect(watch.events() == [], "the file was opened or read")
+        }
+    }
+
+    /// A config that is a symbolic link to a device is refused by its type,
+    /// without opening the device (opening a terminal or a tape has effects).
+    @Test func aConfigLinkedToADeviceIsNeverOpened() throws {
+        try Kernel.require()  // mknod
+        try Self.withDirectory { directory in
+            // A device of our own, like /dev/null: no other process opens it.
+            var null = stat()
+            #expect(stat("/dev/null", &null) == 0)
+            let device = directory.appendingPathComponent("null").path
+            #expect(mknod(device, S_IFCHR | 0o666, null.st_rdev) == 0, "mknod: \(String(cString: strerror(errno)))")
+            let link = directory.appendingPathComponent("uproc.conf").path
+            #expect(symlink(device, link) == 0)
+            let watch = try OpenWatch(device)
+            let run = try Self.run([link])
+            #expect(run.status == 2)
+            #expect(run.errors == "uproc-check: \(link): not a regular file; refusing to read it\n")
+            #expect(watch.events() == [], "the device was opened")
+        }
+    }
 }

@@ -60,7 +60,7 @@ import UprocRules
             c:2:1: error: unknown key 'usr' (expected uid, gid, ruid, rgid or cmd)
             usr 2 b
             ^
-            c:3:5: warning: cmd 'abcdefghijklmnopq' is 17 bytes but the kernel keeps only 15; compared as 'abcdefghijklmno'
+            c:3:5: warning: cmd 'abcdefghijklmnopq' is 17 bytes, but a process's comm holds at most 15 ('abcdefghijklmno'): only a kernel thread can have this name
             cmd abcdefghijklmnopq a
                 ^
             c:3:23: error: duplicate namespace 'a' (first defined on line 1)

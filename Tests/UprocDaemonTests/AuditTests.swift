@@ -41,6 +41,27 @@ import UprocTestSupport
         #expect(auditor.audit().isEmpty, "corrected for good")
     }
 
+    /// A kernel thread starts as a fork of kthreadd, with its identity, and
+    /// shows its own name (often over 15 bytes) without an event: the audit
+    /// takes the name, and finds no drift, its namespaces being the same.
+    @Test func aKernelThreadsLongNameIsNoDrift() throws {
+        try Kernel.require()
+        let thread = try #require(KernelThreads.sample(), "no kernel thread")
+        let state = DaemonState(
+            options: DaemonOptions(), logger: LogRecords().logger,
+            config: try ConfigLoader.compile(.init(path: "t.conf", text: "uid 0 uid.root\ngid 0 gid.root\n"), accounts: SystemAccounts()))
+        let follower = try KernelFollower(state: state, reader: ProcReader())
+        _ = follower.rescan()
+        #expect(state.tracker.identity(of: thread.pid)?.comm.description == thread.name)
+        state.tracker.upsert(thread.pid, ProcessIdentity(uid: 0, gid: 0, comm: "kthreadd"))
+
+        let report = Auditor(state: state, follower: follower).audit()
+        #expect(report.isEmpty, "\(report.corrections)")
+        #expect(state.statistics.drift == 0)
+        #expect(state.tracker.identity(of: thread.pid)?.comm.description == thread.name)
+        #expect(follower.reader.readFailures == 0)
+    }
+
     @Test func errorsOfOneKindAreLoggedAtABoundedRateAndAllCounted() {
         let log = LogRecords()
         var limiter = LogLimiter(interval: 60_000_000_000)

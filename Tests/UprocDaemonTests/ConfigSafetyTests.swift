@@ -3,7 +3,7 @@ import Testing
 import UprocTestSupport
 
 extension UprocdEndToEnd {
-    /// IDs 4451–4476: 4250–4299 are taken by other suites, and other test runs on
+    /// IDs 4451–4482: 4250–4299 are taken by other suites, and other test runs on
     /// this machine start processes with them while these tests look at all processes.
     /// A config caught mid-edit, a FIFO, standard input or a file others may
     /// write must not take the namespace files (or the daemon) down.
@@ -72,6 +72,62 @@ extension UprocdEndToEnd {
             #expect(refused != nil, "\(harness.daemonLogTail())")
             #expect(harness.outEntries() == [".uprocd.names", "a"])
             try await daemon.stop()
+        }
+
+        /// A config linked to a device is refused by its type, at start and
+        /// at a reload, without opening the device (opening a terminal or a
+        /// tape has effects); the running rules and files stay.
+        @Test func aConfigLinkedToADeviceIsNeverOpened() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4481 a\n")
+            var null = stat()
+            #expect(stat("/dev/null", &null) == 0)
+            let device = harness.root + "/null"
+            #expect(mknod(device, S_IFCHR | 0o666, null.st_rdev) == 0, "mknod: \(String(cString: strerror(errno)))")
+            let link = harness.root + "/linked.conf"
+            #expect(symlink(device, link) == 0)
+            let watch = try OpenWatch(device)
+
+            let refused = try harness.launchDaemon(arguments: ["-c", link, harness.out])
+            #expect(try await refused.waitForExit(within: .seconds(5)) == 1, "uprocd: \(refused.exitDescription)")
+            #expect(refused.log().contains("\(link): not a regular file"), "\(refused.log())")
+
+            let daemon = try await harness.startDaemon()
+            #expect(rename(link, harness.config) == 0)
+            daemon.signal(SIGHUP)
+            let line = try await daemon.waitForLine(within: .seconds(5)) { $0.contains("\(harness.config): not a regular file") }
+            #expect(line != nil, "\(harness.daemonLogTail())")
+            #expect(harness.outEntries() == [".uprocd.names", "a"])
+            #expect(watch.events() == [], "the device was opened")
+            try await daemon.stop()
+        }
+
+        /// A config over the size limit is refused by its size, unread: a
+        /// sparse 100 GiB file saved over the config costs the daemon no
+        /// memory, and the running rules and files stay.
+        @Test func anOversizedConfigIsRefusedUnread() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4482 a\n")
+            let daemon = try await harness.startDaemon()
+            let before = try #require(Self.peakMemory(daemon.pid))
+            let sparse = harness.root + "/sparse.conf"
+            #expect(FileManager.default.createFile(atPath: sparse, contents: nil))
+            #expect(truncate(sparse, 100 << 30) == 0)
+            let watch = try OpenWatch(sparse)
+            #expect(rename(sparse, harness.config) == 0)
+            let line = try await daemon.waitForLine(within: .seconds(5)) { $0.contains("\(harness.config): larger than 64 MiB") }
+            #expect(line != nil, "\(harness.daemonLogTail())")
+            #expect(watch.events() == [], "the file was opened or read")
+            let after = try #require(Self.peakMemory(daemon.pid))
+            #expect(after - before < 16 << 10, "VmHWM grew from \(before) to \(after) kB")
+            #expect(harness.outEntries() == [".uprocd.names", "a"])
+            try await daemon.stop()
+        }
+
+        /// VmHWM of `pid`, in kB.
+        static func peakMemory(_ pid: Int32) -> Int? {
+            Harness.procText(pid, "status")?.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?
+                .split(separator: " ").dropFirst().first.flatMap { Int($0) }
         }
 
         /// `uprocd -c -` read its rules once: SIGHUP says so instead of

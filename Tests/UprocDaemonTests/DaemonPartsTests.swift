@@ -43,7 +43,7 @@ import UprocTestSupport
     @Test func aRescanThatCannotListProcLeavesTheTableAsItWas() throws {
         try Kernel.require()
         let (state, log) = try Self.state()
-        state.tracker.upsert(4_000_000, ProcessIdentity(uid: 0, gid: 0, comm: Comm()))
+        state.tracker.upsert(4_000_000, ProcessIdentity(uid: 0, gid: 0, comm: ProcessName()))
         let fakeProc = try TemporaryDirectory()
         let follower = try KernelFollower(state: state, reader: ProcReader(procPath: fakeProc.path))
         removeTree(fakeProc.path)  // /proc vanishes after start-up
@@ -53,6 +53,35 @@ import UprocTestSupport
         // Not "every process is gone": the table, and so the files, stay.
         #expect(state.tracker.processCount == 1)
         #expect(log.lines.contains { $0.hasPrefix("error: cannot scan /proc; the namespace files are left as they were") })
+    }
+
+    /// A /proc read that does not parse is counted and never taken as an
+    /// exit: the process keeps its entry through re-reads, rescans and
+    /// audits. (PIDs above the kernel's largest pid_max: no event names them.)
+    @Test func aProcessWhoseFilesDoNotParseKeepsItsEntry() throws {
+        try Kernel.require()
+        let (state, _) = try Self.state()
+        let fakeProc = try TemporaryDirectory()
+        for pid in ["4194305", "4194306"] {
+            try FileManager.default.createDirectory(atPath: fakeProc.path + "/" + pid, withIntermediateDirectories: false)
+        }
+        _ = try fakeProc.write("4194305/status", "Name:\tsleep\nState:\tS (sleeping)\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1\n")
+        _ = try fakeProc.write("4194306/status", "Name:\tbroken\nState:\tS (sleeping)\n")
+        let reader = try ProcReader(procPath: fakeProc.path)
+        let follower = try KernelFollower(state: state, reader: reader)
+        let known = ProcessIdentity(uid: 0, gid: 0, comm: "broken")
+        state.tracker.upsert(4_194_306, known)
+
+        follower.refresh(4_194_306)  // as after an exec
+        #expect(state.tracker.identity(of: 4_194_306) == known)
+        _ = follower.rescan()
+        #expect(state.tracker.identity(of: 4_194_306) == known)
+        #expect(state.tracker.identity(of: 4_194_305) != nil)
+        #expect(Auditor(state: state, follower: follower).audit().isEmpty)
+        #expect(state.tracker.identity(of: 4_194_306) == known)
+        #expect(state.statistics.drift == 0)
+        #expect(reader.readFailures == 3)
+        #expect(state.tracker.members(of: try #require(state.tracker.table.id(of: "root"))) == [4_194_305, 4_194_306])
     }
 }
 

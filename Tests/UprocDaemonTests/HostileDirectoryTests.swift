@@ -26,6 +26,33 @@ extension UprocdEndToEnd {
             #expect(harness.content("notes.txt") == "keep me\n")
         }
 
+        /// A record of names planted in the directory (in the daemon's own
+        /// format, by its own user) names files outside it, absolute paths,
+        /// a NUL, dot files: the daemon removes none of them, at start or at
+        /// stop, and none is followed.
+        @Test func plantedRecordEntriesAreNeverFollowed() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4483 a\n")
+            try FileManager.default.createDirectory(atPath: harness.out, withIntermediateDirectories: false)
+            chmod(harness.out, 0o755)
+            let victims = [harness.root + "/victim", harness.root + "/abs.victim"]
+            for victim in victims { try Harness.write("keep me\n", to: victim) }
+            let outside = harness.root + "/x"
+            try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: false)
+            try Harness.write("keep me\n", to: outside + "/v")
+            let planted = ["../victim", victims[1], "victim\u{0}x", "..", ".", "../x", "../x/v", ".uprocd.names", "a/../../victim"]
+            try Harness.write("# uprocd namespace files (do not edit)\n" + planted.joined(separator: "\n") + "\n",
+                              to: harness.out + "/.uprocd.names")
+
+            let daemon = try await harness.startDaemon()
+            #expect(harness.outEntries() == [".uprocd.names", "a"])
+            try await daemon.stop()
+            #expect(harness.outEntries() == [])
+            for victim in victims + [outside + "/v"] {
+                #expect((try? String(contentsOfFile: victim, encoding: .utf8)) == "keep me\n", "\(victim)")
+            }
+        }
+
         // Finding 1: nothing is touched before the kernel subscription is confirmed.
         @Test func aStartThatCannotFollowTheKernelTouchesNothing() async throws {
             try Kernel.require()

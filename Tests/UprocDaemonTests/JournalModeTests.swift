@@ -77,7 +77,7 @@ extension UprocdEndToEnd {
             let warning = try Self.fields(try journal.receive(timeoutMilliseconds: 5000))
             #expect(warning["PRIORITY"] == "4")
             #expect(warning["MESSAGE"] == """
-                \(harness.config):1:14: warning: cmd 'abcdefghijklmnopq' is 17 bytes but the kernel keeps only 15; compared as 'abcdefghijklmno'
+                \(harness.config):1:14: warning: cmd 'abcdefghijklmnopq' is 17 bytes, but a process's comm holds at most 15 ('abcdefghijklmno'): only a kernel thread can have this name
                 uid 4262 cmd abcdefghijklmnopq w
                              ^
                 """)

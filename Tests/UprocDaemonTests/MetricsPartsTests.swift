@@ -70,7 +70,7 @@ import UprocRules
         state.statistics.reloads.record(.applied)
         state.statistics.reloads.record(.failed)
         state.statistics.reloads.record(.failed)
-        state.tracker.upsert(4_000_000, ProcessIdentity(uid: 0, gid: 0, comm: Comm()))
+        state.tracker.upsert(4_000_000, ProcessIdentity(uid: 0, gid: 0, comm: ProcessName()))
         var connector = ProcConnectorStatistics()
         connector.datagrams = 41
         connector.foreignDatagrams = 42

@@ -95,7 +95,7 @@ final class FakeProcesses: ProcessAccess {
         defer { after(.identity, pid) }
         procReads.append(keys)
         guard let process = table[pid], !process.exited else { return nil }
-        var identity = ProcessIdentity(uid: 0, gid: 0, comm: Comm())
+        var identity = ProcessIdentity(uid: 0, gid: 0, comm: ProcessName())
         if !keys.isDisjoint(with: .ids) {
             (identity.ruid, identity.euid) = (process.identity.ruid, process.identity.euid)
             (identity.rgid, identity.egid) = (process.identity.rgid, process.identity.egid)
@@ -140,7 +140,7 @@ final class FakeProcesses: ProcessAccess {
 }
 
 extension ProcessIdentity {
-    static func user(_ uid: UInt32, _ comm: Comm = "sleep") -> ProcessIdentity {
+    static func user(_ uid: UInt32, _ comm: ProcessName = "sleep") -> ProcessIdentity {
         ProcessIdentity(uid: uid, gid: uid, comm: comm)
     }
 }

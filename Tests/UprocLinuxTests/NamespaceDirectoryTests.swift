@@ -67,6 +67,25 @@ import UprocTestSupport
         #expect(try entries(path) == [".hidden", "emptydir", "notes.txt", "uid.old"])
     }
 
+    /// The record of names is read within a bound: one larger than any a
+    /// daemon writes (a sparse file of 100 MiB costs nothing to plant) is
+    /// refused by its size, unread, and the directory with it.
+    @Test func anOversizedRecordIsRefusedUnread() throws {
+        let path = freshShmPath("bigrecord")
+        defer { removeTree(path) }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        chmod(path, 0o755)
+        let record = path + "/" + NamespaceDirectory.manifestName
+        try Data("# uprocd namespace files (do not edit)\nuid.a\n".utf8).write(to: URL(fileURLWithPath: record))
+        #expect(truncate(record, 100 << 20) == 0)
+        let watch = try OpenWatch(record)
+        #expect(throws: NamespaceDirectoryError.foreignEntries(path: path, names: [NamespaceDirectory.manifestName], count: 1)) {
+            _ = try NamespaceDirectory(path: path)
+        }
+        #expect(!watch.events().contains("read"))
+        #expect(try entries(path) == [NamespaceDirectory.manifestName])
+    }
+
     @Test func aRestartRemovesOnlyRecordedFilesNoLongerConfigured() throws {
         let path = freshShmPath("stale")
         defer { removeTree(path) }

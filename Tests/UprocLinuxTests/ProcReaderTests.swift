@@ -14,7 +14,7 @@ import UprocTestSupport
         #expect(identity.rgid == getgid())
         #expect(identity.egid == getegid())
         let comm = try FileReading.read("/proc/self/comm", limit: 64).dropLast()  // the newline
-        #expect(identity.comm == Comm(comm))
+        #expect(identity.comm == ProcessName(comm))
         #expect(!identity.comm.isEmpty)
     }
 
@@ -42,7 +42,7 @@ import UprocTestSupport
         }
         #expect(mine?.euid == geteuid())
         // Read with the IDs (status's Name line): a first cmd rule needs no rescan.
-        #expect(mine?.comm == Comm(try FileReading.read("/proc/self/comm", limit: 64).dropLast()))
+        #expect(mine?.comm == ProcessName(try FileReading.read("/proc/self/comm", limit: 64).dropLast()))
         #expect(count > 1)
     }
 
@@ -50,13 +50,14 @@ import UprocTestSupport
     /// every process on the machine.
     @Test func commFromStatusEqualsCommFromStat() throws {
         let reader = try ProcReader()
-        var fromStatus: [Int32: Comm] = [:]
+        var fromStatus: [Int32: ProcessName] = [:]
         try reader.scan(reading: [.uid]) { pid, identity in fromStatus[pid] = identity.comm }
         var compared = 0
         try reader.scan(reading: [.cmd]) { pid, identity in
-            guard let comm = fromStatus[pid] else { return }
-            // A process may rename itself between the two scans; kernel
-            // threads and daemons here do not.
+            // A process may rename itself between the two scans; daemons
+            // here do not, but a workqueue worker's name shows its last work
+            // item and changes on its own.
+            guard let comm = fromStatus[pid], !comm.bytes.starts(with: Array("kworker/".utf8)) else { return }
             #expect(comm == identity.comm, "pid \(pid)")
             compared += 1
         }
@@ -67,10 +68,73 @@ import UprocTestSupport
         ("Name:\tsleep\nUmask:", "sleep"),
         ("Name:\ta\\\\b\\nc\u{01}\nState:", "a\\b\nc\u{01}"),
         ("Name:\t\nState:", ""),
+        // Kernel threads show names longer than a process's 15 bytes.
+        ("Name:\tkworker/0:1-events\nUmask:", "kworker/0:1-events"),
+        ("Name:\tpool_workqueue_release\nState:", "pool_workqueue_release"),
+        ("Name:\trcu_exp_par_gp_kthread_worker/0\n", "rcu_exp_par_gp_kthread_worker/0"),
+        ("Name:\t" + String(repeating: "\\\\", count: 63) + "\n", String(repeating: "\\", count: 63)),
     ])
     func statusNameIsUnescaped(_ status: String, _ comm: String) {
         let bytes = Array(status.utf8)
-        #expect(bytes.withUnsafeBytes { ProcReader.statusName($0) } == Comm(comm))
+        let name = bytes.withUnsafeBytes { ProcReader.statusName($0) }
+        #expect(name == ProcessName(comm))
+        #expect(name?.count == comm.utf8.count)
+    }
+
+    /// A fake /proc: `entries` maps a PID to its status and stat texts.
+    static func fakeProc(_ entries: [Int32: (status: String, stat: String)]) throws -> String {
+        let directory = freshShmPath("fakeproc")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        for (pid, files) in entries {
+            let entry = "\(directory)/\(pid)"
+            try FileManager.default.createDirectory(atPath: entry, withIntermediateDirectories: false)
+            try files.status.write(toFile: entry + "/status", atomically: false, encoding: .utf8)
+            try files.stat.write(toFile: entry + "/stat", atomically: false, encoding: .utf8)
+        }
+        return directory
+    }
+
+    static func status(_ name: String, state: String = "S (sleeping)", uid: Int = 0) -> String {
+        "Name:\t\(name)\nUmask:\t0022\nState:\t\(state)\nTgid:\t3\nUid:\t\(uid)\t\(uid)\t\(uid)\t\(uid)\nGid:\t0\t0\t0\t0\nThreads:\t1\n"
+    }
+
+    /// Every process is read with the whole name its files show, a kernel
+    /// thread's long one too; a file that does not parse is counted and
+    /// reported as unreadable, never as gone; a zombie is gone.
+    @Test func longNamesAreNamesAndWhatDoesNotParseIsCountedNotGone() throws {
+        let directory = try Self.fakeProc([
+            3: (Self.status("pool_workqueue_release"), "3 (pool_workqueue_release) S 2 0 0"),
+            11: (Self.status("kworker/0:1-events", state: "I (idle)"), "11 (kworker/0:1-events) I 2 0 0"),
+            20: (Self.status("sleep", uid: 1000), "20 (sleep) S 1 20 20"),
+            30: ("Name:\tbroken\nState:\tS (sleeping)\n", "30 broken S 1"),
+            40: (Self.status("gone", state: "Z (zombie)"), "40 (gone) Z 1 40 40 0 0 0 0 0 0 0 0 0 0 0 0 0 1"),
+        ])
+        defer { removeTree(directory) }
+        let reader = try ProcReader(procPath: directory)
+        let longName = ProcessIdentity(uid: 0, gid: 0, comm: "pool_workqueue_release")
+        #expect(reader.lookUp(3, reading: [.ids, .cmd]) == .found(longName))
+        #expect(reader.lookUp(3, reading: [.cmd]) == .found(longName))
+        #expect(reader.lookUp(11, reading: [.cmd]) == .found(ProcessIdentity(uid: 0, gid: 0, comm: "kworker/0:1-events")))
+        #expect(reader.lookUp(40, reading: [.ids]) == .gone)
+        #expect(reader.lookUp(40, reading: [.cmd]) == .gone)
+        #expect(reader.lookUp(41, reading: [.cmd]) == .gone)
+        #expect(reader.readFailures == 0)
+
+        #expect(reader.lookUp(30, reading: [.uid]) == .unreadable)
+        #expect(reader.readFailures == 1)
+        #expect(reader.lastReadFailure == .unparsable(path: "\(directory)/30/status"))
+        #expect(reader.lookUp(30, reading: [.cmd]) == .unreadable)
+        #expect(reader.readFailures == 2)
+        #expect(reader.lastReadFailure?.description == "\(directory)/30/stat: cannot parse it")
+
+        for keys: RuleKeys in [[.uid], [.cmd]] {
+            var found: [Int32: ProcessName] = [:]
+            var unreadable: [Int32] = []
+            try reader.scan(reading: keys, unreadable: { unreadable.append($0) }) { pid, identity in found[pid] = identity.comm }
+            #expect(found == [3: "pool_workqueue_release", 11: "kworker/0:1-events", 20: "sleep"])
+            #expect(unreadable == [30])
+        }
+        #expect(reader.readFailures == 4)
     }
 
     @Test(.enabled(if: Kernel.available, Kernel.reason))
@@ -99,7 +163,7 @@ import UprocTestSupport
         // Only what is asked for is read.
         #expect(reader.identity(of: pid, reading: [.cmd]) == ProcessIdentity(uid: 0, gid: 0, comm: "uproctest7"))
         #expect(reader.identity(of: pid, reading: [.gid]) == expected)  // comm comes with the IDs
-        #expect(reader.identity(of: pid, reading: []) == ProcessIdentity(uid: 0, gid: 0, comm: Comm()))
+        #expect(reader.identity(of: pid, reading: []) == ProcessIdentity(uid: 0, gid: 0, comm: ProcessName()))
 
         kill(pid, SIGKILL)
         child.waitUntilExit()
@@ -118,14 +182,14 @@ import UprocTestSupport
         let child = try spawn(directory + "/" + name, ["30"])
         defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() }
         let reader = try ProcReader()
-        var comm: Comm?
+        var comm: ProcessName?
         let deadline = MonotonicClock.nanoseconds() + 2_000_000_000
         repeat {
             comm = reader.identity(of: child.processIdentifier, reading: [.cmd])?.comm
-            if comm == Comm(name) { break }
+            if comm == ProcessName(name) { break }
             usleep(2_000)
         } while MonotonicClock.nanoseconds() < deadline
-        #expect(comm == Comm(name))
+        #expect(comm == ProcessName(name))
     }
 
     /// A zombie has exited; its reaping sends no event, so listing it would

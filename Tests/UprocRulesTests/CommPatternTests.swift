@@ -48,16 +48,34 @@ import Testing
         #expect(throws: CommPattern.Problem.unterminatedBracket) { try CommPattern(validating: Array("a[b".utf8)) }
     }
 
+    /// A name /proc shows has at most 63 bytes; over 15 only a kernel
+    /// thread's does.
     @Test(arguments: [
-        ("abcdefghijklmno*", nil as Int?),
-        ("abcdefghijklmnop*", 16),
-        ("*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?", nil),
-        ("*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?", 16),
+        ("abcdefghijklmnop*", nil as Int?),
+        (String(repeating: "k", count: 63) + "*", nil),
+        (String(repeating: "k", count: 64) + "*", 64),
+        (String(repeating: "*?", count: 63), nil),
+        (String(repeating: "*?", count: 64), 64),
     ])
     func knowsWhenAPatternIsTooLong(_ pattern: String, _ tooLongLength: Int?) {
         let compiled = CommPattern(pattern)
         #expect((compiled.neverMatchesReason != nil) == (tooLongLength != nil))
         if let tooLongLength { #expect(compiled.minimumLength == tooLongLength) }
+    }
+
+    /// A kernel thread's long name is matched whole, up to its 63rd byte.
+    @Test(arguments: [
+        ("kworker/*", "kworker/0:1-events", true),
+        ("*-events", "kworker/0:1-events", true),
+        ("*+events", "kworker/0:1-events", false),
+        ("pool_workqueue_release", "pool_workqueue_release", true),
+        ("pool_workqueue_", "pool_workqueue_release", false),
+        ("*_release", "pool_workqueue_release", true),
+        (String(repeating: "x", count: 62) + "?", String(repeating: "x", count: 63), true),
+    ])
+    func matchesLongNames(_ pattern: String, _ name: String, _ expected: Bool) throws {
+        let compiled = try CommPattern(validating: Array(pattern.utf8))
+        #expect(compiled.matches(ProcessName(name)) == expected)
     }
 
     @Test func knowsAnEmptyClassMatchesNothing() {

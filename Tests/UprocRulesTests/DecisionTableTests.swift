@@ -60,7 +60,7 @@ import Testing
     @Test func agreesWithTheRulesConditions() throws {
         let table = try Self.table()
         let rules = table.rules
-        let comms: [Comm] = ["bash", "sshd", "tar", "python3", "init", "", "x", "ba"]
+        let comms: [ProcessName] = ["bash", "sshd", "tar", "python3", "init", "", "x", "ba", "kworker/0:1-events", "pool_workqueue_release"]
         for euid: UInt32 in [0, 1, 1000] {
             for egid: UInt32 in [0, 34, 1000] {
                 for ruid: UInt32 in [0, 1000] {
@@ -165,7 +165,7 @@ import Testing
             Rule(conditions: [.commPattern(CommPattern("a*")), .commPattern(CommPattern("*z"))], namespace: "a.z"),
             Rule(conditions: [.id(.gid, 0), .id(.gid, 0), .comm("init")], namespace: "gid0"),
         ])
-        let comms: [Comm] = ["bash", "sshd", "python3", "init", "", "abz", "ba"]
+        let comms: [ProcessName] = ["bash", "sshd", "python3", "init", "", "abz", "ba", "abcdefghijklmnopqrstuvwxyz"]
         for table in [compiled, general] {
             let rules = table.rules
             var holding = 0

@@ -61,14 +61,16 @@ private let errorCases: [DiagnosticCase] = [
 ]
 
 private let warningCases: [DiagnosticCase] = [
-    .init("cmd ⟨^⟩abcdefghijklmnopq name", .cmdTooLong("abcdefghijklmnopq", length: 17, comparedAs: "abcdefghijklmno")),
-    .init("uid 1 cmd ⟨^⟩\"0123456789 abcdef\" name", .cmdTooLong("0123456789 abcdef", length: 17, comparedAs: "0123456789 abcd")),
+    .init("cmd ⟨^⟩abcdefghijklmnopq name", .cmdTooLong("abcdefghijklmnopq", length: 17, processName: "abcdefghijklmno")),
+    .init("uid 1 cmd ⟨^⟩\"0123456789 abcdef\" name", .cmdTooLong("0123456789 abcdef", length: 17, processName: "0123456789 abcd")),
     .init("⟨^⟩", .emptyConfig),
     .init("⟨^⟩# nothing but comments\n\n   \t\n# more\n", .emptyConfig),
-    .init("cmd ⟨^⟩\"abcdefghijklmnop*\" name",
-          .neverMatches("pattern 'abcdefghijklmnop*' needs at least 16 bytes but a comm holds at most 15")),
-    .init("cmd ⟨^⟩\"????????????????\" name",
-          .neverMatches("pattern '????????????????' needs at least 16 bytes but a comm holds at most 15")),
+    .init("cmd ⟨^⟩\"abcdefghijklmnop*\" name", .patternTooLong("abcdefghijklmnop*", minimumLength: 16)),
+    .init("cmd ⟨^⟩\"????????????????\" name", .patternTooLong("????????????????", minimumLength: 16)),
+    .init("cmd ⟨^⟩" + String(repeating: "k", count: 64) + " name",
+          .neverMatches("cmd '\(String(repeating: "k", count: 64))' is 64 bytes but /proc shows names of at most 63")),
+    .init("cmd ⟨^⟩\"" + String(repeating: "?", count: 64) + "\" name",
+          .neverMatches("pattern '\(String(repeating: "?", count: 64))' needs at least 64 bytes but /proc shows names of at most 63")),
     .init("cmd ⟨^⟩a[z-a] name", .neverMatches("pattern 'a[z-a]' has a '[...]' class that no byte matches")),
 ]
 
@@ -117,7 +119,7 @@ private let warningCases: [DiagnosticCase] = [
         #expect(compilation.diagnostics.map(\.kind) == [
             .unknownKey("usr"), .missingName, .duplicateKey(.uid, firstColumn: 1), .unknownUser("carol"),
             .duplicateName("a", firstLine: 6),
-            .cmdTooLong("abcdefghijklmnopq", length: 17, comparedAs: "abcdefghijklmno"),
+            .cmdTooLong("abcdefghijklmnopq", length: 17, processName: "abcdefghijklmno"),
             .unknownKey("foo"), .invalidName("bar/baz", .slash),
         ])
         #expect(compilation.diagnostics.map { Marked.Position(line: $0.location.line, column: $0.location.column) }
@@ -148,8 +150,12 @@ private let warningCases: [DiagnosticCase] = [
             (.nulByte, "NUL byte (a configuration is text)"),
             (.invalidByte(0x1B), "invalid byte 0x1b (control bytes may only appear in comments)"),
             (.fileTooLarge(67_108_865), "file is 67108865 bytes, over the 64 MiB limit; refusing to read it"),
-            (.cmdTooLong("abcdefghijklmnopq", length: 17, comparedAs: "abcdefghijklmno"),
-             "cmd 'abcdefghijklmnopq' is 17 bytes but the kernel keeps only 15; compared as 'abcdefghijklmno'"),
+            (.cmdTooLong("abcdefghijklmnopq", length: 17, processName: "abcdefghijklmno"),
+             "cmd 'abcdefghijklmnopq' is 17 bytes, but a process's comm holds at most 15 ('abcdefghijklmno'): "
+                + "only a kernel thread can have this name"),
+            (.patternTooLong("kworker/R-kblockd*", minimumLength: 17),
+             "pattern 'kworker/R-kblockd*' needs at least 17 bytes, but a process's comm holds at most 15: "
+                + "only a kernel thread can match"),
             (.emptyConfig, "empty configuration: no rules, so no namespaces"),
             (.neverMatches("why"), "this rule can never match: why"),
         ]
@@ -167,10 +173,17 @@ private let warningCases: [DiagnosticCase] = [
         ])
     }
 
+    /// A `cmd` over 15 bytes warns, and is compared whole, as `pgrep -x`
+    /// compares: a kernel thread's name of these bytes matches; a process
+    /// whose comm the kernel cut to 15 of them does not.
     @Test func warningsDoNotStopTheTable() throws {
-        let compilation = Fixture.compile("cmd abcdefghijklmnopq long\n")
+        let compilation = Fixture.compile("cmd abcdefghijklmnopq long\ncmd \"kworker/?:?-events\" events\n")
+        #expect(compilation.warningCount == 2)
         let table = try #require(compilation.table)
-        let process = ProcessIdentity(uid: 5, gid: 5, comm: "abcdefghijklmno")
-        #expect(table.matches(process) == [NamespaceID(0)])
+        #expect(table.matches(ProcessIdentity(uid: 0, gid: 0, comm: "abcdefghijklmnopq")) == [NamespaceID(0)])
+        #expect(table.matches(ProcessIdentity(uid: 5, gid: 5, comm: "abcdefghijklmno")) == [])
+        #expect(table.matches(ProcessIdentity(uid: 0, gid: 0, comm: "abcdefghijklmnopqr")) == [])
+        #expect(table.matches(ProcessIdentity(uid: 0, gid: 0, comm: "kworker/0:1-events")) == [NamespaceID(1)])
+        #expect(table.matches(ProcessIdentity(uid: 0, gid: 0, comm: "kworker/0:1+events")) == [])
     }
 }

@@ -123,7 +123,7 @@ import UprocTracker
         var tracker = Tracker(table: Fixture.table)
         tracker.upsert(7, Fixture.aliceSSHD)
         #expect(tracker.setComm(7, comm) == true)
-        #expect(tracker.identity(of: 7)?.comm == comm)
+        #expect(tracker.identity(of: 7)?.comm == ProcessName(comm))
         #expect(tracker.nonEmptyNamespaces == expected)
     }
 

@@ -20,8 +20,9 @@ import UprocRules
     }
 
     @Test func identitiesAreStoredFlat() {
-        // Two arrays, no per-process boxes: 4 + 32 bytes a slot.
-        #expect(MemoryLayout<ProcessIdentity>.stride == 32)
+        // Two arrays, no per-process boxes: 4 + 32 bytes a slot (a kernel
+        // thread's name past 15 bytes is kept aside).
+        #expect(MemoryLayout<ProcessTable.Stored>.stride == 32)
         var tracker = Tracker(table: Fixture.table)
         // At most three quarters full: 5,000 processes in 8,192 slots, 6,145 in 16,384.
         for pid in Int32(1)...5_000 { tracker.upsert(pid, Fixture.alice) }
@@ -29,5 +30,26 @@ import UprocRules
         #expect(tracker.processes.values.count == 8_192)
         for pid in Int32(5_001)...6_145 { tracker.upsert(pid, Fixture.alice) }
         #expect(tracker.processes.keys.count == 16_384)
+    }
+
+    /// A kernel thread's name past 15 bytes is kept aside, by PID, as long
+    /// as the process has such a name: through growth, renames and exit.
+    @Test func longNamesAreKeptAsideWhileTheyLast() {
+        var tracker = Tracker(table: Fixture.table)
+        let worker = ProcessIdentity(uid: 0, gid: 0, comm: "kworker/0:1-events")
+        tracker.upsert(3, ProcessIdentity(uid: 0, gid: 0, comm: "pool_workqueue_release"))
+        tracker.upsert(9, worker)
+        #expect(tracker.processes.longTails.count == 2)
+        for pid in Int32(100)..<20_100 { tracker.upsert(pid, Fixture.alice) }
+        #expect(tracker.identity(of: 3)?.comm == "pool_workqueue_release")
+        #expect(tracker.identity(of: 9) == worker)
+        tracker.upsert(9, ProcessIdentity(uid: 0, gid: 0, comm: "kworker/0:1+events_unbound"))
+        #expect(tracker.identity(of: 9)?.comm == "kworker/0:1+events_unbound")
+        #expect(tracker.setComm(9, "short") == true)
+        #expect(tracker.identity(of: 9)?.comm == "short")
+        #expect(tracker.processes.longTails.count == 1)
+        tracker.remove(3)
+        #expect(tracker.processes.longTails.isEmpty)
+        #expect(tracker.identity(of: 3) == nil)
     }
 }

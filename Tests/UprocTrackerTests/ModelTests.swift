@@ -65,6 +65,8 @@ struct Model {
             Rule(conditions: [.id(.uid, 1000)], namespace: "uid.alice"),
             Rule(conditions: [.id(.gid, 1001), .id(.ruid, 7)], namespace: "gid.bob.ruid.7"),
             Rule(conditions: [.commPattern(CommPattern("*e*"))], namespace: "cmd.e"),
+            Rule(conditions: [.commPattern(CommPattern("kworker/*"))], namespace: "kworkers"),
+            Rule(conditions: [.commPattern(CommPattern("pool_workqueue_release"))], namespace: "kt.pwr"),
             Rule(conditions: [.comm("bash")], namespace: "cmd.bash"),
             Rule(conditions: [.id(.uid, 0)], namespace: "uid.root"),
         ]),
@@ -97,12 +99,15 @@ struct Model {
 
     static let ids: [UInt32] = [0, 7, 100, 1000, 1001]
     static let comms: [Comm] = ["bash", "sshd", "python3", "py", "sleep", "Web Content"]
+    /// What /proc shows: the comms, and kernel threads' longer names (kept
+    /// aside from the process table's slots).
+    static let names: [ProcessName] = comms.map(ProcessName.init) + ["kworker/0:1-events", "pool_workqueue_release"]
 
     static func identity(_ random: inout SplitMix64) -> ProcessIdentity {
         ProcessIdentity(
             ruid: ids.randomElement(using: &random)!, euid: ids.randomElement(using: &random)!,
             rgid: ids.randomElement(using: &random)!, egid: ids.randomElement(using: &random)!,
-            comm: comms.randomElement(using: &random)!)
+            comm: names.randomElement(using: &random)!)
     }
 
     static func pid(_ random: inout SplitMix64) -> Int32 {
@@ -166,7 +171,7 @@ struct Model {
                 let comm = Self.comms.randomElement(using: &random)!
                 log = "setComm \(target)"
                 #expect(tracker.setComm(target, comm) == (model.processes[target] != nil), "step \(step): \(log)")
-                model.processes[target]?.comm = comm
+                model.processes[target]?.comm = ProcessName(comm)
             case 84..<87:
                 // A rescan: most processes as they are, some gone, some changed, some new.
                 var scan: [(Int32, ProcessIdentity)] = []

@@ -17,7 +17,8 @@ import UprocTestSupport
         var next: Int32 = 300
         for round in 0..<40_000 {
             let pid: Int32 = round % 3 == 0 ? Int32.random(in: 1...4_194_304, using: &random) : { next += 1; return next }()
-            let identity = ProcessIdentity(uid: UInt32(random.next() % 3), gid: 0, comm: "x")
+            // Some with a kernel thread's long name, kept aside by PID.
+            let identity = ProcessIdentity(uid: UInt32(random.next() % 3), gid: 0, comm: ProcessName(round % 5 == 0 ? "kworker/\(round % 7):1-events" : "x"))
             tracker.upsert(pid, identity)
             reference[pid] = identity
             if round % 2 == 1, let victim = reference.keys.randomElement(using: &random) {
@@ -70,7 +71,7 @@ import UprocTestSupport
         for step in 0..<20_000 {
             let pid = pool.randomElement(using: &random)!
             if random.next() % 2 == 0 {
-                let identity = ProcessIdentity(uid: UInt32(step), gid: 0, comm: "")
+                let identity = ProcessIdentity(uid: UInt32(step), gid: 0, comm: ProcessName(step % 3 == 0 ? "pool_workqueue_release\(step % 5)" : ""))
                 #expect(table.updateValue(identity, for: pid) == reference.updateValue(identity, forKey: pid))
             } else {
                 #expect(table.removeValue(for: pid) == reference.removeValue(forKey: pid))
@@ -83,5 +84,6 @@ import UprocTestSupport
             }
         }
         #expect(table.sortedPIDs() == reference.keys.sorted())
+        #expect(table.longTails.count == reference.values.count { $0.comm.isLong })
     }
 }

@@ -5,6 +5,26 @@ import UprocTracker
 @Suite struct ReconcileTests {
     static let scan = snapshot([1: Fixture.root, 100: Fixture.alice, 101: Fixture.aliceSSHD, 200: Fixture.bob])
 
+    /// A scan kept compactly gives back every identity as it was appended,
+    /// a kernel thread's long name whole, in order.
+    @Test func aScanSnapshotGivesBackWhatWasAppended() {
+        let scanned: [(Int32, ProcessIdentity)] = [
+            (3, ProcessIdentity(uid: 0, gid: 0, comm: "pool_workqueue_release")),
+            (100, Fixture.alice),
+            (11, ProcessIdentity(uid: 0, gid: 0, comm: "kworker/0:1-events")),
+            (101, Fixture.aliceSSHD),
+        ]
+        var snapshot = ScanSnapshot()
+        for (pid, identity) in scanned { snapshot.append(pid, identity) }
+        #expect(snapshot.count == 4)
+        #expect(snapshot.map(\.0) == scanned.map(\.0))
+        #expect(snapshot.map(\.1) == scanned.map(\.1))
+        var tracker = Tracker(table: Fixture.table)
+        tracker.reconcile(with: snapshot)
+        #expect(tracker.identity(of: 3)?.comm == "pool_workqueue_release")
+        #expect(tracker.disagreements(with: snapshot) == [])
+    }
+
     @Test func reconcileFromEmptyAddsEverything() {
         var tracker = Tracker(table: Fixture.table)
         tracker.reconcile(with: Self.scan)

@@ -27,6 +27,8 @@ static const int CLinuxProc_SFD_FLAGS = SFD_CLOEXEC | SFD_NONBLOCK;
 static const int CLinuxProc_TFD_FLAGS = TFD_CLOEXEC | TFD_NONBLOCK;
 static const int CLinuxProc_EFD_FLAGS = EFD_CLOEXEC | EFD_NONBLOCK;
 static const long CLinuxProc_TMPFS_MAGIC = TMPFS_MAGIC;
+// O_PATH needs _GNU_SOURCE: its value, checked in CLinuxProc.c.
+static const int CLinuxProc_O_PATH = 010000000;
 
 // MARK: the proc connector's ABI (mirrors KernelABI.swift)
 

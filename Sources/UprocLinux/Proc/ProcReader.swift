@@ -1,6 +1,34 @@
 import Glibc
 import UprocRules
 
+/// What one read of a process's `/proc` files found.
+public enum ProcessReading: Equatable, Sendable {
+    /// It runs; the facts the keys asked for.
+    case found(ProcessIdentity)
+    /// It has exited: no such process, or a zombie (its reaping sends no
+    /// event that would ever remove it again).
+    case gone
+    /// It exists, but its files could not be read or parsed (counted in
+    /// `ProcReader.readFailures`): nothing is known of it, and it is not an
+    /// exit.
+    case unreadable
+}
+
+/// Why a process's `/proc` files could not be read.
+public enum ProcReadFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A call failed for another reason than the process being gone.
+    case system(SystemCallError)
+    /// The file was read but does not hold what the kernel writes there.
+    case unparsable(path: String)
+
+    public var description: String {
+        switch self {
+        case .system(let error): return error.description
+        case .unparsable(let path): return "\(path): cannot parse it"
+        }
+    }
+}
+
 /// Reads process facts from `/proc`. Reuses its buffers: nothing is
 /// allocated per process. Confined to one thread.
 public final class ProcReader {
@@ -11,11 +39,11 @@ public final class ProcReader {
     private static let bufferSize = 4096  // Uid/Gid sit in the first lines of status
     private static let pathCapacity = 64
     /// Reads that failed for another reason than the process being gone
-    /// (ENOENT, ESRCH): permissions, resource limits. Each made the process
-    /// look gone.
+    /// (ENOENT, ESRCH): permissions, resource limits, text that does not
+    /// parse. Each left the process as it was known.
     public private(set) var readFailures = 0
     /// The last such failure.
-    public private(set) var lastReadFailure: SystemCallError?
+    public private(set) var lastReadFailure: ProcReadFailure?
 
     /// Opens `procPath` (`/proc`; tests pass another directory) as the base
     /// of every read. The corresponding C function is `open`.
@@ -55,45 +83,60 @@ public final class ProcReader {
     /// effective) and `comm` from `/proc/PID/status` (its `Name:` line,
     /// unescaped: one read holds all, and a reload that adds the first
     /// `cmd` rule then needs no rescan); with `.cmd` alone, `comm` from
-    /// `/proc/PID/stat`; fields not read are 0 / empty.
-    /// Nil when the process is gone (a normal race), unreadable, or a zombie:
-    /// a zombie has exited, and its reaping sends no event that would ever
-    /// remove it again. A zombie leader whose other threads still run is no
-    /// zombie process: it is listed (the IDs and comm are the leader's).
-    public func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
-        var identity = ProcessIdentity(uid: 0, gid: 0, comm: Comm())
-        let needsIDs = !keys.isDisjoint(with: .ids)
-        if needsIDs {
-            guard let count = read(pid, "/status") else { return nil }
+    /// `/proc/PID/stat`; fields not read are 0 / empty. `comm` is the name
+    /// those files show, which `pgrep -x` matches: for a kernel thread it
+    /// may be longer than 15 bytes.
+    /// A zombie leader whose other threads still run is no zombie process:
+    /// it is found (the IDs and comm are the leader's).
+    public func lookUp(_ pid: Int32, reading keys: RuleKeys) -> ProcessReading {
+        var identity = ProcessIdentity(uid: 0, gid: 0, comm: ProcessName())
+        if !keys.isDisjoint(with: .ids) {
+            let count: Int
+            switch read(pid, "/status") {
+            case .read(let read): count = read
+            case .gone: return .gone
+            case .failed: return .unreadable
+            }
             let status = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            guard Self.find(Self.zombieTag, in: status) == nil || Self.threadCount(status) > 1,
-                  let uids = Self.twoFields(after: Self.uidTag, in: status),
-                  let gids = Self.twoFields(after: Self.gidTag, in: status) else { return nil }
+            if Self.find(Self.zombieTag, in: status) != nil && Self.threadCount(status) <= 1 { return .gone }
+            guard let uids = Self.twoFields(after: Self.uidTag, in: status),
+                  let gids = Self.twoFields(after: Self.gidTag, in: status),
+                  let comm = Self.statusName(status) else {
+                return unparsable(pid, "/status")
+            }
             identity.ruid = uids.0
             identity.euid = uids.1
             identity.rgid = gids.0
             identity.egid = gids.1
-            guard let comm = Self.statusName(status) else { return nil }
             identity.comm = comm
-        }
-        if !needsIDs {
+        } else {
             // stat holds comm raw (status escapes it) and the state in one read.
-            guard let count = read(pid, "/stat") else { return nil }
-            let stat = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            guard let (comm, state) = Self.commAndState(stat), state != UInt8(ascii: "X"),
-                  state != UInt8(ascii: "Z") || Self.statThreadCount(stat) > 1 else {
-                return nil
+            let count: Int
+            switch read(pid, "/stat") {
+            case .read(let read): count = read
+            case .gone: return .gone
+            case .failed: return .unreadable
             }
+            let stat = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            guard let (comm, state) = Self.commAndState(stat) else { return unparsable(pid, "/stat") }
+            if state == UInt8(ascii: "X") || (state == UInt8(ascii: "Z") && Self.statThreadCount(stat) <= 1) { return .gone }
             if keys.contains(.cmd) { identity.comm = comm }
         }
-        return identity
+        return .found(identity)
+    }
+
+    /// `lookUp`'s identity; nil when the process is gone or unreadable.
+    public func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
+        if case .found(let identity) = lookUp(pid, reading: keys) { return identity }
+        return nil
     }
 
     /// The number of threads of `pid` (the `Threads:` line of
-    /// `/proc/PID/status`, a zombie leader included); nil when it is gone.
+    /// `/proc/PID/status`, a zombie leader included); nil when it is gone
+    /// or cannot be read.
     /// At its leader's EXIT a process lives on when this is above 1.
     public func threadCount(of pid: Int32) -> Int? {
-        guard let count = read(pid, "/status") else { return nil }
+        guard case .read(let count) = read(pid, "/status") else { return nil }
         let status = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
         let threads = Self.threadCount(status)
         return threads > 0 ? threads : nil
@@ -127,44 +170,54 @@ public final class ProcReader {
 
     /// `PID (COMM) S ...`: comm may hold any byte but NUL, parentheses
     /// included, so it ends at the LAST ')'.
-    private static func commAndState(_ stat: UnsafeRawBufferPointer) -> (Comm, UInt8)? {
+    private static func commAndState(_ stat: UnsafeRawBufferPointer) -> (ProcessName, UInt8)? {
         guard let open = stat.firstIndex(of: UInt8(ascii: "(")),
               let close = stat.lastIndex(of: UInt8(ascii: ")")),
               close > open, close + 2 < stat.count else { return nil }
-        return (Comm(UnsafeRawBufferPointer(rebasing: stat[(open + 1)..<close])), stat[close + 2])
+        return (ProcessName(UnsafeRawBufferPointer(rebasing: stat[(open + 1)..<close])), stat[close + 2])
     }
 
     /// `Name:\tCOMM\n` of a status file, the first line: the kernel escapes
     /// a backslash as `\\` and a newline as `\n` there, and no other byte.
-    static func statusName(_ status: UnsafeRawBufferPointer) -> Comm? {
+    /// Nil when the line is missing or not ended.
+    static func statusName(_ status: UnsafeRawBufferPointer) -> ProcessName? {
         let tag = Self.nameTag
-        guard status.count > tag.count, status.starts(with: tag) else { return nil }
-        var bytes: (UInt64, UInt64) = (0, 0)
-        var count = 0
-        var index = tag.count
-        return withUnsafeMutableBytes(of: &bytes) { raw -> Comm? in
-            while index < status.count, status[index] != UInt8(ascii: "\n") {
+        guard status.count > tag.count, status.starts(with: tag),
+              let end = status[tag.count...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        // Unescaping never lengthens: the line's length is room enough.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: end - tag.count) { raw -> ProcessName in
+            var count = 0
+            var index = tag.count
+            while index < end {
                 var byte = status[index]
-                if byte == UInt8(ascii: "\\"), index + 1 < status.count {
+                if byte == UInt8(ascii: "\\"), index + 1 < end {
                     index += 1
                     byte = status[index] == UInt8(ascii: "n") ? UInt8(ascii: "\n") : status[index]
                 }
-                guard count < raw.count else { return nil }
                 raw[count] = byte
                 count += 1
                 index += 1
             }
-            return Comm(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+            return ProcessName(UnsafeBufferPointer(rebasing: raw[0..<count]))
         }
     }
 
-    /// Calls `body` for every process with what `keys` needs; processes
-    /// that vanish during the walk are skipped. Throws, before calling
-    /// `body`, when `/proc` cannot be listed: an empty scan would make every
-    /// process look gone.
-    public func scan(reading keys: RuleKeys, _ body: (Int32, ProcessIdentity) -> Void) throws(SystemCallError) {
+    /// Calls `body` for every process with what `keys` needs, and
+    /// `unreadable` for every one that exists but could not be read (not an
+    /// exit: keep what is known of it); processes that vanish during the
+    /// walk are skipped. Throws, before calling either, when `/proc` cannot
+    /// be listed: an empty scan would make every process look gone.
+    public func scan(
+        reading keys: RuleKeys,
+        unreadable: (Int32) -> Void = { _ in },
+        _ body: (Int32, ProcessIdentity) -> Void
+    ) throws(SystemCallError) {
         for pid in try processIDs() {
-            if let identity = identity(of: pid, reading: keys) { body(pid, identity) }
+            switch lookUp(pid, reading: keys) {
+            case .found(let identity): body(pid, identity)
+            case .gone: break
+            case .unreadable: unreadable(pid)
+            }
         }
     }
 
@@ -200,9 +253,16 @@ public final class ProcReader {
         path[length] = 0
     }
 
-    /// Reads the start of /proc/PID/suffix into `buffer`; nil if it cannot.
-    private func read(_ pid: Int32, _ suffix: StaticString) -> Int? {
-        guard pid > 0 else { return nil }
+    private enum FileRead {
+        case read(Int)
+        case gone
+        /// Counted in `readFailures`.
+        case failed
+    }
+
+    /// Reads the start of /proc/PID/suffix into `buffer`.
+    private func read(_ pid: Int32, _ suffix: StaticString) -> FileRead {
+        guard pid > 0 else { return .gone }
         setPath(pid, suffix)
         let opened = syscall("openat") {
             UnsafeRawPointer(path).withMemoryRebound(to: CChar.self, capacity: Self.pathCapacity) {
@@ -212,24 +272,28 @@ public final class ProcReader {
         let fd: Int32
         switch opened {
         case .success(let opened): fd = opened
-        case .failure(let error):
-            noteFailure(error)
-            return nil
+        case .failure(let error): return noteFailure(error)
         }
         defer { closeDescriptor(fd) }
         switch syscall("read", { Glibc.read(fd, buffer.baseAddress, buffer.count) }) {
-        case .success(let count): return count
-        case .failure(let error):
-            noteFailure(error)
-            return nil
+        case .success(let count): return .read(count)
+        case .failure(let error): return noteFailure(error)
         }
     }
 
     /// Counts a failed read unless it only means the process is gone.
-    private func noteFailure(_ error: SystemCallError) {
-        if error.errno == .noSuchFileOrDirectory || error.errno == .noSuchProcess { return }
+    private func noteFailure(_ error: SystemCallError) -> FileRead {
+        if error.errno == .noSuchFileOrDirectory || error.errno == .noSuchProcess { return .gone }
         readFailures &+= 1
-        lastReadFailure = error
+        lastReadFailure = .system(error)
+        return .failed
+    }
+
+    /// Counts a file that does not parse.
+    private func unparsable(_ pid: Int32, _ suffix: StaticString) -> ProcessReading {
+        readFailures &+= 1
+        lastReadFailure = .unparsable(path: "\(procPath)/\(pid)\(suffix)")
+        return .unreadable
     }
 
     /// The first two whitespace-separated decimal fields after the line

@@ -358,7 +358,8 @@ public final class NamespaceDirectory {
     }
 
     /// The names the previous daemon recorded; none when there is no record.
-    /// A record not owned by the daemon's user, or not a plain file, is not ours.
+    /// A record not owned by the daemon's user, not a plain file, or larger
+    /// than any record a daemon writes is not ours (and is not read).
     private static func readManifest(_ directoryFD: Int32, path: String) throws(NamespaceDirectoryError) -> [String] {
         let fd = openat(directoryFD, manifestName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
@@ -367,23 +368,20 @@ public final class NamespaceDirectory {
         }
         defer { closeDescriptor(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_uid == geteuid() else {
+        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_uid == geteuid(),
+              let content = try? FileReading.readAll(fd, path: path + "/" + manifestName, limit: manifestLimit) else {
             throw .foreignEntries(path: path, names: [manifestName], count: 1)
-        }
-        var content = [UInt8](repeating: 0, count: Int(status.st_size))
-        var filled = 0
-        while filled < content.count {
-            let count = content.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
-            filled += count
         }
         let header = Array(manifestHeader.utf8)
-        guard filled >= header.count, content.prefix(header.count).elementsEqual(header) else {
+        guard content.starts(with: header) else {
             throw .foreignEntries(path: path, names: [manifestName], count: 1)
         }
-        return content[header.count..<filled].split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+        return content[header.count...].split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
     }
+
+    /// The record names the namespaces of one config, each on a line of its
+    /// own there: it is never larger than the largest config.
+    static let manifestLimit = manifestHeader.utf8.count + SourceFile.maxSize
 
     /// Refuses entries that are neither recorded namespace files, the record,
     /// nor temporaries of ours; returns the temporaries.

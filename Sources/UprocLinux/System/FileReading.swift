@@ -1,3 +1,5 @@
+import CLinuxProc
+import Glibc
 import SystemPackage
 
 public enum FileReadError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -18,47 +20,79 @@ public enum FileReadError: Error, Hashable, Sendable, CustomStringConvertible {
 
 /// Whole-file reads for configuration and accounts files.
 public enum FileReading {
-    /// Reads all of `path` (or standard input for `-`), refusing more than
-    /// `limit` bytes without reading them all first, and anything but a
-    /// regular file: the open is non-blocking (a FIFO without a writer
-    /// would block it forever), then the type is checked before any read.
+    /// Reads all of `path` (or standard input for `-`), refusing anything
+    /// but a regular file and more than `limit` bytes, both before opening
+    /// it for reading: the type and size are checked through an `O_PATH`
+    /// descriptor, which opens nothing (a symbolic link to a device such as
+    /// `/dev/tty` must not open it; a FIFO without a writer would block), and
+    /// the file checked is the one then opened (through that descriptor). The
+    /// read itself stops past `limit` bytes (a file may grow meanwhile).
     public static func read(_ path: String, limit: Int) throws(FileReadError) -> [UInt8] {
-        let fd: FileDescriptor
-        let ownsFD: Bool
-        if path == "-" {
-            fd = .standardInput
-            ownsFD = false
+        if path == "-" { return try readAll(STDIN_FILENO, path: path, limit: limit) }
+        let handle = try descriptor(path) { open(path, CLinuxProc_O_PATH | O_CLOEXEC) }
+        defer { closeDescriptor(handle) }
+        _ = try regularFileSize(handle, path: path, limit: limit)
+        // Reopened through the checked descriptor: the same file, whatever
+        // the path names by now. Without /proc, the path again, checked after.
+        let reopened = open("/proc/self/fd/\(handle)", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        let fd: Int32
+        if reopened >= 0 {
+            fd = reopened
         } else {
-            do {
-                fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking])
-            } catch {
-                throw .system(path: path, errno: error as? Errno ?? .ioError)
-            }
-            ownsFD = true
-        }
-        defer { if ownsFD { try? fd.close() } }
-        var result: [UInt8] = []
-        if ownsFD {
-            switch FileStatus.regularFileSize(fd.rawValue) {
-            case .success(let size?): result.reserveCapacity(min(size, limit) + 1)
-            case .success(nil):
-                // A directory says so, as read() would; a FIFO or device must not be read at all.
-                if FileStatus.isDirectory(fd.rawValue) { throw .system(path: path, errno: .isDirectory) }
+            fd = try descriptor(path) { open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) }
+            guard sameFile(fd, handle) else {
+                closeDescriptor(fd)
                 throw .notRegularFile(path: path)
-            case .failure(let error): throw .system(path: path, errno: error)
             }
         }
+        defer { closeDescriptor(fd) }
+        return try readAll(fd, path: path, limit: limit)
+    }
+
+    /// Reads `fd` to its end: a regular file of at most `limit` bytes (its
+    /// size is checked first), or for standard input anything up to
+    /// `limit` bytes.
+    public static func readAll(_ fd: Int32, path: String, limit: Int) throws(FileReadError) -> [UInt8] {
+        var result: [UInt8] = []
+        if fd != STDIN_FILENO { result.reserveCapacity(try regularFileSize(fd, path: path, limit: limit) + 1) }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count: Int
-            do {
-                count = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
-            } catch {
-                throw .system(path: path, errno: error as? Errno ?? .ioError)
+            switch syscall("read", subject: path, { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }) {
+            case .success(let read): count = read
+            case .failure(let error): throw .system(path: path, errno: error.errno)
             }
             if count == 0 { return result }
             if result.count + count > limit { throw .tooLarge(path: path, limit: limit) }
             result.append(contentsOf: chunk[0..<count])
         }
+    }
+
+    /// The size of the regular file `fd`; refuses anything else, and a
+    /// size over `limit`.
+    private static func regularFileSize(_ fd: Int32, path: String, limit: Int) throws(FileReadError) -> Int {
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw .system(path: path, errno: Errno(rawValue: errno)) }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: break
+        // A directory says so, as read() would.
+        case S_IFDIR: throw .system(path: path, errno: .isDirectory)
+        default: throw .notRegularFile(path: path)
+        }
+        guard status.st_size <= limit else { throw .tooLarge(path: path, limit: limit) }
+        return Int(status.st_size)
+    }
+
+    private static func descriptor(_ path: String, _ call: () -> Int32) throws(FileReadError) -> Int32 {
+        switch syscall("open", subject: path, call) {
+        case .success(let fd): return fd
+        case .failure(let error): throw .system(path: path, errno: error.errno)
+        }
+    }
+
+    private static func sameFile(_ a: Int32, _ b: Int32) -> Bool {
+        var first = stat()
+        var second = stat()
+        return fstat(a, &first) == 0 && fstat(b, &second) == 0 && first.st_dev == second.st_dev && first.st_ino == second.st_ino
     }
 }

@@ -1,0 +1,45 @@
+import UprocRules
+
+/// The processes a `/proc` scan found, for `Tracker.reconcile` and
+/// `Tracker.disagreements`: 36 bytes each (the PID and the identity as the
+/// process table stores it; a kernel thread's long name keeps its rest
+/// aside), where a list of whole identities would take 88. An audit builds
+/// one of every process every few minutes.
+public struct ScanSnapshot: Sequence, Sendable {
+    private var pids: [Int32] = []
+    private var identities: [ProcessTable.Stored] = []
+    /// By position: the bytes past the 15th of long names.
+    private var longTails: [Int: ProcessName.Tail] = [:]
+
+    public init() {}
+
+    public var count: Int { pids.count }
+
+    public mutating func reserveCapacity(_ capacity: Int) {
+        pids.reserveCapacity(capacity)
+        identities.reserveCapacity(capacity)
+    }
+
+    public mutating func append(_ pid: Int32, _ identity: ProcessIdentity) {
+        if identity.comm.isLong { longTails[pids.count] = identity.comm.tail }
+        pids.append(pid)
+        identities.append(ProcessTable.Stored(identity))
+    }
+
+    public struct Iterator: IteratorProtocol {
+        let snapshot: ScanSnapshot
+        var position = 0
+
+        public mutating func next() -> (Int32, ProcessIdentity)? {
+            guard position < snapshot.pids.count else { return nil }
+            defer { position += 1 }
+            let stored = snapshot.identities[position]
+            let tail = stored.hasLongName ? snapshot.longTails[position] ?? ProcessTable.noTail : ProcessTable.noTail
+            return (snapshot.pids[position], stored.identity(tail: tail))
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(snapshot: self) }
+
+    public var underestimatedCount: Int { pids.count }
+}
