@@ -33,8 +33,8 @@ import UprocTestSupport
         #expect(!Self.readable(loop))
 
         for pid: Int32 in 4_000_001...4_000_005 {
-            state.tracker.upsert(pid, ProcessIdentity(uid: 4287, gid: 0, comm: Comm()))
-            state.tracker.upsert(pid + 10, ProcessIdentity(uid: 4288, gid: 0, comm: Comm()))
+            state.tracker.upsert(pid, ProcessIdentity(uid: 4287, gid: 0, comm: ProcessName()))
+            state.tracker.upsert(pid + 10, ProcessIdentity(uid: 4288, gid: 0, comm: ProcessName()))
             loop.runOnce(timeoutMilliseconds: 0)  // the post handlers write a and b
             #expect(Self.contents(options.directory + "/a")?.hasSuffix("\(pid)\n") == true)
             // Nothing is left that would wake the loop: its own renames were read.
@@ -52,7 +52,7 @@ import UprocTestSupport
         // Removed in the round that writes another file: read with the
         // daemon's own events, and repaired in the very next round.
         removeBeforeWrites = options.directory + "/b"
-        state.tracker.upsert(4_000_006, ProcessIdentity(uid: 4287, gid: 0, comm: Comm()))
+        state.tracker.upsert(4_000_006, ProcessIdentity(uid: 4287, gid: 0, comm: ProcessName()))
         loop.runOnce(timeoutMilliseconds: 0)
         #expect(Self.contents(options.directory + "/a")?.hasSuffix("4000006\n") == true)
         #expect(Self.contents(options.directory + "/b") == nil)
