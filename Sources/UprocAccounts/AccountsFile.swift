@@ -1,11 +1,11 @@
 /// The accounts of one file, and what was wrong with the lines left out.
-public struct ParsedAccounts: Hashable, Sendable {
+package struct ParsedAccounts: Hashable, Sendable {
     /// In file order.
-    public var entries: [AccountEntry]
+    package var entries: [AccountEntry]
     /// In line order.
-    public var warnings: [AccountWarning]
+    package var warnings: [AccountWarning]
 
-    public init(entries: [AccountEntry] = [], warnings: [AccountWarning] = []) {
+    package init(entries: [AccountEntry] = [], warnings: [AccountWarning] = []) {
         self.entries = entries
         self.warnings = warnings
     }
@@ -36,8 +36,8 @@ public struct ParsedAccounts: Hashable, Sendable {
 /// glibc accepts but that are not accounts are skipped with a warning too:
 /// an empty name, and NIS compat `+`/`-` lines, which only the name
 /// service can expand.
-public enum AccountsFile {
-    public static func parse(_ bytes: [UInt8], path: String, kind: AccountKind) -> ParsedAccounts {
+package enum AccountsFile {
+    package static func parse(_ bytes: [UInt8], path: String, kind: AccountKind) -> ParsedAccounts {
         var result = ParsedAccounts()
         var lineNumber = 0
         var start = bytes.startIndex

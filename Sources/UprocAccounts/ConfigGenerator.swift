@@ -1,29 +1,29 @@
 import UprocRules
 
 /// Where the accounts come from; the header names it.
-public enum AccountsSource: Hashable, Sendable {
+package enum AccountsSource: Hashable, Sendable {
     case files(passwd: String, group: String)
     /// `getpwent`/`getgrent`: local files plus LDAP, SSSD, systemd…
     case nameService
 
-    public static let systemFiles = AccountsSource.files(passwd: "/etc/passwd", group: "/etc/group")
+    package static let systemFiles = AccountsSource.files(passwd: "/etc/passwd", group: "/etc/group")
 
     /// How warnings name an NSS database, which has no file or lines.
-    public static func nameServiceOrigin(_ kind: AccountKind) -> AccountOrigin {
+    package static func nameServiceOrigin(_ kind: AccountKind) -> AccountOrigin {
         AccountOrigin(source: kind == .user ? "NSS passwd" : "NSS group", line: nil)
     }
 }
 
 /// A generated config and the warnings for what it left out.
-public struct GeneratedConfig: Hashable, Sendable {
+package struct GeneratedConfig: Hashable, Sendable {
     /// The `uproc.conf` text: header comment, then one rule per line.
-    public var text: String
+    package var text: String
     /// Input order: users' source first, each by line.
-    public var warnings: [AccountWarning]
-    public var userRuleCount: Int
-    public var groupRuleCount: Int
+    package var warnings: [AccountWarning]
+    package var userRuleCount: Int
+    package var groupRuleCount: Int
 
-    public init(text: String, warnings: [AccountWarning], userRuleCount: Int, groupRuleCount: Int) {
+    package init(text: String, warnings: [AccountWarning], userRuleCount: Int, groupRuleCount: Int) {
         self.text = text
         self.warnings = warnings
         self.userRuleCount = userRuleCount
@@ -36,11 +36,11 @@ public struct GeneratedConfig: Hashable, Sendable {
 /// ID then name (bytewise, so the output does not depend on the locale).
 /// Nothing in the output depends on the time or the input's order, so two
 /// runs over the same accounts diff cleanly.
-public enum ConfigGenerator {
+package enum ConfigGenerator {
     /// `users` and `groups` as parsed (their parse warnings are passed
     /// through, merged by line); either may be nil when the options leave
     /// that kind out.
-    public static func generate(
+    package static func generate(
         users: ParsedAccounts?, groups: ParsedAccounts?, source: AccountsSource, options: GeneratorOptions
     ) -> GeneratedConfig {
         var taken: [NamespaceKey: (kind: AccountKind, index: Int)] = [:]
@@ -119,7 +119,7 @@ public enum ConfigGenerator {
 
     /// The comment at the top: where the accounts came from, what the
     /// names look like, the non-default options. No time stamp.
-    public static func header(source: AccountsSource, options: GeneratorOptions) -> String {
+    package static func header(source: AccountsSource, options: GeneratorOptions) -> String {
         var from: [String] = []
         var shapes: [String] = []
         for kind in [AccountKind.user, .group] where options.includes(kind) {

@@ -8,12 +8,12 @@
 /// is refused rather than quoted: the generated file stays one plain word
 /// per name, and only an empty or odd prefix can expose a name's first
 /// byte at all.
-public enum ConfigWord {
-    public enum Problem: Hashable, Sendable, CustomStringConvertible {
+package enum ConfigWord {
+    package enum Problem: Hashable, Sendable, CustomStringConvertible {
         case startsComment
         case startsQuote
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .startsComment: return "'#' at the start of a word begins a comment"
             case .startsQuote: return "'\"' at the start of a word begins a quoted word"
@@ -22,7 +22,7 @@ public enum ConfigWord {
     }
 
     /// Why `name` cannot be written as a bare word, or nil.
-    public static func problem<C: Collection>(with name: C) -> Problem? where C.Element == UInt8 {
+    package static func problem<C: Collection>(with name: C) -> Problem? where C.Element == UInt8 {
         switch name.first {
         case UInt8(ascii: "#"): return .startsComment
         case UInt8(ascii: "\""): return .startsQuote

@@ -6,18 +6,18 @@ import UprocRules
 /// knows no names. `uprocd --accounts-files` (a test option) resolves its
 /// rules' names with these instead of NSS, so that the files it watches
 /// are the ones its rules were resolved against.
-public struct FileAccounts: AccountResolver {
+package struct FileAccounts: AccountResolver {
     private let users: [String: UInt32]
     private let groups: [String: UInt32]
 
-    public init(passwd: String, group: String) {
+    package init(passwd: String, group: String) {
         users = Self.read(passwd, kind: .user)
         groups = Self.read(group, kind: .group)
     }
 
-    public func userID(named name: String) -> UInt32? { users[name] }
+    package func userID(named name: String) -> UInt32? { users[name] }
 
-    public func groupID(named name: String) -> UInt32? { groups[name] }
+    package func groupID(named name: String) -> UInt32? { groups[name] }
 
     private static func read(_ path: String, kind: AccountKind) -> [String: UInt32] {
         guard let bytes = try? FileReading.read(path, limit: StarterConfig.fileLimit) else { return [:] }

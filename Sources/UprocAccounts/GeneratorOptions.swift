@@ -2,30 +2,30 @@ import UprocRules
 
 /// What `uproc-genconf` puts in the config: which kinds of account, which
 /// ID ranges, and the namespace name prefixes.
-public struct GeneratorOptions: Hashable, Sendable {
-    public var includeUsers: Bool
-    public var includeGroups: Bool
-    public var minUID: UInt32
-    public var maxUID: UInt32
-    public var minGID: UInt32
-    public var maxGID: UInt32
-    public var userPrefix: String
-    public var groupPrefix: String
+package struct GeneratorOptions: Hashable, Sendable {
+    package var includeUsers: Bool
+    package var includeGroups: Bool
+    package var minUID: UInt32
+    package var maxUID: UInt32
+    package var minGID: UInt32
+    package var maxGID: UInt32
+    package var userPrefix: String
+    package var groupPrefix: String
 
-    public static let defaultUserPrefix = "uid."
-    public static let defaultGroupPrefix = "gid."
+    package static let defaultUserPrefix = "uid."
+    package static let defaultGroupPrefix = "gid."
 
     /// The largest ID a rule can name, as the rule compiler accepts it:
     /// 4294967295 is `(uid_t)-1`, the kernel's "no ID" (`setresuid(-1, …)`
     /// leaves an ID unchanged), never a real user's or group's. The
     /// default maximum of both ranges.
-    public static let largestID: UInt32 = 4_294_967_294
+    package static let largestID: UInt32 = 4_294_967_294
 
     /// `(uid_t)-1` and `(gid_t)-1`: an account with this ID is skipped
     /// with a warning.
-    public static let noID: UInt32 = .max
+    package static let noID: UInt32 = .max
 
-    public init(
+    package init(
         includeUsers: Bool = true, includeGroups: Bool = true,
         minUID: UInt32 = 0, maxUID: UInt32 = GeneratorOptions.largestID,
         minGID: UInt32 = 0, maxGID: UInt32 = GeneratorOptions.largestID,
@@ -42,22 +42,22 @@ public struct GeneratorOptions: Hashable, Sendable {
         self.groupPrefix = groupPrefix
     }
 
-    public func includes(_ kind: AccountKind) -> Bool {
+    package func includes(_ kind: AccountKind) -> Bool {
         kind == .user ? includeUsers : includeGroups
     }
 
-    public func prefix(for kind: AccountKind) -> String {
+    package func prefix(for kind: AccountKind) -> String {
         kind == .user ? userPrefix : groupPrefix
     }
 
-    public func idRange(for kind: AccountKind) -> ClosedRange<UInt32>? {
+    package func idRange(for kind: AccountKind) -> ClosedRange<UInt32>? {
         let (low, high) = kind == .user ? (minUID, maxUID) : (minGID, maxGID)
         return low <= high ? low...high : nil
     }
 
     /// Why these options cannot produce a config, as a usage error
     /// message, or nil when they can.
-    public var problem: String? {
+    package var problem: String? {
         if !includeUsers && !includeGroups { return "--users-only and --groups-only exclude each other" }
         for (flag, value) in [("--min-uid", minUID), ("--max-uid", maxUID), ("--min-gid", minGID), ("--max-gid", maxGID)]
         where value > Self.largestID {
@@ -82,7 +82,7 @@ public struct GeneratorOptions: Hashable, Sendable {
     /// The options that differ from the defaults, as `uproc-genconf`
     /// arguments: the header records them so the output says how to
     /// regenerate it.
-    public var arguments: [String] {
+    package var arguments: [String] {
         var arguments: [String] = []
         if !includeGroups { arguments.append("--users-only") }
         if !includeUsers { arguments.append("--groups-only") }

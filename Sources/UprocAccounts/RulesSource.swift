@@ -4,15 +4,15 @@ import UprocLinux
 /// `/etc/uproc.conf` when it exists, else the built-in default
 /// (`StarterConfig.systemDefault`). `uproc-check` asks the same question
 /// when given no file, so that it checks exactly what the daemon would run.
-public enum RulesSource: Hashable, Sendable {
+package enum RulesSource: Hashable, Sendable {
     case file(String)
     case builtInDefault
 
     /// `/etc/uproc.conf`.
-    public static let defaultPath = "/etc/uproc.conf"
+    package static let defaultPath = "/etc/uproc.conf"
 
     /// `defaultPath` is a parameter for tests.
-    public static func choose(path: String?, defaultPath: String = RulesSource.defaultPath) -> RulesSource {
+    package static func choose(path: String?, defaultPath: String = RulesSource.defaultPath) -> RulesSource {
         if let path { return .file(path) }
         return FileStatus.exists(defaultPath) ? .file(defaultPath) : .builtInDefault
     }

@@ -3,31 +3,31 @@ import UprocRules
 
 /// An accounts file that could not be read: generation stops, since a
 /// config missing every account of one kind would look valid but be wrong.
-public struct AccountsReadError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var underlying: FileReadError
+package struct AccountsReadError: Error, Hashable, Sendable, CustomStringConvertible {
+    package var underlying: FileReadError
 
-    public init(_ underlying: FileReadError) {
+    package init(_ underlying: FileReadError) {
         self.underlying = underlying
     }
 
-    public var description: String { underlying.description }
+    package var description: String { underlying.description }
 }
 
 /// The generator over the system: reads the accounts files (or the name
 /// service), then runs `ConfigGenerator`.
-public enum StarterConfig {
+package enum StarterConfig {
     /// Accounts files larger than this are refused (a passwd line is about
     /// 60 bytes: a million accounts fit).
-    public static let fileLimit = 256 << 20
+    package static let fileLimit = 256 << 20
 
     /// The path `systemDefault()`'s source carries in diagnostics.
-    public static let builtInPath = "<built-in default>"
+    package static let builtInPath = "<built-in default>"
 
     /// Reads the accounts `options` ask for from `source` (a path of `-` is
     /// standard input, shown as `<stdin>`) and generates.
     /// The group file is not read with `--users-only`, nor passwd with
     /// `--groups-only`.
-    public static func generate(from source: AccountsSource, options: GeneratorOptions) throws(AccountsReadError)
+    package static func generate(from source: AccountsSource, options: GeneratorOptions) throws(AccountsReadError)
         -> GeneratedConfig
     {
         var parsed: [AccountKind: ParsedAccounts] = [:]
@@ -51,12 +51,12 @@ public enum StarterConfig {
     }
 
     /// How warnings and the header name a file: `-` is standard input.
-    public static func displayPath(_ path: String) -> String {
+    package static func displayPath(_ path: String) -> String {
         path == "-" ? "<stdin>" : path
     }
 
     /// Every account NSS enumerates, in its order.
-    public static func nameServiceAccounts(_ kind: AccountKind) -> ParsedAccounts {
+    package static func nameServiceAccounts(_ kind: AccountKind) -> ParsedAccounts {
         let origin = AccountsSource.nameServiceOrigin(kind)
         let entries = kind == .user ? NameServiceEnumeration.users() : NameServiceEnumeration.groups()
         return ParsedAccounts(entries: entries.map { AccountEntry(name: $0.nameBytes, id: $0.id, origin: origin) })
@@ -67,7 +67,7 @@ public enum StarterConfig {
     /// `/etc/group`, as a source named `<built-in default>`, with the
     /// generator's warnings (`file:line: warning: …`).
     /// `from` is for tests; the daemon reads the system's files.
-    public static func systemDefault(from accounts: AccountsSource = .systemFiles) throws(AccountsReadError)
+    package static func systemDefault(from accounts: AccountsSource = .systemFiles) throws(AccountsReadError)
         -> (source: SourceFile, warnings: [String])
     {
         let builtIn = try builtInDefault(from: accounts)
@@ -76,7 +76,7 @@ public enum StarterConfig {
 
     /// `systemDefault` with its warnings as values (`uproc-check` words
     /// them as errors under `--werror`).
-    public static func builtInDefault(from accounts: AccountsSource = .systemFiles) throws(AccountsReadError)
+    package static func builtInDefault(from accounts: AccountsSource = .systemFiles) throws(AccountsReadError)
         -> (source: SourceFile, warnings: [AccountWarning])
     {
         let config = try generate(from: accounts, options: GeneratorOptions())

@@ -3,13 +3,13 @@ import Glibc
 /// An inotify watch on one directory for files that were replaced by
 /// rename (`IN_MOVED_TO`) or written and closed (`IN_CLOSE_WRITE`): the two
 /// ways a namespace file changes. One owner, closed once.
-public struct BenchDirectoryWatch: ~Copyable {
+package struct BenchDirectoryWatch: ~Copyable {
     private let fd: Int32
     private var buffer = [UInt8](repeating: 0, count: 1 << 14)
 
     /// The corresponding C functions are `inotify_init1` and `inotify_add_watch`.
     /// `includingRemovals`: a file deleted (`IN_DELETE`) or created counts too.
-    public init(directory: String, includingRemovals: Bool = false) throws(BenchError) {
+    package init(directory: String, includingRemovals: Bool = false) throws(BenchError) {
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard fd >= 0 else { throw .last("inotify_init1") }
         let mask = UInt32(IN_MOVED_TO) | UInt32(IN_CLOSE_WRITE) | (includingRemovals ? UInt32(IN_DELETE | IN_CREATE) : 0)
@@ -24,13 +24,13 @@ public struct BenchDirectoryWatch: ~Copyable {
     deinit { close(fd) }
 
     /// Discards every event already queued, without waiting.
-    public mutating func drain() throws(BenchError) {
+    package mutating func drain() throws(BenchError) {
         while try readEvents() {}
     }
 
     /// Waits up to `timeoutMilliseconds` for at least one event and consumes
     /// all queued ones; `false` on timeout.
-    public mutating func wait(timeoutMilliseconds: Int32) throws(BenchError) -> Bool {
+    package mutating func wait(timeoutMilliseconds: Int32) throws(BenchError) -> Bool {
         guard try readable(within: timeoutMilliseconds) else { return false }
         try drain()
         return true
@@ -53,7 +53,7 @@ public struct BenchDirectoryWatch: ~Copyable {
     /// all queued ones and tells, per name of `names`, whether an event
     /// named that file (all `true` when the kernel's queue overflowed);
     /// `nil` on timeout. A reader then re-reads only the files that changed.
-    public mutating func waitForChanges(among names: [String], timeoutMilliseconds: Int32) throws(BenchError) -> [Bool]? {
+    package mutating func waitForChanges(among names: [String], timeoutMilliseconds: Int32) throws(BenchError) -> [Bool]? {
         guard try readable(within: timeoutMilliseconds) else { return nil }
         let wanted = names.map { Array($0.utf8) }
         var changed = [Bool](repeating: false, count: names.count)

@@ -1,11 +1,11 @@
 import Glibc
 
 /// A failed system call in the benchmark helpers: the call's name and errno.
-public struct BenchError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var call: String
-    public var errno: Int32
+package struct BenchError: Error, Hashable, Sendable, CustomStringConvertible {
+    package var call: String
+    package var errno: Int32
 
-    public init(call: String, errno: Int32) {
+    package init(call: String, errno: Int32) {
         self.call = call
         self.errno = errno
     }
@@ -15,7 +15,7 @@ public struct BenchError: Error, Hashable, Sendable, CustomStringConvertible {
         BenchError(call: call, errno: Glibc.errno)
     }
 
-    public var description: String {
+    package var description: String {
         "\(call): \(String(cString: strerror(errno)))"
     }
 }

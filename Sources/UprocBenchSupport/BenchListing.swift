@@ -3,13 +3,13 @@ import UprocLinux
 /// Waits until a PID is listed in (or gone from) several namespace files at
 /// once and notes when each file got there: one directory watch, each file
 /// not there yet re-read after an event names it, as a user's reader would.
-public enum BenchListing {
+package enum BenchListing {
     /// Returns, per file of `files`, the monotonic time at which `pid`'s
     /// presence was first seen to be `listed`; `nil` for a file still not
     /// there at `deadline` (monotonic nanoseconds). A missing file lists
     /// nothing. The watch must exist before the change it waits for, so a
     /// rename between a read and the wait still wakes the wait.
-    public static func wait(
+    package static func wait(
         for pid: Int32, listed: Bool, in files: [String], watch: inout BenchDirectoryWatch, deadline: UInt64
     ) throws(BenchError) -> [UInt64?] {
         var seen = [UInt64?](repeating: nil, count: files.count)

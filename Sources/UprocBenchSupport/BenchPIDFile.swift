@@ -3,10 +3,10 @@ import UprocRules
 
 /// Reads a namespace file (one decimal PID per line) the way a user's
 /// `grep -qx PID FILE` would: whole file, then each line parsed in place.
-public enum BenchPIDFile {
+package enum BenchPIDFile {
     /// Whether `pid` is listed in the file at `path`; `nil` when the file
     /// does not exist (the namespace is not published).
-    public static func contains(_ pid: Int32, in path: String) throws(BenchError) -> Bool? {
+    package static func contains(_ pid: Int32, in path: String) throws(BenchError) -> Bool? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd == -1 {
             if errno == ENOENT { return nil }

@@ -3,11 +3,11 @@ import UprocLinux
 
 /// Process creation and reaping for the benchmarks: thin wrappers over
 /// `posix_spawn`, `fork`, `kill` and `waitpid`.
-public enum BenchProcess {
+package enum BenchProcess {
     /// Starts `path` with `arguments` (the first is `argv[0]`) and this
     /// process's environment; returns the child's PID.
     /// The corresponding C function is `posix_spawn`.
-    public static func spawn(_ path: String, arguments: [String]) throws(BenchError) -> Int32 {
+    package static func spawn(_ path: String, arguments: [String]) throws(BenchError) -> Int32 {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         argv.append(nil)
         defer { for pointer in argv { free(pointer) } }
@@ -18,13 +18,13 @@ public enum BenchProcess {
     }
 
     /// Sends `SIGKILL` to `pid`. The corresponding C function is `kill`.
-    public static func killHard(_ pid: Int32) throws(BenchError) {
+    package static func killHard(_ pid: Int32) throws(BenchError) {
         guard kill(pid, SIGKILL) == 0 else { throw .last("kill \(pid)") }
     }
 
     /// Waits for `pid` to end and returns its raw wait status.
     /// The corresponding C function is `waitpid`.
-    public static func reap(_ pid: Int32) throws(BenchError) -> Int32 {
+    package static func reap(_ pid: Int32) throws(BenchError) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 {
             guard errno == EINTR else { throw .last("waitpid \(pid)") }
@@ -36,7 +36,7 @@ public enum BenchProcess {
     /// at once and the parent reaps it before the next fork, so the kernel
     /// sends one FORK and one EXIT event per round. Returns the elapsed
     /// monotonic nanoseconds.
-    public static func forkExitStorm(count: Int) throws(BenchError) -> UInt64 {
+    package static func forkExitStorm(count: Int) throws(BenchError) -> UInt64 {
         let start = MonotonicClock.nanoseconds()
         for _ in 0..<count {
             let pid = fork()
@@ -54,7 +54,7 @@ public enum BenchProcess {
     /// rules can match the children it forks. Works by writing
     /// `/proc/self/comm`, because Glibc's `pthread_setname_np` needs
     /// `_GNU_SOURCE`, which the Swift Glibc module is built without.
-    public static func setName(_ name: String) throws(BenchError) {
+    package static func setName(_ name: String) throws(BenchError) {
         let fd = open("/proc/self/comm", O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .last("open /proc/self/comm") }
         defer { close(fd) }

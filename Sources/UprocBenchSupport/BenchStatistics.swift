@@ -1,17 +1,17 @@
 /// Order statistics over measured durations, for the benchmark summaries.
-public struct BenchSummary: Hashable, Sendable {
-    public var count: Int
-    public var minimum: UInt64
-    public var p50: UInt64
-    public var p90: UInt64
-    public var p99: UInt64
-    public var maximum: UInt64
-    public var mean: UInt64
+package struct BenchSummary: Hashable, Sendable {
+    package var count: Int
+    package var minimum: UInt64
+    package var p50: UInt64
+    package var p90: UInt64
+    package var p99: UInt64
+    package var maximum: UInt64
+    package var mean: UInt64
 
     /// Nearest-rank percentiles (the value below which `p` % of samples lie,
     /// never interpolated, so every figure is one that was measured).
     /// `nil` for no samples.
-    public init?(_ samples: [UInt64]) {
+    package init?(_ samples: [UInt64]) {
         guard !samples.isEmpty else { return nil }
         let sorted = samples.sorted()
         func rank(_ percent: Int) -> UInt64 {
@@ -29,9 +29,9 @@ public struct BenchSummary: Hashable, Sendable {
 }
 
 /// Fixed-point formatting without Foundation.
-public enum BenchFormat {
+package enum BenchFormat {
     /// `nanoseconds` as microseconds with one decimal: 12_345 → "12.3".
-    public static func microseconds(_ nanoseconds: UInt64) -> String {
+    package static func microseconds(_ nanoseconds: UInt64) -> String {
         let tenths = (nanoseconds + 50) / 100
         return "\(tenths / 10).\(tenths % 10)"
     }

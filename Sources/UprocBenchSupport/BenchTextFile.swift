@@ -1,9 +1,9 @@
 import Glibc
 
 /// Writes benchmark results (raw samples) to a file.
-public enum BenchTextFile {
+package enum BenchTextFile {
     /// Creates or truncates `path` (mode 0644) and writes all of `text`.
-    public static func write(_ text: String, to path: String) throws(BenchError) {
+    package static func write(_ text: String, to path: String) throws(BenchError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .last("open \(path)") }
         defer { close(fd) }
@@ -21,7 +21,7 @@ public enum BenchTextFile {
 
     /// Writes `line` and a newline to standard error (progress and warnings;
     /// the figures go to standard output).
-    public static func printError(_ line: String) {
+    package static func printError(_ line: String) {
         let bytes = Array((line + "\n").utf8)
         var offset = 0
         while offset < bytes.count {

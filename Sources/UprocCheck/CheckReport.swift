@@ -2,10 +2,10 @@ import UprocRules
 
 /// What `uproc-check` prints and how it exits, worded from a `CheckSummary`
 /// without touching the OS, so tests can call it.
-public struct CheckReport: Hashable, Sendable {
+package struct CheckReport: Hashable, Sendable {
     /// The exit status. Bad usage is not a report: ArgumentParser exits
     /// 64 (`EX_USAGE`), as every uproc tool does.
-    public enum Status: Int32, Hashable, Sendable {
+    package enum Status: Int32, Hashable, Sendable {
         case valid = 0
         case invalid = 1
         /// Nothing was checked: the file could not be read, or the process
@@ -13,11 +13,11 @@ public struct CheckReport: Hashable, Sendable {
         case unusable = 2
     }
 
-    public var standardOutput: String
-    public var standardError: String
-    public var status: Status
+    package var standardOutput: String
+    package var standardError: String
+    package var status: Status
 
-    public init(standardOutput: String, standardError: String, status: Status) {
+    package init(standardOutput: String, standardError: String, status: Status) {
         self.standardOutput = standardOutput
         self.standardError = standardError
         self.status = status
@@ -31,7 +31,7 @@ public struct CheckReport: Hashable, Sendable {
     /// `inputWarnings` (the accounts the built-in default left out) come
     /// first and count with the compiler's; with `warningsAsErrors` they
     /// are errors.
-    public init(
+    package init(
         _ summary: CheckSummary, dump: Bool = false, explaining process: (pid: Int32, identity: ProcessIdentity)? = nil,
         inputWarnings: [InputWarning] = [], warningsAsErrors: Bool = false
     ) {
@@ -56,7 +56,7 @@ public struct CheckReport: Hashable, Sendable {
     }
 
     /// Checks `source` with `compiler` and words the outcome.
-    public init(
+    package init(
         checking source: SourceFile,
         with compiler: RuleCompiler,
         dump: Bool = false,
@@ -70,18 +70,18 @@ public struct CheckReport: Hashable, Sendable {
     }
 
     /// The report for a file that could not be read.
-    public init(unreadable reason: String) {
+    package init(unreadable reason: String) {
         self.init(standardOutput: "", standardError: "uproc-check: \(reason)\n", status: .unusable)
     }
 
     /// The report for `--explain` of a PID that is not running.
-    public init(noSuchProcess pid: Int32) {
+    package init(noSuchProcess pid: Int32) {
         self.init(unreadable: "no process with PID \(pid)")
     }
 
     /// The line that says which rules were checked when no file was given
     /// and `defaultPath` does not exist.
-    public static func builtInDefaultNote(defaultPath: String) -> String {
+    package static func builtInDefaultNote(defaultPath: String) -> String {
         "uproc-check: note: no \(defaultPath): checking the built-in default uprocd runs on instead "
             + "(the rules uproc-genconf prints for this machine)\n"
     }

@@ -3,18 +3,18 @@ import UprocLinux
 import UprocRules
 
 /// A compiled configuration and where it came from.
-public struct LoadedConfig: Sendable {
-    public var table: DecisionTable
+package struct LoadedConfig: Sendable {
+    package var table: DecisionTable
     /// A path, or `<built-in default>`.
-    public var origin: String
+    package var origin: String
     /// Warnings, each as `uproc-check` prints it (location, source line,
     /// caret), without the final newline.
-    public var warnings: [String]
+    package var warnings: [String]
     /// Whether the rules name users or groups (`uid alice …`): then the
     /// accounts files matter to them too.
-    public var namesAccounts = false
+    package var namesAccounts = false
     /// The rules `uproc-genconf` prints, since no config file exists.
-    public var isBuiltIn = false
+    package var isBuiltIn = false
     /// Of the bytes the rules were compiled from.
     var digest = ConfigDigest()
 }
@@ -27,7 +27,7 @@ struct ConfigSource {
     var isBuiltIn = false
 }
 
-public enum ConfigError: Error, CustomStringConvertible {
+package enum ConfigError: Error, CustomStringConvertible {
     case unreadable(FileReadError)
     /// Rendered diagnostics, exactly as `uproc-check` prints them.
     case invalid(diagnostics: String, errorCount: Int)
@@ -36,7 +36,7 @@ public enum ConfigError: Error, CustomStringConvertible {
     /// (`> /etc/uproc.conf`), and it would delete every namespace file.
     case empty(path: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unreadable(let error): return error.description
         case .invalid(let diagnostics, _): return diagnostics
@@ -49,11 +49,11 @@ public enum ConfigError: Error, CustomStringConvertible {
 /// Finds, reads and compiles the rules: an explicit path must exist; the
 /// default path is optional, and without it the daemon runs on the rules
 /// `uproc-genconf` would write.
-public enum ConfigLoader {
+package enum ConfigLoader {
     ///
     /// `defaultPath` and `defaultAccounts` are parameters for tests: the
     /// daemon uses `/etc/uproc.conf` and `/etc/passwd` + `/etc/group`.
-    public static func load(
+    package static func load(
         path: String?,
         defaultPath: String = DaemonOptions.defaultConfigPath,
         defaultAccounts: AccountsSource = .systemFiles,
@@ -95,7 +95,7 @@ public enum ConfigLoader {
         }
     }
 
-    public static func compile(_ source: SourceFile, accounts: any AccountResolver) throws(ConfigError) -> LoadedConfig {
+    package static func compile(_ source: SourceFile, accounts: any AccountResolver) throws(ConfigError) -> LoadedConfig {
         let recording = RecordingAccounts(accounts)
         let compilation = RuleCompiler(accounts: recording).compile(source)
         guard let table = compilation.table else {

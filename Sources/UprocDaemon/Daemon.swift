@@ -13,7 +13,7 @@ import UprocRules
 /// Start-up order matters: subscribe first, then scan `/proc`, then drain
 /// the socket, so that no process can slip between the scan and the first
 /// event.
-public final class Daemon {
+package final class Daemon {
     private let state: DaemonState
     private let loop: EventLoop
     private let follower: KernelFollower
@@ -27,7 +27,7 @@ public final class Daemon {
     private var ending = Ending.stopped
 
     /// Why `run` returned.
-    public enum Ending: Equatable, Sendable {
+    package enum Ending: Equatable, Sendable {
         /// SIGTERM or SIGINT: a clean stop.
         case stopped
         /// Another uprocd serves the directory's path now (this daemon's
@@ -39,13 +39,13 @@ public final class Daemon {
     /// Blocks the daemon's signals in the calling thread. Call first thing in
     /// `main`, before any other thread exists, so that every thread inherits
     /// the mask and the signals reach only the signalfd.
-    public static func blockSignals() {
+    package static func blockSignals() {
         Signals.block(ControlSignals.handled)
     }
 
     /// Loads the rules, claims the directory, subscribes to the kernel, scans
     /// `/proc` and writes every namespace file.
-    public init(options: DaemonOptions, logger: Logger) throws(DaemonError) {
+    package init(options: DaemonOptions, logger: Logger) throws(DaemonError) {
         let start = MonotonicClock.nanoseconds()
         let config = try Reloader.initialConfig(options: options, logger: logger)
         state = DaemonState(options: options, logger: logger, config: config)
@@ -129,7 +129,7 @@ public final class Daemon {
     /// directory's path, then removes the namespace files (and the
     /// directory, if it created it and it is left empty).
     @discardableResult
-    public func run() -> Ending {
+    package func run() -> Ending {
         loop.run()
         service.stopping()
         metrics?.remove()

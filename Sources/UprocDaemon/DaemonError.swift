@@ -2,7 +2,7 @@ import UprocLinux
 
 /// Why the daemon could not start. Each case prints as the one line (or,
 /// for diagnostics, the block) an administrator needs to fix it.
-public enum DaemonError: Error, CustomStringConvertible {
+package enum DaemonError: Error, CustomStringConvertible {
     case config(ConfigError)
     case directory(NamespaceDirectoryError)
     case kernel(String)
@@ -11,7 +11,7 @@ public enum DaemonError: Error, CustomStringConvertible {
     /// The `--metrics-file` directory cannot be opened or is the namespace directory.
     case metrics(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .config(let error): return error.description
         case .directory(let error): return "\(error)"

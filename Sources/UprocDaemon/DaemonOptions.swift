@@ -1,43 +1,43 @@
 import UprocAccounts
 
 /// Everything `uprocd` can be told on its command line.
-public struct DaemonOptions: Sendable {
+package struct DaemonOptions: Sendable {
     /// The rules file. `nil`: `/etc/uproc.conf` when it exists, else the
     /// built-in default (what `uproc-genconf` prints for this machine).
-    public var configPath: String?
+    package var configPath: String?
     /// The directory of namespace files.
-    public var directory: String
+    package var directory: String
     /// Netlink receive buffer to ask the kernel for, in bytes.
-    public var netlinkReceiveBuffer: Int
+    package var netlinkReceiveBuffer: Int
     /// A namespace file is rewritten at most once per this many nanoseconds.
-    public var minimumInterval: UInt64
+    package var minimumInterval: UInt64
     /// The Prometheus text file to keep (`--metrics-file`); nil: none.
-    public var metricsFile: String?
+    package var metricsFile: String?
     /// At most this many namespaces get a `uproc_namespace_processes`
     /// series: those with the most processes.
-    public var metricsNamespaces = DaemonOptions.defaultMetricsNamespaces
+    package var metricsNamespaces = DaemonOptions.defaultMetricsNamespaces
     /// The metrics file is rewritten at most once per this many nanoseconds.
-    public var metricsInterval = UInt64(DaemonOptions.defaultMetricsIntervalSeconds) * 1_000_000_000
+    package var metricsInterval = UInt64(DaemonOptions.defaultMetricsIntervalSeconds) * 1_000_000_000
     /// Nanoseconds between audits (a `/proc` rescan that corrects and counts
     /// drift); 0: no audits.
-    public var auditInterval: UInt64 = UInt64(DaemonOptions.defaultAuditIntervalSeconds) * 1_000_000_000
+    package var auditInterval: UInt64 = UInt64(DaemonOptions.defaultAuditIntervalSeconds) * 1_000_000_000
     /// Run on a config with no rules (`--allow-empty`); otherwise one is an
     /// error at start and refused at reload.
-    public var allowEmpty = false
+    package var allowEmpty = false
     /// The accounts files the built-in default is generated from, and whose
     /// changes reload rules that name users or groups. Only tests change it
     /// (uprocd's hidden `--accounts-files PASSWD:GROUP`).
-    public var accountsFiles = AccountsSource.systemFiles
+    package var accountsFiles = AccountsSource.systemFiles
 
-    public static let defaultConfigPath = RulesSource.defaultPath
-    public static let defaultDirectory = "/run/uproc"
-    public static let defaultReceiveBuffer = 8 << 20
-    public static let defaultMinimumIntervalMilliseconds = 5
-    public static let defaultMetricsNamespaces = 1000
-    public static let defaultMetricsIntervalSeconds = 5
-    public static let defaultAuditIntervalSeconds = 180
+    package static let defaultConfigPath = RulesSource.defaultPath
+    package static let defaultDirectory = "/run/uproc"
+    package static let defaultReceiveBuffer = 8 << 20
+    package static let defaultMinimumIntervalMilliseconds = 5
+    package static let defaultMetricsNamespaces = 1000
+    package static let defaultMetricsIntervalSeconds = 5
+    package static let defaultAuditIntervalSeconds = 180
 
-    public init(
+    package init(
         configPath: String? = nil,
         directory: String = DaemonOptions.defaultDirectory,
         netlinkReceiveBuffer: Int = DaemonOptions.defaultReceiveBuffer,

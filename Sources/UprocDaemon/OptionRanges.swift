@@ -1,11 +1,11 @@
 /// The documented range of every numeric option: a value outside is a
 /// usage error (exit 64), never an overflow later.
 extension DaemonOptions {
-    public static let receiveBufferRange = 4096...(1 << 30)
-    public static let minimumIntervalMillisecondsRange = 0...60_000
+    package static let receiveBufferRange = 4096...(1 << 30)
+    package static let minimumIntervalMillisecondsRange = 0...60_000
 
     /// Why these values are refused, or nil when they are in range.
-    public static func rangeProblem(netlinkReceiveBuffer: Int, minimumIntervalMilliseconds: Int) -> String? {
+    package static func rangeProblem(netlinkReceiveBuffer: Int, minimumIntervalMilliseconds: Int) -> String? {
         if !receiveBufferRange.contains(netlinkReceiveBuffer) {
             return "--netlink-rcvbuf \(netlinkReceiveBuffer) is out of range "
                 + "(\(receiveBufferRange.lowerBound) to \(receiveBufferRange.upperBound) bytes)"

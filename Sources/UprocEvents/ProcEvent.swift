@@ -1,17 +1,17 @@
 import UprocRules
 
 /// One process event from the kernel's proc connector.
-public struct ProcEvent: Hashable, Sendable {
+package struct ProcEvent: Hashable, Sendable {
     /// `proc_event.timestamp_ns`: CLOCK_MONOTONIC nanoseconds (see `MonotonicClock`).
-    public var timestamp: UInt64
-    public var kind: Kind
+    package var timestamp: UInt64
+    package var kind: Kind
 
-    public init(timestamp: UInt64, kind: Kind) {
+    package init(timestamp: UInt64, kind: Kind) {
         self.timestamp = timestamp
         self.kind = kind
     }
 
-    public enum Kind: Hashable, Sendable {
+    package enum Kind: Hashable, Sendable {
         /// `childPID != childTGID` is a new thread, not a new process.
         case fork(parentPID: Int32, parentTGID: Int32, childPID: Int32, childTGID: Int32)
         case exec(pid: Int32, tgid: Int32)

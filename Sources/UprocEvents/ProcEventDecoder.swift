@@ -2,13 +2,13 @@ import UprocRules
 
 /// Decodes proc-connector datagrams from raw bytes (the imported structs
 /// lose `cn_msg.data[]`), so tests can feed hand-made or captured bytes.
-public enum ProcEventDecoder {
+package enum ProcEventDecoder {
     /// Decodes one netlink datagram (possibly several `nlmsghdr`s) and calls
     /// `body` for each proc event in it. Never allocates; ignores what it
     /// does not know (other connectors, SID/PTRACE/COREDUMP events, netlink
     /// control messages); never traps on malformed or truncated input.
     @inline(__always)
-    public static func decode(_ datagram: UnsafeRawBufferPointer, _ body: (ProcEvent) -> Void) {
+    package static func decode(_ datagram: UnsafeRawBufferPointer, _ body: (ProcEvent) -> Void) {
         decodeMessages(datagram) { event, _ in body(event) }
     }
 

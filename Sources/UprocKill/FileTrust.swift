@@ -2,8 +2,8 @@ import UprocLinux
 
 /// Whether a namespace directory or file may be believed: anyone who can
 /// write it could name any process for the caller to signal.
-public enum FileTrust {
-    public enum Problem: Hashable, Sendable {
+package enum FileTrust {
+    package enum Problem: Hashable, Sendable {
         /// Not the kind expected (a directory, or a regular file).
         case wrongKind(FileAttributes.Kind)
         /// Owned by someone other than root or the caller.
@@ -14,7 +14,7 @@ public enum FileTrust {
 
     /// Nil when `attributes` describe a `kind` owned by root or by
     /// `callerUID` and writable by nobody else; else the first problem.
-    public static func problem(with attributes: FileAttributes, expected kind: FileAttributes.Kind,
+    package static func problem(with attributes: FileAttributes, expected kind: FileAttributes.Kind,
                                callerUID: UInt32) -> Problem? {
         if attributes.kind != kind { return .wrongKind(attributes.kind) }
         if attributes.owner != 0 && attributes.owner != callerUID { return .foreignOwner(attributes.owner) }

@@ -3,7 +3,7 @@ import UprocLinux
 import UprocRules
 
 /// Why nothing was signalled at all: found before the first signal.
-public enum KillError: Error, Sendable {
+package enum KillError: Error, Sendable {
     /// The namespace directory cannot be opened (missing, a symlink, not a directory).
     case directoryUnusable(path: String, SystemCallError)
     /// The directory is there but not trusted.

@@ -2,8 +2,8 @@ import UprocLinux
 import UprocRules
 
 /// What became of one listed process.
-public struct ProcessOutcome: Hashable, Sendable {
-    public enum Result: Hashable, Sendable {
+package struct ProcessOutcome: Hashable, Sendable {
+    package enum Result: Hashable, Sendable {
         /// Signalled (in a dry run: would have been).
         case signalled
         /// Gone before it could be signalled: exited, or its PID now names no process.
@@ -16,14 +16,14 @@ public struct ProcessOutcome: Hashable, Sendable {
         case failed(SystemCallError)
     }
 
-    public var pid: Int32
+    package var pid: Int32
     /// Its `comm`, when `/proc` was read.
-    public var comm: ProcessName?
+    package var comm: ProcessName?
     /// The first named namespace whose rule held for it, when one did.
-    public var namespace: String?
-    public var result: Result
+    package var namespace: String?
+    package var result: Result
 
-    public init(pid: Int32, comm: ProcessName? = nil, namespace: String? = nil, result: Result) {
+    package init(pid: Int32, comm: ProcessName? = nil, namespace: String? = nil, result: Result) {
         self.pid = pid
         self.comm = comm
         self.namespace = namespace
@@ -32,19 +32,19 @@ public struct ProcessOutcome: Hashable, Sendable {
 }
 
 /// Everything one run did, in ascending PID order.
-public struct KillReport: Hashable, Sendable {
-    public var signal: KillSignal
-    public var dryRun: Bool
+package struct KillReport: Hashable, Sendable {
+    package var signal: KillSignal
+    package var dryRun: Bool
     /// Each distinct listed PID once.
-    public var outcomes: [ProcessOutcome]
+    package var outcomes: [ProcessOutcome]
     /// Whether the run waited for the signalled processes.
-    public var waited: Bool
+    package var waited: Bool
     /// When it waited: the signalled processes still running when the time was up.
-    public var stillRunning: [ProcessOutcome]
+    package var stillRunning: [ProcessOutcome]
 
-    public var signalledCount: Int { outcomes.count { $0.result == .signalled } }
+    package var signalledCount: Int { outcomes.count { $0.result == .signalled } }
 
-    public init(signal: KillSignal, dryRun: Bool, outcomes: [ProcessOutcome], waited: Bool = false,
+    package init(signal: KillSignal, dryRun: Bool, outcomes: [ProcessOutcome], waited: Bool = false,
                 stillRunning: [ProcessOutcome] = []) {
         self.signal = signal
         self.dryRun = dryRun

@@ -1,22 +1,22 @@
 import UprocDaemon
 
 /// What `uproc-kill` was asked to do.
-public struct KillRequest: Sendable {
-    public var signal: KillSignal
+package struct KillRequest: Sendable {
+    package var signal: KillSignal
     /// The namespaces, as named (duplicates allowed: they count once).
-    public var namespaces: [String]
+    package var namespaces: [String]
     /// Report what would be signalled, signal nothing.
-    public var dryRun: Bool
+    package var dryRun: Bool
     /// Wait until every signalled process has exited.
-    public var wait: Bool
+    package var wait: Bool
     /// With `wait`: give up after this many nanoseconds (nil: no limit).
-    public var timeoutNanoseconds: UInt64?
+    package var timeoutNanoseconds: UInt64?
     /// The daemon's directory of namespace files.
-    public var directory: String
+    package var directory: String
     /// The rules; nil: as `uprocd` finds them.
-    public var configPath: String?
+    package var configPath: String?
 
-    public init(signal: KillSignal = .terminate, namespaces: [String], dryRun: Bool = false, wait: Bool = false,
+    package init(signal: KillSignal = .terminate, namespaces: [String], dryRun: Bool = false, wait: Bool = false,
                 timeoutNanoseconds: UInt64? = nil, directory: String = DaemonOptions.defaultDirectory,
                 configPath: String? = nil) {
         self.signal = signal

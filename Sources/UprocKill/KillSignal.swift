@@ -3,15 +3,15 @@ import UprocLinux
 /// A signal as `kill(1)` takes it: a number (0 checks only), a name with or
 /// without `SIG` in any case (`TERM`, `sigterm`), or a real-time signal
 /// relative to either end (`RTMIN`, `RTMIN+3`, `RTMAX-1`).
-public struct KillSignal: Hashable, Sendable, CustomStringConvertible {
-    public var number: Int32
+package struct KillSignal: Hashable, Sendable, CustomStringConvertible {
+    package var number: Int32
 
-    public init(number: Int32) { self.number = number }
+    package init(number: Int32) { self.number = number }
 
-    public static let terminate = KillSignal(number: SignalNames.standard.first { $0.name == "TERM" }!.number)
+    package static let terminate = KillSignal(number: SignalNames.standard.first { $0.name == "TERM" }!.number)
 
     /// Nil when `text` names no signal of this system.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         if let number = Int32(text), text.first != "+" {
             guard number >= 0, number <= SignalNames.realtimeMaximum else { return nil }
             self.number = number
@@ -48,7 +48,7 @@ public struct KillSignal: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The name `kill -l` would print (`TERM`, `RTMIN+2`), or the number.
-    public var description: String {
+    package var description: String {
         if let known = SignalNames.standard.first(where: { $0.number == number }) { return known.name }
         let low = SignalNames.realtimeMinimum
         let high = SignalNames.realtimeMaximum
@@ -65,11 +65,11 @@ public struct KillSignal: Hashable, Sendable, CustomStringConvertible {
 
 /// `kill -9 …` and `kill -KILL …`: the signal as the first argument, which an
 /// option parser would take for an unknown option.
-public enum SignalShorthand {
+package enum SignalShorthand {
     /// Rewrites a first argument `-SIGNAL` (a number or a name `KillSignal`
     /// accepts) to `-s SIGNAL`; anything else is returned unchanged, so the
     /// parser reports it.
-    public static func expand(_ arguments: [String]) -> [String] {
+    package static func expand(_ arguments: [String]) -> [String] {
         guard let first = arguments.first, first.hasPrefix("-"), !first.hasPrefix("--") else { return arguments }
         let signal = String(first.dropFirst())
         guard KillSignal(signal) != nil else { return arguments }

@@ -1,13 +1,13 @@
 /// `--timeout SECONDS`: a decimal number (`5`, `0.5`, `.25`, `10.`), as
 /// uproc-kill(1) documents it: no sign, exponent, hexadecimal, `inf` or `nan`
 /// (which a floating-point parser would take), from 0 to `maximumSeconds`.
-public enum KillTimeout {
+package enum KillTimeout {
     /// About 31 years: far beyond any wait, well inside nanoseconds in 64 bits.
-    public static let maximumSeconds: UInt64 = 999_999_999
+    package static let maximumSeconds: UInt64 = 999_999_999
 
     /// The timeout in nanoseconds (a fraction finer than 1 ns rounds up);
     /// nil when `text` is not such a number or is out of range.
-    public static func nanoseconds(_ text: String) -> UInt64? {
+    package static func nanoseconds(_ text: String) -> UInt64? {
         let bytes = Array(text.utf8)
         let dot = bytes.firstIndex(of: UInt8(ascii: "."))
         let whole = bytes[..<(dot ?? bytes.endIndex)]

@@ -3,13 +3,13 @@ import UprocRules
 
 /// Reads namespace files from the daemon's directory, trusting nothing
 /// anyone but root or the caller could have written.
-public enum NamespaceFiles {
+package enum NamespaceFiles {
     /// Far above any list the kernel's PID space allows (4M PIDs of 8 bytes).
-    public static let sizeLimit = 64 << 20
+    package static let sizeLimit = 64 << 20
 
     /// The PIDs of each namespace in `names`, in order; every name is
     /// checked before any file is trusted, every file before any PID is used.
-    public static func read(_ names: [String], directory path: String, callerUID: UInt32) throws(KillError) -> [(name: String, pids: [Int32])] {
+    package static func read(_ names: [String], directory path: String, callerUID: UInt32) throws(KillError) -> [(name: String, pids: [Int32])] {
         for name in names {
             if let problem = NamespaceName.problem(with: name) { throw .invalidNamespaceName(name, problem) }
         }

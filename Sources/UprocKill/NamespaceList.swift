@@ -1,14 +1,14 @@
 /// The PIDs a namespace file lists: decimal, one a line, as `uprocd`
 /// writes them (a last line without its newline is read too).
-public enum NamespaceList {
-    public enum Problem: Error, Hashable, Sendable {
+package enum NamespaceList {
+    package enum Problem: Error, Hashable, Sendable {
         /// Line `line` (from 1) is not a PID.
         case notAPID(line: Int)
     }
 
     /// The PIDs in file order; a line that is not a positive decimal PID is
     /// a problem, not skipped: the file is not what the daemon writes.
-    public static func parse(_ bytes: [UInt8]) -> Result<[Int32], Problem> {
+    package static func parse(_ bytes: [UInt8]) -> Result<[Int32], Problem> {
         var pids: [Int32] = []
         pids.reserveCapacity(bytes.count / 6)
         var value: Int32 = 0

@@ -10,11 +10,11 @@ import UprocRules
 /// zombie, whose credentials the kernel still gives, counts as exited),
 /// check the rules, signal through the pidfd. IDs come through the pidfd
 /// itself where the kernel can (Linux 6.13), else from `/proc`.
-public struct NamespaceSignaller<Access: ProcessAccess> {
-    public let access: Access
-    public let table: DecisionTable
+package struct NamespaceSignaller<Access: ProcessAccess> {
+    package let access: Access
+    package let table: DecisionTable
 
-    public init(access: Access, table: DecisionTable) {
+    package init(access: Access, table: DecisionTable) {
         self.access = access
         self.table = table
     }
@@ -23,7 +23,7 @@ public struct NamespaceSignaller<Access: ProcessAccess> {
     /// a process is a member when any of their rules holds for it. `ownPID`
     /// is skipped, as pkill skips itself: signalling itself half-way would
     /// leave the rest unsignalled.
-    public func run(pids: [Int32], namespaces: [NamespaceID], signal: KillSignal, dryRun: Bool,
+    package func run(pids: [Int32], namespaces: [NamespaceID], signal: KillSignal, dryRun: Bool,
                     wait: Bool, timeoutNanoseconds: UInt64?, ownPID: Int32? = nil) throws(KillError) -> KillReport {
         var unique = pids.sorted()
         unique.removeDuplicates()

@@ -3,7 +3,7 @@ import UprocRules
 
 /// The kernel operations a kill needs, in the order it uses them; tests
 /// substitute a scripted process table.
-public protocol ProcessAccess {
+package protocol ProcessAccess {
     associatedtype Handle
     /// Holds the process `pid` names now (`pidfd_open`).
     func open(_ pid: Int32) -> Result<Handle, SystemCallError>
@@ -24,30 +24,30 @@ public protocol ProcessAccess {
 }
 
 /// The real kernel: pidfds and `/proc`. Confined to one thread.
-public struct LiveProcessAccess: ProcessAccess {
+package struct LiveProcessAccess: ProcessAccess {
     private let reader: ProcReader
 
     /// `procPath`: where `/proc` is (tests pass an empty directory to show
     /// what is read without it).
-    public init(procPath: String = "/proc") throws(SystemCallError) { reader = try ProcReader(procPath: procPath) }
+    package init(procPath: String = "/proc") throws(SystemCallError) { reader = try ProcReader(procPath: procPath) }
 
-    public func open(_ pid: Int32) -> Result<ProcessHandle, SystemCallError> { ProcessHandle.open(pid) }
+    package func open(_ pid: Int32) -> Result<ProcessHandle, SystemCallError> { ProcessHandle.open(pid) }
 
-    public func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
+    package func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
         reader.identity(of: pid, reading: keys)
     }
 
-    public func credentials(of handle: ProcessHandle) -> Result<ProcessCredentials, SystemCallError> {
+    package func credentials(of handle: ProcessHandle) -> Result<ProcessCredentials, SystemCallError> {
         handle.credentials()
     }
 
-    public func pid(of handle: ProcessHandle) -> Int32 { handle.pid }
+    package func pid(of handle: ProcessHandle) -> Int32 { handle.pid }
 
-    public func hasExited(_ handle: ProcessHandle) -> Bool { handle.hasExited }
+    package func hasExited(_ handle: ProcessHandle) -> Bool { handle.hasExited }
 
-    public func send(_ signal: Int32, to handle: ProcessHandle) -> Result<Void, SystemCallError> { handle.send(signal) }
+    package func send(_ signal: Int32, to handle: ProcessHandle) -> Result<Void, SystemCallError> { handle.send(signal) }
 
-    public func waitForExit(_ handles: [ProcessHandle], timeoutNanoseconds: UInt64?) -> [Int] {
+    package func waitForExit(_ handles: [ProcessHandle], timeoutNanoseconds: UInt64?) -> [Int] {
         let running = Set(ProcessHandle.waitForExit(handles, timeoutNanoseconds: timeoutNanoseconds).map(ObjectIdentifier.init))
         return handles.indices.filter { running.contains(ObjectIdentifier(handles[$0])) }
     }

@@ -4,11 +4,11 @@ import UprocRules
 
 /// `uproc-kill` as a library call: read the namespace files, compile the
 /// rules as the daemon does, signal the members.
-public enum UprocKill {
+package enum UprocKill {
     /// Runs `request` against the real kernel and files. Throws before the
     /// first signal when a namespace, its file, the directory or the rules
     /// are unusable.
-    public static func run(_ request: KillRequest) throws(KillError) -> KillReport {
+    package static func run(_ request: KillRequest) throws(KillError) -> KillReport {
         let lists = try NamespaceFiles.read(request.namespaces, directory: request.directory,
                                             callerUID: CallerProcess.effectiveUserID)
         let config: LoadedConfig

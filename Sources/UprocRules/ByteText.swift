@@ -2,11 +2,11 @@
 /// messages: valid UTF-8 without control bytes as is; control bytes and the
 /// bytes of invalid UTF-8 as `\xNN`, so odd input stays unambiguous and can
 /// neither forge a line of output nor move a terminal's cursor.
-public enum ByteText {
+package enum ByteText {
     /// With `escapingBackslash`, `\` is shown as `\x5c` too, so that a shown
     /// `\xNN` always stands for one byte; without it (text shown as written
     /// in uproc.conf, where `\` is the quoting escape) it stays as is.
-    public static func escaped<C: Collection>(_ bytes: C, escapingBackslash: Bool = true) -> String
+    package static func escaped<C: Collection>(_ bytes: C, escapingBackslash: Bool = true) -> String
     where C.Element == UInt8 {
         let backslash = UInt8(ascii: "\\")
         func plain(_ byte: UInt8) -> Bool {

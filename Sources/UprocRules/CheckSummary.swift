@@ -2,23 +2,23 @@
 /// diagnostics (rendered as the compiler prints them), the counts and, when
 /// there is no error, the compiled table. The command words it and picks
 /// the exit status.
-public struct CheckSummary: Sendable {
+package struct CheckSummary: Sendable {
     /// The name the source is shown under (`<stdin>` for standard input).
-    public let path: String
+    package let path: String
     /// With `warningsAsErrors`, warnings come back as errors.
-    public let diagnostics: [Diagnostic]
+    package let diagnostics: [Diagnostic]
     /// `diagnostics` as `file:line:col: severity: message`, the line and a caret.
-    public let renderedDiagnostics: String
-    public let errorCount: Int
-    public let warningCount: Int
+    package let renderedDiagnostics: String
+    package let errorCount: Int
+    package let warningCount: Int
     /// Rule lines compiled.
-    public let ruleCount: Int
+    package let ruleCount: Int
     /// The compiled table; nil when there is an error.
-    public let table: DecisionTable?
+    package let table: DecisionTable?
 
-    public var isValid: Bool { table != nil }
+    package var isValid: Bool { table != nil }
 
-    public init(checking source: SourceFile, with compiler: RuleCompiler, warningsAsErrors: Bool = false) {
+    package init(checking source: SourceFile, with compiler: RuleCompiler, warningsAsErrors: Bool = false) {
         let compilation = compiler.compile(source)
         var diagnostics = compilation.diagnostics
         if warningsAsErrors {

@@ -1,9 +1,9 @@
 /// A process's `comm`: at most 15 bytes (the kernel's `TASK_COMM_LEN - 1`),
 /// not necessarily UTF-8. Stored inline in two words so that identities,
 /// lookups and comparisons never allocate.
-public struct Comm: Hashable, Sendable {
+@usableFromInline package struct Comm: Hashable, Sendable {
     /// The kernel truncates `comm` to this many bytes.
-    public static let maxLength = 15
+    @usableFromInline package static let maxLength = 15
 
     // Bytes 0...7 in `low`, bytes 8...14 in the low 7 bytes of `high`, the
     // length in the top byte of `high` (comm never contains NUL).
@@ -11,7 +11,7 @@ public struct Comm: Hashable, Sendable {
     @usableFromInline internal var high: UInt64
 
     /// The empty comm.
-    public init() {
+    package init() {
         low = 0
         high = 0
     }
@@ -24,7 +24,7 @@ public struct Comm: Hashable, Sendable {
 
     /// Takes bytes up to the first NUL, truncated to 15 as the kernel does.
     @inlinable
-    public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    package init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         var low: UInt64 = 0
         var high: UInt64 = 0
         var count = 0
@@ -41,37 +41,37 @@ public struct Comm: Hashable, Sendable {
         self.high = high | (UInt64(count) &<< 56)
     }
 
-    public init(_ string: String) {
+    package init(_ string: String) {
         self.init(string.utf8)
     }
 
     /// Number of bytes, 0...15.
     @inlinable
-    public var count: Int { Int(truncatingIfNeeded: high &>> 56) }
+    package var count: Int { Int(truncatingIfNeeded: high &>> 56) }
 
     @inlinable
-    public var isEmpty: Bool { count == 0 }
+    package var isEmpty: Bool { count == 0 }
 
     /// The byte at `index` (0 ..< count).
     @inlinable
-    public subscript(index: Int) -> UInt8 {
+    package subscript(index: Int) -> UInt8 {
         precondition(index >= 0 && index < count, "Comm index out of range")
         if index < 8 { return UInt8(truncatingIfNeeded: low &>> UInt64(index &* 8)) }
         return UInt8(truncatingIfNeeded: high &>> UInt64((index &- 8) &* 8))
     }
 
     /// The bytes, as an array (allocates: not for hot paths).
-    public var bytes: [UInt8] { (0..<count).map { self[$0] } }
+    package var bytes: [UInt8] { (0..<count).map { self[$0] } }
 }
 
 extension Comm: CustomStringConvertible {
     /// Escaped by `ByteText.escaped`, so that odd names stay readable and
     /// unambiguous in logs and diagnostics.
-    public var description: String { ByteText.escaped(bytes) }
+    @usableFromInline package var description: String { ByteText.escaped(bytes) }
 }
 
 extension Comm: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) {
+    @usableFromInline package init(stringLiteral value: String) {
         self.init(value)
     }
 }

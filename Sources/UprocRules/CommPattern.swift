@@ -1,9 +1,9 @@
 /// A shell-style glob over `comm` bytes: `*`, `?`, `[abc]`, `[a-z]`,
 /// `[!abc]` (or `[^abc]`); a `]` first in a class is literal. Matching
 /// compares bytes, never characters, and never allocates.
-public struct CommPattern: Hashable, Sendable {
+package struct CommPattern: Hashable, Sendable {
     /// The pattern's source bytes, as written after unquoting.
-    public let source: [UInt8]
+    package let source: [UInt8]
     private let elements: [Element]
 
     enum Element: Hashable, Sendable {
@@ -13,44 +13,44 @@ public struct CommPattern: Hashable, Sendable {
         case set(ByteSet)
     }
 
-    public enum Problem: Error, Hashable, Sendable {
+    package enum Problem: Error, Hashable, Sendable {
         /// A `[` without its `]`.
         case unterminatedBracket
     }
 
     /// Compiles `source`; an unterminated `[` is taken literally, as
     /// `fnmatch` does. The compiler uses `init(validating:)` instead.
-    public init(_ source: [UInt8]) {
+    package init(_ source: [UInt8]) {
         self.source = source
         self.elements = Self.compile(source, strict: false) ?? []
     }
 
-    public init(_ string: String) {
+    package init(_ string: String) {
         self.init(Array(string.utf8))
     }
 
     /// Compiles `source`, refusing an unterminated `[`.
-    public init(validating source: [UInt8]) throws(Problem) {
+    package init(validating source: [UInt8]) throws(Problem) {
         guard let elements = Self.compile(source, strict: true) else { throw .unterminatedBracket }
         self.source = source
         self.elements = elements
     }
 
-    public static func == (lhs: CommPattern, rhs: CommPattern) -> Bool { lhs.source == rhs.source }
-    public func hash(into hasher: inout Hasher) { hasher.combine(source) }
+    package static func == (lhs: CommPattern, rhs: CommPattern) -> Bool { lhs.source == rhs.source }
+    package func hash(into hasher: inout Hasher) { hasher.combine(source) }
 
     /// Whether `bytes` contain a glob metacharacter.
-    public static func isPattern<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+    package static func isPattern<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
         bytes.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
     }
 
     /// The fewest bytes a matching comm has.
-    public var minimumLength: Int {
+    package var minimumLength: Int {
         elements.count { $0 != .star }
     }
 
     /// The byte every match starts with, when the pattern starts with one.
-    public var literalFirstByte: UInt8? {
+    package var literalFirstByte: UInt8? {
         if case .byte(let byte) = elements.first { return byte }
         return nil
     }
@@ -58,7 +58,7 @@ public struct CommPattern: Hashable, Sendable {
     /// Why no name /proc shows (1 to 63 bytes other than NUL, or empty) can
     /// match, or nil when some can. Exact: a pattern that needs more than 63
     /// bytes, or has a class no byte belongs to.
-    public var neverMatchesReason: String? {
+    package var neverMatchesReason: String? {
         let display = ByteText.display(source)
         if minimumLength > ProcessName.maxLength {
             return "pattern '\(display)' needs at least \(minimumLength) bytes but /proc shows names of at most \(ProcessName.maxLength)"
@@ -73,12 +73,12 @@ public struct CommPattern: Hashable, Sendable {
 
     /// Iterative glob match with one backtrack point (the last `*`): linear
     /// enough for 63 bytes, and no recursion or allocation.
-    public func matches(_ comm: Comm) -> Bool {
+    package func matches(_ comm: Comm) -> Bool {
         matches(ProcessName(comm))
     }
 
     /// `matches` for the name `/proc` shows, a kernel thread's long one too.
-    public func matches(_ comm: ProcessName) -> Bool {
+    package func matches(_ comm: ProcessName) -> Bool {
         let count = comm.count
         return elements.withUnsafeBufferPointer { elements in
             var p = 0

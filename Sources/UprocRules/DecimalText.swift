@@ -1,16 +1,16 @@
 /// The one decimal parser and formatter for PIDs and IDs in files uproc
 /// reads and writes (`/proc`, namespace files, lock files). Allocation-free;
 /// inlinable, so callers in other modules get it specialized.
-public enum DecimalText {
+package enum DecimalText {
     /// Appends `value` in decimal (no sign, no padding).
     @inlinable
-    public static func append(_ value: UInt32, to bytes: inout [UInt8]) {
+    package static func append(_ value: UInt32, to bytes: inout [UInt8]) {
         appendDigits(UInt64(value), to: &bytes)
     }
 
     /// Appends `value` in decimal, with a leading `-` when negative.
     @inlinable
-    public static func append(_ value: Int32, to bytes: inout [UInt8]) {
+    package static func append(_ value: Int32, to bytes: inout [UInt8]) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         appendDigits(UInt64(value.magnitude), to: &bytes)
     }
@@ -18,7 +18,7 @@ public enum DecimalText {
     /// Writes `value` in decimal at `destination` (room for 10 bytes) and
     /// returns how many bytes it wrote; for fixed buffers such as paths.
     @inlinable
-    public static func write(_ value: UInt32, to destination: UnsafeMutablePointer<UInt8>) -> Int {
+    package static func write(_ value: UInt32, to destination: UnsafeMutablePointer<UInt8>) -> Int {
         let length = digitCount(UInt64(value))
         var remaining = value
         var index = length
@@ -33,7 +33,7 @@ public enum DecimalText {
     /// The value of `bytes` if it is one or more ASCII digits and fits in a
     /// `UInt64`; nil for anything else (empty, sign, space, overflow).
     @inlinable
-    public static func parse<C: Collection>(_ bytes: C) -> UInt64? where C.Element == UInt8 {
+    package static func parse<C: Collection>(_ bytes: C) -> UInt64? where C.Element == UInt8 {
         var value: UInt64 = 0
         var digits = false
         for byte in bytes {

@@ -8,12 +8,12 @@
 ///
 /// Rules are kept only in their flat compiled form (no `[Condition]` per
 /// rule): `rules` rebuilds them on demand.
-public struct DecisionTable: Sendable {
+@usableFromInline package struct DecisionTable: Sendable {
     /// Namespace names; `NamespaceID.index` indexes this array.
-    public var namespaceNames: [String] { storage.names }
+    package var namespaceNames: [String] { storage.names }
     /// Which facts any rule looks at: the daemon skips `/proc` reads that
     /// no rule depends on.
-    public var usedKeys: RuleKeys { storage.usedKeys }
+    package var usedKeys: RuleKeys { storage.usedKeys }
     /// One reference: copying a table (the tracker does, per event) is one
     /// retain, not one per array inside.
     private let storage: Storage
@@ -46,7 +46,7 @@ public struct DecisionTable: Sendable {
 
     /// The same table without each rule's source line (`rules` then say
     /// line 0): for a holder that never shows them, 4 bytes a rule less.
-    public func withoutSourceLines() -> DecisionTable {
+    package func withoutSourceLines() -> DecisionTable {
         guard !storage.lines.isEmpty else { return self }
         return DecisionTable(storage: Storage(
             names: storage.names, usedKeys: storage.usedKeys, nameIndex: storage.nameIndex, lines: [],
@@ -54,7 +54,7 @@ public struct DecisionTable: Sendable {
     }
 
     /// Builds a table from already validated rules (unique namespace names).
-    public init(rules: [Rule]) {
+    package init(rules: [Rule]) {
         var built = RuleBuilder(rules: rules)
         self.init(taking: &built)
     }
@@ -78,7 +78,7 @@ public struct DecisionTable: Sendable {
     /// The rules, one per namespace, in the same order, conditions in source
     /// order. Rebuilt on every call (allocates): for dumps and tests, not
     /// for hot paths (see `rule(_:holdsFor:)`).
-    public var rules: [Rule] {
+    package var rules: [Rule] {
         namespaceNames.indices.map { rule(at: $0) }
     }
 
@@ -90,23 +90,23 @@ public struct DecisionTable: Sendable {
             line: storage.lines.isEmpty ? 0 : Int(storage.lines[index]))
     }
 
-    public var namespaceCount: Int { storage.names.count }
+    package var namespaceCount: Int { storage.names.count }
 
-    public func id(of name: String) -> NamespaceID? {
+    package func id(of name: String) -> NamespaceID? {
         storage.nameIndex.index(of: name, in: storage.names).map(NamespaceID.init)
     }
 
-    public func name(of id: NamespaceID) -> String { storage.names[Int(id.index)] }
+    package func name(of id: NamespaceID) -> String { storage.names[Int(id.index)] }
 
     /// Whether all conditions of namespace `id`'s rule hold for `identity`
     /// (no allocation; any namespace, grouped or not).
-    public func rule(_ id: NamespaceID, holdsFor identity: ProcessIdentity) -> Bool {
+    package func rule(_ id: NamespaceID, holdsFor identity: ProcessIdentity) -> Bool {
         index.rule(Int(id.index), holdsFor: identity)
     }
 
     /// Calls `body` once for each namespace `identity` belongs to, in no
     /// particular order, without allocating.
-    public func forEachMatch(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
+    package func forEachMatch(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
         if storage.hasGroups {
             forEachMatchThroughGroups(identity, body)
         } else {
@@ -127,31 +127,31 @@ public struct DecisionTable: Sendable {
 
     /// Whether some namespaces have the same rule (conditions in any order)
     /// and so always the same members.
-    public var hasGroups: Bool { storage.hasGroups }
+    package var hasGroups: Bool { storage.hasGroups }
 
     /// The first namespace whose rule is the same as `id`'s: it stands for
     /// the group (one member list, one file under every name).
-    public func groupLeader(of id: NamespaceID) -> NamespaceID {
+    package func groupLeader(of id: NamespaceID) -> NamespaceID {
         storage.hasGroups ? NamespaceID(storage.groups.leader(of: Int(id.index))) : id
     }
 
     /// Whether `id` leads its group (every namespace of a unique rule does).
-    public func isGroupLeader(_ id: NamespaceID) -> Bool { !storage.hasGroups || storage.groups.isLeader(Int(id.index)) }
+    package func isGroupLeader(_ id: NamespaceID) -> Bool { !storage.hasGroups || storage.groups.isLeader(Int(id.index)) }
 
     /// Calls `body` with the leader of each group `identity` belongs to: as
     /// `forEachMatch`, once per group instead of once per namespace.
-    public func forEachMatchingGroup(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
+    @usableFromInline package func forEachMatchingGroup(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
         index.forEachMatchingGroup(identity, body)
     }
 
     /// Calls `body` with every namespace of `leader`'s group, ascending,
     /// the leader first.
-    public func forEachNamespace(inGroupOf leader: NamespaceID, _ body: (NamespaceID) -> Void) {
+    package func forEachNamespace(inGroupOf leader: NamespaceID, _ body: (NamespaceID) -> Void) {
         storage.groups.forEachMember(of: Int(leader.index)) { body(NamespaceID($0)) }
     }
 
     /// The namespaces `identity` belongs to, ascending (allocates).
-    public func matches(_ identity: ProcessIdentity) -> [NamespaceID] {
+    package func matches(_ identity: ProcessIdentity) -> [NamespaceID] {
         var result: [NamespaceID] = []
         forEachMatch(identity) { result.append($0) }
         return result.sorted()
@@ -160,14 +160,14 @@ public struct DecisionTable: Sendable {
     /// How this table's namespaces differ from `old`'s, by name (a
     /// namespace's identity across recompiles): `added` and `kept` in this
     /// table's order, `removed` in `old`'s.
-    public func namespaceChanges(from old: DecisionTable) -> TableChange {
+    package func namespaceChanges(from old: DecisionTable) -> TableChange {
         namespaceChanges(from: old) { _, _ in }
     }
 
     /// The same, and calls `each` with every namespace of this table, in
     /// order: its index here and its ID in `old` (nil when added), so a
     /// caller can carry state across without looking each name up again.
-    public func namespaceChanges(
+    package func namespaceChanges(
         from old: DecisionTable, _ each: (_ index: Int, _ oldID: NamespaceID?) -> Void
     ) -> TableChange {
         var change = TableChange(added: [], removed: [], kept: [])

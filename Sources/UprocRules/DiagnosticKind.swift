@@ -1,6 +1,6 @@
 /// Everything the compiler can report, as values: tests match the kind,
 /// users read `message`.
-public enum DiagnosticKind: Hashable, Sendable {
+package enum DiagnosticKind: Hashable, Sendable {
     // Errors.
     /// A word where a key belongs that is not one.
     case unknownKey(String)
@@ -44,14 +44,14 @@ public enum DiagnosticKind: Hashable, Sendable {
     /// A rule no process can satisfy, and why.
     case neverMatches(String)
 
-    public var severity: Diagnostic.Severity {
+    package var severity: Diagnostic.Severity {
         switch self {
         case .cmdTooLong, .patternTooLong, .emptyConfig, .neverMatches: return .warning
         default: return .error
         }
     }
 
-    public var message: String {
+    package var message: String {
         switch self {
         case .unknownKey(let word):
             return "unknown key '\(word)' (expected uid, gid, ruid, rgid or cmd)"

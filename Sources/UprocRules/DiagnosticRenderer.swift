@@ -4,23 +4,23 @@
 /// Output is bounded whatever the input: a long source line is shown as a
 /// window around the column, and a list stops after `defaultLimit`
 /// diagnostics with a count of the rest (as compilers do).
-public enum DiagnosticRenderer {
+package enum DiagnosticRenderer {
     /// How many diagnostics a list prints before "N more" (compilers stop at ~20).
-    public static let defaultLimit = 20
+    package static let defaultLimit = 20
     /// Source bytes shown on either side of the column of a clipped line.
     static let windowRadius = 60
 
     /// Three lines, each ending in `\n`. The source line shows control
     /// bytes and invalid UTF-8 as U+FFFD; the caret line copies the line's
     /// tabs so the caret stays under its column in a terminal.
-    public static func render(_ diagnostic: Diagnostic, in source: SourceFile) -> String {
+    package static func render(_ diagnostic: Diagnostic, in source: SourceFile) -> String {
         render(diagnostic, line: source.lineBytes(diagnostic.location.line))
     }
 
     /// Renders the first `limit` diagnostics of `diagnostics`, in order,
     /// finding each line without rescanning the source (a file may hold a
     /// million), then one line saying how many more there were.
-    public static func render(_ diagnostics: [Diagnostic], in source: SourceFile, limit: Int = defaultLimit) -> String {
+    package static func render(_ diagnostics: [Diagnostic], in source: SourceFile, limit: Int = defaultLimit) -> String {
         var out = ""
         forEachRendered(diagnostics, in: source, limit: limit) { out += $0 }
         return out
@@ -28,7 +28,7 @@ public enum DiagnosticRenderer {
 
     /// Hands each rendered diagnostic to `emit` as soon as it is formatted
     /// (for printing as they come), then the "N more" line if any.
-    public static func forEachRendered(
+    package static func forEachRendered(
         _ diagnostics: [Diagnostic], in source: SourceFile, limit: Int = defaultLimit, _ emit: (String) -> Void
     ) {
         let shown = diagnostics.prefix(max(limit, 0))
@@ -70,7 +70,7 @@ public enum DiagnosticRenderer {
     /// (`file:line:col: severity: message`, without the source line: no
     /// scan of the source), then one saying how many more there were. For
     /// logs, one record each.
-    public static func headlines(_ diagnostics: [Diagnostic], limit: Int = defaultLimit) -> [String] {
+    package static func headlines(_ diagnostics: [Diagnostic], limit: Int = defaultLimit) -> [String] {
         var lines = diagnostics.prefix(max(limit, 0)).map(headline)
         let rest = diagnostics.count - lines.count
         if rest > 0, let first = diagnostics.first {

@@ -1,13 +1,13 @@
 /// Why a live process is, or is not, in each namespace: what
 /// `uproc-check --explain PID` prints after checking the rules.
-public enum MembershipExplanation {
+package enum MembershipExplanation {
     /// Near misses listed at most; a big generated config can have many.
-    public static let nearMissLimit = 50
+    package static let nearMissLimit = 50
 
     /// The process's facts, the namespaces it is in with the rule that put
     /// it there, and the rules it missed by some but not all conditions,
     /// each with the conditions that failed.
-    public static func explain(pid: Int32, identity: ProcessIdentity, table: DecisionTable) -> String {
+    package static func explain(pid: Int32, identity: ProcessIdentity, table: DecisionTable) -> String {
         var out = "process \(pid): comm '\(identity.comm)', uid \(identity.euid), gid \(identity.egid), "
             + "ruid \(identity.ruid), rgid \(identity.rgid)\n"
         let rules = table.rules

@@ -1,8 +1,8 @@
 /// Namespace names are file names in the daemon's directory.
-public enum NamespaceName {
-    public static let maxLength = 255
+package enum NamespaceName {
+    package static let maxLength = 255
 
-    public enum Problem: Hashable, Sendable, CustomStringConvertible {
+    package enum Problem: Hashable, Sendable, CustomStringConvertible {
         case empty
         case tooLong(Int)
         case slash
@@ -10,7 +10,7 @@ public enum NamespaceName {
         case controlOrSpace(UInt8)
         case invalidUTF8
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .empty: return "a namespace name cannot be empty"
             case .tooLong(let count): return "a namespace name is at most 255 bytes (this one has \(count))"
@@ -23,13 +23,13 @@ public enum NamespaceName {
     }
 
     /// The first problem with `name`, or nil when it is a valid name.
-    public static func problem<C: Collection>(with name: C) -> Problem? where C.Element == UInt8 {
+    package static func problem<C: Collection>(with name: C) -> Problem? where C.Element == UInt8 {
         if let problem = byteProblem(with: name) { return problem }
         if String(validating: name, as: UTF8.self) == nil { return .invalidUTF8 }
         return nil
     }
 
-    public static func problem(with name: String) -> Problem? {
+    package static func problem(with name: String) -> Problem? {
         problem(with: Array(name.utf8))
     }
 

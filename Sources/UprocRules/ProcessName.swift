@@ -10,9 +10,9 @@
 /// `Comm`'s (a name of at most 15 bytes is its `Comm` bit for bit, and
 /// only those two words are compared), the rest in six more words, zero
 /// past the length.
-public struct ProcessName: Sendable {
+@usableFromInline package struct ProcessName: Sendable {
     /// `/proc` formats a task's name in 64 bytes.
-    public static let maxLength = 63
+    @usableFromInline package static let maxLength = 63
 
     @usableFromInline package typealias Tail = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
 
@@ -24,7 +24,7 @@ public struct ProcessName: Sendable {
 
     /// The empty name.
     @inlinable
-    public init() {
+    package init() {
         low = 0
         high = 0
         tail = (0, 0, 0, 0, 0, 0)
@@ -32,7 +32,7 @@ public struct ProcessName: Sendable {
 
     /// The name a process with `comm` shows.
     @inlinable
-    public init(_ comm: Comm) {
+    package init(_ comm: Comm) {
         low = comm.low
         high = comm.high
         tail = (0, 0, 0, 0, 0, 0)
@@ -49,7 +49,7 @@ public struct ProcessName: Sendable {
     /// Takes the bytes up to the first NUL, at most 63 (as `/proc` cuts a
     /// name).
     @inlinable
-    public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    package init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         self.init()
         var count = 0
         for byte in bytes {
@@ -66,29 +66,29 @@ public struct ProcessName: Sendable {
         high |= UInt64(count) &<< 56
     }
 
-    public init(_ string: String) {
+    package init(_ string: String) {
         self.init(string.utf8)
     }
 
     /// Number of bytes, 0...63.
     @inlinable
-    public var count: Int { Int(truncatingIfNeeded: high &>> 56) }
+    package var count: Int { Int(truncatingIfNeeded: high &>> 56) }
 
     @inlinable
-    public var isEmpty: Bool { count == 0 }
+    package var isEmpty: Bool { count == 0 }
 
     /// Longer than any process's `comm`: a kernel thread's name.
     @inlinable
-    public var isLong: Bool { count > Comm.maxLength }
+    package var isLong: Bool { count > Comm.maxLength }
 
     /// The `Comm` it is, or nil for a name longer than 15 bytes (which no
     /// `Comm` holds).
     @inlinable
-    public var comm: Comm? { isLong ? nil : Comm(low: low, high: high) }
+    package var comm: Comm? { isLong ? nil : Comm(low: low, high: high) }
 
     /// The byte at `index` (0 ..< count).
     @inlinable
-    public subscript(index: Int) -> UInt8 {
+    package subscript(index: Int) -> UInt8 {
         precondition(index >= 0 && index < count, "ProcessName index out of range")
         if index < 8 { return UInt8(truncatingIfNeeded: low &>> UInt64(index &* 8)) }
         if index < Comm.maxLength { return UInt8(truncatingIfNeeded: high &>> UInt64((index &- 8) &* 8)) }
@@ -96,12 +96,12 @@ public struct ProcessName: Sendable {
     }
 
     /// The bytes, as an array (allocates: not for hot paths).
-    public var bytes: [UInt8] { (0..<count).map { self[$0] } }
+    package var bytes: [UInt8] { (0..<count).map { self[$0] } }
 }
 
 extension ProcessName: Hashable {
     @inlinable
-    public static func == (lhs: ProcessName, rhs: ProcessName) -> Bool {
+    package static func == (lhs: ProcessName, rhs: ProcessName) -> Bool {
         guard lhs.high == rhs.high && lhs.low == rhs.low else { return false }
         // Equal lengths: the tails hold bytes only when long.
         return !lhs.isLong || (lhs.tail.0 == rhs.tail.0 && lhs.tail.1 == rhs.tail.1 && lhs.tail.2 == rhs.tail.2
@@ -110,11 +110,11 @@ extension ProcessName: Hashable {
 
     /// Whether this is the name of a process whose comm is `comm`.
     @inlinable
-    public func `is`(_ comm: Comm) -> Bool {
+    package func `is`(_ comm: Comm) -> Bool {
         high == comm.high && low == comm.low
     }
 
-    public func hash(into hasher: inout Hasher) {
+    @usableFromInline package func hash(into hasher: inout Hasher) {
         hasher.combine(low)
         hasher.combine(high)
         if isLong {
@@ -125,11 +125,11 @@ extension ProcessName: Hashable {
 
 extension ProcessName: CustomStringConvertible {
     /// Escaped by `ByteText.escaped`, as `Comm`.
-    public var description: String { ByteText.escaped(bytes) }
+    @usableFromInline package var description: String { ByteText.escaped(bytes) }
 }
 
 extension ProcessName: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) {
+    @usableFromInline package init(stringLiteral value: String) {
         self.init(value)
     }
 }

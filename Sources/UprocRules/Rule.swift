@@ -1,5 +1,5 @@
 /// A key a rule can test.
-public enum RuleKey: String, CaseIterable, Sendable, Hashable {
+package enum RuleKey: String, CaseIterable, Sendable, Hashable {
     /// Effective UID (as `pgrep -u` and the original uprocfs).
     case uid
     /// Effective GID.
@@ -14,7 +14,7 @@ public enum RuleKey: String, CaseIterable, Sendable, Hashable {
 
     /// 0...4 in declaration order: the bit of `RuleKeys`, the table of `IndexSlot`.
     @inlinable
-    public var index: UInt8 {
+    package var index: UInt8 {
         switch self {
         case .uid: 0
         case .gid: 1
@@ -26,23 +26,23 @@ public enum RuleKey: String, CaseIterable, Sendable, Hashable {
 }
 
 /// A set of rule keys: which facts about a process any rule depends on.
-public struct RuleKeys: OptionSet, Hashable, Sendable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+package struct RuleKeys: OptionSet, Hashable, Sendable {
+    package let rawValue: UInt8
+    package init(rawValue: UInt8) { self.rawValue = rawValue }
 
-    public static let uid = RuleKeys(rawValue: 1 << 0)
-    public static let gid = RuleKeys(rawValue: 1 << 1)
-    public static let ruid = RuleKeys(rawValue: 1 << 2)
-    public static let rgid = RuleKeys(rawValue: 1 << 3)
-    public static let cmd = RuleKeys(rawValue: 1 << 4)
+    package static let uid = RuleKeys(rawValue: 1 << 0)
+    package static let gid = RuleKeys(rawValue: 1 << 1)
+    package static let ruid = RuleKeys(rawValue: 1 << 2)
+    package static let rgid = RuleKeys(rawValue: 1 << 3)
+    package static let cmd = RuleKeys(rawValue: 1 << 4)
 
-    public static let ids: RuleKeys = [.uid, .gid, .ruid, .rgid]
+    package static let ids: RuleKeys = [.uid, .gid, .ruid, .rgid]
 
-    public init(_ key: RuleKey) { self.init(rawValue: 1 << key.index) }
+    package init(_ key: RuleKey) { self.init(rawValue: 1 << key.index) }
 }
 
 /// One `key value` pair of a rule, with its value resolved.
-public enum Condition: Hashable, Sendable {
+package enum Condition: Hashable, Sendable {
     /// `uid`, `gid`, `ruid` or `rgid` equal to a number.
     case id(RuleKey, UInt32)
     /// `cmd` equal to these bytes (a value over 15 bytes, which only a
@@ -52,7 +52,7 @@ public enum Condition: Hashable, Sendable {
     /// `cmd` matching a glob pattern.
     case commPattern(CommPattern)
 
-    public var key: RuleKey {
+    package var key: RuleKey {
         switch self {
         case .id(let key, _): return key
         case .comm, .commPattern: return .cmd
@@ -61,7 +61,7 @@ public enum Condition: Hashable, Sendable {
 
     /// Whether `identity` satisfies this condition.
     @inlinable
-    public func holds(for identity: ProcessIdentity) -> Bool {
+    package func holds(for identity: ProcessIdentity) -> Bool {
         switch self {
         case .id(let key, let value):
             switch key {
@@ -79,13 +79,13 @@ public enum Condition: Hashable, Sendable {
 
 /// A compiled rule: all conditions must hold; the process then belongs to
 /// `namespace`.
-public struct Rule: Hashable, Sendable {
-    public var conditions: [Condition]
-    public var namespace: String
+package struct Rule: Hashable, Sendable {
+    package var conditions: [Condition]
+    package var namespace: String
     /// 1-based line of the rule in its source, 0 when built in code.
-    public var line: Int
+    package var line: Int
 
-    public init(conditions: [Condition], namespace: String, line: Int = 0) {
+    package init(conditions: [Condition], namespace: String, line: Int = 0) {
         self.conditions = conditions
         self.namespace = namespace
         self.line = line

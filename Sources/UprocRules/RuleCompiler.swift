@@ -1,13 +1,13 @@
 /// Compiles `uproc.conf` text into a `DecisionTable`, reporting every
 /// problem of every line (not only the first) with its position.
-public struct RuleCompiler: Sendable {
-    public let accounts: any AccountResolver
+package struct RuleCompiler: Sendable {
+    package let accounts: any AccountResolver
 
-    public init(accounts: any AccountResolver = StaticAccounts()) {
+    package init(accounts: any AccountResolver = StaticAccounts()) {
         self.accounts = accounts
     }
 
-    public func compile(_ source: SourceFile) -> Compilation {
+    package func compile(_ source: SourceFile) -> Compilation {
         if source.bytes.count > SourceFile.maxSize {
             let location = SourceLocation(path: source.path, line: 1, column: 1)
             return Compilation(

@@ -2,7 +2,7 @@ extension Condition {
     /// The condition as a config would write it (`cmd "Web Content"`),
     /// quoting and escaping a `cmd` value when a bare word would not read
     /// back the same. Comm bytes are kept raw (they may be non-UTF-8).
-    public var sourceBytes: [UInt8] {
+    package var sourceBytes: [UInt8] {
         switch self {
         case .id(let key, let value):
             return Array("\(key.rawValue) \(value)".utf8)
@@ -29,12 +29,12 @@ extension Condition {
 
 extension Condition: CustomStringConvertible {
     /// `sourceBytes` for reading: non-UTF-8 and control bytes as `\xNN`.
-    public var description: String { ByteText.display(sourceBytes) }
+    package var description: String { ByteText.display(sourceBytes) }
 }
 
 extension Rule {
     /// The rule as one config line, without its line end.
-    public var sourceBytes: [UInt8] {
+    package var sourceBytes: [UInt8] {
         var out: [UInt8] = []
         for condition in conditions {
             out += condition.sourceBytes
@@ -45,5 +45,5 @@ extension Rule {
 }
 
 extension Rule: CustomStringConvertible {
-    public var description: String { ByteText.display(sourceBytes) }
+    package var description: String { ByteText.display(sourceBytes) }
 }

@@ -2,7 +2,7 @@ extension DecisionTable {
     /// The one user whose processes alone namespace `id` can hold: its rule
     /// tests `uid N` or `ruid N` (all such conditions the same N). Nil for
     /// any other rule. Allocates (rebuilds the rule).
-    public func selectedUser(of id: NamespaceID) -> UInt32? {
+    package func selectedUser(of id: NamespaceID) -> UInt32? {
         var user: UInt32?
         for condition in rule(at: Int(id.index)).conditions {
             guard case .id(let key, let value) = condition, key == .uid || key == .ruid else { continue }

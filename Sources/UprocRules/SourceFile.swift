@@ -1,23 +1,23 @@
 /// A configuration's text and the name to print in diagnostics.
-public struct SourceFile: Sendable {
+package struct SourceFile: Sendable {
     /// Files larger than this are refused rather than read.
-    public static let maxSize = 64 << 20
+    package static let maxSize = 64 << 20
 
-    public let path: String
-    public let bytes: [UInt8]
+    package let path: String
+    package let bytes: [UInt8]
 
-    public init(path: String, bytes: [UInt8]) {
+    package init(path: String, bytes: [UInt8]) {
         self.path = path
         self.bytes = bytes
     }
 
-    public init(path: String, text: String) {
+    package init(path: String, text: String) {
         self.init(path: path, bytes: Array(text.utf8))
     }
 
     /// The bytes of 1-based `line`, without its `\n` (nor the `\r` of a
     /// CRLF end); empty past the end.
-    public func lineBytes(_ line: Int) -> ArraySlice<UInt8> {
+    package func lineBytes(_ line: Int) -> ArraySlice<UInt8> {
         var current = 1
         var start = bytes.startIndex
         while current < line {

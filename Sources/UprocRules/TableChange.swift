@@ -1,14 +1,14 @@
 /// How a new rule table's namespaces relate to the old one's, by name (IDs
 /// are only valid within one table).
-public struct TableChange: Hashable, Sendable {
+package struct TableChange: Hashable, Sendable {
     /// Names only in the new table, in its order: their files must be created.
-    public var added: [String]
+    package var added: [String]
     /// Names only in the old table, in its order: their files must be deleted.
-    public var removed: [String]
+    package var removed: [String]
     /// Names in both, in the new table's order.
-    public var kept: [String]
+    package var kept: [String]
 
-    public init(added: [String], removed: [String], kept: [String]) {
+    package init(added: [String], removed: [String], kept: [String]) {
         self.added = added
         self.removed = removed
         self.kept = kept

@@ -10,7 +10,7 @@ extension DecisionTable {
     /// that share one rule (so one member list and one file), a line each:
     ///
     ///     same rule -> all.1 all.2 all.3
-    public func dump() -> String {
+    package func dump() -> String {
         let rules = self.rules
         var out = ""
         for key in RuleKey.allCases {

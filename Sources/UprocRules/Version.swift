@@ -1,2 +1,2 @@
 /// The version every uproc command reports.
-public let uprocVersion = "0.1.0"
+package let uprocVersion = "0.1.0"

@@ -3,13 +3,13 @@
 /// PIDs are at most `pid_max` (4,194,304): 512 KB at the very worst, 4 KB
 /// at the default 32,768; it grows to the largest PID set, no allocation
 /// per event once grown.
-public struct PIDBitmap: Sendable {
+package struct PIDBitmap: Sendable {
     @usableFromInline var words: [UInt64] = []
 
-    public init() {}
+    package init() {}
 
     @inlinable
-    public subscript(pid: Int32) -> Bool {
+    package subscript(pid: Int32) -> Bool {
         get {
             let word = Int(UInt32(bitPattern: pid) &>> 6)
             return word < words.count && words[word] & (1 &<< UInt64(pid & 63)) != 0

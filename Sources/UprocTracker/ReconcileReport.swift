@@ -2,33 +2,33 @@ import UprocRules
 
 /// What `Tracker.reconcile` (or `Tracker.correct`) changed in the files'
 /// terms: each PID whose namespaces differed from the truth, and how.
-public struct ReconcileReport: Sendable {
-    public struct Correction: Hashable, Sendable {
-        public var pid: Int32
+package struct ReconcileReport: Sendable {
+    package struct Correction: Hashable, Sendable {
+        package var pid: Int32
         /// Namespaces the PID was listed in wrongly (it left them).
-        public var left: [NamespaceID]
+        package var left: [NamespaceID]
         /// Namespaces the PID was missing from (it joined them).
-        public var joined: [NamespaceID]
+        package var joined: [NamespaceID]
 
-        public init(pid: Int32, left: [NamespaceID], joined: [NamespaceID]) {
+        package init(pid: Int32, left: [NamespaceID], joined: [NamespaceID]) {
             self.pid = pid
             self.left = left
             self.joined = joined
         }
     }
 
-    public var corrections: [Correction] = []
+    package var corrections: [Correction] = []
 
-    public init() {}
+    package init() {}
 
-    public var isEmpty: Bool { corrections.isEmpty }
+    package var isEmpty: Bool { corrections.isEmpty }
 }
 
 extension Tracker {
     /// Makes `pid` what `truth` says (nil: gone) and reports the namespaces
     /// that changed, or nil when none did. Allocates only for a correction.
     @discardableResult
-    public mutating func correct(_ pid: Int32, to truth: ProcessIdentity?) -> ReconcileReport.Correction? {
+    package mutating func correct(_ pid: Int32, to truth: ProcessIdentity?) -> ReconcileReport.Correction? {
         let old = identity(of: pid)
         if old == truth { return nil }
         let before = old.map { table.matches($0) } ?? []

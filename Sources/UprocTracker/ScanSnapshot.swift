@@ -5,32 +5,32 @@ import UprocRules
 /// process table stores it; a kernel thread's long name keeps its rest
 /// aside), where a list of whole identities would take 88. An audit builds
 /// one of every process every few minutes.
-public struct ScanSnapshot: Sequence, Sendable {
+package struct ScanSnapshot: Sequence, Sendable {
     private var pids: [Int32] = []
     private var identities: [ProcessTable.Stored] = []
     /// By position: the bytes past the 15th of long names.
     private var longTails: [Int: ProcessName.Tail] = [:]
 
-    public init() {}
+    package init() {}
 
-    public var count: Int { pids.count }
+    package var count: Int { pids.count }
 
-    public mutating func reserveCapacity(_ capacity: Int) {
+    package mutating func reserveCapacity(_ capacity: Int) {
         pids.reserveCapacity(capacity)
         identities.reserveCapacity(capacity)
     }
 
-    public mutating func append(_ pid: Int32, _ identity: ProcessIdentity) {
+    package mutating func append(_ pid: Int32, _ identity: ProcessIdentity) {
         if identity.comm.isLong { longTails[pids.count] = identity.comm.tail }
         pids.append(pid)
         identities.append(ProcessTable.Stored(identity))
     }
 
-    public struct Iterator: IteratorProtocol {
+    package struct Iterator: IteratorProtocol {
         let snapshot: ScanSnapshot
         var position = 0
 
-        public mutating func next() -> (Int32, ProcessIdentity)? {
+        package mutating func next() -> (Int32, ProcessIdentity)? {
             guard position < snapshot.pids.count else { return nil }
             defer { position += 1 }
             let stored = snapshot.identities[position]
@@ -39,7 +39,7 @@ public struct ScanSnapshot: Sequence, Sendable {
         }
     }
 
-    public func makeIterator() -> Iterator { Iterator(snapshot: self) }
+    package func makeIterator() -> Iterator { Iterator(snapshot: self) }
 
-    public var underestimatedCount: Int { pids.count }
+    package var underestimatedCount: Int { pids.count }
 }

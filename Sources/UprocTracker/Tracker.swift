@@ -34,9 +34,9 @@ import UprocRules
 /// sorted insert or remove per group of namespaces the process is in (an
 /// append or a removal near the end when PIDs grow); an empty namespace is a
 /// 16-byte record without an allocation of its own.
-public struct Tracker: Sendable {
+package struct Tracker: Sendable {
     /// The rules processes are sorted by; replace with `replaceTable`.
-    public private(set) var table: DecisionTable
+    package private(set) var table: DecisionTable
     @usableFromInline var processes: ProcessTable
     @usableFromInline var namespaces: [NamespaceState]
     /// Indices of namespaces touched since the last drain, each once
@@ -48,7 +48,7 @@ public struct Tracker: Sendable {
     /// An empty process table over `table`. Every namespace counts as
     /// changed until the first drain, so every file gets written, empty ones
     /// too.
-    public init(table: DecisionTable) {
+    package init(table: DecisionTable) {
         self.table = table
         self.processes = ProcessTable()
         self.namespaces = Array(repeating: NamespaceState(), count: table.namespaceCount)
@@ -56,22 +56,22 @@ public struct Tracker: Sendable {
     }
 
     /// Number of known processes.
-    public var processCount: Int { processes.count }
+    package var processCount: Int { processes.count }
 
     /// The identity the tracker holds for `pid`, or nil when it is unknown.
-    public func identity(of pid: Int32) -> ProcessIdentity? {
+    package func identity(of pid: Int32) -> ProcessIdentity? {
         processes[pid]
     }
 
     /// The members of `namespace`, ascending. O(1): the array shares the
     /// tracker's storage until either is mutated.
-    public func members(of namespace: NamespaceID) -> [Int32] {
+    package func members(of namespace: NamespaceID) -> [Int32] {
         namespaces[Int(table.groupLeader(of: namespace).index)].members
     }
 
     /// Calls `body` with the members of `namespace`, ascending, without
     /// copying.
-    public func withMembers<R, E: Error>(
+    package func withMembers<R, E: Error>(
         of namespace: NamespaceID,
         _ body: (UnsafeBufferPointer<Int32>) throws(E) -> R
     ) throws(E) -> R {
@@ -82,14 +82,14 @@ public struct Tracker: Sendable {
     /// drain (a repair): when its group has unpublished changes, the group
     /// is reported at the next drain whatever they add up to, since that
     /// file no longer holds what was last published.
-    public mutating func rewroteOutsideDrain(_ namespace: NamespaceID) {
+    package mutating func rewroteOutsideDrain(_ namespace: NamespaceID) {
         let index = Int(table.groupLeader(of: namespace).index)
         if namespaces[index].flags & NamespaceState.queued != 0 { namespaces[index].flags |= NamespaceState.forced }
     }
 
     /// The namespaces `pid` sits in, ascending, or nil when it is unknown
     /// (allocates: for diagnostics, not the hot path).
-    public func namespaces(of pid: Int32) -> [NamespaceID]? {
+    package func namespaces(of pid: Int32) -> [NamespaceID]? {
         processes[pid].map { table.matches($0) }
     }
 
@@ -98,7 +98,7 @@ public struct Tracker: Sendable {
     /// The process `pid` now has `identity` (new, or replaced: a scan result,
     /// an exec re-read). Classifies it, touching only the namespaces whose
     /// membership changes.
-    public mutating func upsert(_ pid: Int32, _ identity: ProcessIdentity) {
+    package mutating func upsert(_ pid: Int32, _ identity: ProcessIdentity) {
         guard pid > 0 else { return }
         if let old = processes.updateValue(identity, for: pid) {
             reclassify(pid, from: old, to: identity)
@@ -111,7 +111,7 @@ public struct Tracker: Sendable {
     /// Returns false, changing nothing, when the parent is unknown or the
     /// child is already known (a missed exit or a start-up race): the caller
     /// then reads `/proc` for the child and calls `upsert`.
-    public mutating func fork(parent: Int32, child: Int32) -> Bool {
+    package mutating func fork(parent: Int32, child: Int32) -> Bool {
         guard let slot = processes.slot(of: parent) else { return false }
         let stored = processes.values[slot]
         if _slowPath(stored.hasLongName) {
@@ -128,7 +128,7 @@ public struct Tracker: Sendable {
 
     /// A UID event: the real and effective UIDs are now these. Returns false
     /// when `pid` is unknown (the caller reads `/proc` and upserts).
-    public mutating func setUIDs(_ pid: Int32, ruid: UInt32, euid: UInt32) -> Bool {
+    package mutating func setUIDs(_ pid: Int32, ruid: UInt32, euid: UInt32) -> Bool {
         update(pid) { identity in
             identity.ruid = ruid
             identity.euid = euid
@@ -137,7 +137,7 @@ public struct Tracker: Sendable {
 
     /// A GID event: the real and effective GIDs are now these. Returns false
     /// when `pid` is unknown.
-    public mutating func setGIDs(_ pid: Int32, rgid: UInt32, egid: UInt32) -> Bool {
+    package mutating func setGIDs(_ pid: Int32, rgid: UInt32, egid: UInt32) -> Bool {
         update(pid) { identity in
             identity.rgid = rgid
             identity.egid = egid
@@ -146,12 +146,12 @@ public struct Tracker: Sendable {
 
     /// A COMM event (of a thread-group leader). Returns false when `pid` is
     /// unknown.
-    public mutating func setComm(_ pid: Int32, _ comm: Comm) -> Bool {
+    package mutating func setComm(_ pid: Int32, _ comm: Comm) -> Bool {
         update(pid) { identity in identity.comm = ProcessName(comm) }
     }
 
     /// EXIT: `pid` leaves every namespace. An unknown `pid` is a no-op.
-    public mutating func remove(_ pid: Int32) {
+    package mutating func remove(_ pid: Int32) {
         guard let slot = processes.slot(of: pid) else { return }
         let stored = processes.values[slot]
         let entry: Int
@@ -176,7 +176,7 @@ public struct Tracker: Sendable {
     /// members differ from the last publish are reported, which spares
     /// rewriting every file after each dropped-message resync.
     @discardableResult
-    public mutating func reconcile<S: Sequence>(
+    package mutating func reconcile<S: Sequence>(
         with snapshot: S,
         republishAll: Bool = true,
         reporting: Bool = false
@@ -211,7 +211,7 @@ public struct Tracker: Sendable {
     /// The PIDs on which the table and `snapshot` disagree: missing on
     /// either side or with another identity. Changes nothing (for an audit
     /// that checks each against `/proc` again before calling it drift).
-    public func disagreements<S: Sequence>(with snapshot: S) -> [Int32] where S.Element == (Int32, ProcessIdentity) {
+    package func disagreements<S: Sequence>(with snapshot: S) -> [Int32] where S.Element == (Int32, ProcessIdentity) {
         var result: [Int32] = []
         var seen = 0
         for (pid, identity) in snapshot {
@@ -239,7 +239,7 @@ public struct Tracker: Sendable {
     /// changed once; without it added namespaces count as changed (their
     /// files must be created, empty ones too) and kept ones only when their
     /// members differ from what was last published under the old table.
-    public mutating func replaceTable(_ newTable: DecisionTable, republishAll: Bool = true) -> TableChange {
+    package mutating func replaceTable(_ newTable: DecisionTable, republishAll: Bool = true) -> TableChange {
         // What each old namespace last published differs from its members
         // by exactly its entries in the change log, sorted and reduced
         // (`settle` alone reduces it only when some namespace needs it).
@@ -316,7 +316,7 @@ public struct Tracker: Sendable {
     /// forced: start-up, resync, new rules).
     /// Settles the change log on a copy when it has unsettled entries: the
     /// daemon's loop calls `settleChanges` instead.
-    public var hasChanges: Bool {
+    package var hasChanges: Bool {
         if dirty.contains(where: { namespaces[Int($0)].flags & NamespaceState.forced != 0 || namespaces[Int($0)].surelyChanged }) {
             return true
         }
@@ -326,7 +326,7 @@ public struct Tracker: Sendable {
     }
 
     /// `hasChanges`, settling the change log in place (no copy).
-    public mutating func settleChanges() -> Bool {
+    package mutating func settleChanges() -> Bool {
         settle()
         return dirty.contains { namespaces[Int($0)].isChanged }
     }
@@ -339,7 +339,7 @@ public struct Tracker: Sendable {
     /// written less than `--min-interval` ago, or one whose write failed).
     /// A PID that joined and left inside one window is no change. Namespaces
     /// come in the order they were first touched.
-    public mutating func publishChanged(_ body: (NamespaceID, UnsafeBufferPointer<Int32>) -> Bool) {
+    package mutating func publishChanged(_ body: (NamespaceID, UnsafeBufferPointer<Int32>) -> Bool) {
         settle()
         var kept = 0
         for position in dirty.indices {
@@ -367,7 +367,7 @@ public struct Tracker: Sendable {
     /// `publishChanged` for a body that publishes every namespace it is
     /// given. When `body` throws, the namespace it threw for and those not
     /// yet visited stay changed for the next drain; the error is rethrown.
-    public mutating func drainChanged<E: Error>(
+    package mutating func drainChanged<E: Error>(
         _ body: (NamespaceID, UnsafeBufferPointer<Int32>) throws(E) -> Void
     ) throws(E) {
         var failure: E?

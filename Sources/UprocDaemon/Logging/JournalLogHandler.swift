@@ -11,23 +11,23 @@ import UprocLinux
 /// journal mode such a message goes to the native journal socket as one
 /// entry instead; if journald refuses it, every line is written with the
 /// same `<N>` prefix, in one write, unindented so the caret keeps its column.
-public struct JournalLogHandler: LogHandler {
-    public enum Mode: Sendable, Equatable {
+package struct JournalLogHandler: LogHandler {
+    package enum Mode: Sendable, Equatable {
         case journal
         case human
     }
 
-    public let label: String
-    public let mode: Mode
-    public var logLevel: Logger.Level = .info
-    public var metadata: Logger.Metadata = [:]
+    package let label: String
+    package let mode: Mode
+    package var logLevel: Logger.Level = .info
+    package var metadata: Logger.Metadata = [:]
     private let output: LogOutput
     private let identifier: String
 
     /// `identifier` is the journal's `SYSLOG_IDENTIFIER` for native entries:
     /// the same as the stream's (the executable's name), so `journalctl -t`
     /// and `-u` see both kinds alike.
-    public init(label: String, mode: Mode, identifier: String = "uprocd", output: LogOutput = .system) {
+    package init(label: String, mode: Mode, identifier: String = "uprocd", output: LogOutput = .system) {
         self.label = label
         self.mode = mode
         self.identifier = identifier
@@ -35,16 +35,16 @@ public struct JournalLogHandler: LogHandler {
     }
 
     /// Journal mode when `$JOURNAL_STREAM` names this process's stderr.
-    public static func detectedMode() -> Mode {
+    package static func detectedMode() -> Mode {
         JournalStream.isJournal() ? .journal : .human
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = metadata
         if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
         if let error = event.error { merged["error"] = "\(error)" }
@@ -71,7 +71,7 @@ public struct JournalLogHandler: LogHandler {
     }
 
     /// syslog(3) priorities: 7 debug … 2 crit (swift-log has no alert/emerg).
-    public static func priority(_ level: Logger.Level) -> Int {
+    package static func priority(_ level: Logger.Level) -> Int {
         switch level {
         case .trace, .debug: 7
         case .info: 6

@@ -1,13 +1,13 @@
 import UprocLinux
 
 /// Where `JournalLogHandler` puts its records, so tests can catch them.
-public struct LogOutput: Sendable {
+package struct LogOutput: Sendable {
     /// Writes text to standard error in one call (whole lines, never half).
-    public var writeStandardError: @Sendable (String) -> Void
+    package var writeStandardError: @Sendable (String) -> Void
     /// Sends one native journal entry; false when journald did not take it.
-    public var sendJournalEntry: @Sendable ([(name: String, value: String)]) -> Bool
+    package var sendJournalEntry: @Sendable ([(name: String, value: String)]) -> Bool
 
-    public init(writeStandardError: @escaping @Sendable (String) -> Void,
+    package init(writeStandardError: @escaping @Sendable (String) -> Void,
                 sendJournalEntry: @escaping @Sendable ([(name: String, value: String)]) -> Bool) {
         self.writeStandardError = writeStandardError
         self.sendJournalEntry = sendJournalEntry
@@ -15,7 +15,7 @@ public struct LogOutput: Sendable {
 
     /// The process's standard error and journald's native socket (opened
     /// per multi-line record: they are rare, one-off diagnostics).
-    public static let system = LogOutput(
+    package static let system = LogOutput(
         writeStandardError: { StandardStreams.writeError($0) },
         sendJournalEntry: { fields in
             guard let socket = try? JournalSocket() else { return false }

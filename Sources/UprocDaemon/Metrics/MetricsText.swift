@@ -3,35 +3,35 @@
 /// its samples. Names get the `uproc_` prefix; counters end in `_total`;
 /// values are in base units (seconds, bytes). Pure: the caller writes the
 /// text to a file.
-public struct MetricsText: Sendable {
-    public static let prefix = "uproc_"
+package struct MetricsText: Sendable {
+    package static let prefix = "uproc_"
 
-    public private(set) var text = ""
+    package private(set) var text = ""
     private var families: Set<String> = []
 
-    public init() {}
+    package init() {}
 
     /// A counter family `uproc_<name>_total` (`name` without the suffix).
-    public mutating func counter(_ name: String, help: String, _ samples: [MetricSample]) {
+    package mutating func counter(_ name: String, help: String, _ samples: [MetricSample]) {
         family("\(MetricsText.prefix)\(name)_total", type: "counter", help: help, samples)
     }
 
-    public mutating func counter(_ name: String, help: String, value: UInt64) {
+    package mutating func counter(_ name: String, help: String, value: UInt64) {
         counter(name, help: help, [MetricSample(value: .integer(value))])
     }
 
     /// A gauge family `uproc_<name>`.
-    public mutating func gauge(_ name: String, help: String, _ samples: [MetricSample]) {
+    package mutating func gauge(_ name: String, help: String, _ samples: [MetricSample]) {
         family("\(MetricsText.prefix)\(name)", type: "gauge", help: help, samples)
     }
 
-    public mutating func gauge(_ name: String, help: String, value: MetricValue) {
+    package mutating func gauge(_ name: String, help: String, value: MetricValue) {
         gauge(name, help: help, [MetricSample(value: value)])
     }
 
     /// A histogram family: `uproc_<name>_bucket{le=…}` (cumulative, ending
     /// with `+Inf`), `_sum` and `_count`.
-    public mutating func histogram(_ name: String, help: String, _ histogram: MetricsHistogram, labels: [MetricLabel] = []) {
+    package mutating func histogram(_ name: String, help: String, _ histogram: MetricsHistogram, labels: [MetricLabel] = []) {
         let full = "\(MetricsText.prefix)\(name)"
         header(full, type: "histogram", help: help)
         var cumulative: UInt64 = 0
@@ -70,12 +70,12 @@ public struct MetricsText: Sendable {
     }
 
     /// `[a-zA-Z_:][a-zA-Z0-9_:]*`
-    public static func isValidName(_ name: String) -> Bool {
+    package static func isValidName(_ name: String) -> Bool {
         isValid(name, extra: UInt8(ascii: ":"))
     }
 
     /// `[a-zA-Z_][a-zA-Z0-9_]*`, and not the reserved `__` prefix.
-    public static func isValidLabelName(_ name: String) -> Bool {
+    package static func isValidLabelName(_ name: String) -> Bool {
         isValid(name, extra: nil) && !name.hasPrefix("__")
     }
 
@@ -90,7 +90,7 @@ public struct MetricsText: Sendable {
     }
 
     /// Label values escape `\`, `"` and newline.
-    public static func escapeLabelValue(_ value: String) -> String {
+    package static func escapeLabelValue(_ value: String) -> String {
         guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else {
             return value
         }
@@ -107,7 +107,7 @@ public struct MetricsText: Sendable {
     }
 
     /// HELP text escapes `\` and newline (quotes stay).
-    public static func escapeHelp(_ help: String) -> String {
+    package static func escapeHelp(_ help: String) -> String {
         var out = ""
         for scalar in help.unicodeScalars {
             switch scalar {
@@ -120,33 +120,33 @@ public struct MetricsText: Sendable {
     }
 }
 
-public struct MetricLabel: Sendable, Hashable {
-    public var name: String
-    public var value: String
+package struct MetricLabel: Sendable, Hashable {
+    package var name: String
+    package var value: String
 
-    public init(_ name: String, _ value: String) {
+    package init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
     }
 }
 
-public struct MetricSample: Sendable {
-    public var labels: [MetricLabel]
-    public var value: MetricValue
+package struct MetricSample: Sendable {
+    package var labels: [MetricLabel]
+    package var value: MetricValue
 
-    public init(labels: [MetricLabel] = [], value: MetricValue) {
+    package init(labels: [MetricLabel] = [], value: MetricValue) {
         self.labels = labels
         self.value = value
     }
 }
 
-public enum MetricValue: Sendable, Equatable {
+package enum MetricValue: Sendable, Equatable {
     case integer(UInt64)
     case double(Double)
 
     /// Integers exactly; doubles as Go's ParseFloat reads them, with
     /// `+Inf`, `-Inf` and `NaN` spelled as the format wants.
-    public var text: String {
+    package var text: String {
         switch self {
         case .integer(let value): return String(value)
         case .double(let value):

@@ -6,13 +6,13 @@ import UprocEvents
 /// The kernel's process-event stream: a netlink connector socket bound to
 /// the proc connector's multicast group. Owns its socket; confined to the
 /// loop thread.
-public final class ProcConnector {
-    public let fileDescriptor: Int32
+package final class ProcConnector {
+    package let fileDescriptor: Int32
     /// The socket's netlink port ID (`nl_pid`), as the kernel assigned it.
     package let portID: UInt32
     /// The receive buffer the kernel granted (getsockopt: twice what was asked).
-    public let receiveBufferSize: Int
-    public private(set) var statistics = ProcConnectorStatistics()
+    package let receiveBufferSize: Int
+    package private(set) var statistics = ProcConnectorStatistics()
 
     /// Every datagram, event or acknowledgement, arrives here.
     private let batch = DatagramBatch()
@@ -21,7 +21,7 @@ public final class ProcConnector {
     /// Opens and binds the socket and sizes its receive buffer; no events
     /// arrive until `subscribe`. Asks with SO_RCVBUFFORCE (root may exceed
     /// `net.core.rmem_max`) and falls back to SO_RCVBUF.
-    public init(receiveBufferSize requested: Int) throws(ProcConnectorError) {
+    package init(receiveBufferSize requested: Int) throws(ProcConnectorError) {
         let fd: Int32
         do {
             fd = try syscall("socket", subject: "NETLINK_CONNECTOR") {
@@ -93,7 +93,7 @@ public final class ProcConnector {
     ///
     /// Events read while waiting are discarded: callers scan `/proc` after
     /// subscribing, which covers them.
-    public func subscribe(to types: ProcEventTypes = .tracking,
+    package func subscribe(to types: ProcEventTypes = .tracking,
                           acknowledgementTimeoutMilliseconds timeout: Int32 = 250)
         throws(ProcConnectorError) -> SubscriptionMode
     {
@@ -115,7 +115,7 @@ public final class ProcConnector {
     /// On 6.6+ this socket then gets nothing; before 6.6 it only lowers the
     /// kernel's listener count, and the socket still receives while others
     /// listen: close it (drop the object) to be sure.
-    public func unsubscribe() {
+    package func unsubscribe() {
         _ = try? send(operation: KernelABI.procCnMcastIgnore, filter: nil)
     }
 
@@ -130,7 +130,7 @@ public final class ProcConnector {
     /// keep a caller from its other work (the daemon's files). The socket is
     /// then still readable.
     @discardableResult
-    public func drain(budget: UInt64 = .max, _ body: (ProcEvent) -> Void) -> DrainResult {
+    package func drain(budget: UInt64 = .max, _ body: (ProcEvent) -> Void) -> DrainResult {
         var result = DrainResult()
         defer { statistics.events += result.events }
         let deadline = budget == .max ? UInt64.max : MonotonicClock.nanoseconds() &+ budget
@@ -265,7 +265,7 @@ public final class ProcConnector {
 
     /// Waits up to `milliseconds` for a datagram; true when one is queued.
     /// The corresponding C function is `poll`.
-    public func waitReadable(milliseconds: Int32) -> Bool {
+    package func waitReadable(milliseconds: Int32) -> Bool {
         var poller = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
         let ready = syscall("poll", subject: "proc connector") { poll(&poller, 1, milliseconds) }
         if case .success(let count) = ready { return count > 0 }

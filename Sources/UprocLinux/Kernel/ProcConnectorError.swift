@@ -1,6 +1,6 @@
 import SystemPackage
 
-public enum ProcConnectorError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum ProcConnectorError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A socket call failed (EPERM from `bind`: joining the proc
     /// connector's group needs CAP_NET_ADMIN).
     case system(SystemCallError)
@@ -13,7 +13,7 @@ public enum ProcConnectorError: Error, Hashable, Sendable, CustomStringConvertib
     case noAcknowledgement
 
     /// The kernel refused for want of privilege, at `bind` or at the subscription.
-    public var isNotPermitted: Bool {
+    package var isNotPermitted: Bool {
         switch self {
         case .system(let error): return error.errno == .notPermitted
         case .refused(let errno): return errno == .notPermitted
@@ -21,7 +21,7 @@ public enum ProcConnectorError: Error, Hashable, Sendable, CustomStringConvertib
         }
     }
 
-    public var description: String {
+    package var description: String {
         if isNotPermitted { return refusal + Self.privilegeHint }
         switch self {
         case .system, .refused:
@@ -37,7 +37,7 @@ public enum ProcConnectorError: Error, Hashable, Sendable, CustomStringConvertib
     /// shows, `NamespaceObstacle.current()`) explain it: in a non-initial
     /// user namespace the kernel refuses with EPERM even to its root, and
     /// outside the initial namespaces it may not answer at all.
-    public func explained(by obstacles: [NamespaceObstacle] = NamespaceObstacle.current()) -> String {
+    package func explained(by obstacles: [NamespaceObstacle] = NamespaceObstacle.current()) -> String {
         if isNotPermitted, let user = obstacles.first(where: { if case .userNamespace = $0 { true } else { false } }) {
             return refusal + "; \(user.place): the kernel's process events need CAP_NET_ADMIN in the initial user "
                 + "namespace, which no process here has, root included (run uprocd in the host's namespaces, "
@@ -61,7 +61,7 @@ public enum ProcConnectorError: Error, Hashable, Sendable, CustomStringConvertib
 }
 
 /// How the kernel delivers events to this socket.
-public enum SubscriptionMode: Hashable, Sendable {
+package enum SubscriptionMode: Hashable, Sendable {
     /// Linux 6.6+: only the subscribed event types arrive.
     case filtered
     /// Older kernels: every event type arrives; the decoder drops the rest.
@@ -69,21 +69,21 @@ public enum SubscriptionMode: Hashable, Sendable {
 }
 
 /// What one `drain` did.
-public struct DrainResult: Hashable, Sendable {
+package struct DrainResult: Hashable, Sendable {
     /// Events decoded and passed on.
-    public var events: Int
+    package var events: Int
     /// The kernel dropped messages (ENOBUFS) since the last drain: the
     /// table is stale, rescan `/proc`.
-    public var overrun: Bool
+    package var overrun: Bool
     /// A receive error other than EAGAIN/ENOBUFS that ended this drain,
     /// after the events before it were delivered. None is expected on a
     /// netlink socket (EBADF/EFAULT trap as bugs): log it; the socket stays
     /// open and the loop drains again when it is readable.
-    public var error: SystemCallError?
+    package var error: SystemCallError?
     /// The drain's time budget ran out: more may be queued.
-    public var more: Bool
+    package var more: Bool
 
-    public init(events: Int = 0, overrun: Bool = false, error: SystemCallError? = nil, more: Bool = false) {
+    package init(events: Int = 0, overrun: Bool = false, error: SystemCallError? = nil, more: Bool = false) {
         self.events = events
         self.overrun = overrun
         self.error = error
@@ -92,15 +92,15 @@ public struct DrainResult: Hashable, Sendable {
 }
 
 /// Running totals since the connector was opened.
-public struct ProcConnectorStatistics: Hashable, Sendable {
+package struct ProcConnectorStatistics: Hashable, Sendable {
     /// Datagrams from the kernel.
-    public var datagrams: Int = 0
+    package var datagrams: Int = 0
     /// Events decoded from them.
-    public var events: Int = 0
+    package var events: Int = 0
     /// Datagrams from anyone but the kernel, dropped unread.
-    public var foreignDatagrams: Int = 0
+    package var foreignDatagrams: Int = 0
     /// ENOBUFS reports: times the kernel dropped messages for us.
-    public var overruns: Int = 0
+    package var overruns: Int = 0
 
-    public init() {}
+    package init() {}
 }

@@ -7,8 +7,8 @@ import Glibc
 /// that run after every round. Adding a part adds registrations, not a case
 /// to a central `switch`. Confined to one thread; owns the epoll and timer
 /// descriptors, not the ones registered with it.
-public final class EventLoop {
-    public let fileDescriptor: Int32
+package final class EventLoop {
+    package let fileDescriptor: Int32
     private let events: UnsafeMutablePointer<epoll_event>
     private static let capacity: Int32 = 16
     /// Handlers by registration index (the epoll event's data), and their descriptors.
@@ -29,7 +29,7 @@ public final class EventLoop {
     private var stopping = false
 
     /// The corresponding C function is `epoll_create1`.
-    public init() throws(SystemCallError) {
+    package init() throws(SystemCallError) {
         fileDescriptor = try syscall("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }.value()
         events = .allocate(capacity: Int(Self.capacity))
         do {
@@ -49,7 +49,7 @@ public final class EventLoop {
 
     /// Calls `handler` on the loop thread whenever `fd` is readable
     /// (level-triggered: a handler that leaves input unread is called again).
-    public func addReader(_ fd: Int32, _ handler: @escaping () -> Void) throws(SystemCallError) {
+    package func addReader(_ fd: Int32, _ handler: @escaping () -> Void) throws(SystemCallError) {
         _ = try addReaderIndex(fd, handler)
     }
 
@@ -58,7 +58,7 @@ public final class EventLoop {
     /// meanwhile queues up, while the other sources, timers and signals are
     /// served as usual: coalescing without sleeping the loop. The
     /// corresponding C function is `epoll_ctl` (`EPOLL_CTL_MOD`).
-    public func setWatching(_ fd: Int32, _ watching: Bool) {
+    package func setWatching(_ fd: Int32, _ watching: Bool) {
         guard let index = readerFDs.firstIndex(of: fd) else { return }
         var event = epoll_event()
         event.events = watching ? EPOLLIN.rawValue : 0
@@ -76,7 +76,7 @@ public final class EventLoop {
     /// that it shares a wake-up with other work (sd-event's accuracy): any
     /// round after the deadline fires it, and the loop only wakes for it
     /// once the accuracy is used up.
-    public func addTimer(accuracy: UInt64 = 0, _ handler: @escaping () -> Void) -> LoopTimer {
+    package func addTimer(accuracy: UInt64 = 0, _ handler: @escaping () -> Void) -> LoopTimer {
         let timer = LoopTimer(accuracy: accuracy, handler)
         timers.append(timer)
         return timer
@@ -85,25 +85,25 @@ public final class EventLoop {
     /// Calls `handler` after every round: once the ready sources and due
     /// timers of one wake-up have been handled (sd-event's post sources).
     /// Post handlers run in the order they were added.
-    public func addPostHandler(_ handler: @escaping () -> Void) {
+    package func addPostHandler(_ handler: @escaping () -> Void) {
         postHandlers.append(handler)
     }
 
     /// Runs rounds until `stop()`.
-    public func run() {
+    package func run() {
         stopping = false
         while !stopping { runOnce(timeoutMilliseconds: -1) }
     }
 
     /// Ends `run()` after the current handler returns; later handlers of the
     /// same round and the post handlers do not run.
-    public func stop() { stopping = true }
+    package func stop() { stopping = true }
 
     /// One round: waits up to `timeoutMilliseconds` (-1: until something is
     /// ready or a timer is due), calls the ready sources' handlers and the
     /// due timers', then the post handlers. EINTR (after SIGSTOP/SIGCONT) is
     /// an empty round.
-    public func runOnce(timeoutMilliseconds: Int32) {
+    package func runOnce(timeoutMilliseconds: Int32) {
         armTimerFD()
         timersFired = false
         let count: Int32
@@ -186,11 +186,11 @@ public final class EventLoop {
 
 /// A one-shot deadline on an `EventLoop` (CLOCK_MONOTONIC). Scheduling
 /// replaces the previous deadline. Confined to the loop's thread.
-public final class LoopTimer {
+package final class LoopTimer {
     /// CLOCK_MONOTONIC nanoseconds; 0 when not scheduled.
-    public fileprivate(set) var deadline: UInt64 = 0
+    package fileprivate(set) var deadline: UInt64 = 0
     /// How late it may fire to share a wake-up (ns).
-    public let accuracy: UInt64
+    package let accuracy: UInt64
     fileprivate let handler: () -> Void
 
     fileprivate init(accuracy: UInt64, _ handler: @escaping () -> Void) {
@@ -198,20 +198,20 @@ public final class LoopTimer {
         self.handler = handler
     }
 
-    public var isScheduled: Bool { deadline != 0 }
+    package var isScheduled: Bool { deadline != 0 }
 
     /// Fires at `deadline` (CLOCK_MONOTONIC ns), or at the next round if it
     /// has passed.
-    public func schedule(at deadline: UInt64) { self.deadline = max(deadline, 1) }
+    package func schedule(at deadline: UInt64) { self.deadline = max(deadline, 1) }
 
-    public func schedule(afterNanoseconds nanoseconds: UInt64) {
+    package func schedule(afterNanoseconds nanoseconds: UInt64) {
         schedule(at: MonotonicClock.nanoseconds() &+ nanoseconds)
     }
 
     /// Schedules at `deadline` unless the timer is already due sooner.
-    public func scheduleNoLaterThan(_ deadline: UInt64) {
+    package func scheduleNoLaterThan(_ deadline: UInt64) {
         if self.deadline == 0 || deadline < self.deadline { schedule(at: deadline) }
     }
 
-    public func cancel() { deadline = 0 }
+    package func cancel() { deadline = 0 }
 }

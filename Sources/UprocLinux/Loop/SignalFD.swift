@@ -3,11 +3,11 @@ import Glibc
 
 /// A non-blocking signalfd for a fixed set of signals, which must already be
 /// blocked (see `Signals.block`). Owns its descriptor.
-public final class SignalFD {
-    public let fileDescriptor: Int32
+package final class SignalFD {
+    package let fileDescriptor: Int32
 
     /// The corresponding C function is `signalfd`.
-    public init(signals: [Int32]) throws(SystemCallError) {
+    package init(signals: [Int32]) throws(SystemCallError) {
         var set = Signals.makeSet(signals)
         fileDescriptor = try syscall("signalfd") { signalfd(-1, &set, CLinuxProc_SFD_FLAGS) }.value()
     }
@@ -15,7 +15,7 @@ public final class SignalFD {
     deinit { closeDescriptor(fileDescriptor) }
 
     /// The next pending signal's number, or nil when none is pending.
-    public func read() -> Int32? {
+    package func read() -> Int32? {
         var info = signalfd_siginfo()
         let size = MemoryLayout<signalfd_siginfo>.size
         let result = syscall("read") { Glibc.read(fileDescriptor, &info, size) }

@@ -2,7 +2,7 @@ import Glibc
 import UprocRules
 
 /// What one read of a process's `/proc` files found.
-public enum ProcessReading: Equatable, Sendable {
+package enum ProcessReading: Equatable, Sendable {
     /// It runs; the facts the keys asked for.
     case found(ProcessIdentity)
     /// It has exited: no such process, or a zombie (its reaping sends no
@@ -15,13 +15,13 @@ public enum ProcessReading: Equatable, Sendable {
 }
 
 /// Why a process's `/proc` files could not be read.
-public enum ProcReadFailure: Error, Hashable, Sendable, CustomStringConvertible {
+package enum ProcReadFailure: Error, Hashable, Sendable, CustomStringConvertible {
     /// A call failed for another reason than the process being gone.
     case system(SystemCallError)
     /// The file was read but does not hold what the kernel writes there.
     case unparsable(path: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .system(let error): return error.description
         case .unparsable(let path): return "\(path): cannot parse it"
@@ -31,7 +31,7 @@ public enum ProcReadFailure: Error, Hashable, Sendable, CustomStringConvertible 
 
 /// Reads process facts from `/proc`. Reuses its buffers: nothing is
 /// allocated per process. Confined to one thread.
-public final class ProcReader {
+package final class ProcReader {
     private let procPath: String
     private let procFD: Int32
     private let buffer: UnsafeMutableRawBufferPointer
@@ -41,13 +41,13 @@ public final class ProcReader {
     /// Reads that failed for another reason than the process being gone
     /// (ENOENT, ESRCH): permissions, resource limits, text that does not
     /// parse. Each left the process as it was known.
-    public private(set) var readFailures = 0
+    package private(set) var readFailures = 0
     /// The last such failure.
-    public private(set) var lastReadFailure: ProcReadFailure?
+    package private(set) var lastReadFailure: ProcReadFailure?
 
     /// Opens `procPath` (`/proc`; tests pass another directory) as the base
     /// of every read. The corresponding C function is `open`.
-    public init(procPath: String = "/proc") throws(SystemCallError) {
+    package init(procPath: String = "/proc") throws(SystemCallError) {
         procFD = try syscall("open", subject: procPath) { open(procPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.value()
         self.procPath = procPath
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 8)
@@ -74,7 +74,7 @@ public final class ProcReader {
     /// them); `.cmd` alone reads `comm`. A new table that does (ID rules
     /// after cmd-only ones) needs a rescan; one that adds another ID key or
     /// the first cmd rule after ID rules does not.
-    public static func readsMore(_ new: RuleKeys, than old: RuleKeys) -> Bool {
+    package static func readsMore(_ new: RuleKeys, than old: RuleKeys) -> Bool {
         let oldReadsIDs = !old.isDisjoint(with: .ids)
         return (!new.isDisjoint(with: .ids) && !oldReadsIDs) || (new.contains(.cmd) && !old.contains(.cmd) && !oldReadsIDs)
     }
@@ -88,7 +88,7 @@ public final class ProcReader {
     /// may be longer than 15 bytes.
     /// A zombie leader whose other threads still run is no zombie process:
     /// it is found (the IDs and comm are the leader's).
-    public func lookUp(_ pid: Int32, reading keys: RuleKeys) -> ProcessReading {
+    package func lookUp(_ pid: Int32, reading keys: RuleKeys) -> ProcessReading {
         var identity = ProcessIdentity(uid: 0, gid: 0, comm: ProcessName())
         if !keys.isDisjoint(with: .ids) {
             let count: Int
@@ -126,7 +126,7 @@ public final class ProcReader {
     }
 
     /// `lookUp`'s identity; nil when the process is gone or unreadable.
-    public func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
+    package func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
         if case .found(let identity) = lookUp(pid, reading: keys) { return identity }
         return nil
     }
@@ -135,7 +135,7 @@ public final class ProcReader {
     /// `/proc/PID/status`, a zombie leader included); nil when it is gone
     /// or cannot be read.
     /// At its leader's EXIT a process lives on when this is above 1.
-    public func threadCount(of pid: Int32) -> Int? {
+    package func threadCount(of pid: Int32) -> Int? {
         guard case .read(let count) = read(pid, "/status") else { return nil }
         let status = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
         let threads = Self.threadCount(status)
@@ -207,7 +207,7 @@ public final class ProcReader {
     /// exit: keep what is known of it); processes that vanish during the
     /// walk are skipped. Throws, before calling either, when `/proc` cannot
     /// be listed: an empty scan would make every process look gone.
-    public func scan(
+    package func scan(
         reading keys: RuleKeys,
         unreadable: (Int32) -> Void = { _ in },
         _ body: (Int32, ProcessIdentity) -> Void

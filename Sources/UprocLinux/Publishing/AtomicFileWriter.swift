@@ -5,8 +5,8 @@ import Glibc
 /// renamed over the target, so a reader sees the old file or the new one,
 /// never half of one. Used for the namespace files and any other file the
 /// daemon keeps (a metrics file). Confined to one thread.
-public final class AtomicFileWriter {
-    public let directoryPath: String
+package final class AtomicFileWriter {
+    package let directoryPath: String
     private(set) var directoryFD: Int32
     private let ownsDirectory: Bool
     private let mode: mode_t
@@ -15,13 +15,13 @@ public final class AtomicFileWriter {
     private let needsChmod: Bool
     /// Temporary names are `<prefix><pid>.<counter>`: a name planted in the
     /// way (a file, a directory) is skipped, never waited on.
-    public static let temporaryPrefix = ".uprocd.tmp."
+    package static let temporaryPrefix = ".uprocd.tmp."
     private var counter: UInt64 = 0
     private var temporaryName = ""
 
     /// Writes into the directory at `path` (opened here, closed with the
     /// writer), giving new files `mode`.
-    public convenience init(directory path: String, mode: UInt32 = 0o644) throws(SystemCallError) {
+    package convenience init(directory path: String, mode: UInt32 = 0o644) throws(SystemCallError) {
         let fd = try syscall("open", subject: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.value()
         self.init(directoryFD: fd, path: path, mode: mode_t(mode), owning: true)
     }
@@ -46,7 +46,7 @@ public final class AtomicFileWriter {
     /// Whether `directoryPath` (followed, as when opened) still names the
     /// directory written into: false once it was deleted, moved away or
     /// replaced. The corresponding C functions are `fstat` and `stat`.
-    public func directoryIsAtPath() -> Bool {
+    package func directoryIsAtPath() -> Bool {
         var own = stat()
         var atPath = stat()
         return fstat(directoryFD, &own) == 0 && own.st_nlink > 0
@@ -56,7 +56,7 @@ public final class AtomicFileWriter {
     /// Writes into the directory now at `directoryPath` (the old one was
     /// deleted and another made there). For a writer that opened its
     /// directory itself (`init(directory:mode:)`).
-    public func reopenDirectory() throws(SystemCallError) {
+    package func reopenDirectory() throws(SystemCallError) {
         precondition(ownsDirectory, "reopenDirectory on a directory the writer does not own")
         let path = directoryPath
         let fd = try syscall("open", subject: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.value()
@@ -68,7 +68,7 @@ public final class AtomicFileWriter {
     /// user (not followed); nil when missing or anything else (a symlink
     /// someone planted, a file of another user).
     /// The corresponding C function is `fstatat`.
-    public func identityOfOwnFile(_ name: String) -> FileIdentity? {
+    package func identityOfOwnFile(_ name: String) -> FileIdentity? {
         var status = stat()
         guard fstatat(directoryFD, name, &status, AT_SYMLINK_NOFOLLOW) == 0,
               status.st_mode & S_IFMT == S_IFREG, status.st_uid == geteuid()
@@ -78,7 +78,7 @@ public final class AtomicFileWriter {
 
     /// Atomically replaces (or creates) `name` with `bytes`, giving it
     /// `access` (default: the writer's mode).
-    public func replace(_ name: String, with bytes: UnsafeRawBufferPointer, access: FileAccess? = nil) throws(SystemCallError) {
+    package func replace(_ name: String, with bytes: UnsafeRawBufferPointer, access: FileAccess? = nil) throws(SystemCallError) {
         try move(try writeTemporary(bytes, access: access), over: name)
     }
 
@@ -88,7 +88,7 @@ public final class AtomicFileWriter {
     /// copies. Each name is replaced atomically on its own; when this
     /// throws, the names before the one that failed hold the new file and
     /// the others their old one.
-    public func replace(
+    package func replace(
         allOf names: some Collection<String>, with bytes: UnsafeRawBufferPointer, access: FileAccess? = nil
     ) throws(SystemCallError) {
         guard let first = names.first else { return }
@@ -127,7 +127,7 @@ public final class AtomicFileWriter {
         }
     }
 
-    public func replace(_ name: String, with bytes: [UInt8], access: FileAccess? = nil) throws(SystemCallError) {
+    package func replace(_ name: String, with bytes: [UInt8], access: FileAccess? = nil) throws(SystemCallError) {
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(SystemCallError) in try replace(name, with: raw, access: access) }
         }
@@ -135,7 +135,7 @@ public final class AtomicFileWriter {
     }
 
     /// Removes `name`; a missing file is fine. The corresponding C function is `unlinkat`.
-    public func remove(_ name: String) {
+    package func remove(_ name: String) {
         unlinkat(directoryFD, name, 0)
     }
 

@@ -4,14 +4,14 @@ import Glibc
 /// tells which files someone else deleted, moved away or moved in,
 /// and when the directory itself went. The daemon's own renames are told
 /// apart by their cookie (a move from one of its temporary names).
-public final class DirectoryWatch {
-    public let fileDescriptor: Int32
+package final class DirectoryWatch {
+    package let fileDescriptor: Int32
     private var watch: Int32 = -1
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     /// The cookie of the last move away from a temporary name of ours.
     private var ownMoveCookie: UInt32 = 0
 
-    public enum Event: Equatable, Sendable {
+    package enum Event: Equatable, Sendable {
         /// `name` was removed, moved away or moved in by someone else.
         case fileChanged(String)
         /// The directory was deleted, moved, or its mode or owner changed.
@@ -25,14 +25,14 @@ public final class DirectoryWatch {
     static let fileMask = UInt32(IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)
     static let selfMask = UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB)
 
-    public init() throws(SystemCallError) {
+    package init() throws(SystemCallError) {
         fileDescriptor = try syscall("inotify_init1") { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }.value()
     }
 
     deinit { closeDescriptor(fileDescriptor) }
 
     /// Watches `path` (again, after the directory was recreated).
-    public func watch(_ path: String) throws(SystemCallError) {
+    package func watch(_ path: String) throws(SystemCallError) {
         if watch >= 0 { inotify_rm_watch(fileDescriptor, watch) }
         watch = try syscall("inotify_add_watch", subject: path) {
             inotify_add_watch(fileDescriptor, path, Self.fileMask | Self.selfMask | UInt32(IN_ONLYDIR | IN_DONT_FOLLOW))
@@ -41,7 +41,7 @@ public final class DirectoryWatch {
 
     /// Reads what is queued; calls `body` for each event that is not the
     /// daemon's own doing.
-    public func drain(_ body: (Event) -> Void) {
+    package func drain(_ body: (Event) -> Void) {
         while true {
             let count = buffer.withUnsafeMutableBytes { read(fileDescriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }

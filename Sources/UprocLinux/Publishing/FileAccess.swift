@@ -5,22 +5,22 @@ import Glibc
 /// POSIX ACL. An ACL, not `chown`: a user owning the file could chmod and
 /// then write it, and giving a file to a group needs `CAP_CHOWN`, which the
 /// service does not have.
-public struct FileAccess: Hashable, Sendable {
+package struct FileAccess: Hashable, Sendable {
     /// The mode when no ACL entry is needed (owner and everyone).
-    public var mode: UInt32
+    package var mode: UInt32
     /// One more user who may read the file.
-    public var readerUser: UInt32?
+    package var readerUser: UInt32?
     /// One more group whose members may read the file.
-    public var readerGroup: UInt32?
+    package var readerGroup: UInt32?
 
-    public init(mode: UInt32, readerUser: UInt32? = nil, readerGroup: UInt32? = nil) {
+    package init(mode: UInt32, readerUser: UInt32? = nil, readerGroup: UInt32? = nil) {
         self.mode = mode
         self.readerUser = readerUser
         self.readerGroup = readerGroup
     }
 
     /// Without `hidepid`: anyone may read, nobody but the daemon write.
-    public static let worldReadable = FileAccess(mode: 0o444)
+    package static let worldReadable = FileAccess(mode: 0o444)
 
     /// Applies mode and ACL to a file the daemon just created.
     func apply(to fd: Int32, subject: @autoclosure () -> String) -> Result<Void, SystemCallError> {

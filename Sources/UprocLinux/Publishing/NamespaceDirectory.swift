@@ -8,16 +8,16 @@ import UprocRules
 /// so a later start removes exactly those and refuses anything else.
 /// Locked against a second daemon by a `flock` on the directory itself.
 /// Confined to one thread.
-public final class NamespaceDirectory {
-    public let path: String
+package final class NamespaceDirectory {
+    package let path: String
     /// Whether the directory is on tmpfs (namespace files are rewritten often;
     /// on a disk that would mean needless I/O).
-    public private(set) var isTmpfs: Bool
+    package private(set) var isTmpfs: Bool
     /// The namespace names the previous daemon recorded (until `claim`).
-    public private(set) var previousNames: [String]
+    package private(set) var previousNames: [String]
     /// This daemon created the directory now at `path` (at start or in a
     /// repair): `removeAll` removes it too when it is empty.
-    public private(set) var created = false
+    package private(set) var created = false
 
     private var directoryFD: Int32
     private let writer: AtomicFileWriter
@@ -30,7 +30,7 @@ public final class NamespaceDirectory {
     static let fileMode: mode_t = 0o444
     static let directoryMode: mode_t = 0o755
     /// The names of the namespace files this daemon created, one per line.
-    public static let manifestName = ".uprocd.names"
+    package static let manifestName = ".uprocd.names"
     static let manifestHeader = "# uprocd namespace files (do not edit)\n"
 
     /// Creates the directory if missing (mode 0755); refuses a symlink, a
@@ -39,7 +39,7 @@ public final class NamespaceDirectory {
     /// sticky bit, one locked by another daemon (`.alreadyLocked` names it),
     /// and one holding entries the previous daemon did not record. Deletes
     /// nothing: `claim` does, once the daemon is sure to run.
-    public init(path: String) throws(NamespaceDirectoryError) {
+    package init(path: String) throws(NamespaceDirectoryError) {
         self.path = path
         let (fd, created) = try Self.openChecked(path)
         var owns = true
@@ -63,7 +63,7 @@ public final class NamespaceDirectory {
     /// files of recorded namespaces no longer configured go, the files of
     /// those still configured stay until replaced (readers never miss them),
     /// and leftover temporaries go. Then `record(names)`.
-    public func claim(keeping names: [String]) {
+    package func claim(keeping names: [String]) {
         if !previousNames.isEmpty {
             let kept = Set(names)
             for name in previousNames where !kept.contains(name) { remove(name) }
@@ -75,7 +75,7 @@ public final class NamespaceDirectory {
 
     /// Records `names` as this daemon's files (before they are created, so a
     /// crash never leaves a file of ours unrecorded).
-    public func record(_ names: [String]) throws(NamespaceDirectoryError) {
+    package func record(_ names: [String]) throws(NamespaceDirectoryError) {
         var text: [UInt8] = Array(Self.manifestHeader.utf8)
         text.reserveCapacity(names.reduce(text.count) { $0 + $1.utf8.count + 1 })
         for name in names {
@@ -90,7 +90,7 @@ public final class NamespaceDirectory {
     /// Atomically replaces `name` with `pids` (ascending), one decimal per
     /// line: written to a temporary file in the directory, then renamed over
     /// `name`, so a reader sees the old or the new file, never half of one.
-    public func publish<C: Collection>(_ name: String, pids: C, access: FileAccess? = nil) throws(NamespaceDirectoryError)
+    package func publish<C: Collection>(_ name: String, pids: C, access: FileAccess? = nil) throws(NamespaceDirectoryError)
     where C.Element == Int32 {
         try Self.validate(name)
         format(pids)
@@ -100,7 +100,7 @@ public final class NamespaceDirectory {
     /// `publish` for an ascending buffer: a list of at least
     /// `reuseThreshold` PIDs equal to the one formatted last is not
     /// formatted again (its bytes are written as they are).
-    public func publish(_ name: String, sortedPIDs pids: UnsafeBufferPointer<Int32>, access: FileAccess? = nil)
+    package func publish(_ name: String, sortedPIDs pids: UnsafeBufferPointer<Int32>, access: FileAccess? = nil)
         throws(NamespaceDirectoryError)
     {
         try Self.validate(name)
@@ -111,7 +111,7 @@ public final class NamespaceDirectory {
     /// `publish` for namespaces that always have the same members (one
     /// rule): one file, hard-linked under every name (see
     /// `AtomicFileWriter.replace(allOf:with:access:)`).
-    public func publish(allOf names: [String], sortedPIDs pids: UnsafeBufferPointer<Int32>, access: FileAccess? = nil)
+    package func publish(allOf names: [String], sortedPIDs pids: UnsafeBufferPointer<Int32>, access: FileAccess? = nil)
         throws(NamespaceDirectoryError)
     {
         for name in names { try Self.validate(name) }
@@ -151,7 +151,7 @@ public final class NamespaceDirectory {
     /// Creates `name` as an empty file in one call (`mknodat`). For start-up;
     /// if `name` exists (a restart) it is replaced atomically as `publish`
     /// would.
-    public func publishEmptyNew(_ name: String, access: FileAccess? = nil) throws(NamespaceDirectoryError) {
+    package func publishEmptyNew(_ name: String, access: FileAccess? = nil) throws(NamespaceDirectoryError) {
         try Self.validate(name)
         if let access, access != .worldReadable {
             return try publish(name, pids: EmptyCollection<Int32>(), access: access)
@@ -162,7 +162,7 @@ public final class NamespaceDirectory {
     }
 
     /// Removes `name`; a missing file is fine.
-    public func remove(_ name: String) {
+    package func remove(_ name: String) {
         guard (try? Self.validate(name)) != nil else { return }
         unlinkat(directoryFD, name, 0)
     }
@@ -171,7 +171,7 @@ public final class NamespaceDirectory {
     /// as the daemon found it: a stopped daemon must not look like a live one.
     /// A directory this daemon created goes too when nothing else is in it,
     /// and only while `path` still names it (never another daemon's).
-    public func removeAll(_ names: [String]) {
+    package func removeAll(_ names: [String]) {
         for name in names { remove(name) }
         unlinkat(directoryFD, Self.manifestName, 0)
         if created && isAtPath() { rmdir(path) }
@@ -179,7 +179,7 @@ public final class NamespaceDirectory {
 
     /// Whether `path` still names this daemon's directory (not deleted,
     /// moved away or replaced). Two calls (`fstat`, `lstat`).
-    public func isAtPath() -> Bool {
+    package func isAtPath() -> Bool {
         var own = stat()
         var atPath = stat()
         return fstat(directoryFD, &own) == 0 && own.st_nlink > 0
@@ -191,14 +191,14 @@ public final class NamespaceDirectory {
     /// Whether `name` is still a regular file of the daemon's user (one
     /// `fstatat`): what can be checked of every file after the directory
     /// watch lost events, without rewriting them all.
-    public func looksIntact(_ name: String) -> Bool {
+    package func looksIntact(_ name: String) -> Bool {
         var status = stat()
         return fstatat(directoryFD, name, &status, AT_SYMLINK_NOFOLLOW) == 0
             && status.st_mode & S_IFMT == S_IFREG && status.st_uid == geteuid()
     }
 
     /// What `audit` found and did.
-    public enum Finding: Equatable, Sendable, CustomStringConvertible {
+    package enum Finding: Equatable, Sendable, CustomStringConvertible {
         /// The directory was deleted or moved away (or replaced): recreated.
         case recreated
         /// Its mode let others write: set back.
@@ -213,7 +213,7 @@ public final class NamespaceDirectory {
         /// the other's and must not be touched.
         case taken(holderPID: Int32?)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .recreated:
                 return "the directory was deleted or replaced; recreated it"
@@ -234,7 +234,7 @@ public final class NamespaceDirectory {
     /// Checks that `path` is still this daemon's directory, owned by it and
     /// writable by nobody else; repairs what it can. `recreated` means every
     /// file must be written again; `taken`, that the daemon must stop.
-    public func audit() -> [Finding] {
+    package func audit() -> [Finding] {
         guard isAtPath() else {
             do {
                 try reopen()

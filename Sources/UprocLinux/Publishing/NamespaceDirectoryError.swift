@@ -1,4 +1,4 @@
-public enum NamespaceDirectoryError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum NamespaceDirectoryError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A call on the directory or one of its files failed.
     case system(SystemCallError)
     /// The path is a symbolic link: refused, so nobody can redirect the
@@ -21,7 +21,7 @@ public enum NamespaceDirectoryError: Error, Hashable, Sendable, CustomStringConv
     /// Not a plain file name (empty, `/`, NUL, a leading `.`, over 255 bytes).
     case invalidName(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .system(let error):
             return error.description

@@ -1,21 +1,21 @@
 /// How `/proc` is mounted, as far as it hides processes (`proc(5)`):
 /// `hidepid=` (`off`/0, `noaccess`/1, `invisible`/2, `ptraceable`/4), the
 /// `gid=` group that still sees everything, and `subset=pid`.
-public struct ProcVisibility: Equatable, Sendable, CustomStringConvertible {
-    public var hidepid: String
-    public var gid: UInt32?
-    public var subsetPID: Bool
+package struct ProcVisibility: Equatable, Sendable, CustomStringConvertible {
+    package var hidepid: String
+    package var gid: UInt32?
+    package var subsetPID: Bool
 
-    public init(hidepid: String = "off", gid: UInt32? = nil, subsetPID: Bool = false) {
+    package init(hidepid: String = "off", gid: UInt32? = nil, subsetPID: Bool = false) {
         self.hidepid = hidepid
         self.gid = gid
         self.subsetPID = subsetPID
     }
 
     /// Whether users see less of other users' processes than root does.
-    public var hidesProcesses: Bool { hidepid != "off" && hidepid != "0" }
+    package var hidesProcesses: Bool { hidepid != "off" && hidepid != "0" }
 
-    public var description: String {
+    package var description: String {
         var text = "hidepid=\(hidepid)"
         if let gid { text += ",gid=\(gid)" }
         if subsetPID { text += ",subset=pid" }
@@ -24,13 +24,13 @@ public struct ProcVisibility: Equatable, Sendable, CustomStringConvertible {
 
     /// The options of the mount at `/proc` in this process's mount namespace
     /// (`/proc/self/mountinfo`); `off` when it cannot be read.
-    public static func current() -> ProcVisibility {
+    package static func current() -> ProcVisibility {
         guard let bytes = try? FileReading.read("/proc/self/mountinfo", limit: 16 << 20) else { return ProcVisibility() }
         return parse(mountinfo: String(decoding: bytes, as: UTF8.self))
     }
 
     /// The last mount at `/proc` of type proc wins (a later one hides earlier ones).
-    public static func parse(mountinfo: String) -> ProcVisibility {
+    package static func parse(mountinfo: String) -> ProcVisibility {
         var result = ProcVisibility()
         for line in mountinfo.split(separator: "\n") {
             let fields = line.split(separator: " ")

@@ -2,15 +2,15 @@
 /// Protocol"): one datagram of fields to `/run/systemd/journal/socket`.
 /// Unlike the stdout stream, which ends an entry at every newline (and NUL),
 /// a field here may hold newlines: a multi-line diagnostic stays one entry.
-public final class JournalSocket: Sendable {
-    public static let defaultPath = "/run/systemd/journal/socket"
+package final class JournalSocket: Sendable {
+    package static let defaultPath = "/run/systemd/journal/socket"
 
-    public let address: UnixSocketAddress
+    package let address: UnixSocketAddress
     private let socket: UnixDatagramSocket
 
     /// The corresponding C function is `socket`; nothing is connected yet,
     /// so this succeeds even where journald is not running.
-    public init(path: String = JournalSocket.defaultPath) throws(SystemCallError) {
+    package init(path: String = JournalSocket.defaultPath) throws(SystemCallError) {
         guard let address = UnixSocketAddress(path) else {
             throw SystemCallError(call: "socket", subject: path, errno: .invalidArgument)
         }
@@ -22,14 +22,14 @@ public final class JournalSocket: Sendable {
     /// upper-case letters, digits and `_` (journald drops others).
     /// Fails (ENOENT, ECONNREFUSED, EMSGSIZE…) when journald cannot take it;
     /// the caller then falls back to the stream.
-    public func send(_ fields: [(name: String, value: String)]) throws(SystemCallError) {
+    package func send(_ fields: [(name: String, value: String)]) throws(SystemCallError) {
         let datagram = JournalSocket.encode(fields)
         _ = try datagram.withUnsafeBytes { socket.sendResult($0, to: address) }.value()
     }
 
     /// The wire form: `NAME=value\n` for a value without newlines, else
     /// `NAME\n`, the value's length as 64-bit little endian, the value, `\n`.
-    public static func encode(_ fields: [(name: String, value: String)]) -> [UInt8] {
+    package static func encode(_ fields: [(name: String, value: String)]) -> [UInt8] {
         var out: [UInt8] = []
         for (name, value) in fields {
             out.append(contentsOf: name.utf8)

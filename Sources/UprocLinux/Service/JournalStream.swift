@@ -4,10 +4,10 @@ import Glibc
 /// `JOURNAL_STREAM=<device>:<inode>` for a service whose output goes to
 /// journald; a child that redirected stderr inherits the variable, so it
 /// counts only when fd 2 still is that stream.
-public enum JournalStream {
+package enum JournalStream {
     /// The variable's value for `fd` (`"<st_dev>:<st_ino>"`, decimal), or
     /// nil when `fd` is not open. The corresponding C function is `fstat`.
-    public static func identity(of fd: Int32) -> String? {
+    package static func identity(of fd: Int32) -> String? {
         var status = stat()
         guard fstat(fd, &status) == 0 else { return nil }
         return "\(UInt64(status.st_dev)):\(UInt64(status.st_ino))"
@@ -15,7 +15,7 @@ public enum JournalStream {
 
     /// True when `journalStream` (default: `$JOURNAL_STREAM`) names `fd`
     /// (default: standard error).
-    public static func isJournal(fd: Int32 = STDERR_FILENO,
+    package static func isJournal(fd: Int32 = STDERR_FILENO,
                                  journalStream: String? = ProcessEnvironment.value("JOURNAL_STREAM")) -> Bool {
         guard let journalStream, let parsed = parse(journalStream), let status = status(of: fd) else { return false }
         return parsed == status

@@ -2,9 +2,9 @@ import Glibc
 
 /// The local time as human log lines show it (`2026-11-27T10:54:15+0000`,
 /// the format of swift-log's `StreamLogHandler`).
-public enum LogTimestamp {
+package enum LogTimestamp {
     /// The corresponding C functions are `localtime_r` and `strftime`.
-    public static func now() -> String {
+    package static func now() -> String {
         var seconds = time(nil)
         var local = tm()
         guard localtime_r(&seconds, &local) != nil else { return "<unknown>" }

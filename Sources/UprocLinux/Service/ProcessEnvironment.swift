@@ -1,9 +1,9 @@
 import Glibc
 
 /// Reads the process environment without Foundation.
-public enum ProcessEnvironment {
+package enum ProcessEnvironment {
     /// The corresponding C function is `getenv`.
-    public static func value(_ name: String) -> String? {
+    package static func value(_ name: String) -> String? {
         guard let pointer = getenv(name) else { return nil }
         return String(cString: pointer)
     }

@@ -4,11 +4,11 @@ import Glibc
 /// An unbound AF_UNIX datagram socket that sends whole messages to
 /// addresses: the transport of sd_notify and of journald's native protocol.
 /// Sendable: its only state is the descriptor, and `sendto` is thread-safe.
-public final class UnixDatagramSocket: Sendable {
-    public let fileDescriptor: Int32
+package final class UnixDatagramSocket: Sendable {
+    package let fileDescriptor: Int32
 
     /// The corresponding C function is `socket`.
-    public init() throws(SystemCallError) {
+    package init() throws(SystemCallError) {
         let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         fileDescriptor = try syscall("socket", subject: "AF_UNIX") { socket(AF_UNIX, type, 0) }.value()
     }
@@ -20,13 +20,13 @@ public final class UnixDatagramSocket: Sendable {
     /// receiver whose queue is full fails the send with EAGAIN at once
     /// instead of blocking until it reads.
     /// The corresponding C function is `sendto`.
-    public func send(_ bytes: UnsafeRawBufferPointer, to address: UnixSocketAddress, waiting: Bool = true)
+    package func send(_ bytes: UnsafeRawBufferPointer, to address: UnixSocketAddress, waiting: Bool = true)
         throws(SystemCallError)
     {
         _ = try sendResult(bytes, to: address, waiting: waiting).value()
     }
 
-    public func send(_ text: String, to address: UnixSocketAddress, waiting: Bool = true) throws(SystemCallError) {
+    package func send(_ text: String, to address: UnixSocketAddress, waiting: Bool = true) throws(SystemCallError) {
         var text = text
         _ = try text.withUTF8 { sendResult(UnsafeRawBufferPointer($0), to: address, waiting: waiting) }.value()
     }
@@ -46,13 +46,13 @@ public final class UnixDatagramSocket: Sendable {
 
 /// A bound AF_UNIX datagram socket that receives messages: the listening
 /// end of a fake `NOTIFY_SOCKET` or journal socket in tests.
-public final class UnixDatagramReceiver {
-    public let fileDescriptor: Int32
-    public let address: UnixSocketAddress
+package final class UnixDatagramReceiver {
+    package let fileDescriptor: Int32
+    package let address: UnixSocketAddress
 
     /// Binds `address` (a path must not exist yet; it is unlinked on release).
     /// The corresponding C functions are `socket` and `bind`.
-    public init(address: UnixSocketAddress) throws(SystemCallError) {
+    package init(address: UnixSocketAddress) throws(SystemCallError) {
         let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         let fd = try syscall("socket", subject: "AF_UNIX") { socket(AF_UNIX, type, 0) }.value()
         let bound = address.withSockaddr { pointer, length in
@@ -73,7 +73,7 @@ public final class UnixDatagramReceiver {
 
     /// The next datagram, waiting at most `timeoutMilliseconds`; nil when
     /// none came. The corresponding C functions are `poll` and `recv`.
-    public func receive(timeoutMilliseconds: Int32) throws(SystemCallError) -> [UInt8]? {
+    package func receive(timeoutMilliseconds: Int32) throws(SystemCallError) -> [UInt8]? {
         var request = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
         let ready = try syscall("poll") { poll(&request, 1, timeoutMilliseconds) }.value()
         guard ready > 0 else { return nil }

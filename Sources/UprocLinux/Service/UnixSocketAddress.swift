@@ -2,22 +2,22 @@ import Glibc
 
 /// An AF_UNIX datagram address as systemd passes them: a file system path,
 /// or an abstract name written with a leading `@` (the kernel's leading NUL).
-public struct UnixSocketAddress: Hashable, Sendable, CustomStringConvertible {
+package struct UnixSocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// The address as written (`/run/systemd/notify`, `@name`).
-    public let text: String
+    package let text: String
 
     /// Nil when `text` is empty, relative (systemd only passes absolute paths
     /// and `@` names) or longer than `sun_path`.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         guard let first = text.utf8.first, first == UInt8(ascii: "/") || first == UInt8(ascii: "@") else { return nil }
         // A path needs its terminating NUL; an abstract name does not, but its `@` takes the NUL's place.
         guard text.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else { return nil }
         self.text = text
     }
 
-    public var isAbstract: Bool { text.utf8.first == UInt8(ascii: "@") }
+    package var isAbstract: Bool { text.utf8.first == UInt8(ascii: "@") }
 
-    public var description: String { text }
+    package var description: String { text }
 
     /// Calls `body` with the `sockaddr_un` and the length that names exactly
     /// this address (for an abstract name, trailing NULs would be part of it).

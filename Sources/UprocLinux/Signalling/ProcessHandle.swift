@@ -6,9 +6,9 @@ import SystemPackage
 /// whole life, so a signal sent through it can never reach a later process
 /// that got the same PID. Closed once, when the handle goes away. Confined
 /// to one thread.
-public final class ProcessHandle {
+package final class ProcessHandle {
     /// The PID the handle was opened for.
-    public let pid: Int32
+    package let pid: Int32
     private let descriptor: Int32
 
     private init(pid: Int32, descriptor: Int32) {
@@ -21,7 +21,7 @@ public final class ProcessHandle {
     /// Opens a pidfd for `pid` (close-on-exec: the kernel always makes it so).
     /// ESRCH: no such process; EINVAL (ENOENT on 6.18): `pid` is a thread,
     /// not a process; ENOSYS: a kernel before 5.3. The corresponding C function is `pidfd_open`.
-    public static func open(_ pid: Int32) -> Result<ProcessHandle, SystemCallError> {
+    package static func open(_ pid: Int32) -> Result<ProcessHandle, SystemCallError> {
         syscall("pidfd_open", subject: "pid \(pid)") { CLinuxProc_pidfd_open(pid, 0) }
             .map { ProcessHandle(pid: pid, descriptor: $0) }
     }
@@ -29,7 +29,7 @@ public final class ProcessHandle {
     /// Whether the process has exited (a zombie has): its pidfd polls
     /// readable from then on. A failed poll counts as exited, so that a
     /// caller deciding whether to signal errs on the side of not.
-    public var hasExited: Bool {
+    package var hasExited: Bool {
         var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         guard case .success(let ready) = syscall("poll", { Glibc.poll(&entry, 1, 0) }) else { return true }
         return ready != 0
@@ -40,7 +40,7 @@ public final class ProcessHandle {
     /// `hasExited` tells). ESRCH: the process has been reaped; ENOTTY, or
     /// EINVAL on Linux 6.11 and 6.12: the kernel predates `PIDFD_GET_INFO`
     /// (6.13). The corresponding C function is `ioctl(PIDFD_GET_INFO)`.
-    public func credentials() -> Result<ProcessCredentials, SystemCallError> {
+    package func credentials() -> Result<ProcessCredentials, SystemCallError> {
         var info = CLinuxProc_pidfd_info()
         info.mask = CLinuxProc_PIDFD_INFO_CREDS
         return syscall("ioctl(PIDFD_GET_INFO)", subject: "pid \(pid)") { CLinuxProc_pidfd_get_info(descriptor, &info) }
@@ -56,7 +56,7 @@ public final class ProcessHandle {
     /// Sends `signal` (0: only checks that it could be sent) as `kill` would.
     /// ESRCH: the process is gone; EPERM: the caller may not signal it.
     /// The corresponding C function is `pidfd_send_signal`.
-    public func send(_ signal: Int32) -> Result<Void, SystemCallError> {
+    package func send(_ signal: Int32) -> Result<Void, SystemCallError> {
         syscall("pidfd_send_signal", subject: "pid \(pid)") { CLinuxProc_pidfd_send_signal(descriptor, signal) }
             .map { _ in () }
     }
@@ -64,7 +64,7 @@ public final class ProcessHandle {
     /// Waits until every process of `handles` has exited, or until
     /// `timeoutNanoseconds` have passed (nil: no limit). Returns the handles
     /// still running, in their order. The corresponding C function is `poll`.
-    public static func waitForExit(_ handles: [ProcessHandle], timeoutNanoseconds: UInt64?) -> [ProcessHandle] {
+    package static func waitForExit(_ handles: [ProcessHandle], timeoutNanoseconds: UInt64?) -> [ProcessHandle] {
         let deadline = timeoutNanoseconds.map { MonotonicClock.nanoseconds() &+ $0 }
         var running = handles
         var entries = running.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }

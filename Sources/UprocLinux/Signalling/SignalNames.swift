@@ -2,17 +2,17 @@ import CLinuxProc
 import Glibc
 
 /// A signal's name as `kill -l` prints it (without `SIG`) and its number.
-public struct SignalName: Hashable, Sendable {
-    public var name: String
-    public var number: Int32
+package struct SignalName: Hashable, Sendable {
+    package var name: String
+    package var number: Int32
 }
 
 /// The signals of this system, so code outside this target never needs
 /// Glibc for them.
-public enum SignalNames {
+package enum SignalNames {
     /// The standard signals in number order, then the aliases `kill(1)`
     /// also accepts.
-    public static let standard: [SignalName] = [
+    package static let standard: [SignalName] = [
         ("HUP", SIGHUP), ("INT", SIGINT), ("QUIT", SIGQUIT), ("ILL", SIGILL), ("TRAP", SIGTRAP),
         ("ABRT", SIGABRT), ("BUS", SIGBUS), ("FPE", SIGFPE), ("KILL", SIGKILL), ("USR1", SIGUSR1),
         ("SEGV", SIGSEGV), ("USR2", SIGUSR2), ("PIPE", SIGPIPE), ("ALRM", SIGALRM), ("TERM", SIGTERM),
@@ -24,7 +24,7 @@ public enum SignalNames {
     ].map { SignalName(name: $0.0, number: $0.1) }
 
     /// The first real-time signal glibc leaves to programs (`SIGRTMIN`).
-    public static var realtimeMinimum: Int32 { CLinuxProc_sigrtmin() }
+    package static var realtimeMinimum: Int32 { CLinuxProc_sigrtmin() }
     /// The last signal (`SIGRTMAX`).
-    public static var realtimeMaximum: Int32 { CLinuxProc_sigrtmax() }
+    package static var realtimeMaximum: Int32 { CLinuxProc_sigrtmax() }
 }

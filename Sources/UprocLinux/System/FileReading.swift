@@ -2,14 +2,14 @@ import CLinuxProc
 import Glibc
 import SystemPackage
 
-public enum FileReadError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum FileReadError: Error, Hashable, Sendable, CustomStringConvertible {
     case system(path: String, errno: Errno)
     case tooLarge(path: String, limit: Int)
     /// A FIFO, device, socket or directory: reading it could block forever
     /// or never end, so only regular files are read.
     case notRegularFile(path: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .system(let path, let errno): return "\(path): \(errno.description)"
         case .tooLarge(let path, let limit): return "\(path): larger than \(limit >> 20) MiB; refusing to read it"
@@ -19,7 +19,7 @@ public enum FileReadError: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Whole-file reads for configuration and accounts files.
-public enum FileReading {
+package enum FileReading {
     /// Reads all of `path` (or standard input for `-`), refusing anything
     /// but a regular file and more than `limit` bytes, both before opening
     /// it for reading: the type and size are checked through an `O_PATH`
@@ -27,7 +27,7 @@ public enum FileReading {
     /// `/dev/tty` must not open it; a FIFO without a writer would block), and
     /// the file checked is the one then opened (through that descriptor). The
     /// read itself stops past `limit` bytes (a file may grow meanwhile).
-    public static func read(_ path: String, limit: Int) throws(FileReadError) -> [UInt8] {
+    package static func read(_ path: String, limit: Int) throws(FileReadError) -> [UInt8] {
         if path == "-" { return try readAll(STDIN_FILENO, path: path, limit: limit) }
         let handle = try descriptor(path) { open(path, CLinuxProc_O_PATH | O_CLOEXEC) }
         defer { closeDescriptor(handle) }
@@ -52,7 +52,7 @@ public enum FileReading {
     /// Reads `fd` to its end: a regular file of at most `limit` bytes (its
     /// size is checked first), or for standard input anything up to
     /// `limit` bytes.
-    public static func readAll(_ fd: Int32, path: String, limit: Int) throws(FileReadError) -> [UInt8] {
+    package static func readAll(_ fd: Int32, path: String, limit: Int) throws(FileReadError) -> [UInt8] {
         var result: [UInt8] = []
         if fd != STDIN_FILENO { result.reserveCapacity(try regularFileSize(fd, path: path, limit: limit) + 1) }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)

@@ -3,9 +3,9 @@ import CLinuxProc
 /// Gives freed heap back to the kernel. Compiling 100,000 rules and the
 /// first scan leave tens of MiB free in malloc's arenas that a long-lived
 /// daemon would otherwise keep resident.
-public enum HeapTrim {
+package enum HeapTrim {
     /// The corresponding C function is `malloc_trim`.
-    public static func releaseFreeMemory() {
+    package static func releaseFreeMemory() {
         _ = CLinuxProc_malloc_trim(0)
     }
 }

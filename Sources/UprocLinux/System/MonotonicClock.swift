@@ -1,13 +1,13 @@
 import Glibc
 
 /// CLOCK_MONOTONIC: the clock of `ProcEvent.timestamp`.
-public enum MonotonicClock {
-    public static func nanoseconds() -> UInt64 { clockNanoseconds(CLOCK_MONOTONIC) }
+package enum MonotonicClock {
+    package static func nanoseconds() -> UInt64 { clockNanoseconds(CLOCK_MONOTONIC) }
 
     /// Sleeps `nanoseconds` (less if a signal interrupts: callers use it to
     /// let work queue up, not to keep time). The corresponding C function is
     /// `clock_nanosleep`.
-    public static func sleep(nanoseconds: UInt64) {
+    package static func sleep(nanoseconds: UInt64) {
         var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
         _ = clock_nanosleep(CLOCK_MONOTONIC, 0, &request, nil)
     }

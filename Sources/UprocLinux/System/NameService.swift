@@ -2,19 +2,19 @@ import Glibc
 import UprocRules
 
 /// One user or group as the system's name service (NSS) reports it.
-public struct NameServiceEntry: Hashable, Sendable {
+package struct NameServiceEntry: Hashable, Sendable {
     /// The name's bytes as NSS returned them (not necessarily UTF-8).
-    public var nameBytes: [UInt8]
-    public var id: UInt32
+    package var nameBytes: [UInt8]
+    package var id: UInt32
 
     /// The name, with invalid UTF-8 repaired (for display).
-    public var name: String { String(decoding: nameBytes, as: UTF8.self) }
+    package var name: String { String(decoding: nameBytes, as: UTF8.self) }
 
-    public init(name: String, id: UInt32) {
+    package init(name: String, id: UInt32) {
         self.init(nameBytes: Array(name.utf8), id: id)
     }
 
-    public init(nameBytes: [UInt8], id: UInt32) {
+    package init(nameBytes: [UInt8], id: UInt32) {
         self.nameBytes = nameBytes
         self.id = id
     }
@@ -22,10 +22,10 @@ public struct NameServiceEntry: Hashable, Sendable {
 
 /// Resolves names in rules through NSS (`getpwnam_r`, `getgrnam_r`), so
 /// LDAP and SSSD accounts resolve as `id alice` would.
-public struct SystemAccounts: AccountResolver {
-    public init() {}
+package struct SystemAccounts: AccountResolver {
+    package init() {}
 
-    public func userID(named name: String) -> UInt32? {
+    package func userID(named name: String) -> UInt32? {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         return withLookupBuffer { buffer in
@@ -34,7 +34,7 @@ public struct SystemAccounts: AccountResolver {
         }
     }
 
-    public func groupID(named name: String) -> UInt32? {
+    package func groupID(named name: String) -> UInt32? {
         var entry = group()
         var result: UnsafeMutablePointer<group>?
         return withLookupBuffer { buffer in
@@ -52,7 +52,7 @@ public struct SystemAccounts: AccountResolver {
 
 /// Enumerates every account the name service knows. Not thread-safe
 /// (`getpwent` keeps process-wide state): call from one thread.
-public enum NameServiceEnumeration {
+package enum NameServiceEnumeration {
     // String(cString:) would repair invalid UTF-8 and hide it from the
     // namespace-name check: keep the bytes.
     private static func cStringBytes(_ pointer: UnsafePointer<CChar>?) -> [UInt8] {
@@ -60,7 +60,7 @@ public enum NameServiceEnumeration {
         return Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
     }
 
-    public static func users() -> [NameServiceEntry] {
+    package static func users() -> [NameServiceEntry] {
         var entries: [NameServiceEntry] = []
         setpwent()
         defer { endpwent() }
@@ -70,7 +70,7 @@ public enum NameServiceEnumeration {
         return entries
     }
 
-    public static func groups() -> [NameServiceEntry] {
+    package static func groups() -> [NameServiceEntry] {
         var entries: [NameServiceEntry] = []
         setgrent()
         defer { endgrent() }

@@ -2,8 +2,8 @@ import SystemPackage
 
 /// Unbuffered writes to the standard streams, for CLIs that must not
 /// interleave half lines with logging.
-public enum StandardStreams {
-    public static func writeError(_ text: String) {
+package enum StandardStreams {
+    package static func writeError(_ text: String) {
         write(text, to: .standardError)
     }
 
@@ -12,7 +12,7 @@ public enum StandardStreams {
     }
 
     /// A command's whole output, then its whole error text (empty parts skipped).
-    public static func write(_ output: String, _ errors: String) {
+    package static func write(_ output: String, _ errors: String) {
         if !output.isEmpty { writeOutput(output) }
         if !errors.isEmpty { writeError(errors) }
     }

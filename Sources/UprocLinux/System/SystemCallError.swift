@@ -1,20 +1,20 @@
 import SystemPackage
 
 /// A failed system call: which call, on what, and the errno it returned.
-public struct SystemCallError: Error, Hashable, Sendable, CustomStringConvertible {
+package struct SystemCallError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The C function, e.g. `"epoll_ctl"`.
-    public var call: String
+    package var call: String
     /// What it was applied to (a path, a socket), or empty.
-    public var subject: String
-    public var errno: Errno
+    package var subject: String
+    package var errno: Errno
 
-    public init(call: String, subject: String = "", errno: Errno) {
+    package init(call: String, subject: String = "", errno: Errno) {
         self.call = call
         self.subject = subject
         self.errno = errno
     }
 
-    public var description: String {
+    package var description: String {
         let reason = limitReached ?? errno.description
         return subject.isEmpty ? "\(call): \(reason)" : "\(call) \(subject): \(reason)"
     }

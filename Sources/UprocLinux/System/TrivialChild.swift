@@ -2,10 +2,10 @@ import Glibc
 
 /// A child process that exits at once: its FORK and EXIT events prove that
 /// the kernel's process events reach us.
-public enum TrivialChild {
+package enum TrivialChild {
     /// Forks a child that calls `_exit(0)` at once. The corresponding C
     /// function is `fork`.
-    public static func start() throws(SystemCallError) -> Int32 {
+    package static func start() throws(SystemCallError) -> Int32 {
         let pid = try syscall("fork") { fork() }.value()
         if pid == 0 { _exit(0) }
         return pid
@@ -13,7 +13,7 @@ public enum TrivialChild {
 
     /// Waits for `pid` to end and reaps it. The corresponding C function is
     /// `waitpid`.
-    public static func reap(_ pid: Int32) {
+    package static func reap(_ pid: Int32) {
         var status: Int32 = 0
         _ = syscall("waitpid") { waitpid(pid, &status, 0) }
     }
@@ -21,7 +21,7 @@ public enum TrivialChild {
     /// Why a process here might get no events although the subscription
     /// was accepted: a non-initial PID or user namespace. Nil when neither
     /// shows in `/proc/self`.
-    public static func namespaceObstacle() -> String? {
+    package static func namespaceObstacle() -> String? {
         NamespaceObstacle.current().first?.description
     }
 }

@@ -5,16 +5,16 @@ import SystemPackage
 /// component, with the attributes of what was opened: a check of them holds
 /// for the file later read, not for whatever the path named a moment before.
 /// Closed once, when it goes away. Confined to one thread.
-public final class NoFollowFile {
-    public let path: String
-    public let attributes: FileAttributes
+package final class NoFollowFile {
+    package let path: String
+    package let attributes: FileAttributes
     private let descriptor: Int32
 
     /// Opens the directory `path`. ELOOP: `path` is a symbolic link (the
     /// kernel says ENOTDIR for one, as O_DIRECTORY is checked first: told
     /// apart with `lstat`); ENOTDIR: not a directory. The corresponding C
     /// function is `open`.
-    public convenience init(directory path: String) throws(SystemCallError) {
+    package convenience init(directory path: String) throws(SystemCallError) {
         let opened = syscall("open", subject: path) { open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         if case .failure(let error) = opened, error.errno == .notDirectory {
             var status = stat()
@@ -28,7 +28,7 @@ public final class NoFollowFile {
     /// Opens `name` in this directory for reading (non-blocking, so that a
     /// FIFO planted there cannot hang the caller). ELOOP: a symbolic link.
     /// The corresponding C function is `openat`.
-    public convenience init(name: String, in directory: NoFollowFile) throws(SystemCallError) {
+    package convenience init(name: String, in directory: NoFollowFile) throws(SystemCallError) {
         let path = directory.path + "/" + name
         let fd = try syscall("openat", subject: path) {
             openat(directory.descriptor, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
@@ -59,10 +59,10 @@ public final class NoFollowFile {
     /// Whether some process holds a `flock` on what was opened, as uprocd
     /// does on its directory while it serves it (read from `/proc/locks`;
     /// the lock is not taken). Nil when that cannot be told.
-    public var isFlockHeld: Bool? { DirectoryLock.isHeld(descriptor) }
+    package var isFlockHeld: Bool? { DirectoryLock.isHeld(descriptor) }
 
     /// Reads the whole file, refusing one over `limit` bytes.
-    public func readAll(limit: Int) throws(FileReadError) -> [UInt8] {
+    package func readAll(limit: Int) throws(FileReadError) -> [UInt8] {
         var bytes: [UInt8] = []
         var chunk = 1 << 16
         while true {

@@ -23,12 +23,12 @@ import SystemPackage
 /// (a no-op handler, no `SA_RESTART`) so new paths apply and stopping takes
 /// no second; should the signal land just before `select()` starts, the
 /// one-second timeout bounds the delay.
-public final class ConfigWatcher: Sendable {
+package final class ConfigWatcher: Sendable {
     /// Events kept between two `takeEvents()`; more only count as dropped
     /// (the daemon reloads either way).
-    public static let eventLimit = 64
+    package static let eventLimit = 64
     /// Readable when `takeEvents()` has something.
-    public let wakeUp: EventFD
+    package let wakeUp: EventFD
 
     private struct Shared {
         var wanted: [String] = []
@@ -48,7 +48,7 @@ public final class ConfigWatcher: Sendable {
 
     private static let interruptSignal = SIGURG
 
-    public init() throws(SystemCallError) {
+    package init() throws(SystemCallError) {
         wakeUp = try EventFD()
         ready = .allocate(capacity: 1)
         sem_init(ready, 0, 0)
@@ -66,7 +66,7 @@ public final class ConfigWatcher: Sendable {
     /// inherits it. Problems setting inotify up arrive through
     /// `takeEvents().problems`.
     /// The corresponding C function is `pthread_create`.
-    public func start() throws(SystemCallError) {
+    package func start() throws(SystemCallError) {
         Self.installInterruptHandler()
         var handle = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
@@ -86,7 +86,7 @@ public final class ConfigWatcher: Sendable {
     /// The files whose changes matter from now on. When the thread runs,
     /// waits (a second at most) until it watches them, so an edit right
     /// after is seen.
-    public func watch(_ files: [String]) {
+    package func watch(_ files: [String]) {
         let generation = shared.withLock { shared in
             guard files != shared.wanted else { return nil as Int? }
             shared.wanted = files
@@ -110,7 +110,7 @@ public final class ConfigWatcher: Sendable {
     }
 
     /// Everything the thread handed over since the last call.
-    public func takeEvents() -> WatchBatch {
+    package func takeEvents() -> WatchBatch {
         wakeUp.acknowledge()
         return shared.withLock { shared in
             defer { shared.batch = WatchBatch() }
@@ -120,7 +120,7 @@ public final class ConfigWatcher: Sendable {
 
     /// Ends the thread and waits for it (it releases libinotifytools first).
     /// The corresponding C function is `pthread_join`.
-    public func stop() {
+    package func stop() {
         guard let handle = thread.withLock({ handle in
             defer { handle = nil }
             return handle

@@ -2,8 +2,8 @@ import Glibc
 
 /// One inotify event on a watched file, copied out of libinotifytools'
 /// static buffer on the watcher thread.
-public struct WatchEvent: Hashable, Sendable, CustomStringConvertible {
-    public enum Kind: String, Hashable, Sendable {
+package struct WatchEvent: Hashable, Sendable, CustomStringConvertible {
+    package enum Kind: String, Hashable, Sendable {
         /// Written and closed, moved in, created, deleted, moved away,
         /// attributes changed: the name now means something else.
         case changed
@@ -11,13 +11,13 @@ public struct WatchEvent: Hashable, Sendable, CustomStringConvertible {
         case overflow
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The file's path (empty for `overflow`).
-    public var path: String
+    package var path: String
     /// The inotify mask, for the debug log.
-    public var mask: UInt32
+    package var mask: UInt32
 
-    public init(kind: Kind, path: String, mask: UInt32) {
+    package init(kind: Kind, path: String, mask: UInt32) {
         self.kind = kind
         self.path = path
         self.mask = mask
@@ -27,28 +27,28 @@ public struct WatchEvent: Hashable, Sendable, CustomStringConvertible {
     /// management): nothing more of this edit is to come. A write and close
     /// may be one step of several (`> f; cat b >> f`); a delete, a move
     /// away or a new attribute may be the start of an edit.
-    public var isMovedIn: Bool {
+    package var isMovedIn: Bool {
         kind == .changed && mask & UInt32(IN_MOVED_TO) != 0
     }
 
-    public var description: String { kind == .overflow ? "overflow" : "\(kind.rawValue) \(path) (mask 0x\(String(mask, radix: 16)))" }
+    package var description: String { kind == .overflow ? "overflow" : "\(kind.rawValue) \(path) (mask 0x\(String(mask, radix: 16)))" }
 }
 
 /// What the watcher thread handed over since the last `takeEvents()`.
-public struct WatchBatch: Sendable {
+package struct WatchBatch: Sendable {
     /// At most `ConfigWatcher.eventLimit` events; beyond it only `dropped` grows.
-    public var events: [WatchEvent] = []
-    public var dropped = 0
+    package var events: [WatchEvent] = []
+    package var dropped = 0
     /// The watches were set up anew (at start, after the paths or a
     /// directory on them changed, after a problem): whatever changed
     /// before may have gone unseen, so compare the files with what was
     /// loaded.
-    public var established = false
+    package var established = false
     /// Why the watches could not be set up; each at most once until they
     /// are. The thread tries again every second.
-    public var problems: [SystemCallError] = []
+    package var problems: [SystemCallError] = []
 
-    public init() {}
+    package init() {}
 
-    public var isEmpty: Bool { events.isEmpty && dropped == 0 && problems.isEmpty && !established }
+    package var isEmpty: Bool { events.isEmpty && dropped == 0 && problems.isEmpty && !established }
 }

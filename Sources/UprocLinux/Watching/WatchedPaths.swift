@@ -4,20 +4,20 @@ import Glibc
 /// to watch for them: a watch on the file itself would die with an editor's
 /// first rename-over, a watch on its directory sees every way the name
 /// changes.
-public enum WatchedPaths {
+package enum WatchedPaths {
     /// One name the kernel looks up while opening a path: `name` in
     /// `directory`, a path without symlinks.
-    public struct Lookup: Hashable, Sendable, CustomStringConvertible {
-        public var directory: String
-        public var name: String
+    package struct Lookup: Hashable, Sendable, CustomStringConvertible {
+        package var directory: String
+        package var name: String
 
-        public init(directory: String, name: String) {
+        package init(directory: String, name: String) {
             self.directory = directory
             self.name = name
         }
 
-        public var path: String { WatchedPaths.join(directory, name) }
-        public var description: String { path }
+        package var path: String { WatchedPaths.join(directory, name) }
+        package var description: String { path }
     }
 
     /// Every name the kernel looks up to open `path` (made absolute against
@@ -27,7 +27,7 @@ public enum WatchedPaths {
     /// component that is missing or that cannot be followed: what makes it
     /// appear is a change in the directory it is looked up in. Each entry
     /// a lookup reads can make the path mean another file; no other can.
-    public static func lookups(_ path: String) -> [Lookup] {
+    package static func lookups(_ path: String) -> [Lookup] {
         var pending = Array(absolute(path).split(separator: "/").reversed())
         var current = "/"
         var result: [Lookup] = []
@@ -59,7 +59,7 @@ public enum WatchedPaths {
     /// `path` made absolute (against the working directory), then every
     /// symlink hop after it: a change to the link or to any file it leads to
     /// matters. At most 40 hops (the kernel's limit too).
-    public static func chain(_ path: String) -> [String] {
+    package static func chain(_ path: String) -> [String] {
         var result: [String] = []
         var current = absolute(path)
         for _ in 0..<40 {
@@ -73,13 +73,13 @@ public enum WatchedPaths {
     }
 
     /// The directory part of an absolute path (`/` for `/x`).
-    public static func directory(of path: String) -> String {
+    package static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// `directory/name`, without a double slash under `/`.
-    public static func join(_ directory: String, _ name: String) -> String {
+    package static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
