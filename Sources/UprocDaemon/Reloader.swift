@@ -1,5 +1,6 @@
 import Logging
 import UprocAccounts
+import UprocConfig
 import UprocLinux
 import UprocRules
 import UprocTracker
@@ -91,7 +92,7 @@ final class Reloader {
         // Once running on /etc/uproc.conf, its deletion (half of a delete
         // and recreate) keeps the last rules instead of switching to the
         // built-in default; the reverse switch happens when it appears.
-        let path = options.configPath ?? (state.config.isBuiltIn ? nil : DaemonOptions.defaultConfigPath)
+        let path = options.configPath ?? (state.config.isBuiltIn ? nil : DefaultPaths.config)
         let shownPath = path ?? StarterConfig.builtInPath
         let source: ConfigSource
         do {
@@ -238,9 +239,7 @@ final class Reloader {
         _ source: ConfigSource, options: DaemonOptions, accounts: RecordingAccounts, namesAccountsBefore: Bool = false,
         digest: ConfigDigest? = nil
     ) throws(ConfigError) -> LoadedConfig {
-        var loaded = try ConfigLoader.compile(source.file, accounts: accounts)
-        loaded.warnings = source.warnings + loaded.warnings
-        loaded.isBuiltIn = source.isBuiltIn
+        var loaded = try ConfigLoader.compile(source, accounts: accounts)
         if loaded.table.namespaceCount == 0 && !options.allowEmpty { throw .empty(path: source.file.path) }
         loaded.digest =
             digest != nil && loaded.namesAccounts == namesAccountsBefore
