@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import UprocConfig
 @testable import UprocDaemon
-import UprocLinux
+@testable import UprocLinux
 import UprocRules
 import UprocTestSupport
 

@@ -103,7 +103,7 @@ package final class EventLoop {
     /// ready or a timer is due), calls the ready sources' handlers and the
     /// due timers', then the post handlers. EINTR (after SIGSTOP/SIGCONT) is
     /// an empty round.
-    package func runOnce(timeoutMilliseconds: Int32) {
+    func runOnce(timeoutMilliseconds: Int32) {
         armTimerFD()
         timersFired = false
         let count: Int32
