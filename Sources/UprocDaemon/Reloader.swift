@@ -185,9 +185,10 @@ final class Reloader {
         let change = state.tracker.replaceTable(loaded.table, republishAll: false)
         state.config = loaded
         publisher.rulesReplaced(change)
-        // Facts no rule needed before were not read: read them now (about
-        // 0.5 s at 10,000 processes: the slow first reload was this rescan,
-        // done for any new key, a gid rule after uid ones too).
+        // Facts no rule needed before were not read: read them now. A rescan
+        // costs about 0.5 s at 10,000 processes, so only a table that needs
+        // more than was read (ID rules after cmd-only ones, any rule after
+        // none) pays for one.
         if ProcReader.readsMore(loaded.table.usedKeys, than: neededBefore) { follower.rescan() }
         // Watched before the files show the new rules: an edit that follows
         // them (of a new symlink target) must be seen.
