@@ -37,17 +37,20 @@ let package = Package(
         .target(name: "UprocBenchSupport", dependencies: ["UprocLinux", "UprocRules"]),
         // passwd/group parsing and the generator behind uproc-genconf.
         .target(name: "UprocAccounts", dependencies: ["UprocRules", "UprocLinux"]),
+        // The rules every tool runs on: the default paths, which file (or the built-in default),
+        // reading and compiling it, its digest and its permissions. Reads files only.
+        .target(name: "UprocConfig", dependencies: ["UprocRules", "UprocAccounts", "UprocLinux"]),
         // What uproc-check prints and its exit statuses, worded from UprocRules' CheckSummary.
         .target(name: "UprocCheck", dependencies: ["UprocRules"]),
         // The daemon's wiring: start-up, loop, publish, shutdown.
-        .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocEvents", "UprocLinux", "UprocAccounts", logging]),
+        .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocEvents", "UprocLinux", "UprocAccounts", "UprocConfig", logging]),
         // Signals a namespace's members through pidfds, checking each against the rules.
-        .target(name: "UprocKill", dependencies: ["UprocRules", "UprocLinux", "UprocDaemon"]),
+        .target(name: "UprocKill", dependencies: ["UprocRules", "UprocLinux", "UprocConfig"]),
 
-        .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocLinux", "UprocRules", "UprocAccounts", argumentParser, logging]),
-        .executableTarget(name: "uproc-check", dependencies: ["UprocCheck", "UprocAccounts", "UprocRules", "UprocLinux", argumentParser]),
+        .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocConfig", "UprocLinux", "UprocRules", "UprocAccounts", argumentParser, logging]),
+        .executableTarget(name: "uproc-check", dependencies: ["UprocCheck", "UprocConfig", "UprocAccounts", "UprocRules", "UprocLinux", argumentParser]),
         .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocRules", "UprocLinux", argumentParser, system]),
-        .executableTarget(name: "uproc-kill", dependencies: ["UprocKill", "UprocDaemon", "UprocLinux", "UprocRules", argumentParser]),
+        .executableTarget(name: "uproc-kill", dependencies: ["UprocKill", "UprocConfig", "UprocLinux", "UprocRules", argumentParser]),
         .executableTarget(name: "uproc-bench", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocBenchSupport", argumentParser]),
         // Test fixture: a process the daemon tests steer through stdin (threads, renames, setuid).
         .executableTarget(name: "uproc-testproc"),
@@ -62,12 +65,13 @@ let package = Package(
         .testTarget(name: "UprocLinuxTests", dependencies: ["UprocLinux", "UprocEvents", "UprocRules", "UprocTestSupport"]),
         .testTarget(name: "UprocBenchSupportTests", dependencies: ["UprocBenchSupport", "UprocLinux", "UprocTestSupport"]),
         .testTarget(name: "UprocAccountsTests", dependencies: ["UprocAccounts", "UprocRules", "UprocTestSupport"]),
+        .testTarget(name: "UprocConfigTests", dependencies: ["UprocConfig", "UprocAccounts", "UprocRules", "UprocTestSupport"]),
         // The command-line tools end to end (uproc-check, uproc-genconf; uprocd's usage) and their man pages.
         .testTarget(name: "CLITests", dependencies: [
-            "UprocAccounts", "UprocCheck", "UprocDaemon", "UprocRules", "UprocTestSupport", "uproc-genconf", "uproc-check", "uprocd", "uproc-kill",
+            "UprocAccounts", "UprocCheck", "UprocConfig", "UprocRules", "UprocTestSupport", "uproc-genconf", "uproc-check", "uprocd", "uproc-kill",
         ]),
         .testTarget(name: "UprocDaemonTests", dependencies: [
-            "UprocDaemon", "UprocEvents", "UprocLinux", "UprocRules", "UprocTestSupport", logging, "uprocd", "uproc-check", "uproc-testproc",
+            "UprocDaemon", "UprocConfig", "UprocEvents", "UprocLinux", "UprocRules", "UprocTestSupport", logging, "uprocd", "uproc-check", "uproc-testproc",
         ]),
         .testTarget(name: "UprocKillTests", dependencies: [
             "UprocKill", "UprocLinux", "UprocRules", "UprocTestSupport", system, "uproc-kill", "uprocd", "uproc-testproc",

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Soak test of uprocd (issue 9): mixed load for N minutes while, once a second,
+"""Soak test of uprocd: mixed load for N minutes while, once a second,
 every namespace file is compared with the truth computed from /proc. A
 difference is read again after the latency window; one still there (same
 process, same identity) "outlived the window" and is counted (goal: 0).

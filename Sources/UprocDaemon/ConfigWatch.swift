@@ -1,4 +1,5 @@
 import UprocAccounts
+import UprocConfig
 import UprocLinux
 
 /// Reloads the rules when a file they depend on changes: the config (and
@@ -71,7 +72,7 @@ final class ConfigWatch {
         let options = state.options
         // Without -c, /etc/uproc.conf appearing or going switches between
         // it and the built-in default.
-        var result = [options.configPath ?? DaemonOptions.defaultConfigPath]
+        var result = [options.configPath ?? DefaultPaths.config]
         let namesAccounts = state.config.namesAccounts || state.config.isBuiltIn || reloader.failedConfigNamesAccounts
         if namesAccounts, case .files(let passwd, let group) = options.accountsFiles {
             result += [passwd, group]

@@ -1,3 +1,4 @@
+import UprocConfig
 import UprocLinux
 
 /// Why the daemon could not start. Each case prints as the one line (or,

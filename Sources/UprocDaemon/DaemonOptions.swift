@@ -1,4 +1,5 @@
 import UprocAccounts
+import UprocConfig
 
 /// Everything `uprocd` can be told on its command line.
 package struct DaemonOptions: Sendable {
@@ -29,8 +30,6 @@ package struct DaemonOptions: Sendable {
     /// (uprocd's hidden `--accounts-files PASSWD:GROUP`).
     package var accountsFiles = AccountsSource.systemFiles
 
-    package static let defaultConfigPath = RulesSource.defaultPath
-    package static let defaultDirectory = "/run/uproc"
     package static let defaultReceiveBuffer = 8 << 20
     package static let defaultMinimumIntervalMilliseconds = 5
     package static let defaultMetricsNamespaces = 1000
@@ -39,7 +38,7 @@ package struct DaemonOptions: Sendable {
 
     package init(
         configPath: String? = nil,
-        directory: String = DaemonOptions.defaultDirectory,
+        directory: String = DefaultPaths.directory,
         netlinkReceiveBuffer: Int = DaemonOptions.defaultReceiveBuffer,
         minimumInterval: UInt64 = UInt64(DaemonOptions.defaultMinimumIntervalMilliseconds) * 1_000_000
     ) {

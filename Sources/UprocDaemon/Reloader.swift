@@ -1,5 +1,6 @@
 import Logging
 import UprocAccounts
+import UprocConfig
 import UprocLinux
 import UprocRules
 import UprocTracker
@@ -91,7 +92,7 @@ final class Reloader {
         // Once running on /etc/uproc.conf, its deletion (half of a delete
         // and recreate) keeps the last rules instead of switching to the
         // built-in default; the reverse switch happens when it appears.
-        let path = options.configPath ?? (state.config.isBuiltIn ? nil : DaemonOptions.defaultConfigPath)
+        let path = options.configPath ?? (state.config.isBuiltIn ? nil : DefaultPaths.config)
         let shownPath = path ?? StarterConfig.builtInPath
         let source: ConfigSource
         do {
@@ -184,9 +185,10 @@ final class Reloader {
         let change = state.tracker.replaceTable(loaded.table, republishAll: false)
         state.config = loaded
         publisher.rulesReplaced(change)
-        // Facts no rule needed before were not read: read them now (about
-        // 0.5 s at 10,000 processes: the slow first reload was this rescan,
-        // done for any new key, a gid rule after uid ones too).
+        // Facts no rule needed before were not read: read them now. A rescan
+        // costs about 0.5 s at 10,000 processes, so only a table that needs
+        // more than was read (ID rules after cmd-only ones, any rule after
+        // none) pays for one.
         if ProcReader.readsMore(loaded.table.usedKeys, than: neededBefore) { follower.rescan() }
         // Watched before the files show the new rules: an edit that follows
         // them (of a new symlink target) must be seen.
@@ -238,9 +240,7 @@ final class Reloader {
         _ source: ConfigSource, options: DaemonOptions, accounts: RecordingAccounts, namesAccountsBefore: Bool = false,
         digest: ConfigDigest? = nil
     ) throws(ConfigError) -> LoadedConfig {
-        var loaded = try ConfigLoader.compile(source.file, accounts: accounts)
-        loaded.warnings = source.warnings + loaded.warnings
-        loaded.isBuiltIn = source.isBuiltIn
+        var loaded = try ConfigLoader.compile(source, accounts: accounts)
         if loaded.table.namespaceCount == 0 && !options.allowEmpty { throw .empty(path: source.file.path) }
         loaded.digest =
             digest != nil && loaded.namesAccounts == namesAccountsBefore

@@ -1,4 +1,4 @@
-import UprocDaemon
+import UprocConfig
 
 /// What `uproc-kill` was asked to do.
 package struct KillRequest: Sendable {
@@ -17,7 +17,7 @@ package struct KillRequest: Sendable {
     package var configPath: String?
 
     package init(signal: KillSignal = .terminate, namespaces: [String], dryRun: Bool = false, wait: Bool = false,
-                timeoutNanoseconds: UInt64? = nil, directory: String = DaemonOptions.defaultDirectory,
+                timeoutNanoseconds: UInt64? = nil, directory: String = DefaultPaths.directory,
                 configPath: String? = nil) {
         self.signal = signal
         self.namespaces = namespaces

@@ -5,7 +5,7 @@
 /// published ones exactly when some PID of it was flipped an odd number of
 /// times. `settle` sorts the log and cancels pairs, leaving the symmetric
 /// difference itself. (A fingerprint such as an xor of PID hashes can be
-/// fooled: PIDs whose hashes cancel once hid a real change.)
+/// fooled: PIDs whose hashes cancel hide a real change.)
 ///
 /// Bounded: past `limit` entries the tracker stops logging and reports the
 /// touched namespaces as changed without looking (a rewrite too many, never

@@ -11,7 +11,7 @@ import UprocRules
 ///
 /// Changes since the last publish are tracked exactly (`ChangeLog`), so a
 /// PID that came and went inside one window is no change and any real change
-/// is one; `drainChanged` hands the changed namespaces over once each.
+/// is one; `publishChanged` hands the changed namespaces over once each.
 ///
 /// The daemon's use, in its loop:
 ///
@@ -22,9 +22,13 @@ import UprocRules
 ///     tracker.upsert(tgid, reread)                 // EXEC, after reading /proc
 ///     if !tracker.setUIDs(tgid, ruid: r, euid: e) { /* read /proc, upsert */ }
 ///     tracker.remove(tgid)                         // EXIT
-///     // per publish tick (the body cannot touch `tracker`: take what it needs first):
-///     let names = tracker.table.namespaceNames
-///     try tracker.drainChanged { namespace, pids in try publisher.write(names[Int(namespace.index)], pids) }
+///     // per publish round (the body cannot touch `tracker`: take what it needs first):
+///     guard tracker.settleChanges() else { return }   // nothing changed since the last round
+///     let table = tracker.table
+///     tracker.publishChanged { leader, pids in
+///         // write `pids` to the file of each namespace in `leader`'s group (`table`);
+///         // return false to keep it changed for a later round (rate limit, a failed write)
+///     }
 ///
 /// Namespaces with the same rule share one member list, kept at the
 /// group's leader (`DecisionTable.groupLeader`): the tracker reports and
@@ -313,19 +317,7 @@ package struct Tracker: Sendable {
     // MARK: Publishing
 
     /// Whether any namespace's members differ from the last drain (or one is
-    /// forced: start-up, resync, new rules).
-    /// Settles the change log on a copy when it has unsettled entries: the
-    /// daemon's loop calls `settleChanges` instead.
-    package var hasChanges: Bool {
-        if dirty.contains(where: { namespaces[Int($0)].flags & NamespaceState.forced != 0 || namespaces[Int($0)].surelyChanged }) {
-            return true
-        }
-        var log = changes
-        _ = log.settle()
-        return !log.entries.isEmpty
-    }
-
-    /// `hasChanges`, settling the change log in place (no copy).
+    /// forced: start-up, resync, new rules). Settles the change log in place.
     package mutating func settleChanges() -> Bool {
         settle()
         return dirty.contains { namespaces[Int($0)].isChanged }
@@ -362,26 +354,6 @@ package struct Tracker: Sendable {
         // What is left describes the namespaces held back.
         let namespaces = self.namespaces
         changes.retain { namespaces[$0].flags & NamespaceState.queued != 0 }
-    }
-
-    /// `publishChanged` for a body that publishes every namespace it is
-    /// given. When `body` throws, the namespace it threw for and those not
-    /// yet visited stay changed for the next drain; the error is rethrown.
-    package mutating func drainChanged<E: Error>(
-        _ body: (NamespaceID, UnsafeBufferPointer<Int32>) throws(E) -> Void
-    ) throws(E) {
-        var failure: E?
-        publishChanged { namespace, members in
-            guard failure == nil else { return false }
-            do throws(E) {
-                try body(namespace, members)
-                return true
-            } catch {
-                failure = error
-                return false
-            }
-        }
-        if let failure { throw failure }
     }
 
     // MARK: Internals

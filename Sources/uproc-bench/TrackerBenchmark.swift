@@ -67,7 +67,7 @@ struct TrackerBenchmark: ParsableCommand {
         let firstPID: Int32 = 1000
         for offset in 0..<processes { tracker.upsert(firstPID + Int32(offset), residents[offset % uids]) }
         var published = 0
-        tracker.drainChanged { _, members in published &+= members.count }
+        tracker.publishChanged { _, members in published &+= members.count; return true }
         let setUp = clock.now - started
 
         // One classification through the table itself (what the memo saves).
@@ -112,7 +112,7 @@ struct TrackerBenchmark: ParsableCommand {
             sinceDrain += 1
             if drainEvery > 0 && sinceDrain >= drainEvery {
                 sinceDrain = 0
-                tracker.drainChanged { _, members in published &+= members.count }
+                tracker.publishChanged { _, members in published &+= members.count; return true }
                 drains += 1
             }
         }
@@ -132,7 +132,7 @@ struct TrackerBenchmark: ParsableCommand {
         let reload = clock.now - started
         started = clock.now
         var republished = 0
-        tracker.drainChanged { _, _ in republished &+= 1 }
+        tracker.publishChanged { _, _ in republished &+= 1; return true }
         let drainAfterReload = clock.now - started
 
         let nanoseconds = Self.nanoseconds(storm)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import UprocAccounts
 import UprocCheck
+import UprocConfig
 import UprocLinux
 import UprocRules
 
@@ -33,7 +34,7 @@ struct Command: ParsableCommand {
     // For tests: the file that stands for /etc/uproc.conf, and the passwd
     // and group files the built-in default is generated from.
     @Option(name: .customLong("default-config"), help: ArgumentHelp(visibility: .hidden))
-    var defaultConfig = RulesSource.defaultPath
+    var defaultConfig = DefaultPaths.config
 
     @Option(name: .customLong("accounts-files"), help: ArgumentHelp(visibility: .hidden))
     var accountsFiles: String?

@@ -1,5 +1,5 @@
 import ArgumentParser
-import UprocDaemon
+import UprocConfig
 import UprocKill
 import UprocLinux
 import UprocRules
@@ -44,7 +44,7 @@ struct KillCommand: ParsableCommand {
     var timeout: String?
 
     @Option(name: [.short, .customLong("directory")], help: ArgumentHelp("Directory of namespace files, as given to uprocd.", valueName: "directory"))
-    var directory: String = DaemonOptions.defaultDirectory
+    var directory: String = DefaultPaths.directory
 
     @Option(name: [.short, .customLong("config")], help: ArgumentHelp("Rules file (default: as uprocd: /etc/uproc.conf, else the built-in default).", valueName: "file"))
     var config: String?

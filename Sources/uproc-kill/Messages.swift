@@ -1,4 +1,4 @@
-import UprocDaemon
+import UprocConfig
 import UprocKill
 import UprocLinux
 

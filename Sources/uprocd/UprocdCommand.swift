@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import UprocAccounts
+import UprocConfig
 import UprocDaemon
 import UprocLinux
 import UprocRules
@@ -72,7 +73,7 @@ struct UprocdCommand: ParsableCommand {
     var accountsFiles: String?
 
     @Argument(help: ArgumentHelp("Directory of namespace files.", valueName: "directory"))
-    var directory: String = DaemonOptions.defaultDirectory
+    var directory: String = DefaultPaths.directory
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import UprocDaemon
+import UprocConfig
 import UprocTestSupport
 
 /// `uproc-check` without FILE and without /etc/uproc.conf checks the rules

@@ -3,13 +3,13 @@ import Testing
 import UprocTestSupport
 
 extension UprocdEndToEnd {
-    /// Issue 9, finding 2, against the real daemon: a namespace whose members are
-    /// replaced by as many others whose PID fingerprints cancel is still rewritten.
-    /// The daemon once compared only the member count and an xor of splitmix64
-    /// hashes of the PIDs, and kept listing four dead processes for good.
+    /// Against the real daemon: a namespace whose members are replaced by as many
+    /// others is rewritten, even when the PIDs' splitmix64 hashes xor to the same
+    /// value. A change check on the member count and such an xor would take the
+    /// replacement for no change and list four dead processes for good.
     @Suite struct ExactChange {
         /// Eight PIDs each, below the default pid_max (32768), whose splitmix64 hashes
-        /// (the old `Fingerprint.mix`) xor to zero: the first four are replaced by the
+        /// (`fingerprint`) xor to zero: the first four are replaced by the
         /// last four. Found offline with Wagner's 8-list birthday search (lists of
         /// 3,900 consecutive PIDs from 1,000; pairs matched on the low 2 bits of their
         /// xor, pairs of pairs on 22 more, then all 64). Several sets, as another
@@ -33,7 +33,7 @@ extension UprocdEndToEnd {
             #expect(pids.reduce(0 as UInt64) { $0 ^ Self.fingerprint($1) } == 0)
         }
 
-        /// The old `Fingerprint.mix`: the splitmix64 finalizer of PID + golden gamma,
+        /// An xor fingerprint's mix: the splitmix64 finalizer of PID + golden gamma,
         /// which is the first output of SplitMix64 seeded with the PID.
         static func fingerprint(_ pid: Int32) -> UInt64 {
             var generator = SplitMix64(seed: UInt64(pid))

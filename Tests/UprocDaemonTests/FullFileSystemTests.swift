@@ -3,7 +3,8 @@ import Testing
 import UprocTestSupport
 
 extension UprocdEndToEnd {
-    /// Issue 8 finding 5: a full tmpfs (64 KiB, 1,000 namespaces).
+    /// A full tmpfs (64 KiB, 1,000 namespaces): every file stays whole, errors are
+    /// throttled, and everything is written once there is room.
     @Suite struct FullFileSystem {
         @Test func underENOSPCEveryFileStaysErrorsAreThrottledAndEverythingCatchesUp() async throws {
             try Kernel.require()

@@ -3,13 +3,12 @@ import Testing
 import UprocTestSupport
 
 extension UprocdEndToEnd {
-    /// Issue 8, the output directory: never destroy, never trust what others can change, repair.
+    /// The output directory: never destroy, never trust what others can change, repair.
     @Suite struct HostileDirectory {
         /// Repairs are promised within one second (the watch reacts at once, the
         /// audit runs every second); half a second more for a shared 2-core machine.
         static let repairBound: Duration = .milliseconds(1500)
 
-        // Finding 1.
         @Test func foreignEntriesAreRefusedAndNeverDeleted() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4251 a\n")
@@ -53,7 +52,7 @@ extension UprocdEndToEnd {
             }
         }
 
-        // Finding 1: nothing is touched before the kernel subscription is confirmed.
+        // Nothing is touched before the kernel subscription is confirmed.
         @Test func aStartThatCannotFollowTheKernelTouchesNothing() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4251 a\n")
@@ -76,7 +75,6 @@ extension UprocdEndToEnd {
             #expect(harness.outEntries() == before)
         }
 
-        // Finding 2.
         @Test func aDirectoryOwnedByAnotherUserIsRefused() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4251 a\n")
@@ -90,7 +88,7 @@ extension UprocdEndToEnd {
             #expect(harness.outEntries() == [])
         }
 
-        // Finding 2, as sshd's StrictModes.
+        // As sshd's StrictModes.
         @Test func aParentOthersCanWriteWithoutTheStickyBitIsRefused() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4251 a\n")
@@ -109,7 +107,7 @@ extension UprocdEndToEnd {
             try await accepted.stop()
         }
 
-        // Finding 2: checked while running, not only at start.
+        // Checked while running, not only at start.
         @Test func aModeChangeAtRunTimeIsReportedAndRepaired() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4251 a\n")
@@ -122,7 +120,7 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
-        // Finding 2: no fixed temporary name a planted entry can block.
+        // No fixed temporary name a planted entry can block.
         @Test func aPlantedEntryCannotBlockPublishing() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4251 a\n")
@@ -135,7 +133,6 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
-        // Finding 3.
         @Test func deletingDotFilesLetsNoSecondDaemonIn() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4251 a\n")
@@ -152,7 +149,6 @@ extension UprocdEndToEnd {
             try await first.stop()
         }
 
-        // Finding 4.
         @Test func aDeletedDirectoryIsRecreatedWithinOneSecond() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4251 a\nuid 4253 quiet\n")
@@ -199,7 +195,7 @@ extension UprocdEndToEnd {
             try await second.stop()
         }
 
-        // Finding 4: a path that cannot be the directory is reported once, then
+        // A path that cannot be the directory is reported once, then
         // the directory comes back as soon as it can.
         @Test func aDirectoryReplacedByAFileIsReportedOnceAndRecreatedWhenPossible() async throws {
             try Kernel.require()
@@ -216,7 +212,7 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
-        // Finding 4: a quiet namespace's file, deleted or replaced, comes back.
+        // A quiet namespace's file, deleted or replaced, comes back.
         @Test func aDeletedOrReplacedFileOfAQuietNamespaceIsRepairedWithinOneSecond() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4251 a\nuid 4253 quiet\n")
@@ -237,7 +233,7 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
-        // Finding 6, without hidepid: world-readable, writable by nobody.
+        // Without hidepid: world-readable, writable by nobody.
         @Test func withoutHidepidFilesAreWorldReadableOnly() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4251 a\ncmd uproctestnone c\n")
@@ -249,7 +245,6 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
-        // Finding 6.
         @Test func underHidepidFilesAreNoMoreRevealingThanProc() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 0 uid.0\nuid 4251 uid.4251\ncmd sleep cmd.sleep\n")

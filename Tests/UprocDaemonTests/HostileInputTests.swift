@@ -3,9 +3,8 @@ import Testing
 import UprocTestSupport
 
 extension UprocdEndToEnd {
-    /// Issue 8, input: diagnostics bounded and linear (finding 7), option ranges (finding 9).
+    /// Hostile input: diagnostics bounded and linear in the input, numeric options range-checked.
     @Suite struct HostileInput {
-        // Finding 9.
         @Test(arguments: [
             ["--min-interval", "9223372036854775807"], ["--min-interval", "-1"], ["--min-interval", "60001"],
             ["--netlink-rcvbuf", "0"], ["--netlink-rcvbuf", "9223372036854775807"],
@@ -20,7 +19,7 @@ extension UprocdEndToEnd {
             #expect(harness.outEntries() == nil, "a usage error created the directory")
         }
 
-        // Finding 7: one diagnostic per run of bad bytes, the line clipped.
+        // One diagnostic per run of bad bytes, the line clipped.
         @Test func aLineOfControlBytesGivesOneShortDiagnostic() async throws {
             let harness = try Harness(config: "uid 4257 " + String(repeating: "\u{1}", count: 100_000) + "\n")
             let start = ContinuousClock.now
@@ -32,7 +31,7 @@ extension UprocdEndToEnd {
             #expect(ContinuousClock.now - start < .seconds(3))
         }
 
-        // Finding 7: a cap on the number printed, with how many more there were.
+        // A cap on the number printed, with how many more there were.
         @Test func manyDiagnosticsStopAfterTwentyWithACount() async throws {
             let harness = try Harness(config: String(repeating: "\u{1} ", count: 50_000) + "\n")
             let check = try await harness.run([Harness.buildDirectory + "/uproc-check", harness.config], stderr: true,
@@ -43,7 +42,7 @@ extension UprocdEndToEnd {
             #expect(check.output.utf8.count < 20_000, "\(check.output.utf8.count) bytes")
         }
 
-        // Finding 7: many warnings are logged linearly and capped (one record each).
+        // Many warnings are logged linearly and capped (one record each).
         @Test func twentyThousandWarningsStartQuicklyWithTwentyLogged() async throws {
             try Kernel.require()
             var config = ""
@@ -58,7 +57,7 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
-        // Finding 7: a failed reload never stalls event handling beyond the compile.
+        // A failed reload never stalls event handling beyond the compile.
         @Test func aHostileConfigByReloadDoesNotStallEvents() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 4257 a\n")

@@ -76,7 +76,7 @@ extension UprocdEndToEnd {
             #expect(harness.outEntries() == nil, "a usage error created the directory")
         }
 
-        /// Issue 9 finding 5: a restart replaces each configured namespace's file
+        /// A restart replaces each configured namespace's file
         /// atomically (readers never miss it); only files of namespaces no longer
         /// configured go.
         @Test func restartAfterSIGKILLKeepsFilesForReadersAndRemovesOnlyUnconfiguredOnes() async throws {

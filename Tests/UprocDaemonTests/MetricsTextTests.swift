@@ -1,5 +1,5 @@
 import Testing
-import UprocDaemon
+@testable import UprocDaemon
 
 /// A strict reader of the Prometheus text format (0.0.4), as node_exporter parses it.
 struct Exposition {
@@ -119,7 +119,7 @@ struct Exposition {
             MetricSample(labels: [MetricLabel("type", "fork")], value: .integer(1_000_000_007)),
             MetricSample(labels: [MetricLabel("type", "exec")], value: .integer(5)),
         ])
-        text.counter("kernel_drops", help: "Times the kernel dropped messages (ENOBUFS).", value: 0)
+        text.counter("kernel_drops", help: "Times the kernel dropped messages (ENOBUFS).", [MetricSample(value: .integer(0))])
         text.gauge("last_reload_success_timestamp_seconds", help: "When the rules were last reloaded, Unix time.",
                    value: .double(1_795_777_290.5))
         text.histogram("event_to_file_seconds", help: "Kernel event to namespace file written.\nBase unit: seconds \\ no PID labels.",

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import UprocConfig
 @testable import UprocDaemon
-import UprocLinux
+@testable import UprocLinux
 import UprocRules
 import UprocTestSupport
 

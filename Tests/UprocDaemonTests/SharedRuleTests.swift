@@ -3,7 +3,7 @@ import Testing
 import UprocTestSupport
 
 extension UprocdEndToEnd {
-    /// Namespaces with the same rule (issue 9, finding 6): one member list,
+    /// Namespaces with the same rule: one member list,
     /// one file hard-linked under every name, and each name still its own
     /// file once a reload or a repair separates it.
     @Suite struct SharedRules {

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import Testing
-import UprocLinux
+@testable import UprocLinux
 
 /// Signal masks are per thread and the signal test changes this thread's:
 /// serialized, and everything in one synchronous function (one thread).

@@ -3,7 +3,7 @@ import Testing
 import UprocRules
 import UprocTestSupport
 
-/// Issue 8 finding 7: diagnostics linear in the input and bounded. A seeded
+/// Diagnostics are linear in the input and bounded. A seeded
 /// randomized run over hostile shapes (runs of control bytes, huge words,
 /// many bad lines); `UPROC_FUZZ_RUNS` sets the count (CI: the default, a
 /// long run: 1000000). The libFuzzer run is tools/fuzz/run.

@@ -87,29 +87,4 @@ import UprocTracker
         #expect(!tracker.hasChanges)
         #expect(tracker.drained() == [:])
     }
-
-    struct PublishFailed: Error, Equatable {}
-
-    @Test func namespacesNotPublishedBecauseTheBodyThrewStayChanged() {
-        var tracker = Tracker(table: Fixture.table)
-        _ = tracker.drained()
-        tracker.upsert(1, Fixture.root)
-        tracker.upsert(2, Fixture.bob)
-        tracker.upsert(3, Fixture.alice)
-        var seen: [String] = []
-        let names = tracker.table.namespaceNames
-        #expect(throws: PublishFailed()) {
-            try tracker.drainChanged { (namespace, _) throws(PublishFailed) in
-                let name = names[Int(namespace.index)]
-                if name == "uid.bob" { throw PublishFailed() }
-                seen.append(name)
-            }
-        }
-        // uid.root was touched first and published; uid.bob failed; the rest wait.
-        #expect(seen == ["uid.root"])
-        #expect(tracker.hasChanges)
-        #expect(tracker.drained() == [
-            "uid.bob": [2], "ruid.bob": [2], "cmd.py": [2], "uid.alice": [3], "gid.users": [3],
-        ])
-    }
 }

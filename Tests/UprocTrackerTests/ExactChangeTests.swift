@@ -7,8 +7,9 @@ import UprocTestSupport
 /// differ from what was last published.
 @Suite struct ExactChangeTests {
     /// Quadruples of PIDs (all ≤ 4,194,304, the largest pid_max) whose splitmix64
-    /// hashes xor to zero: the fingerprint the tracker once used took {a, b} → {c, d}
-    /// for "no change" and left the file listing two dead PIDs.
+    /// hashes xor to zero: a change check on the member count and an xor of those
+    /// hashes would take {a, b} → {c, d} for "no change" and leave the file listing
+    /// two dead PIDs.
     static let cancellingPIDs: [[Int32]] = [
         [282_297, 687_183, 2_560_132, 2_847_836],
         [1_127_926, 3_470_148, 1_372_324, 1_569_048],
@@ -70,7 +71,7 @@ import UprocTestSupport
 
 extension ExactChangeTests {
     /// A reload while the change log is unsettled (every changed namespace showed
-    /// its change by count or fingerprint, so nothing asked to sort it): a PID
+    /// its change by its member count, so nothing asked to sort it): a PID
     /// that came and went must not make the carried-over state wrong.
     @Test func reloadCarriesOnlyTheRealDifferenceOfUnsettledChanges() {
         var tracker = Tracker(table: Fixture.table)

@@ -46,7 +46,7 @@ extension Tracker {
         var result: [String: [Int32]] = [:]
         let names = table.namespaceNames
         let table = table
-        drainChanged { leader, members in
+        publishChanged { leader, members in
             // What a publisher does: the group's every file gets the list.
             precondition(table.isGroupLeader(leader), "\(names[Int(leader.index)]) reported but not a group leader")
             table.forEachNamespace(inGroupOf: leader) { namespace in
@@ -54,8 +54,15 @@ extension Tracker {
                 precondition(result[name] == nil, "\(name) reported twice in one drain")
                 result[name] = Array(members)
             }
+            return true
         }
         return result
+    }
+
+    /// Whether a drain now would report anything (`settleChanges`, on a copy).
+    var hasChanges: Bool {
+        var copy = self
+        return copy.settleChanges()
     }
 }
 

@@ -3,35 +3,31 @@
 /// its samples. Names get the `uproc_` prefix; counters end in `_total`;
 /// values are in base units (seconds, bytes). Pure: the caller writes the
 /// text to a file.
-package struct MetricsText: Sendable {
-    package static let prefix = "uproc_"
+struct MetricsText: Sendable {
+    static let prefix = "uproc_"
 
-    package private(set) var text = ""
+    private(set) var text = ""
     private var families: Set<String> = []
 
-    package init() {}
+    init() {}
 
     /// A counter family `uproc_<name>_total` (`name` without the suffix).
-    package mutating func counter(_ name: String, help: String, _ samples: [MetricSample]) {
+    mutating func counter(_ name: String, help: String, _ samples: [MetricSample]) {
         family("\(MetricsText.prefix)\(name)_total", type: "counter", help: help, samples)
     }
 
-    package mutating func counter(_ name: String, help: String, value: UInt64) {
-        counter(name, help: help, [MetricSample(value: .integer(value))])
-    }
-
     /// A gauge family `uproc_<name>`.
-    package mutating func gauge(_ name: String, help: String, _ samples: [MetricSample]) {
+    mutating func gauge(_ name: String, help: String, _ samples: [MetricSample]) {
         family("\(MetricsText.prefix)\(name)", type: "gauge", help: help, samples)
     }
 
-    package mutating func gauge(_ name: String, help: String, value: MetricValue) {
+    mutating func gauge(_ name: String, help: String, value: MetricValue) {
         gauge(name, help: help, [MetricSample(value: value)])
     }
 
     /// A histogram family: `uproc_<name>_bucket{le=…}` (cumulative, ending
     /// with `+Inf`), `_sum` and `_count`.
-    package mutating func histogram(_ name: String, help: String, _ histogram: MetricsHistogram, labels: [MetricLabel] = []) {
+    mutating func histogram(_ name: String, help: String, _ histogram: MetricsHistogram, labels: [MetricLabel] = []) {
         let full = "\(MetricsText.prefix)\(name)"
         header(full, type: "histogram", help: help)
         var cumulative: UInt64 = 0
@@ -70,12 +66,12 @@ package struct MetricsText: Sendable {
     }
 
     /// `[a-zA-Z_:][a-zA-Z0-9_:]*`
-    package static func isValidName(_ name: String) -> Bool {
+    static func isValidName(_ name: String) -> Bool {
         isValid(name, extra: UInt8(ascii: ":"))
     }
 
     /// `[a-zA-Z_][a-zA-Z0-9_]*`, and not the reserved `__` prefix.
-    package static func isValidLabelName(_ name: String) -> Bool {
+    static func isValidLabelName(_ name: String) -> Bool {
         isValid(name, extra: nil) && !name.hasPrefix("__")
     }
 
@@ -90,7 +86,7 @@ package struct MetricsText: Sendable {
     }
 
     /// Label values escape `\`, `"` and newline.
-    package static func escapeLabelValue(_ value: String) -> String {
+    static func escapeLabelValue(_ value: String) -> String {
         guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else {
             return value
         }
@@ -107,7 +103,7 @@ package struct MetricsText: Sendable {
     }
 
     /// HELP text escapes `\` and newline (quotes stay).
-    package static func escapeHelp(_ help: String) -> String {
+    static func escapeHelp(_ help: String) -> String {
         var out = ""
         for scalar in help.unicodeScalars {
             switch scalar {
@@ -120,33 +116,33 @@ package struct MetricsText: Sendable {
     }
 }
 
-package struct MetricLabel: Sendable, Hashable {
-    package var name: String
-    package var value: String
+struct MetricLabel: Sendable, Hashable {
+    var name: String
+    var value: String
 
-    package init(_ name: String, _ value: String) {
+    init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
     }
 }
 
-package struct MetricSample: Sendable {
-    package var labels: [MetricLabel]
-    package var value: MetricValue
+struct MetricSample: Sendable {
+    var labels: [MetricLabel]
+    var value: MetricValue
 
-    package init(labels: [MetricLabel] = [], value: MetricValue) {
+    init(labels: [MetricLabel] = [], value: MetricValue) {
         self.labels = labels
         self.value = value
     }
 }
 
-package enum MetricValue: Sendable, Equatable {
+enum MetricValue: Sendable, Equatable {
     case integer(UInt64)
     case double(Double)
 
     /// Integers exactly; doubles as Go's ParseFloat reads them, with
     /// `+Inf`, `-Inf` and `NaN` spelled as the format wants.
-    package var text: String {
+    var text: String {
         switch self {
         case .integer(let value): return String(value)
         case .double(let value):

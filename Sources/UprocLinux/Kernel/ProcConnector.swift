@@ -27,7 +27,7 @@ package final class ProcConnector {
             fd = try syscall("socket", subject: "NETLINK_CONNECTOR") {
                 socket(AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue),
                        KernelABI.netlinkConnector)
-            }.value()
+            }.get()
         } catch { throw .system(error) }
         var ownsSocket = true
         defer { if ownsSocket { closeDescriptor(fd) } }
@@ -36,7 +36,7 @@ package final class ProcConnector {
         let length = socklen_t(MemoryLayout<Int32>.size)
         if case .failure = syscall("setsockopt", { setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, length) }) {
             do {
-                try syscall("setsockopt", subject: "SO_RCVBUF") { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, length) }.value()
+                _ = try syscall("setsockopt", subject: "SO_RCVBUF") { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, length) }.get()
             } catch { throw .system(error) }
         }
 
@@ -46,21 +46,21 @@ package final class ProcConnector {
         address.nl_pid = 0  // let the kernel pick a unique port
         let addressLength = socklen_t(MemoryLayout<sockaddr_nl>.size)
         do {
-            try syscall("bind", subject: "CN_IDX_PROC") {
+            _ = try syscall("bind", subject: "CN_IDX_PROC") {
                 withUnsafePointer(to: &address) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, addressLength) }
                 }
-            }.value()
+            }.get()
         } catch { throw .system(error) }
 
         var bound = sockaddr_nl()
         var boundLength = addressLength
         do {
-            try syscall("getsockname") {
+            _ = try syscall("getsockname") {
                 withUnsafeMutablePointer(to: &bound) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &boundLength) }
                 }
-            }.value()
+            }.get()
         } catch { throw .system(error) }
 
         var granted: Int32 = 0

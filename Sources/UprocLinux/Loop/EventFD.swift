@@ -8,7 +8,7 @@ package final class EventFD: Sendable {
 
     /// The corresponding C function is `eventfd`.
     package init() throws(SystemCallError) {
-        fileDescriptor = try syscall("eventfd") { eventfd(0, CLinuxProc_EFD_FLAGS) }.value()
+        fileDescriptor = try syscall("eventfd") { eventfd(0, CLinuxProc_EFD_FLAGS) }.get()
     }
 
     deinit { closeDescriptor(fileDescriptor) }

@@ -30,7 +30,7 @@ package final class EventLoop {
 
     /// The corresponding C function is `epoll_create1`.
     package init() throws(SystemCallError) {
-        fileDescriptor = try syscall("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }.value()
+        fileDescriptor = try syscall("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }.get()
         events = .allocate(capacity: Int(Self.capacity))
         do {
             timerFD = try TimerFD()
@@ -103,7 +103,7 @@ package final class EventLoop {
     /// ready or a timer is due), calls the ready sources' handlers and the
     /// due timers', then the post handlers. EINTR (after SIGSTOP/SIGCONT) is
     /// an empty round.
-    package func runOnce(timeoutMilliseconds: Int32) {
+    func runOnce(timeoutMilliseconds: Int32) {
         armTimerFD()
         timersFired = false
         let count: Int32
@@ -135,9 +135,9 @@ package final class EventLoop {
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
         event.data.u64 = UInt64(readers.count)
-        try syscall("epoll_ctl", subject: "ADD fd \(fd)") {
+        _ = try syscall("epoll_ctl", subject: "ADD fd \(fd)") {
             epoll_ctl(fileDescriptor, EPOLL_CTL_ADD, fd, &event)
-        }.value()
+        }.get()
         readers.append(handler)
         readerFDs.append(fd)
         return readers.count - 1

@@ -9,7 +9,7 @@ package final class SignalFD {
     /// The corresponding C function is `signalfd`.
     package init(signals: [Int32]) throws(SystemCallError) {
         var set = Signals.makeSet(signals)
-        fileDescriptor = try syscall("signalfd") { signalfd(-1, &set, CLinuxProc_SFD_FLAGS) }.value()
+        fileDescriptor = try syscall("signalfd") { signalfd(-1, &set, CLinuxProc_SFD_FLAGS) }.get()
     }
 
     deinit { closeDescriptor(fileDescriptor) }

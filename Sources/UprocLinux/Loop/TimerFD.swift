@@ -10,7 +10,7 @@ final class TimerFD {
     init() throws(SystemCallError) {
         fileDescriptor = try syscall("timerfd_create") {
             timerfd_create(CLOCK_MONOTONIC, CLinuxProc_TFD_FLAGS)
-        }.value()
+        }.get()
     }
 
     deinit { closeDescriptor(fileDescriptor) }

@@ -48,7 +48,7 @@ package final class ProcReader {
     /// Opens `procPath` (`/proc`; tests pass another directory) as the base
     /// of every read. The corresponding C function is `open`.
     package init(procPath: String = "/proc") throws(SystemCallError) {
-        procFD = try syscall("open", subject: procPath) { open(procPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.value()
+        procFD = try syscall("open", subject: procPath) { open(procPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.get()
         self.procPath = procPath
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 8)
         path = .allocate(capacity: Self.pathCapacity)
@@ -230,7 +230,7 @@ package final class ProcReader {
     private static let nameTag: [UInt8] = Array("Name:\t".utf8)
 
     private func forEachProcessID(_ body: (Int32) -> Void) throws(SystemCallError) {
-        let directory = try syscall("opendir", subject: procPath) { opendir(procPath) }.value()
+        let directory = try syscall("opendir", subject: procPath) { opendir(procPath) }.get()
         defer { closedir(directory) }
         // readdir's errors (EBADF) are bugs; its nil is the end.
         while let entry = readdir(directory) {

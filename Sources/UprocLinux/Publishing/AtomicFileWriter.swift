@@ -22,7 +22,7 @@ package final class AtomicFileWriter {
     /// Writes into the directory at `path` (opened here, closed with the
     /// writer), giving new files `mode`.
     package convenience init(directory path: String, mode: UInt32 = 0o644) throws(SystemCallError) {
-        let fd = try syscall("open", subject: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.value()
+        let fd = try syscall("open", subject: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.get()
         self.init(directoryFD: fd, path: path, mode: mode_t(mode), owning: true)
     }
 
@@ -59,7 +59,7 @@ package final class AtomicFileWriter {
     package func reopenDirectory() throws(SystemCallError) {
         precondition(ownsDirectory, "reopenDirectory on a directory the writer does not own")
         let path = directoryPath
-        let fd = try syscall("open", subject: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.value()
+        let fd = try syscall("open", subject: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.get()
         closeDescriptor(directoryFD)
         directoryFD = fd
     }
@@ -131,7 +131,7 @@ package final class AtomicFileWriter {
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(SystemCallError) in try replace(name, with: raw, access: access) }
         }
-        try result.value()
+        try result.get()
     }
 
     /// Removes `name`; a missing file is fine. The corresponding C function is `unlinkat`.

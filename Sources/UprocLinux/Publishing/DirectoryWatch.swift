@@ -26,7 +26,7 @@ package final class DirectoryWatch {
     static let selfMask = UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB)
 
     package init() throws(SystemCallError) {
-        fileDescriptor = try syscall("inotify_init1") { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }.value()
+        fileDescriptor = try syscall("inotify_init1") { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }.get()
     }
 
     deinit { closeDescriptor(fileDescriptor) }
@@ -36,7 +36,7 @@ package final class DirectoryWatch {
         if watch >= 0 { inotify_rm_watch(fileDescriptor, watch) }
         watch = try syscall("inotify_add_watch", subject: path) {
             inotify_add_watch(fileDescriptor, path, Self.fileMask | Self.selfMask | UInt32(IN_ONLYDIR | IN_DONT_FOLLOW))
-        }.value()
+        }.get()
     }
 
     /// Reads what is queued; calls `body` for each event that is not the

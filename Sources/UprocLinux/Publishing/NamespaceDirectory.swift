@@ -119,7 +119,7 @@ package final class NamespaceDirectory {
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(SystemCallError) in try writer.replace(allOf: names, with: raw, access: access) }
         }
-        do { try result.value() } catch { throw .system(error) }
+        do { try result.get() } catch { throw .system(error) }
     }
 
     static let reuseThreshold = 256
@@ -320,7 +320,7 @@ package final class NamespaceDirectory {
         defer { if owns { closeDescriptor(fd) } }
 
         do {
-            try syscall("fstat", subject: path) { fstat(fd, &status) }.value()
+            try syscall("fstat", subject: path) { fstat(fd, &status) }.get()
         } catch { throw .system(error) }
         if status.st_uid != geteuid() {
             throw .wrongOwner(path: path, owner: status.st_uid, expected: geteuid())
@@ -391,7 +391,7 @@ package final class NamespaceDirectory {
         do {
             listing = try syscall("openat", subject: path) {
                 openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            }.value()
+            }.get()
         } catch { throw .system(error) }
         let directory: OpaquePointer
         switch syscall("fdopendir", subject: path, { fdopendir(listing) }) {

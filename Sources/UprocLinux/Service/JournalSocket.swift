@@ -24,7 +24,7 @@ package final class JournalSocket: Sendable {
     /// the caller then falls back to the stream.
     package func send(_ fields: [(name: String, value: String)]) throws(SystemCallError) {
         let datagram = JournalSocket.encode(fields)
-        _ = try datagram.withUnsafeBytes { socket.sendResult($0, to: address) }.value()
+        _ = try datagram.withUnsafeBytes { socket.sendResult($0, to: address) }.get()
     }
 
     /// The wire form: `NAME=value\n` for a value without newlines, else

@@ -10,7 +10,7 @@ package final class UnixDatagramSocket: Sendable {
     /// The corresponding C function is `socket`.
     package init() throws(SystemCallError) {
         let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        fileDescriptor = try syscall("socket", subject: "AF_UNIX") { socket(AF_UNIX, type, 0) }.value()
+        fileDescriptor = try syscall("socket", subject: "AF_UNIX") { socket(AF_UNIX, type, 0) }.get()
     }
 
     deinit { closeDescriptor(fileDescriptor) }
@@ -23,12 +23,12 @@ package final class UnixDatagramSocket: Sendable {
     package func send(_ bytes: UnsafeRawBufferPointer, to address: UnixSocketAddress, waiting: Bool = true)
         throws(SystemCallError)
     {
-        _ = try sendResult(bytes, to: address, waiting: waiting).value()
+        _ = try sendResult(bytes, to: address, waiting: waiting).get()
     }
 
     package func send(_ text: String, to address: UnixSocketAddress, waiting: Bool = true) throws(SystemCallError) {
         var text = text
-        _ = try text.withUTF8 { sendResult(UnsafeRawBufferPointer($0), to: address, waiting: waiting) }.value()
+        _ = try text.withUTF8 { sendResult(UnsafeRawBufferPointer($0), to: address, waiting: waiting) }.get()
     }
 
     func sendResult(_ bytes: UnsafeRawBufferPointer, to address: UnixSocketAddress, waiting: Bool = true)
@@ -54,7 +54,7 @@ package final class UnixDatagramReceiver {
     /// The corresponding C functions are `socket` and `bind`.
     package init(address: UnixSocketAddress) throws(SystemCallError) {
         let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        let fd = try syscall("socket", subject: "AF_UNIX") { socket(AF_UNIX, type, 0) }.value()
+        let fd = try syscall("socket", subject: "AF_UNIX") { socket(AF_UNIX, type, 0) }.get()
         let bound = address.withSockaddr { pointer, length in
             syscall("bind", subject: address.text) { bind(fd, pointer, length) }
         }
@@ -75,16 +75,16 @@ package final class UnixDatagramReceiver {
     /// none came. The corresponding C functions are `poll` and `recv`.
     package func receive(timeoutMilliseconds: Int32) throws(SystemCallError) -> [UInt8]? {
         var request = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
-        let ready = try syscall("poll") { poll(&request, 1, timeoutMilliseconds) }.value()
+        let ready = try syscall("poll") { poll(&request, 1, timeoutMilliseconds) }.get()
         guard ready > 0 else { return nil }
         let fd = fileDescriptor
         // MSG_TRUNC makes recv report the datagram's full size; peek first so
         // a large journal record is read whole.
-        let size = try syscall("recv") { recv(fd, nil, 0, Int32(MSG_PEEK | MSG_TRUNC)) }.value()
+        let size = try syscall("recv") { recv(fd, nil, 0, Int32(MSG_PEEK | MSG_TRUNC)) }.get()
         var buffer = [UInt8](repeating: 0, count: max(size, 1))
         let count = try buffer.withUnsafeMutableBytes { bytes in
             syscall("recv") { recv(fd, bytes.baseAddress, bytes.count, 0) }
-        }.value()
+        }.get()
         return Array(buffer.prefix(count))
     }
 }

@@ -67,14 +67,3 @@ internal func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: Stati
     }
     return .success(())
 }
-
-extension Result {
-    /// `try result.get()` with the typed error kept.
-    @inline(__always) @discardableResult
-    internal func value() throws(Failure) -> Success {
-        switch self {
-        case .success(let value): return value
-        case .failure(let error): throw error
-        }
-    }
-}

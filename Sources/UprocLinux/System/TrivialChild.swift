@@ -6,7 +6,7 @@ package enum TrivialChild {
     /// Forks a child that calls `_exit(0)` at once. The corresponding C
     /// function is `fork`.
     package static func start() throws(SystemCallError) -> Int32 {
-        let pid = try syscall("fork") { fork() }.value()
+        let pid = try syscall("fork") { fork() }.get()
         if pid == 0 { _exit(0) }
         return pid
     }

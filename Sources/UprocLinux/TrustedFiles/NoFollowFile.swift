@@ -22,7 +22,7 @@ package final class NoFollowFile {
                 throw SystemCallError(call: "open", subject: path, errno: .tooManySymbolicLinkLevels)
             }
         }
-        try self.init(path: path, descriptor: try opened.value())
+        try self.init(path: path, descriptor: try opened.get())
     }
 
     /// Opens `name` in this directory for reading (non-blocking, so that a
@@ -32,7 +32,7 @@ package final class NoFollowFile {
         let path = directory.path + "/" + name
         let fd = try syscall("openat", subject: path) {
             openat(directory.descriptor, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        }.value()
+        }.get()
         try self.init(path: path, descriptor: fd)
     }
 

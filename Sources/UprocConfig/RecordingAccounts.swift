@@ -4,20 +4,20 @@ import UprocRules
 /// Passes name lookups through and remembers that there was one: rules
 /// that name users or groups depend on the accounts files, and a reload
 /// must follow them.
-final class RecordingAccounts: AccountResolver {
+package final class RecordingAccounts: AccountResolver {
     private let inner: any AccountResolver
     private let asked = Atomic(false)
 
-    init(_ inner: any AccountResolver) { self.inner = inner }
+    package init(_ inner: any AccountResolver) { self.inner = inner }
 
-    var wasAsked: Bool { asked.load(ordering: .relaxed) }
+    package var wasAsked: Bool { asked.load(ordering: .relaxed) }
 
-    func userID(named name: String) -> UInt32? {
+    package func userID(named name: String) -> UInt32? {
         asked.store(true, ordering: .relaxed)
         return inner.userID(named: name)
     }
 
-    func groupID(named name: String) -> UInt32? {
+    package func groupID(named name: String) -> UInt32? {
         asked.store(true, ordering: .relaxed)
         return inner.groupID(named: name)
     }

@@ -8,11 +8,8 @@ package enum RulesSource: Hashable, Sendable {
     case file(String)
     case builtInDefault
 
-    /// `/etc/uproc.conf`.
-    package static let defaultPath = "/etc/uproc.conf"
-
     /// `defaultPath` is a parameter for tests.
-    package static func choose(path: String?, defaultPath: String = RulesSource.defaultPath) -> RulesSource {
+    package static func choose(path: String?, defaultPath: String = DefaultPaths.config) -> RulesSource {
         if let path { return .file(path) }
         return FileStatus.exists(defaultPath) ? .file(defaultPath) : .builtInDefault
     }

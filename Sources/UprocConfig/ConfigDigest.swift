@@ -5,16 +5,16 @@
 /// and no one outside can aim for a collision. Keeping the bytes instead
 /// would keep megabytes resident for a 100,000-rule config; one pass keeps
 /// an unchanged reload of that config near 1 ms.
-struct ConfigDigest: Hashable, Sendable {
+package struct ConfigDigest: Hashable, Sendable {
     private var hash = 0
     private var length = 0
 
-    init() {}
+    package init() {}
 
     /// Feeds one input (the config's bytes; passwd and group when the rules
     /// name accounts). Inputs are length-framed: moving bytes from one to
     /// the next changes the digest.
-    mutating func add(_ bytes: [UInt8]) {
+    package mutating func add(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { raw in
             var hasher = Hasher()
             hasher.combine(hash)

@@ -4,9 +4,9 @@ import UprocLinux
 /// kill: like sshd's StrictModes, warn when the config, a file its symlinks
 /// lead to, or a directory holding one of them is owned by someone other
 /// than root or the daemon's user, or is writable by group or others.
-enum ConfigPermissions {
+package enum ConfigPermissions {
     /// One sentence per problem; empty when all is well.
-    static func problems(chain: [String]) -> [String] {
+    package static func problems(chain: [String]) -> [String] {
         let trusted: Set<UInt32> = [0, FileOwnership.effectiveUserID]
         var result: [String] = []
         var checked: Set<String> = []
