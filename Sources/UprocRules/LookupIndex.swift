@@ -63,9 +63,20 @@ struct LookupIndex: Sendable {
 
     /// Takes the conditions out of `rules` once read.
     init(_ rules: inout RuleBuilder) {
-        // Heads are laid down in this first pass, so only rules that need
-        // a `CompiledRule` ever have one (the later passes rebuild the
-        // others from their heads): no 40-byte transient per rule.
+        let multiExact = flatten(rules)
+        // Freed before the hash tables are allocated: lowers the peak.
+        rules.dropConditions()
+        groups = groupAlike()
+        let chosen = chooseKeys(comparingShared: multiExact)
+        sizeTables(for: chosen)
+        layOut(chosen)
+    }
+
+    /// Lays down each rule's head, and a `CompiledRule` only for the rules
+    /// that need one (the later passes rebuild the others from their heads):
+    /// no 40-byte transient per rule. Returns whether a rule has several
+    /// exact values.
+    private mutating func flatten(_ rules: RuleBuilder) -> Bool {
         heads.reserveCapacity(rules.count)
         var multiExact = false
         for ruleIndex in 0..<rules.count {
@@ -108,23 +119,33 @@ struct LookupIndex: Sendable {
                 flat.pattern = Int32(generalRules.count)
                 generalRules.append(Array(conditions))
             }
-            if !flat.general, let tag = Self.headTag(flat.keys) {
-                let value: UInt32
-                switch tag {
-                case Self.uidTag: value = flat.euid
-                case Self.gidTag: value = flat.egid
-                case Self.ruidTag: value = flat.ruid
-                default: value = flat.rgid
-                }
-                heads.append(tag << 32 | UInt64(value))
-            } else {
-                heads.append(UInt64(compiled.count))
-                compiled.append(flat)
-            }
+            appendHead(flat)
         }
-        // Freed before the hash tables are allocated: lowers the peak.
-        rules.dropConditions()
-        groups = RuleGroups(count: heads.count) { [heads] rule in
+        return multiExact
+    }
+
+    /// A rule testing one ID key as a head alone; any other with its
+    /// `CompiledRule`.
+    private mutating func appendHead(_ flat: CompiledRule) {
+        guard !flat.general, let tag = Self.headTag(flat.keys) else {
+            heads.append(UInt64(compiled.count))
+            compiled.append(flat)
+            return
+        }
+        let value: UInt32
+        switch tag {
+        case Self.uidTag: value = flat.euid
+        case Self.gidTag: value = flat.egid
+        case Self.ruidTag: value = flat.ruid
+        default: value = flat.rgid
+        }
+        heads.append(tag << 32 | UInt64(value))
+    }
+
+    /// Rules with the same conditions, so that only each group's leader is
+    /// indexed.
+    private func groupAlike() -> RuleGroups {
+        RuleGroups(count: heads.count) { [heads] rule in
             heads[rule] >> 32 != 0 ? heads[rule] : nil
         } signature: { [compiled, patterns, heads] rule in
             let flat = compiled[Int(heads[rule])]
@@ -134,21 +155,17 @@ struct LookupIndex: Sendable {
                 comm: flat.pattern < 0 ? flat.comm : Comm(),
                 pattern: flat.pattern < 0 ? nil : patterns[Int(flat.pattern)].pattern.source)
         }
-        // Only rules with several exact values need a choice: pick the
-        // value fewest rules share, so candidate lists stay short.
-        var shared: [Int: Int] = [:]
-        if multiExact {
-            for rule in heads.indices {
-                let flat = flat(rule)
-                guard Self.exactKeys(flat) > 1 else { continue }
-                for key in Self.order where Self.hasExact(flat, key) {
-                    shared[Self.fingerprint(flat, key), default: 0] += 1
-                }
-            }
-        }
+    }
+
+    /// Where each rule is indexed: a group leader under one of its exact
+    /// values, the value fewest rules share (so candidate lists stay short;
+    /// only rules with several exact values have a choice, and only then,
+    /// `comparingShared`, are the values counted); else in the side list or
+    /// the general one.
+    private func chooseKeys(comparingShared: Bool) -> [IndexSlot] {
+        let shared = comparingShared ? sharedValues() : [:]
         var chosen: [IndexSlot] = []
         chosen.reserveCapacity(heads.count)
-        var perKey = [Int](repeating: 0, count: RuleKey.allCases.count)
         for rule in heads.indices {
             if !groups.isLeader(rule) {
                 chosen.append(.grouped)
@@ -168,13 +185,29 @@ struct LookupIndex: Sendable {
                     bestShared = count
                 }
             }
-            if let best {
-                chosen.append(IndexSlot(best))
-                perKey[Int(IndexSlot(best).rawValue)] += 1
-            } else {
-                chosen.append(.side)
+            chosen.append(best.map { IndexSlot($0) } ?? .side)
+        }
+        return chosen
+    }
+
+    /// How many rules with several exact values share each key and value.
+    private func sharedValues() -> [Int: Int] {
+        var shared: [Int: Int] = [:]
+        for rule in heads.indices {
+            let flat = flat(rule)
+            guard Self.exactKeys(flat) > 1 else { continue }
+            for key in Self.order where Self.hasExact(flat, key) {
+                shared[Self.fingerprint(flat, key), default: 0] += 1
             }
         }
+        return shared
+    }
+
+    /// Sizes each key's table for the rules indexed under it and counts
+    /// their values; lists the side and general rules.
+    private mutating func sizeTables(for chosen: [IndexSlot]) {
+        var perKey = [Int](repeating: 0, count: RuleKey.allCases.count)
+        for slot in chosen where slot.rawValue < perKey.count { perKey[Int(slot.rawValue)] += 1 }
         uid = OpenTable(capacity: perKey[Int(IndexSlot.uid.rawValue)])
         gid = OpenTable(capacity: perKey[Int(IndexSlot.gid.rawValue)])
         ruid = OpenTable(capacity: perKey[Int(IndexSlot.ruid.rawValue)])
@@ -197,6 +230,11 @@ struct LookupIndex: Sendable {
                 break
             }
         }
+    }
+
+    /// Gives each table its span of `candidates` and puts each indexed rule
+    /// in its value's run.
+    private mutating func layOut(_ chosen: [IndexSlot]) {
         var end = uid.layOut(from: 0)
         end = gid.layOut(from: end)
         end = ruid.layOut(from: end)
