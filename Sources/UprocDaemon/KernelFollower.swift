@@ -9,6 +9,8 @@ import UprocTracker
 /// (`InheritanceChecks`, `LeaderExits`). A part of the daemon's loop: one
 /// reader source, a timer and a post handler.
 final class KernelFollower {
+    let inheritance: InheritanceChecks
+    let leaderExits: LeaderExits
     let events = EventCounts()
     let overruns = Counter("overruns", family: "kernel_drops",
                            help: "Times the kernel dropped process events (ENOBUFS); each is followed by a /proc rescan.")
@@ -21,8 +23,6 @@ final class KernelFollower {
     let connector: ProcConnector
     let mode: SubscriptionMode
     let reader: ProcReader
-    let inheritance: InheritanceChecks
-    let leaderExits: LeaderExits
     /// Events stamped before this instant (CLOCK_MONOTONIC ns) may describe a
     /// state older than the last `/proc` scan: they are checked against
     /// `/proc` instead of being applied blindly.

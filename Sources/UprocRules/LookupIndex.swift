@@ -16,6 +16,28 @@ struct CompiledRule: Sendable {
     var keys: RuleKeys = []
     /// Checked condition by condition (see `LookupIndex.generalList`).
     var general = false
+
+    /// The value of ID key `key` (`cmd` has none: 0, and set does nothing).
+    subscript(id key: RuleKey) -> UInt32 {
+        get {
+            switch key {
+            case .uid: euid
+            case .gid: egid
+            case .ruid: ruid
+            case .rgid: rgid
+            case .cmd: 0
+            }
+        }
+        set {
+            switch key {
+            case .uid: euid = newValue
+            case .gid: egid = newValue
+            case .ruid: ruid = newValue
+            case .rgid: rgid = newValue
+            case .cmd: break
+            }
+        }
+    }
 }
 
 /// A `cmd` glob with what rejects most comms before the matcher runs.
@@ -95,13 +117,7 @@ struct LookupIndex: Sendable {
                 switch condition {
                 case .id(let key, let value):
                     exact += 1
-                    switch key {
-                    case .uid: flat.euid = value
-                    case .gid: flat.egid = value
-                    case .ruid: flat.ruid = value
-                    case .rgid: flat.rgid = value
-                    case .cmd: break
-                    }
+                    flat[id: key] = value
                 case .comm(let comm):
                     exact += 1
                     flat.comm = comm
@@ -127,19 +143,12 @@ struct LookupIndex: Sendable {
     /// A rule testing one ID key as a head alone; any other with its
     /// `CompiledRule`.
     private mutating func appendHead(_ flat: CompiledRule) {
-        guard !flat.general, let tag = Self.headTag(flat.keys) else {
+        guard !flat.general, let tag = Self.headTag(flat.keys), let key = Self.headKey(tag) else {
             heads.append(UInt64(compiled.count))
             compiled.append(flat)
             return
         }
-        let value: UInt32
-        switch tag {
-        case Self.uidTag: value = flat.euid
-        case Self.gidTag: value = flat.egid
-        case Self.ruidTag: value = flat.ruid
-        default: value = flat.rgid
-        }
-        heads.append(tag << 32 | UInt64(value))
+        heads.append(tag << 32 | UInt64(flat[id: key]))
     }
 
     /// Rules with the same conditions, so that only each group's leader is
@@ -262,25 +271,9 @@ struct LookupIndex: Sendable {
     /// head.
     private func flat(_ index: Int) -> CompiledRule {
         let head = heads[index]
+        guard let key = Self.headKey(head >> 32) else { return compiled[Int(head)] }
         var flat = CompiledRule()
-        let value = UInt32(truncatingIfNeeded: head)
-        let key: RuleKey
-        switch head >> 32 {
-        case Self.uidTag:
-            flat.euid = value
-            key = .uid
-        case Self.gidTag:
-            flat.egid = value
-            key = .gid
-        case Self.ruidTag:
-            flat.ruid = value
-            key = .ruid
-        case Self.rgidTag:
-            flat.rgid = value
-            key = .rgid
-        default:
-            return compiled[Int(head)]
-        }
+        flat[id: key] = UInt32(truncatingIfNeeded: head)
         flat.keys = RuleKeys(key)
         flat.order = UInt16(IndexSlot(key).rawValue + 1)
         return flat
@@ -290,6 +283,17 @@ struct LookupIndex: Sendable {
     private static var gidTag: UInt64 { 2 }
     private static var ruidTag: UInt64 { 3 }
     private static var rgidTag: UInt64 { 4 }
+
+    /// The key a head's tag stands for; nil for tag 0 (a `CompiledRule`'s index).
+    private static func headKey(_ tag: UInt64) -> RuleKey? {
+        switch tag {
+        case uidTag: return .uid
+        case gidTag: return .gid
+        case ruidTag: return .ruid
+        case rgidTag: return .rgid
+        default: return nil
+        }
+    }
 
     /// The head tag of a rule testing only `keys`, or nil when it needs a
     /// `CompiledRule`.
@@ -358,26 +362,17 @@ struct LookupIndex: Sendable {
     /// Rule `index`'s conditions, in source order (allocates).
     func conditions(of index: Int) -> [Condition] {
         let head = heads[index]
-        let value = UInt32(truncatingIfNeeded: head)
-        switch head >> 32 {
-        case Self.uidTag: return [.id(.uid, value)]
-        case Self.gidTag: return [.id(.gid, value)]
-        case Self.ruidTag: return [.id(.ruid, value)]
-        case Self.rgidTag: return [.id(.rgid, value)]
-        default: break
-        }
+        if let key = Self.headKey(head >> 32) { return [.id(key, UInt32(truncatingIfNeeded: head))] }
         let flat = compiled[Int(head)]
         if flat.general { return generalRules[Int(flat.pattern)] }
         var conditions: [Condition] = []
         var order = flat.order
         while order & 7 != 0 {
             switch IndexSlot.key(ofTable: UInt8(order & 7) - 1) {
-            case .uid: conditions.append(.id(.uid, flat.euid))
-            case .gid: conditions.append(.id(.gid, flat.egid))
-            case .ruid: conditions.append(.id(.ruid, flat.ruid))
-            case .rgid: conditions.append(.id(.rgid, flat.rgid))
             case .cmd:
                 conditions.append(flat.pattern >= 0 ? .commPattern(patterns[Int(flat.pattern)].pattern) : .comm(flat.comm))
+            case let key:
+                conditions.append(.id(key, flat[id: key]))
             }
             order >>= 3
         }
@@ -430,14 +425,7 @@ struct LookupIndex: Sendable {
 
     /// Key and value in one hashable word, for counting shared values.
     private static func fingerprint(_ flat: CompiledRule, _ key: RuleKey) -> Int {
-        let value: UInt64
-        switch key {
-        case .uid: value = UInt64(flat.euid)
-        case .gid: value = UInt64(flat.egid)
-        case .ruid: value = UInt64(flat.ruid)
-        case .rgid: value = UInt64(flat.rgid)
-        case .cmd: value = flat.comm.mixed
-        }
+        let value = key == .cmd ? flat.comm.mixed : UInt64(flat[id: key])
         return Int(truncatingIfNeeded: (value &* 8) | UInt64(IndexSlot(key).rawValue))
     }
 }

@@ -153,20 +153,22 @@ import UprocTestSupport
 /// The daemon's parts whose counters `DaemonCounters` reads, on a one-rule
 /// config, with a directory of their own.
 struct CountingParts {
-    let directory: TemporaryDirectory
-    let state: DaemonState
+    /// Holds the namespace directory.
+    private let directory: TemporaryDirectory
     let follower: KernelFollower
     let publisher: Publisher
     let reloader: Reloader
     let auditor: Auditor
     let systemd: SystemdReporter
 
+    var state: DaemonState { follower.state }
+
     init(reader: ProcReader? = nil) throws {
         directory = try TemporaryDirectory()
         var options = DaemonOptions()
         options.directory = directory.path + "/out"
         let config = try ConfigLoader.compile(.init(path: "t.conf", text: "uid 0 root\n"), accounts: SystemAccounts())
-        state = DaemonState(options: options, logger: LogRecords().logger, config: config)
+        let state = DaemonState(options: options, logger: LogRecords().logger, config: config)
         follower = try KernelFollower(state: state, reader: reader ?? ProcReader())
         publisher = try Publisher(state: state)
         reloader = Reloader(state: state, publisher: publisher, follower: follower)

@@ -41,19 +41,13 @@ package final class NamespaceDirectory {
     /// nothing: `claim` does, once the daemon is sure to run.
     package init(path: String) throws(NamespaceDirectoryError) {
         self.path = path
-        let (fd, created) = try Self.openChecked(path)
-        var owns = true
-        defer { if owns { closeDescriptor(fd) } }
-        try DirectoryLock.lock(directoryFD: fd, path: path)
-        let listed = try Self.readManifest(fd, path: path)
-        staleTemporaries = try Self.checkEntries(fd, path: path, allowed: Set(listed))
-        previousNames = listed
-
-        isTmpfs = Self.onTmpfs(fd)
-        writer = AtomicFileWriter(directoryFD: fd, path: path, mode: Self.fileMode)
-        directoryFD = fd
-        self.created = created
-        owns = false
+        let opened = try Self.take(path)
+        staleTemporaries = opened.temporaries
+        previousNames = opened.recorded
+        isTmpfs = Self.onTmpfs(opened.fd)
+        writer = AtomicFileWriter(directoryFD: opened.fd, path: path, mode: Self.fileMode)
+        directoryFD = opened.fd
+        created = opened.created
         bytes.reserveCapacity(64 * 1024)
     }
 
@@ -284,21 +278,30 @@ package final class NamespaceDirectory {
     /// The directory at `path` is gone or another: make it ours again
     /// (created if missing, with the same checks as at start).
     private func reopen() throws(NamespaceDirectoryError) {
-        let (fd, made) = try Self.openChecked(path)
-        var owns = true
-        defer { if owns { closeDescriptor(fd) } }
-        try DirectoryLock.lock(directoryFD: fd, path: path)
-        let listed = try Self.readManifest(fd, path: path)
-        _ = try Self.checkEntries(fd, path: path, allowed: Set(listed))
+        let opened = try Self.take(path)
         closeDescriptor(directoryFD)
-        directoryFD = fd
-        writer.moveTo(directoryFD: fd)
-        isTmpfs = Self.onTmpfs(fd)
-        created = made
-        owns = false
+        directoryFD = opened.fd
+        writer.moveTo(directoryFD: opened.fd)
+        isTmpfs = Self.onTmpfs(opened.fd)
+        created = opened.created
     }
 
     // MARK: - internals
+
+    /// Opens, checks and locks the directory, and reads what the previous
+    /// daemon recorded; see `init`. The descriptor is the caller's.
+    private static func take(_ path: String) throws(NamespaceDirectoryError)
+        -> (fd: Int32, created: Bool, recorded: [String], temporaries: [String])
+    {
+        let (fd, created) = try openChecked(path)
+        var owns = true
+        defer { if owns { closeDescriptor(fd) } }
+        try DirectoryLock.lock(directoryFD: fd, path: path)
+        let recorded = try readManifest(fd, path: path)
+        let temporaries = try checkEntries(fd, path: path, allowed: Set(recorded))
+        owns = false
+        return (fd, created, recorded, temporaries)
+    }
 
     /// Opens (creating if missing) and checks the directory; see `init`.
     /// `created`: this call made it.
