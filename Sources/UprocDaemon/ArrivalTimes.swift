@@ -1,5 +1,5 @@
-/// Per namespace, the rate limiter's theoretical arrival time (GCRA: when
-/// its bucket is next full), kept in 4 bytes: milliseconds of
+/// `--min-interval`: per namespace, the rate limiter's theoretical arrival
+/// time (GCRA: when its bucket is next full), kept in 4 bytes: milliseconds of
 /// CLOCK_MONOTONIC modulo 2^32 (100,000 namespaces: 0.4 MB, not 0.8).
 ///
 /// An arrival is never set more than two intervals ahead (GCRA with a
@@ -10,11 +10,27 @@ struct ArrivalTimes {
     private var milliseconds: [UInt32]
     /// Two intervals (and the millisecond of rounding), in milliseconds.
     private let horizon: UInt32
+    /// One write per this many ns, in the long run.
+    let interval: UInt64
 
     /// For `count` namespaces rate-limited to one write per `interval` ns.
     init(count: Int, interval: UInt64) {
         milliseconds = Array(repeating: 0, count: count)
         horizon = UInt32(truncatingIfNeeded: 2 &* interval / 1_000_000 &+ 1)
+        self.interval = interval
+    }
+
+    /// Nil when namespace `index` may be written at `now`, else when it may.
+    @inline(__always)
+    func notBefore(_ index: Int, now: UInt64) -> UInt64? {
+        let arrival = arrival(index, now: now)
+        return arrival > now &+ interval ? arrival &- interval : nil
+    }
+
+    /// Namespace `index` was written at `now`: its bucket holds one write less.
+    @inline(__always)
+    mutating func wrote(_ index: Int, now: UInt64) {
+        set(index, arrival(index, now: now) &+ interval)
     }
 
     /// Namespace `index`'s arrival time in nanoseconds (to the millisecond

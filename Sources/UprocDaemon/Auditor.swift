@@ -9,6 +9,10 @@ import UprocTracker
 /// event): corrected, counted and logged as a warning with the PIDs and
 /// namespaces involved.
 final class Auditor {
+    let audits = Counter("audits", help: "Audits of the process table against /proc (--audit-interval), as of the file's last write.",
+                         rewritesMetrics: false)
+    let drift = Counter("drift", help: "PIDs the audits found listed wrongly and corrected: a bug or a lost event.")
+
     private let state: DaemonState
     private let follower: KernelFollower
     private var timer: LoopTimer?
@@ -21,6 +25,8 @@ final class Auditor {
     }
 
     private var readFailuresLogged = 0
+
+    var counters: [any ShownCounter] { [audits, drift] }
 
     func attach(to loop: EventLoop) {
         loop.addPostHandler { [unowned self] in reportReadFailures() }
@@ -36,7 +42,7 @@ final class Auditor {
     /// One audit; returns what it corrected.
     @discardableResult
     func audit() -> ReconcileReport {
-        state.statistics.audits &+= 1
+        audits.add()
         var report = ReconcileReport()
         let keys = state.tracker.table.usedKeys
         follower.drain()
@@ -48,9 +54,8 @@ final class Auditor {
                 if let known = state.tracker.identity(of: pid) { snapshot.append(pid, known) }
             }) { pid, identity in snapshot.append(pid, identity) }
         } catch {
-            state.statistics.scanFailures &+= 1
             state.limiter.log(state.logger, .error, kind: "scan", "audit: cannot scan /proc",
-                              metadata: ["error": "\(error)", "scan_failures": "\(state.statistics.scanFailures)"])
+                              metadata: ["error": "\(error)", "scan_failures": "\(follower.reader.scanFailures)"])
             return report
         }
         // What happened during the scan is in the socket: apply it before comparing.
@@ -65,7 +70,6 @@ final class Auditor {
         var first: [(Int32, ProcessIdentity?)] = []
         first.reserveCapacity(suspects.count)
         for pid in suspects {
-            state.statistics.procReads &+= 1
             switch follower.reader.lookUp(pid, reading: keys) {
             case .found(let identity): first.append((pid, identity))
             case .gone: first.append((pid, nil))
@@ -74,12 +78,11 @@ final class Auditor {
         }
         follower.drain()
         for (pid, truth) in first where state.tracker.identity(of: pid) != truth {
-            state.statistics.procReads &+= 1
             let again = follower.reader.lookUp(pid, reading: keys)
             guard again == (truth.map { .found($0) } ?? .gone) else { continue }
             if let correction = state.tracker.correct(pid, to: truth) {
                 report.corrections.append(correction)
-                if truth != nil { follower.markScanned(pid) }
+                if truth != nil { follower.leaderExits.mayHaveThreads(pid) }
             }
         }
         if !report.isEmpty { logDrift(report) }
@@ -99,7 +102,7 @@ final class Auditor {
     }
 
     private func logDrift(_ report: ReconcileReport) {
-        state.statistics.drift &+= report.corrections.count
+        drift.add(report.corrections.count)
         let table = state.tracker.table
         var namespaces = Set<String>()
         var shown: [String] = []
@@ -117,7 +120,7 @@ final class Auditor {
             "audit: the namespace files had drifted from /proc; corrected",
             metadata: [
                 "drift": "\(report.corrections.count)",
-                "drift_total": "\(state.statistics.drift)",
+                "drift_total": "\(drift.value)",
                 "pids": "\(shown.joined(separator: ", "))\(report.corrections.count > shown.count ? ", …" : "")",
                 "namespaces": "\(names.prefix(Self.shownInLog).joined(separator: " "))\(names.count > Self.shownInLog ? " …" : "")",
             ])

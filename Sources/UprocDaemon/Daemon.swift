@@ -7,8 +7,9 @@ import UprocRules
 ///
 /// - `KernelFollower`: the netlink socket → the process table;
 /// - `Publisher`: the process table → the namespace files (post handler + timer);
-/// - `Reloader`: new rules → the process table;
-/// - `ControlSignals`: SIGTERM/SIGINT stop, SIGHUP reloads, SIGUSR1 logs statistics.
+/// - `Reloader`: new rules → the process table, on SIGHUP or from `ConfigFollower`;
+/// - `ControlSignals`: SIGTERM/SIGINT stop, SIGHUP reloads, SIGUSR1 logs statistics;
+/// - `SystemdReporter`, `MetricsExporter`, `Auditor`: what others are told and shown.
 ///
 /// Start-up order matters: subscribe first, then scan `/proc`, then drain
 /// the socket, so that no process can slip between the scan and the first
@@ -20,10 +21,11 @@ package final class Daemon {
     private let publisher: Publisher
     private let reloader: Reloader
     private let signals: ControlSignals
-    private let service: ServiceNotify
+    private let systemd: SystemdReporter
     private let metrics: MetricsExporter?
     private let auditor: Auditor
-    private let configWatch: ConfigWatch
+    private let configFollower: ConfigFollower
+    private let counters: DaemonCounters
     private var ending = Ending.stopped
 
     /// Why `run` returned.
@@ -55,73 +57,93 @@ package final class Daemon {
         do { reader = try ProcReader() } catch { throw .proc(error) }
         // The directory is touched only once the kernel's events are sure.
         follower = try KernelFollower(state: state, reader: reader)
-        publisher = try Publisher(state: state)
+        let publisher = try Publisher(state: state)
+        self.publisher = publisher
+        // A start that fails from here on removes the files: none may look live.
+        var started = false
+        defer { if !started { publisher.removeAll() } }
+
         reloader = Reloader(state: state, publisher: publisher, follower: follower)
-        service = ServiceNotify(state: state)
-        reloader.observers.append(service)
+        systemd = SystemdReporter(state: state, drops: follower.overruns, reloads: reloader.reloads)
+        auditor = Auditor(state: state, follower: follower)
+        configFollower = ConfigFollower(state: state, reloader: reloader)
+        counters = DaemonCounters(
+            follower: follower, publisher: publisher, reloader: reloader, auditor: auditor, systemd: systemd,
+            socket: { [connector = follower.connector] in connector.statistics })
         if let path = options.metricsFile {
-            do { metrics = try MetricsExporter(state: state, follower: follower, path: path) } catch {
-                publisher.removeAll()
-                throw error
-            }
+            metrics = try MetricsExporter(state: state, counters: counters, path: path)
         } else {
             metrics = nil
         }
-        auditor = Auditor(state: state, follower: follower)
-        configWatch = ConfigWatch(state: state, reloader: reloader)
-        reloader.dependenciesChanged = { [configWatch] in configWatch.followRules() }
         do {
             loop = try EventLoop()
             signals = try ControlSignals()
-            try follower.attach(to: loop)
-            try publisher.attach(to: loop)
-            try signals.attach(to: loop)
-            service.attach(to: loop)
-            metrics?.attach(to: loop)
-            auditor.attach(to: loop)
-            state.heapTrimmer.attach(to: loop)
+            try attachParts()
         } catch {
-            publisher.removeAll()
             throw .kernel("cannot set up the event loop: \(error)")
         }
+        connectParts()
+        let scanned = try writeFirstFiles()
+        started = true
+        logStarted(config: config, scanned: scanned, since: start)
+    }
+
+    /// Registers every part's sources with the loop; the follower's post
+    /// handler before the publisher's, which is before the guard's.
+    private func attachParts() throws(SystemCallError) {
+        try follower.attach(to: loop)
+        try publisher.attach(to: loop)
+        try signals.attach(to: loop)
+        systemd.attach(to: loop)
+        metrics?.attach(to: loop)
+        auditor.attach(to: loop)
+        state.heapTrimmer.attach(to: loop)
+    }
+
+    /// What one part tells another: signals, reloads, a directory taken over.
+    private func connectParts() {
+        reloader.observers.append(systemd)
+        reloader.dependenciesChanged = { [configFollower] in configFollower.followRules() }
         signals.on(SignalNumber.terminate) { [unowned self] in stop(signal: SignalNumber.terminate) }
         signals.on(SignalNumber.interrupt) { [unowned self] in stop(signal: SignalNumber.interrupt) }
         signals.on(SignalNumber.hangUp) { [reloader] in reloader.reload(trigger: .signal) }
         signals.on(SignalNumber.user1) { [unowned self] in logStatistics() }
-        publisher.guardian.taken = { [unowned self] holder in
+        publisher.directoryGuard.taken = { [unowned self] holder in
             ending = .directoryTaken(holderPID: holder)
             loop.stop()
         }
+    }
 
-        do { try follower.selfTest() } catch {
-            publisher.removeAll()
-            throw error
-        }
+    /// Checks that events arrive, scans `/proc`, writes every namespace file,
+    /// then starts watching the config and tells systemd. Returns how long
+    /// the scan took (ns).
+    private func writeFirstFiles() throws(DaemonError) -> UInt64 {
+        try SelfTest.run(follower)
         let scanStart = MonotonicClock.nanoseconds()
-        if case .failure(let error) = follower.rescan() {
-            publisher.removeAll()
-            throw .proc(error)
-        }
-        let scanEnd = MonotonicClock.nanoseconds()
+        if case .failure(let error) = follower.rescan() { throw .proc(error) }
+        let scanned = MonotonicClock.nanoseconds() - scanStart
         publisher.publishDue()
-        configWatch.attach(to: loop)
+        configFollower.attach(to: loop)
         metrics?.write()
-        service.ready()
-        HeapTrim.releaseFreeMemory()
+        systemd.ready()
+        Malloc.releaseFreeMemory()
         state.heapTrimmer.trimSoon()
-        let ready = MonotonicClock.nanoseconds()
-        logger.info(
+        return scanned
+    }
+
+    private func logStarted(config: LoadedConfig, scanned: UInt64, since start: UInt64) {
+        state.logger.info(
             "started",
             metadata: [
                 "config": "\(config.origin)",
-                "directory": "\(options.directory)",
+                "directory": "\(state.options.directory)",
                 "filter": "\(follower.mode == .filtered ? "filtered" : "unfiltered")",
                 "rcvbuf": "\(follower.connector.receiveBufferSize)",
                 "processes": "\(state.tracker.processCount)",
                 "namespaces": "\(config.table.namespaceCount)",
                 "proc": "\(publisher.procVisibility)",
-                "scan_ms": "\(milliseconds(scanEnd - scanStart))",
-                "startup_ms": "\(milliseconds(ready - start))",
+                "scan_ms": "\(milliseconds(scanned))",
+                "startup_ms": "\(milliseconds(MonotonicClock.nanoseconds() - start))",
             ])
     }
 
@@ -131,12 +153,12 @@ package final class Daemon {
     @discardableResult
     package func run() -> Ending {
         loop.run()
-        service.stopping()
+        systemd.stopping()
         metrics?.remove()
-        configWatch.stop()
+        configFollower.stop()
         follower.unsubscribe()
         publisher.removeAll()
-        state.logger.info("stopped", metadata: statisticsMetadata())
+        state.logger.info("stopped", metadata: counters.metadata())
         return ending
     }
 
@@ -145,12 +167,10 @@ package final class Daemon {
         loop.stop()
     }
 
+    /// The same fields as at stop.
     private func logStatistics() {
-        state.logger.info("statistics", metadata: statisticsMetadata())
+        state.logger.info("statistics", metadata: counters.metadata())
     }
-
-    /// The same fields for SIGUSR1 and at stop.
-    private func statisticsMetadata() -> Logger.Metadata { DaemonCounters.metadata(follower.counterSources) }
 }
 
 func milliseconds(_ nanoseconds: UInt64) -> String {

@@ -3,14 +3,13 @@ import UprocConfig
 import UprocRules
 import UprocTracker
 
-/// What the daemon's parts share: the options, the rules, the process table
-/// and the counters. Confined to the loop thread.
+/// What the daemon's parts share: the options, the rules and the process
+/// table (each part keeps its own counters). Confined to the loop thread.
 final class DaemonState {
     let options: DaemonOptions
     let logger: Logger
     var config: LoadedConfig
     var tracker: Tracker
-    var statistics = DaemonStatistics()
     /// Kernel event → file written, timed only when metrics are kept.
     var eventLatency: EventLatency?
     /// Bounds how often each kind of error is logged.

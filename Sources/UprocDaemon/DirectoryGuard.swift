@@ -5,38 +5,49 @@ import UprocRules
 /// watch on it tells which file someone deleted or moved (rewritten
 /// after the round) and when the directory itself went. The events of the
 /// daemon's own renames are read right after the round that wrote them, so
-/// they never wake the loop. An audit every
-/// second (and at once on such news or a failed write) checks that the
-/// path is still the daemon's directory, owned by it and writable by nobody
-/// else, recreating or repairing it and rewriting every file when needed.
-/// Without the watch (an inotify limit), each audit checks every file.
+/// they never wake the loop. An inspection every second (and at once on
+/// such news or a failed write) checks that the path is still the daemon's
+/// directory, owned by it and writable by nobody else, recreating or
+/// repairing it and rewriting every file when needed. Without the watch (an
+/// inotify limit), each inspection checks every file. A part of the loop:
+/// a reader source, a post handler and two timers.
 final class DirectoryGuard {
+    let repairs = Counter("repairs", help: "Namespace files, or the whole directory, written again because someone else deleted, moved or replaced them.")
+
     private let state: DaemonState
-    private unowned let publisher: Publisher
+    private let directory: NamespaceDirectory
+    private let files: any NamespaceRewriter
     private let watch: DirectoryWatch?
-    /// The directory has no watch: each audit looks at every file.
+    /// The directory has no watch: each inspection looks at every file.
     private var unwatched = false
-    private var auditTimer: LoopTimer!
+    private var inspectionTimer: LoopTimer?
+    /// Runs the repairs in a round of their own.
+    private var repairTimer: LoopTimer?
     /// Namespaces whose file someone else touched, to rewrite after the round.
-    private var repairs: [NamespaceID] = []
+    private var damaged: [NamespaceID] = []
     private var rewriteAll = false
     /// Every file is to be checked (the watch lost events).
     private var checkAll = false
     private var recordPending = false
-    /// The last audit's unsolved problem, logged once.
+    /// The last inspection's unsolved problem, logged once.
     private var lastProblem: String?
     /// Called once when another uprocd serves the path now: the daemon must
     /// stop without touching it (its lock guards only the old directory).
     var taken: ((_ holderPID: Int32?) -> Void)?
-    /// `publishes` when the watch was last read after the daemon's own writes.
-    private var publishesSeen = 0
-    static let auditInterval: UInt64 = 1_000_000_000
-    /// How soon after news of the directory the audit runs (lets a `rm -rf` finish).
-    static let auditDelay: UInt64 = 20_000_000
+    /// `files.filesWritten` when the watch was last read after the daemon's own writes.
+    private var filesSeen = 0
+    static let inspectionInterval: UInt64 = 1_000_000_000
+    /// How soon after news of the directory the inspection runs (lets a `rm -rf` finish).
+    static let inspectionDelay: UInt64 = 20_000_000
+    /// How soon rewrites that failed are tried again.
+    static let retryDelay: UInt64 = 100_000_000
 
-    init(state: DaemonState, publisher: Publisher, loop: EventLoop) throws(SystemCallError) {
+    /// Watches `directory`; without a watch (an inotify limit), every file
+    /// is looked at in each inspection.
+    init(state: DaemonState, directory: NamespaceDirectory, files: any NamespaceRewriter) {
         self.state = state
-        self.publisher = publisher
+        self.directory = directory
+        self.files = files
         var watch: DirectoryWatch?
         do {
             watch = try DirectoryWatch()
@@ -44,25 +55,31 @@ final class DirectoryGuard {
         } catch {
             unwatched = true
             state.logger.warning(
-                "\(state.options.directory): cannot watch the directory; each audit checks every file instead",
+                "\(state.options.directory): cannot watch the directory; each inspection checks every file instead",
                 metadata: ["error": "\(error)"])
         }
         self.watch = watch
+    }
+
+    /// Registers the watch and a post handler that reads it after the
+    /// round's writes (attach after the publisher), and the timers.
+    func attach(to loop: EventLoop) throws(SystemCallError) {
         if let watch {
             try loop.addReader(watch.fileDescriptor) { [unowned self] in drainWatch() }
-            // After the publisher's: the round's files are written.
             loop.addPostHandler { [unowned self] in drainOwnEvents() }
         }
-        auditTimer = loop.addTimer { [unowned self] in audit() }
-        auditTimer.schedule(afterNanoseconds: Self.auditInterval)
+        repairTimer = loop.addTimer { [unowned self] in repairDue() }
+        let inspection = loop.addTimer { [unowned self] in inspect() }
+        inspection.schedule(afterNanoseconds: Self.inspectionInterval)
+        inspectionTimer = inspection
     }
 
-    /// Runs the audit shortly (the directory may be going away).
-    func auditSoon() {
-        auditTimer.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ Self.auditDelay)
+    /// Runs the inspection shortly (the directory may be going away).
+    func inspectSoon() {
+        inspectionTimer?.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ Self.inspectionDelay)
     }
 
-    /// The record could not be written: try again at the next audit.
+    /// The record could not be written: try again at the next inspection.
     func recordLater() { recordPending = true }
 
     /// After a round that wrote files. inotify queues an event during the
@@ -71,10 +88,10 @@ final class DirectoryGuard {
     /// (a wake-up per round of writes). Someone else's change read here is
     /// repaired in a round of its own, at once.
     private func drainOwnEvents() {
-        guard state.statistics.publishes != publishesSeen else { return }
-        publishesSeen = state.statistics.publishes
+        guard files.filesWritten != filesSeen else { return }
+        filesSeen = files.filesWritten
         drainWatch()
-        if !repairs.isEmpty || checkAll { publisher.publishSoon() }
+        if !damaged.isEmpty || checkAll { repairTimer?.scheduleNoLaterThan(MonotonicClock.nanoseconds()) }
     }
 
     private func drainWatch() {
@@ -84,71 +101,92 @@ final class DirectoryGuard {
             case .fileChanged(let name):
                 guard let id = table.id(of: name) else { return }
                 state.logger.debug("namespace file changed by someone else; rewriting it", metadata: ["namespace": "\(name)"])
-                repairs.append(id)
+                damaged.append(id)
             case .directoryChanged:
-                auditSoon()
+                inspectSoon()
             case .overflow:
                 // Events were lost — most likely to the daemon's own renames
                 // (a round of more files than inotify queues events for):
                 // look at every file, rewrite only what is gone. Rewriting
                 // them all would overflow the watch again, for ever.
                 checkAll = true
-                auditSoon()
+                inspectSoon()
             }
         }
     }
 
     /// Called before every publish: rewrites the files someone else touched.
     func repairDue() {
-        if (!repairs.isEmpty || checkAll) && !rewriteAll && !publisher.directory.isAtPath() {
+        if (!damaged.isEmpty || checkAll) && !rewriteAll && !directory.isAtPath() {
             // The directory itself went (`rm -rf`; the watch tells nothing of
-            // it while the daemon holds it open): the audit recreates it, or
-            // finds another daemon there. Repairs in the old one are moot.
-            // A path already known unusable waits for the next audit.
-            if lastProblem == nil { auditSoon() }
+            // it while the daemon holds it open): the inspection recreates
+            // it, or finds another daemon there. Repairs in the old one are
+            // moot. A path already known unusable waits for the next one.
+            if lastProblem == nil { inspectSoon() }
             return
         }
         if rewriteAll {
-            rewriteAll = false
-            repairs.removeAll()
-            if !publisher.recordNames() { recordPending = true }
-            let table = state.tracker.table
-            for index in 0..<table.namespaceCount where table.isGroupLeader(NamespaceID(index)) {
-                if !publisher.rewrite(NamespaceID(index), wholeGroup: true) {
-                    // Try everything again at the next audit.
-                    rewriteAll = true
-                    auditTimer.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ 100_000_000)
-                    break
-                }
-            }
-            if !rewriteAll { state.statistics.repairs &+= 1 }
+            rewriteEveryFile()
             return
         }
         if checkAll {
             checkAll = false
             let table = state.tracker.table
-            for index in 0..<table.namespaceCount where !publisher.directory.looksIntact(table.namespaceNames[index]) {
-                repairs.append(NamespaceID(index))
+            for index in 0..<table.namespaceCount where !directory.looksIntact(table.namespaceNames[index]) {
+                damaged.append(NamespaceID(index))
             }
         }
-        guard !repairs.isEmpty else { return }
+        guard !damaged.isEmpty else { return }
         var failed: [NamespaceID] = []
-        for id in repairs where !failed.contains(id) {
-            if publisher.rewrite(id) {
+        for id in damaged where !failed.contains(id) {
+            if rewrite(id, wholeGroup: false) {
                 state.logger.debug("namespace file restored", metadata: ["namespace": "\(state.tracker.table.name(of: id))"])
-                state.statistics.repairs &+= 1
+                repairs.add()
             } else {
                 failed.append(id)
             }
         }
-        repairs = failed
-        if !failed.isEmpty { auditTimer.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ 100_000_000) }
+        damaged = failed
+        if !failed.isEmpty { retrySoon() }
     }
 
-    private func audit() {
-        defer { auditTimer.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ Self.auditInterval) }
+    /// The directory was recreated: the record and every file, once each
+    /// group's.
+    private func rewriteEveryFile() {
+        rewriteAll = false
+        damaged.removeAll()
+        if !files.recordNames() { recordPending = true }
+        let table = state.tracker.table
+        for index in 0..<table.namespaceCount where table.isGroupLeader(NamespaceID(index)) {
+            if !rewrite(NamespaceID(index), wholeGroup: true) {
+                // Try everything again at the next inspection.
+                rewriteAll = true
+                retrySoon()
+                break
+            }
+        }
+        if !rewriteAll { repairs.add() }
+    }
+
+    /// False on failure; a directory that went away is inspected at once.
+    private func rewrite(_ id: NamespaceID, wholeGroup: Bool) -> Bool {
+        do {
+            try files.rewrite(id, wholeGroup: wholeGroup)
+            return true
+        } catch {
+            if error.isDirectoryGone { inspectSoon() }
+            return false
+        }
+    }
+
+    private func retrySoon() {
+        inspectionTimer?.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ Self.retryDelay)
+    }
+
+    private func inspect() {
+        defer { inspectionTimer?.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ Self.inspectionInterval) }
         var problem: String?
-        for finding in publisher.directory.audit() {
+        for finding in directory.inspect() {
             switch finding {
             case .recreated:
                 state.logger.error("\(state.options.directory): \(finding)")
@@ -169,7 +207,7 @@ final class DirectoryGuard {
                 problem = text
             case .taken(let holder):
                 state.logger.error("\(state.options.directory): \(finding); stopping")
-                repairs.removeAll()
+                damaged.removeAll()
                 checkAll = false
                 recordPending = false
                 let stop = taken
@@ -180,7 +218,7 @@ final class DirectoryGuard {
         }
         lastProblem = problem
         if unwatched { checkAll = true }
-        if recordPending && !rewriteAll { recordPending = !publisher.recordNames() }
+        if recordPending && !rewriteAll { recordPending = !files.recordNames() }
         // Repairs and rewrites run in the post handler after this round.
     }
 }

@@ -1,17 +1,25 @@
 import UprocEvents
 
-/// Kernel events received, by type (threads' events included), for the
-/// metrics. Plain fields: counting is one increment on the event path.
-struct EventCounts: Equatable {
-    var fork = 0
-    var exec = 0
-    var uid = 0
-    var gid = 0
-    var comm = 0
-    var exit = 0
+/// Kernel events received (threads' events included): the total the
+/// drains count, and by type for the metrics. Plain fields: counting is one
+/// increment on the event path.
+final class EventCounts: ShownCounter {
+    let name = CounterName("events", help: "Kernel process events received, by type (threads' events included).")
+    /// Every event the drains took.
+    private(set) var value = 0
+    private(set) var fork = 0
+    private(set) var exec = 0
+    private(set) var uid = 0
+    private(set) var gid = 0
+    private(set) var comm = 0
+    private(set) var exit = 0
+
+    /// A drain took `count` events.
+    @inline(__always)
+    func received(_ count: Int) { value &+= count }
 
     @inline(__always)
-    mutating func count(_ kind: ProcEvent.Kind) {
+    func count(_ kind: ProcEvent.Kind) {
         switch kind {
         case .fork: fork &+= 1
         case .exec: exec &+= 1
@@ -23,8 +31,10 @@ struct EventCounts: Equatable {
         }
     }
 
-    /// `(type label, count)`, in a fixed order.
-    var byType: [(String, Int)] {
-        [("fork", fork), ("exec", exec), ("uid", uid), ("gid", gid), ("comm", comm), ("exit", exit)]
+    /// By type, in a fixed order.
+    var samples: [MetricSample]? {
+        [("fork", fork), ("exec", exec), ("uid", uid), ("gid", gid), ("comm", comm), ("exit", exit)].map {
+            MetricSample(labels: [MetricLabel("type", $0.0)], value: .integer(UInt64($0.1)))
+        }
     }
 }

@@ -9,7 +9,7 @@ final class HeapTrimmer {
     static let delay: UInt64 = 500_000_000
 
     func attach(to loop: EventLoop) {
-        timer = loop.addTimer { HeapTrim.releaseFreeMemory() }
+        timer = loop.addTimer { Malloc.releaseFreeMemory() }
     }
 
     /// Trims `delay` from now (a later call within the delay moves nothing).

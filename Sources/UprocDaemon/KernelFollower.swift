@@ -5,15 +5,24 @@ import UprocTracker
 
 /// Follows the kernel's process events into the process table: subscribes,
 /// applies each event, and rebuilds the table from `/proc` when events were
-/// lost. A part of the daemon's loop: one reader source, two timers and a
-/// post handler.
+/// lost. What events leave uncertain is checked by two parts of its own
+/// (`InheritanceChecks`, `LeaderExits`). A part of the daemon's loop: one
+/// reader source, a timer and a post handler.
 final class KernelFollower {
+    let inheritance: InheritanceChecks
+    let leaderExits: LeaderExits
+    let events = EventCounts()
+    let overruns = Counter("overruns", family: "kernel_drops",
+                           help: "Times the kernel dropped process events (ENOBUFS); each is followed by a /proc rescan.")
+    let receiveErrors = Counter("receive_errors",
+                                help: "Failed receives from the kernel other than drops; each is followed by a /proc rescan.")
+    let rescans = Counter("rescans", help: "Scans of /proc: at start, after drops and receive errors, after reloads needing new facts.")
+    let pauses = Counter("pauses", help: "Times uprocd stopped reading kernel events for a moment (at most 5 ms) in a storm, so that one wake-up handles many (--min-interval).")
+
     let state: DaemonState
     let connector: ProcConnector
     let mode: SubscriptionMode
     let reader: ProcReader
-    /// Inherited identities to verify, leaders that exited before their threads.
-    let checks = IdentityChecks()
     /// Events stamped before this instant (CLOCK_MONOTONIC ns) may describe a
     /// state older than the last `/proc` scan: they are checked against
     /// `/proc` instead of being applied blindly.
@@ -24,11 +33,16 @@ final class KernelFollower {
     private weak var loop: EventLoop?
     /// FORK events (processes and threads) applied so far, for `burst`.
     private var forks = 0
+    /// A process whose FORK or EXIT is expected (`SelfTest`), and whether one came.
+    private var expected: Int32 = 0
+    private(set) var expectedSeen = false
 
     /// Opens `/proc` and subscribes to the kernel's process events.
     init(state: DaemonState, reader: ProcReader) throws(DaemonError) {
         self.state = state
         self.reader = reader
+        inheritance = InheritanceChecks(state: state, reader: reader)
+        leaderExits = LeaderExits(state: state, reader: reader, inheritance: inheritance)
         burst = BurstHold(minimumInterval: state.options.minimumInterval)
         do {
             connector = try ProcConnector(receiveBufferSize: state.options.netlinkReceiveBuffer)
@@ -39,15 +53,16 @@ final class KernelFollower {
         }
     }
 
-    /// Registers the socket, the timers of the checks and the burst hold,
-    /// and a post handler that takes a held batch in a round run for other
-    /// work (add it before the publisher's: what it drains is written in
-    /// the same round).
+    /// Registers the socket, the burst hold's timer, the checks' timers, and
+    /// a post handler that takes a held batch in a round run for other work
+    /// (add it before the publisher's: what it drains is written in the same
+    /// round).
     func attach(to loop: EventLoop) throws(SystemCallError) {
         self.loop = loop
         try loop.addReader(connector.fileDescriptor) { [unowned self] in socketReadable() }
         holdTimer = loop.addTimer { [unowned self] in holdEnded() }
-        checks.timer = loop.addTimer(accuracy: IdentityChecks.accuracy) { [unowned self] in runDueChecks() }
+        inheritance.attach(to: loop)
+        leaderExits.attach(to: loop)
         loop.addPostHandler { [unowned self] in
             if burst.isHolding && burst.mayEndEarly(at: MonotonicClock.nanoseconds()) { holdEnded() }
         }
@@ -63,7 +78,7 @@ final class KernelFollower {
         guard !burst.isHolding else { return }
         if let hold = burst.woke(at: woke, events: result.events, forks: forks &- forksBefore, more: result.more,
                                  now: MonotonicClock.nanoseconds()) {
-            state.statistics.pauses &+= 1
+            pauses.add()
             loop?.setWatching(connector.fileDescriptor, false)
             holdTimer?.schedule(afterNanoseconds: hold)
         }
@@ -75,7 +90,7 @@ final class KernelFollower {
     private func holdEnded() {
         let result = drain()
         if let hold = burst.held(events: result.events, more: result.more, now: MonotonicClock.nanoseconds()) {
-            if hold > 0 { state.statistics.pauses &+= 1 }
+            if hold > 0 { pauses.add() }
             holdTimer?.schedule(afterNanoseconds: hold)
         } else {
             holdTimer?.cancel()
@@ -103,18 +118,18 @@ final class KernelFollower {
     /// After a drain: lost messages (ENOBUFS) or a failed receive mean the
     /// table may be wrong, so it is rebuilt from `/proc`.
     func handle(_ result: DrainResult) {
-        state.statistics.events &+= result.events
+        events.received(result.events)
         if let error = result.error {
-            state.statistics.receiveErrors &+= 1
+            receiveErrors.add()
             state.limiter.log(
                 state.logger, .error, kind: "receive", "cannot receive process events; rescanning /proc",
-                metadata: ["error": "\(error)", "receive_errors": "\(state.statistics.receiveErrors)"])
+                metadata: ["error": "\(error)", "receive_errors": "\(receiveErrors.value)"])
         }
         if result.overrun {
-            state.statistics.overruns &+= 1
+            overruns.add()
             state.limiter.log(
                 state.logger, .warning, kind: "overrun", "the kernel dropped process events; rescanning /proc",
-                metadata: ["overruns": "\(state.statistics.overruns)"])
+                metadata: ["overruns": "\(overruns.value)"])
         }
         if result.overrun || result.error != nil { rescan() }
     }
@@ -122,14 +137,14 @@ final class KernelFollower {
     /// Applies one kernel event. Threads are not processes: only events of
     /// thread-group leaders (or naming the group) change anything.
     func apply(_ event: ProcEvent) {
-        state.statistics.eventTypes.count(event.kind)
+        events.count(event.kind)
         state.eventLatency?.noted(event.timestamp)
         let stale = event.timestamp < verifyBefore
         switch event.kind {
         case .fork(let parentPID, let parentTGID, let childPID, let childTGID):
             forks &+= 1
             guard childPID == childTGID else {  // a new thread
-                threadStarted(in: childTGID)
+                leaderExits.threadStarted(in: childTGID)
                 return
             }
             forked(parentPID: parentPID, parentTGID: parentTGID, child: childTGID, timestamp: event.timestamp, stale: stale)
@@ -147,17 +162,34 @@ final class KernelFollower {
             guard pid == tgid else { return }
             if stale || !state.tracker.setComm(tgid, comm) { refresh(tgid) }
         case .exit(let pid, let tgid):
-            exited(pid, tgid)
+            guard pid == tgid else {
+                leaderExits.threadExited(in: tgid)
+                return
+            }
+            if tgid == expected { expectedSeen = true }
+            leaderExits.leaderExited(tgid)
         case .ack:
             break
         }
     }
 
+    /// FORK of a new process. A child forked by a non-leader thread has that
+    /// thread's credentials and name, which may not be its leader's: read at
+    /// once. Otherwise inherit now, verify after the window.
+    private func forked(parentPID: Int32, parentTGID: Int32, child: Int32, timestamp: UInt64, stale: Bool) {
+        leaderExits.started(child)
+        if child == expected { expectedSeen = true }
+        if stale || parentPID != parentTGID || !state.tracker.fork(parent: parentTGID, child: child) {
+            refresh(child)
+            return
+        }
+        inheritance.inherited(child, forkedAt: timestamp)
+    }
+
     /// Makes `pid`'s entry what `/proc` says now; gone is gone. A process
     /// that cannot be read keeps its entry (the failure is counted).
     func refresh(_ pid: Int32) {
-        state.statistics.procReads &+= 1
-        checks.unverified[pid] = false
+        inheritance.settled(pid)
         switch reader.lookUp(pid, reading: state.tracker.table.usedKeys) {
         case .found(let identity): state.tracker.upsert(pid, identity)
         case .gone: state.tracker.remove(pid)
@@ -171,7 +203,7 @@ final class KernelFollower {
     /// empty listing would look like "every process is gone".
     @discardableResult
     func rescan() -> Result<Void, SystemCallError> {
-        state.statistics.rescans &+= 1
+        rescans.add()
         var snapshot = ScanSnapshot()
         snapshot.reserveCapacity(state.tracker.processCount + 256)
         do {
@@ -180,17 +212,22 @@ final class KernelFollower {
                 if let known = state.tracker.identity(of: pid) { snapshot.append(pid, known) }
             }) { pid, identity in
                 snapshot.append(pid, identity)
-                markScanned(pid)
+                leaderExits.mayHaveThreads(pid)
             }
         } catch {
-            state.statistics.scanFailures &+= 1
             state.limiter.log(
                 state.logger, .error, kind: "scan", "cannot scan /proc; the namespace files are left as they were",
-                metadata: ["error": "\(error)", "scan_failures": "\(state.statistics.scanFailures)"])
+                metadata: ["error": "\(error)", "scan_failures": "\(reader.scanFailures)"])
             return .failure(error)
         }
         state.tracker.reconcile(with: snapshot, republishAll: false)
         verifyBefore = MonotonicClock.nanoseconds()
         return .success(())
+    }
+
+    /// Notes from now on whether a FORK or EXIT names `pid` (0: none).
+    func expectEvent(of pid: Int32) {
+        expected = pid
+        expectedSeen = false
     }
 }

@@ -10,6 +10,8 @@ import UprocLinux
 /// common case stays immediate. A change thus reaches a large file within
 /// about 2.5 rounds of large writes (`maxRound` caps a round at 100 ms).
 struct PublishBudget {
+    let deferrals = Counter("publish_deferrals",
+                            help: "Rewrites of large files held back by the publishing budget; their changes were coalesced into a later rewrite.")
     /// Files of at least this many PIDs (about 6 KB) are large.
     static let largeFile = 1024
     /// Percent of the time large writes may take.
@@ -22,11 +24,30 @@ struct PublishBudget {
     /// Large files held back this round.
     private(set) var heldBack = 0
 
+    /// Whether a file of `count` PIDs may be written at `now`; a large one
+    /// held back is counted.
+    mutating func admits(_ count: Int, at now: UInt64) -> Bool {
+        guard count >= Self.largeFile, !allowsLarge(at: now) else { return true }
+        holdBack()
+        return false
+    }
+
+    /// Runs `write`, a write of `count` PIDs: a large one spends the budget.
+    mutating func timing<E: Error>(_ count: Int, _ write: () throws(E) -> Void) throws(E) {
+        guard count >= Self.largeFile else { return try write() }
+        let started = MonotonicClock.nanoseconds()
+        defer { spent(MonotonicClock.nanoseconds() &- started) }
+        try write()
+    }
+
     func allowsLarge(at now: UInt64) -> Bool {
         now >= largeNotBefore && roundSpent < Self.maxRound
     }
 
-    mutating func holdBack() { heldBack &+= 1 }
+    mutating func holdBack() {
+        heldBack &+= 1
+        deferrals.add()
+    }
 
     mutating func spent(_ nanoseconds: UInt64) { roundSpent &+= nanoseconds }
 

@@ -18,23 +18,32 @@ protocol ReloadObserver: AnyObject {
 }
 
 /// Reloads by outcome and when rules were last put in place, for the
-/// metrics and the status line.
-struct ReloadCounts {
+/// statistics, the metrics and the status line.
+final class ReloadCounts: ShownCounter {
+    let name = CounterName("reloads", help: "Reloads of the rules, by outcome (applied, unchanged, failed: previous rules kept).")
     private(set) var byOutcome: [ReloadOutcome: Int] = [:]
     /// The last reload's outcome; nil before the first reload.
     private(set) var last: ReloadOutcome?
     /// CLOCK_REALTIME seconds when rules were last put in place: the start's
     /// load, then each applied reload.
-    var lastSuccessTime = WallClock.secondsSinceEpoch()
+    private(set) var lastSuccessTime = WallClock.secondsSinceEpoch()
 
     private(set) var total = 0
 
     subscript(outcome: ReloadOutcome) -> Int { byOutcome[outcome, default: 0] }
 
-    mutating func record(_ outcome: ReloadOutcome) {
+    func record(_ outcome: ReloadOutcome) {
         byOutcome[outcome, default: 0] += 1
         total += 1
         last = outcome
         if outcome == .applied { lastSuccessTime = WallClock.secondsSinceEpoch() }
+    }
+
+    var value: Int { total }
+
+    var samples: [MetricSample]? {
+        ReloadOutcome.allCases.map {
+            MetricSample(labels: [MetricLabel("outcome", $0.rawValue)], value: .integer(UInt64(self[$0])))
+        }
     }
 }

@@ -19,6 +19,8 @@ enum ReloadTrigger: String, Sendable {
 /// byte for byte equal to what is running is not compiled again, nor, when
 /// a file change (not SIGHUP) asks, input equal to what failed last.
 final class Reloader {
+    let reloads = ReloadCounts()
+
     private let state: DaemonState
     private let publisher: Publisher
     private let follower: KernelFollower
@@ -195,11 +197,11 @@ final class Reloader {
         dependenciesChanged?()
         marks.append(ReloadMark())
         // Written now, not after the round: the log line tells what changed.
-        let publishesBefore = state.statistics.publishes
+        let publishesBefore = publisher.filesWritten
         publisher.publishDue()
-        let written = Int(state.statistics.publishes &- publishesBefore)
+        let written = publisher.filesWritten &- publishesBefore
         marks.append(ReloadMark())
-        HeapTrim.releaseFreeMemory()
+        Malloc.releaseFreeMemory()
         marks.append(ReloadMark())
         // Wall and CPU time of each step, to tell a slow step from a busy machine.
         var timings: Logger.Metadata = [:]
@@ -229,7 +231,7 @@ final class Reloader {
 
     /// Counts the outcome, then tells the observers.
     private func ended(_ outcome: ReloadOutcome) {
-        state.statistics.reloads.record(outcome)
+        reloads.record(outcome)
         for observer in observers { observer.reloadEnded(outcome) }
     }
 

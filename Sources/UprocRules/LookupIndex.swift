@@ -16,6 +16,28 @@ struct CompiledRule: Sendable {
     var keys: RuleKeys = []
     /// Checked condition by condition (see `LookupIndex.generalList`).
     var general = false
+
+    /// The value of ID key `key` (`cmd` has none: 0, and set does nothing).
+    subscript(id key: RuleKey) -> UInt32 {
+        get {
+            switch key {
+            case .uid: euid
+            case .gid: egid
+            case .ruid: ruid
+            case .rgid: rgid
+            case .cmd: 0
+            }
+        }
+        set {
+            switch key {
+            case .uid: euid = newValue
+            case .gid: egid = newValue
+            case .ruid: ruid = newValue
+            case .rgid: rgid = newValue
+            case .cmd: break
+            }
+        }
+    }
 }
 
 /// A `cmd` glob with what rejects most comms before the matcher runs.
@@ -63,9 +85,20 @@ struct LookupIndex: Sendable {
 
     /// Takes the conditions out of `rules` once read.
     init(_ rules: inout RuleBuilder) {
-        // Heads are laid down in this first pass, so only rules that need
-        // a `CompiledRule` ever have one (the later passes rebuild the
-        // others from their heads): no 40-byte transient per rule.
+        let multiExact = flatten(rules)
+        // Freed before the hash tables are allocated: lowers the peak.
+        rules.dropConditions()
+        groups = groupAlike()
+        let chosen = chooseKeys(comparingShared: multiExact)
+        sizeTables(for: chosen)
+        layOut(chosen)
+    }
+
+    /// Lays down each rule's head, and a `CompiledRule` only for the rules
+    /// that need one (the later passes rebuild the others from their heads):
+    /// no 40-byte transient per rule. Returns whether a rule has several
+    /// exact values.
+    private mutating func flatten(_ rules: RuleBuilder) -> Bool {
         heads.reserveCapacity(rules.count)
         var multiExact = false
         for ruleIndex in 0..<rules.count {
@@ -84,13 +117,7 @@ struct LookupIndex: Sendable {
                 switch condition {
                 case .id(let key, let value):
                     exact += 1
-                    switch key {
-                    case .uid: flat.euid = value
-                    case .gid: flat.egid = value
-                    case .ruid: flat.ruid = value
-                    case .rgid: flat.rgid = value
-                    case .cmd: break
-                    }
+                    flat[id: key] = value
                 case .comm(let comm):
                     exact += 1
                     flat.comm = comm
@@ -108,23 +135,26 @@ struct LookupIndex: Sendable {
                 flat.pattern = Int32(generalRules.count)
                 generalRules.append(Array(conditions))
             }
-            if !flat.general, let tag = Self.headTag(flat.keys) {
-                let value: UInt32
-                switch tag {
-                case Self.uidTag: value = flat.euid
-                case Self.gidTag: value = flat.egid
-                case Self.ruidTag: value = flat.ruid
-                default: value = flat.rgid
-                }
-                heads.append(tag << 32 | UInt64(value))
-            } else {
-                heads.append(UInt64(compiled.count))
-                compiled.append(flat)
-            }
+            appendHead(flat)
         }
-        // Freed before the hash tables are allocated: lowers the peak.
-        rules.dropConditions()
-        groups = RuleGroups(count: heads.count) { [heads] rule in
+        return multiExact
+    }
+
+    /// A rule testing one ID key as a head alone; any other with its
+    /// `CompiledRule`.
+    private mutating func appendHead(_ flat: CompiledRule) {
+        guard !flat.general, let tag = Self.headTag(flat.keys), let key = Self.headKey(tag) else {
+            heads.append(UInt64(compiled.count))
+            compiled.append(flat)
+            return
+        }
+        heads.append(tag << 32 | UInt64(flat[id: key]))
+    }
+
+    /// Rules with the same conditions, so that only each group's leader is
+    /// indexed.
+    private func groupAlike() -> RuleGroups {
+        RuleGroups(count: heads.count) { [heads] rule in
             heads[rule] >> 32 != 0 ? heads[rule] : nil
         } signature: { [compiled, patterns, heads] rule in
             let flat = compiled[Int(heads[rule])]
@@ -134,21 +164,17 @@ struct LookupIndex: Sendable {
                 comm: flat.pattern < 0 ? flat.comm : Comm(),
                 pattern: flat.pattern < 0 ? nil : patterns[Int(flat.pattern)].pattern.source)
         }
-        // Only rules with several exact values need a choice: pick the
-        // value fewest rules share, so candidate lists stay short.
-        var shared: [Int: Int] = [:]
-        if multiExact {
-            for rule in heads.indices {
-                let flat = flat(rule)
-                guard Self.exactKeys(flat) > 1 else { continue }
-                for key in Self.order where Self.hasExact(flat, key) {
-                    shared[Self.fingerprint(flat, key), default: 0] += 1
-                }
-            }
-        }
+    }
+
+    /// Where each rule is indexed: a group leader under one of its exact
+    /// values, the value fewest rules share (so candidate lists stay short;
+    /// only rules with several exact values have a choice, and only then,
+    /// `comparingShared`, are the values counted); else in the side list or
+    /// the general one.
+    private func chooseKeys(comparingShared: Bool) -> [IndexSlot] {
+        let shared = comparingShared ? sharedValues() : [:]
         var chosen: [IndexSlot] = []
         chosen.reserveCapacity(heads.count)
-        var perKey = [Int](repeating: 0, count: RuleKey.allCases.count)
         for rule in heads.indices {
             if !groups.isLeader(rule) {
                 chosen.append(.grouped)
@@ -168,13 +194,29 @@ struct LookupIndex: Sendable {
                     bestShared = count
                 }
             }
-            if let best {
-                chosen.append(IndexSlot(best))
-                perKey[Int(IndexSlot(best).rawValue)] += 1
-            } else {
-                chosen.append(.side)
+            chosen.append(best.map { IndexSlot($0) } ?? .side)
+        }
+        return chosen
+    }
+
+    /// How many rules with several exact values share each key and value.
+    private func sharedValues() -> [Int: Int] {
+        var shared: [Int: Int] = [:]
+        for rule in heads.indices {
+            let flat = flat(rule)
+            guard Self.exactKeys(flat) > 1 else { continue }
+            for key in Self.order where Self.hasExact(flat, key) {
+                shared[Self.fingerprint(flat, key), default: 0] += 1
             }
         }
+        return shared
+    }
+
+    /// Sizes each key's table for the rules indexed under it and counts
+    /// their values; lists the side and general rules.
+    private mutating func sizeTables(for chosen: [IndexSlot]) {
+        var perKey = [Int](repeating: 0, count: RuleKey.allCases.count)
+        for slot in chosen where slot.rawValue < perKey.count { perKey[Int(slot.rawValue)] += 1 }
         uid = OpenTable(capacity: perKey[Int(IndexSlot.uid.rawValue)])
         gid = OpenTable(capacity: perKey[Int(IndexSlot.gid.rawValue)])
         ruid = OpenTable(capacity: perKey[Int(IndexSlot.ruid.rawValue)])
@@ -197,6 +239,11 @@ struct LookupIndex: Sendable {
                 break
             }
         }
+    }
+
+    /// Gives each table its span of `candidates` and puts each indexed rule
+    /// in its value's run.
+    private mutating func layOut(_ chosen: [IndexSlot]) {
         var end = uid.layOut(from: 0)
         end = gid.layOut(from: end)
         end = ruid.layOut(from: end)
@@ -224,25 +271,9 @@ struct LookupIndex: Sendable {
     /// head.
     private func flat(_ index: Int) -> CompiledRule {
         let head = heads[index]
+        guard let key = Self.headKey(head >> 32) else { return compiled[Int(head)] }
         var flat = CompiledRule()
-        let value = UInt32(truncatingIfNeeded: head)
-        let key: RuleKey
-        switch head >> 32 {
-        case Self.uidTag:
-            flat.euid = value
-            key = .uid
-        case Self.gidTag:
-            flat.egid = value
-            key = .gid
-        case Self.ruidTag:
-            flat.ruid = value
-            key = .ruid
-        case Self.rgidTag:
-            flat.rgid = value
-            key = .rgid
-        default:
-            return compiled[Int(head)]
-        }
+        flat[id: key] = UInt32(truncatingIfNeeded: head)
         flat.keys = RuleKeys(key)
         flat.order = UInt16(IndexSlot(key).rawValue + 1)
         return flat
@@ -252,6 +283,17 @@ struct LookupIndex: Sendable {
     private static var gidTag: UInt64 { 2 }
     private static var ruidTag: UInt64 { 3 }
     private static var rgidTag: UInt64 { 4 }
+
+    /// The key a head's tag stands for; nil for tag 0 (a `CompiledRule`'s index).
+    private static func headKey(_ tag: UInt64) -> RuleKey? {
+        switch tag {
+        case uidTag: return .uid
+        case gidTag: return .gid
+        case ruidTag: return .ruid
+        case rgidTag: return .rgid
+        default: return nil
+        }
+    }
 
     /// The head tag of a rule testing only `keys`, or nil when it needs a
     /// `CompiledRule`.
@@ -320,26 +362,17 @@ struct LookupIndex: Sendable {
     /// Rule `index`'s conditions, in source order (allocates).
     func conditions(of index: Int) -> [Condition] {
         let head = heads[index]
-        let value = UInt32(truncatingIfNeeded: head)
-        switch head >> 32 {
-        case Self.uidTag: return [.id(.uid, value)]
-        case Self.gidTag: return [.id(.gid, value)]
-        case Self.ruidTag: return [.id(.ruid, value)]
-        case Self.rgidTag: return [.id(.rgid, value)]
-        default: break
-        }
+        if let key = Self.headKey(head >> 32) { return [.id(key, UInt32(truncatingIfNeeded: head))] }
         let flat = compiled[Int(head)]
         if flat.general { return generalRules[Int(flat.pattern)] }
         var conditions: [Condition] = []
         var order = flat.order
         while order & 7 != 0 {
             switch IndexSlot.key(ofTable: UInt8(order & 7) - 1) {
-            case .uid: conditions.append(.id(.uid, flat.euid))
-            case .gid: conditions.append(.id(.gid, flat.egid))
-            case .ruid: conditions.append(.id(.ruid, flat.ruid))
-            case .rgid: conditions.append(.id(.rgid, flat.rgid))
             case .cmd:
                 conditions.append(flat.pattern >= 0 ? .commPattern(patterns[Int(flat.pattern)].pattern) : .comm(flat.comm))
+            case let key:
+                conditions.append(.id(key, flat[id: key]))
             }
             order >>= 3
         }
@@ -392,14 +425,7 @@ struct LookupIndex: Sendable {
 
     /// Key and value in one hashable word, for counting shared values.
     private static func fingerprint(_ flat: CompiledRule, _ key: RuleKey) -> Int {
-        let value: UInt64
-        switch key {
-        case .uid: value = UInt64(flat.euid)
-        case .gid: value = UInt64(flat.egid)
-        case .ruid: value = UInt64(flat.ruid)
-        case .rgid: value = UInt64(flat.rgid)
-        case .cmd: value = flat.comm.mixed
-        }
+        let value = key == .cmd ? flat.comm.mixed : UInt64(flat[id: key])
         return Int(truncatingIfNeeded: (value &* 8) | UInt64(IndexSlot(key).rawValue))
     }
 }

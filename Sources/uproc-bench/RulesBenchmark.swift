@@ -75,7 +75,7 @@ struct RulesBenchmark: ParsableCommand {
         var text = ""
         text.reserveCapacity(rules * 24)
         for n in 100_000..<(100_000 + rules) { text += "uid \(n) uid.\(n)\n" }
-        HeapTrim.releaseFreeMemory()
+        Malloc.releaseFreeMemory()
         let before = Self.residentMemory()
         let table: DecisionTable
         do {
@@ -88,7 +88,7 @@ struct RulesBenchmark: ParsableCommand {
             table = compiled
         }
         let tracker = Tracker(table: table)
-        HeapTrim.releaseFreeMemory()
+        Malloc.releaseFreeMemory()
         let after = Self.residentMemory()
         print("before compiling: \(before)")
         print("table + tracker of \(tracker.table.namespaceCount) namespaces: \(after)")

@@ -18,9 +18,9 @@ import UprocTestSupport
         #expect(state.tracker.processCount == 0)
 
         follower.handle(DrainResult(events: 3, error: SystemCallError(call: "recvmmsg", subject: "NETLINK_CONNECTOR", errno: .ioError)))
-        #expect(state.statistics.receiveErrors == 1)
-        #expect(state.statistics.events == 3)
-        #expect(state.statistics.rescans == 1)
+        #expect(follower.receiveErrors.value == 1)
+        #expect(follower.events.value == 3)
+        #expect(follower.rescans.value == 1)
         // The rescan filled the table from /proc: this test process is in it.
         #expect(state.tracker.identity(of: getpid()) != nil)
         let line = log.lines.first { $0.contains("cannot receive process events") }
@@ -37,7 +37,7 @@ import UprocTestSupport
         removeTree(fakeProc.path)  // /proc vanishes after start-up
 
         #expect(throws: SystemCallError.self) { try follower.rescan().get() }
-        #expect(state.statistics.scanFailures == 1)
+        #expect(follower.reader.scanFailures == 1)
         // Not "every process is gone": the table, and so the files, stay.
         #expect(state.tracker.processCount == 1)
         #expect(log.lines.contains { $0.hasPrefix("error: cannot scan /proc; the namespace files are left as they were") })
@@ -65,9 +65,10 @@ import UprocTestSupport
         _ = follower.rescan()
         #expect(state.tracker.identity(of: 4_194_306) == known)
         #expect(state.tracker.identity(of: 4_194_305) != nil)
-        #expect(Auditor(state: state, follower: follower).audit().isEmpty)
+        let auditor = Auditor(state: state, follower: follower)
+        #expect(auditor.audit().isEmpty)
         #expect(state.tracker.identity(of: 4_194_306) == known)
-        #expect(state.statistics.drift == 0)
+        #expect(auditor.drift.value == 0)
         #expect(reader.readFailures == 3)
         #expect(state.tracker.members(of: try #require(state.tracker.table.id(of: "root"))) == [4_194_305, 4_194_306])
     }

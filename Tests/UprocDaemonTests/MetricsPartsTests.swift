@@ -1,10 +1,12 @@
 import Foundation
 import Testing
 @testable import UprocDaemon
+import UprocEvents
 import UprocLinux
 import UprocRules
+import UprocTestSupport
 
-/// The pure pieces behind `--metrics-file`.
+/// The pieces behind `--metrics-file` and the statistics line.
 @Suite struct MetricsPartsTests {
     @Test(arguments: [
         ([0, 3, 1, 3, 0], 2, [1, 3]),  // the largest, ties in the rules' order
@@ -39,44 +41,60 @@ import UprocRules
     }
 
     @Test func theStatusLineSaysWhatSystemdShows() {
-        #expect(ServiceNotify.statusText(processes: 312, namespaces: 40, drops: 0, lastReload: nil)
+        #expect(SystemdReporter.statusText(processes: 312, namespaces: 40, drops: 0, lastReload: nil)
             == "312 processes, 40 namespaces, 0 kernel drops; no reload yet")
-        #expect(ServiceNotify.statusText(processes: 1, namespaces: 2, drops: 3, lastReload: .failed)
+        #expect(SystemdReporter.statusText(processes: 1, namespaces: 2, drops: 3, lastReload: .failed)
             == "1 processes, 2 namespaces, 3 kernel drops; last reload failed, previous rules kept")
     }
 
     /// Every counter set to its own value: the line shows each under its
     /// name, and the metrics text the same value in the counter's family.
     @Test func theStatisticsLineAndTheMetricsSayTheSame() throws {
-        let (state, _) = try DaemonPartsTests.state()
-        state.statistics.eventTypes = EventCounts(fork: 1, exec: 2, uid: 3, gid: 4, comm: 5, exit: 6)
-        state.statistics.events = 21
-        state.statistics.overruns = 22
-        state.statistics.receiveErrors = 23
-        state.statistics.rescans = 24
-        state.statistics.scanFailures = 25
-        state.statistics.publishes = 26
-        state.statistics.publishFailures = 27
-        state.statistics.procReads = 28
-        state.statistics.pauses = 29
-        state.statistics.inheritanceChecks = 30
-        state.statistics.inheritanceCorrections = 31
-        state.statistics.leaderExits = 32
-        state.statistics.audits = 33
-        state.statistics.publishDeferrals = 34
-        state.statistics.drift = 35
-        state.statistics.repairs = 36
-        state.statistics.notifyDrops = 37
-        state.statistics.reloads.record(.applied)
-        state.statistics.reloads.record(.failed)
-        state.statistics.reloads.record(.failed)
-        state.tracker.upsert(4_000_000, ProcessIdentity(uid: 0, gid: 0, comm: ProcessName()))
+        try Kernel.require()
+        // The /proc reader's counts, made by reads of a /proc of its own.
+        let fakeProc = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: fakeProc.path + "/4194305", withIntermediateDirectories: false)
+        _ = try fakeProc.write("4194305/status", "Name:\tbroken\nState:\tS (sleeping)\n")
+        let reader = try ProcReader(procPath: fakeProc.path)
+        for _ in 0..<43 { try reader.scan(reading: [.uid]) { _, _ in } }  // proc_read_failures
+        for _ in 0..<28 { _ = reader.lookUp(4_194_306, reading: [.uid]) }  // proc_reads
+        removeTree(fakeProc.path)
+        for _ in 0..<25 { _ = try? reader.scan(reading: [.uid]) { _, _ in } }  // scan_failures
+
+        let parts = try CountingParts(reader: reader)
+        defer { parts.publisher.removeAll() }
+        let follower = parts.follower
+        let events: [(ProcEvent.Kind, Int)] = [
+            (.fork(parentPID: 1, parentTGID: 1, childPID: 2, childTGID: 2), 1), (.exec(pid: 2, tgid: 2), 2),
+            (.uid(pid: 2, tgid: 2, ruid: 0, euid: 0), 3), (.gid(pid: 2, tgid: 2, rgid: 0, egid: 0), 4),
+            (.comm(pid: 2, tgid: 2, comm: Comm()), 5), (.exit(pid: 2, tgid: 2), 6),
+        ]
+        for (kind, count) in events { for _ in 0..<count { follower.events.count(kind) } }
+        follower.events.received(21)
+        follower.overruns.add(22)
+        follower.receiveErrors.add(23)
+        follower.rescans.add(24)
+        parts.publisher.writer.publishes.add(26)
+        parts.publisher.writer.failures.add(27)
+        follower.pauses.add(29)
+        follower.inheritance.checked.add(30)
+        follower.inheritance.corrected.add(31)
+        follower.leaderExits.exits.add(32)
+        parts.auditor.audits.add(33)
+        parts.publisher.budget.deferrals.add(34)
+        parts.auditor.drift.add(35)
+        parts.publisher.directoryGuard.repairs.add(36)
+        parts.systemd.drops.add(37)
+        parts.reloader.reloads.record(.applied)
+        parts.reloader.reloads.record(.failed)
+        parts.reloader.reloads.record(.failed)
+        parts.state.tracker.upsert(4_000_000, ProcessIdentity(uid: 0, gid: 0, comm: ProcessName()))
         var connector = ProcConnectorStatistics()
         connector.datagrams = 41
         connector.foreignDatagrams = 42
-        let sources = CounterSources(state: state, connector: connector, procReadFailures: 43)
+        let counters = parts.counters(socket: connector)
 
-        let line = DaemonCounters.metadata(sources).mapValues { "\($0)" }
+        let line = counters.metadata().mapValues { "\($0)" }
         var expected = [
             "events": 21, "overruns": 22, "receive_errors": 23, "rescans": 24, "scan_failures": 25, "publishes": 26,
             "publish_failures": 27, "proc_reads": 28, "pauses": 29, "inheritance_checks": 30, "inheritance_corrections": 31,
@@ -87,12 +105,12 @@ import UprocRules
         expected["cpu_ns"] = line["cpu_ns"]
         #expect(line == expected)
 
-        let exposition = try Exposition(DaemonMetrics.text(sources, startTime: 0))
+        let exposition = try Exposition(DaemonMetrics.text(parts.state, counters, startTime: 0))
         func total(_ family: String) -> Double? {
             let samples = exposition.samples.filter { $0.name == family }
             return samples.isEmpty ? nil : samples.reduce(0) { $0 + $1.value }
         }
-        for counter in DaemonCounters.all {
+        for counter in counters.all.map(\.name) {
             let family = "uproc_\(counter.family)\(counter.kind == .counter ? "_total" : "")"
             let value = try #require(total(family), "\(family) missing")
             #expect(exposition.help[family]?.isEmpty == false, "\(family)")
@@ -110,6 +128,9 @@ import UprocRules
 
     /// Every family is in uprocd(8) METRICS and in the README's Metrics section.
     @Test func everyFamilyIsDocumented() throws {
+        try Kernel.require()
+        let parts = try CountingParts()
+        defer { parts.publisher.removeAll() }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let page = try String(contentsOf: root.appendingPathComponent("man/uprocd.8"), encoding: .utf8)
             .split(separator: "\n", omittingEmptySubsequences: false)
@@ -121,10 +142,43 @@ import UprocRules
         let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
         let metrics = try #require(readme.range(of: "## Metrics\n")).upperBound
         let readmeSection = String(readme[metrics...]).components(separatedBy: "\n## ")[0]
-        for counter in DaemonCounters.all {
+        for counter in parts.counters(socket: ProcConnectorStatistics()).all.map(\.name) {
             let family = "uproc_\(counter.family)\(counter.kind == .counter ? "_total" : "")"
             #expect(documented.contains(family), "\(family) not in uprocd(8) METRICS")
             #expect(readmeSection.contains("`\(family)"), "\(family) not in the README's Metrics section")
         }
+    }
+}
+
+/// The daemon's parts whose counters `DaemonCounters` reads, on a one-rule
+/// config, with a directory of their own.
+struct CountingParts {
+    /// Holds the namespace directory.
+    private let directory: TemporaryDirectory
+    let follower: KernelFollower
+    let publisher: Publisher
+    let reloader: Reloader
+    let auditor: Auditor
+    let systemd: SystemdReporter
+
+    var state: DaemonState { follower.state }
+
+    init(reader: ProcReader? = nil) throws {
+        directory = try TemporaryDirectory()
+        var options = DaemonOptions()
+        options.directory = directory.path + "/out"
+        let config = try ConfigLoader.compile(.init(path: "t.conf", text: "uid 0 root\n"), accounts: SystemAccounts())
+        let state = DaemonState(options: options, logger: LogRecords().logger, config: config)
+        follower = try KernelFollower(state: state, reader: reader ?? ProcReader())
+        publisher = try Publisher(state: state)
+        reloader = Reloader(state: state, publisher: publisher, follower: follower)
+        auditor = Auditor(state: state, follower: follower)
+        systemd = SystemdReporter(state: state, drops: follower.overruns, reloads: reloader.reloads)
+    }
+
+    /// As the daemon reads them, the socket's counts being `socket`.
+    func counters(socket: ProcConnectorStatistics) -> DaemonCounters {
+        DaemonCounters(follower: follower, publisher: publisher, reloader: reloader, auditor: auditor, systemd: systemd,
+                       socket: { socket })
     }
 }

@@ -47,7 +47,7 @@ import UprocTestSupport
         #expect(Self.readable(loop))
         loop.runOnce(timeoutMilliseconds: 1000)
         #expect(Self.contents(options.directory + "/b") == (4_000_011...4_000_015).map { "\($0)\n" }.joined())
-        #expect(state.statistics.repairs == 1)
+        #expect(publisher.directoryGuard.repairs.value == 1)
         #expect(!Self.readable(loop))
 
         // Removed in the round that writes another file: read with the
@@ -57,12 +57,12 @@ import UprocTestSupport
         loop.runOnce(timeoutMilliseconds: 0)
         #expect(Self.contents(options.directory + "/a")?.hasSuffix("4000006\n") == true)
         #expect(Self.contents(options.directory + "/b") == nil)
-        // Not at the next audit (a second away): the loop wakes for it at once.
+        // Not at the next inspection (a second away): the loop wakes for it at once.
         let before = MonotonicClock.nanoseconds()
         loop.runOnce(timeoutMilliseconds: 5000)
         #expect(MonotonicClock.nanoseconds() - before < 500_000_000)
         #expect(Self.contents(options.directory + "/b") == (4_000_011...4_000_015).map { "\($0)\n" }.joined())
-        #expect(state.statistics.repairs == 2)
+        #expect(publisher.directoryGuard.repairs.value == 2)
         #expect(!Self.readable(loop))
     }
 

@@ -3,11 +3,11 @@ import UprocTracker
 
 /// What `--metrics-file` holds: the daemon's state and counters as a
 /// Prometheus text exposition (see uprocd(8), METRICS). Built from the
-/// shared state on the loop thread; `MetricsExporter` writes it.
+/// shared state and the counters on the loop thread; `MetricsExporter`
+/// writes it.
 enum DaemonMetrics {
-    static func text(_ sources: CounterSources, startTime: Double) -> String {
+    static func text(_ state: DaemonState, _ counters: DaemonCounters, startTime: Double) -> String {
         var metrics = MetricsText()
-        let state = sources.state
         let table = state.tracker.table
         metrics.gauge("start_time_seconds", help: "When uprocd started, in seconds since the Unix epoch.",
                       value: .double(startTime))
@@ -25,8 +25,8 @@ enum DaemonMetrics {
 
         metrics.gauge("config_last_reload_success_timestamp_seconds",
                       help: "When rules were last put in place (at start, then each applied reload), in seconds since the Unix epoch.",
-                      value: .double(state.statistics.reloads.lastSuccessTime))
-        DaemonCounters.write(sources, to: &metrics)
+                      value: .double(counters.reloads.lastSuccessTime))
+        counters.write(to: &metrics)
         if let latency = state.eventLatency {
             metrics.histogram("event_to_file_seconds",
                               help: "Time from a kernel event (its timestamp) to the namespace files it changed being written.",

@@ -12,7 +12,7 @@ import UprocLinux
 /// its age. A part of the loop: one post handler and two timers.
 final class MetricsExporter {
     private let state: DaemonState
-    private let follower: KernelFollower
+    private let counters: DaemonCounters
     private let writer: AtomicFileWriter
     private let name: String
     private let startTime = WallClock.secondsSinceEpoch()
@@ -29,9 +29,9 @@ final class MetricsExporter {
 
     /// Opens the file's directory (it must exist and not be the namespace
     /// directory; the file need not exist).
-    init(state: DaemonState, follower: KernelFollower, path: String) throws(DaemonError) {
+    init(state: DaemonState, counters: DaemonCounters, path: String) throws(DaemonError) {
         self.state = state
-        self.follower = follower
+        self.counters = counters
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -57,7 +57,7 @@ final class MetricsExporter {
     /// After every round: a change schedules a write, at once when the last
     /// one is older than the interval.
     private func roundEnded() {
-        let now = Signature(state, follower.counterSources)
+        let now = Signature(state, counters)
         guard now != seen else { return }
         seen = now
         guard let timer, !timer.isScheduled else { return }
@@ -67,9 +67,8 @@ final class MetricsExporter {
     /// Writes the file now (at start, and when the timer fires); with
     /// `force` even when the text is what was written last (a repair).
     func write(force: Bool = false) {
-        let sources = follower.counterSources
-        seen = Signature(state, sources)
-        let text = DaemonMetrics.text(sources, startTime: startTime)
+        seen = Signature(state, counters)
+        let text = DaemonMetrics.text(state, counters, startTime: startTime)
         guard force || text != lastText else { return }
         do {
             try writer.replace(name, with: Array(text.utf8))
@@ -127,10 +126,10 @@ final class MetricsExporter {
 
         init() {}
 
-        init(_ state: DaemonState, _ sources: CounterSources) {
+        init(_ state: DaemonState, _ counters: DaemonCounters) {
             processes = state.tracker.processCount
             namespaces = state.tracker.table.namespaceCount
-            counted = DaemonCounters.changeSum(sources)
+            counted = counters.changeSum()
         }
     }
 }

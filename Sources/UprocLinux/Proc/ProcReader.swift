@@ -44,6 +44,10 @@ package final class ProcReader {
     package private(set) var readFailures = 0
     /// The last such failure.
     package private(set) var lastReadFailure: ProcReadFailure?
+    /// Reads of one process (`lookUp`, `threadCount`); a scan's are not counted.
+    package private(set) var processReads = 0
+    /// Scans that could not list the directory.
+    package private(set) var scanFailures = 0
 
     /// Opens `procPath` (`/proc`; tests pass another directory) as the base
     /// of every read. The corresponding C function is `open`.
@@ -89,6 +93,12 @@ package final class ProcReader {
     /// A zombie leader whose other threads still run is no zombie process:
     /// it is found (the IDs and comm are the leader's).
     package func lookUp(_ pid: Int32, reading keys: RuleKeys) -> ProcessReading {
+        processReads &+= 1
+        return lookUpUncounted(pid, keys)
+    }
+
+    /// `lookUp` without counting (a scan's reads).
+    private func lookUpUncounted(_ pid: Int32, _ keys: RuleKeys) -> ProcessReading {
         var identity = ProcessIdentity(uid: 0, gid: 0, comm: ProcessName())
         if !keys.isDisjoint(with: .ids) {
             let count: Int
@@ -136,6 +146,7 @@ package final class ProcReader {
     /// or cannot be read.
     /// At its leader's EXIT a process lives on when this is above 1.
     package func threadCount(of pid: Int32) -> Int? {
+        processReads &+= 1
         guard case .read(let count) = read(pid, "/status") else { return nil }
         let status = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
         let threads = Self.threadCount(status)
@@ -212,8 +223,13 @@ package final class ProcReader {
         unreadable: (Int32) -> Void = { _ in },
         _ body: (Int32, ProcessIdentity) -> Void
     ) throws(SystemCallError) {
-        for pid in try processIDs() {
-            switch lookUp(pid, reading: keys) {
+        let pids: [Int32]
+        do { pids = try processIDs() } catch {
+            scanFailures &+= 1
+            throw error
+        }
+        for pid in pids {
+            switch lookUpUncounted(pid, keys) {
             case .found(let identity): body(pid, identity)
             case .gone: break
             case .unreadable: unreadable(pid)

@@ -41,19 +41,13 @@ package final class NamespaceDirectory {
     /// nothing: `claim` does, once the daemon is sure to run.
     package init(path: String) throws(NamespaceDirectoryError) {
         self.path = path
-        let (fd, created) = try Self.openChecked(path)
-        var owns = true
-        defer { if owns { closeDescriptor(fd) } }
-        try DirectoryLock.lock(directoryFD: fd, path: path)
-        let listed = try Self.readManifest(fd, path: path)
-        staleTemporaries = try Self.checkEntries(fd, path: path, allowed: Set(listed))
-        previousNames = listed
-
-        isTmpfs = Self.onTmpfs(fd)
-        writer = AtomicFileWriter(directoryFD: fd, path: path, mode: Self.fileMode)
-        directoryFD = fd
-        self.created = created
-        owns = false
+        let opened = try Self.take(path)
+        staleTemporaries = opened.temporaries
+        previousNames = opened.recorded
+        isTmpfs = Self.onTmpfs(opened.fd)
+        writer = AtomicFileWriter(directoryFD: opened.fd, path: path, mode: Self.fileMode)
+        directoryFD = opened.fd
+        created = opened.created
         bytes.reserveCapacity(64 * 1024)
     }
 
@@ -68,7 +62,7 @@ package final class NamespaceDirectory {
             let kept = Set(names)
             for name in previousNames where !kept.contains(name) { remove(name) }
         }
-        for name in staleTemporaries { unlinkat(directoryFD, name, 0) }
+        for name in staleTemporaries { unlink(name) }
         previousNames = []
         staleTemporaries = []
     }
@@ -164,7 +158,13 @@ package final class NamespaceDirectory {
     /// Removes `name`; a missing file is fine.
     package func remove(_ name: String) {
         guard (try? Self.validate(name)) != nil else { return }
-        unlinkat(directoryFD, name, 0)
+        unlink(name)
+    }
+
+    /// Removes the entry `name` of the directory, if it can.
+    /// The corresponding C function is `unlinkat`.
+    private func unlink(_ name: String) {
+        _ = syscall("unlinkat", subject: name) { unlinkat(directoryFD, name, 0) }
     }
 
     /// Removes the files of `names` and the record, leaving the directory
@@ -173,17 +173,24 @@ package final class NamespaceDirectory {
     /// and only while `path` still names it (never another daemon's).
     package func removeAll(_ names: [String]) {
         for name in names { remove(name) }
-        unlinkat(directoryFD, Self.manifestName, 0)
-        if created && isAtPath() { rmdir(path) }
+        unlink(Self.manifestName)
+        if created && isAtPath() { _ = syscall("rmdir", subject: path) { rmdir(path) } }
     }
 
     /// Whether `path` still names this daemon's directory (not deleted,
     /// moved away or replaced). Two calls (`fstat`, `lstat`).
     package func isAtPath() -> Bool {
-        var own = stat()
+        guard let own = ownStatus(), own.st_nlink > 0 else { return false }
         var atPath = stat()
-        return fstat(directoryFD, &own) == 0 && own.st_nlink > 0
-            && lstat(path, &atPath) == 0 && atPath.st_dev == own.st_dev && atPath.st_ino == own.st_ino
+        guard case .success = syscall("lstat", subject: path, { lstat(path, &atPath) }) else { return false }
+        return atPath.st_dev == own.st_dev && atPath.st_ino == own.st_ino
+    }
+
+    /// The directory's own status; nil if it cannot be had.
+    private func ownStatus() -> stat? {
+        var status = stat()
+        guard case .success = syscall("fstat", subject: path, { fstat(directoryFD, &status) }) else { return nil }
+        return status
     }
 
     // MARK: - while running
@@ -193,11 +200,13 @@ package final class NamespaceDirectory {
     /// watch lost events, without rewriting them all.
     package func looksIntact(_ name: String) -> Bool {
         var status = stat()
-        return fstatat(directoryFD, name, &status, AT_SYMLINK_NOFOLLOW) == 0
-            && status.st_mode & S_IFMT == S_IFREG && status.st_uid == geteuid()
+        guard case .success = syscall("fstatat", subject: name, { fstatat(directoryFD, name, &status, AT_SYMLINK_NOFOLLOW) }) else {
+            return false
+        }
+        return status.st_mode & S_IFMT == S_IFREG && status.st_uid == geteuid()
     }
 
-    /// What `audit` found and did.
+    /// What `inspect` found and did.
     package enum Finding: Equatable, Sendable, CustomStringConvertible {
         /// The directory was deleted or moved away (or replaced): recreated.
         case recreated
@@ -234,7 +243,7 @@ package final class NamespaceDirectory {
     /// Checks that `path` is still this daemon's directory, owned by it and
     /// writable by nobody else; repairs what it can. `recreated` means every
     /// file must be written again; `taken`, that the daemon must stop.
-    package func audit() -> [Finding] {
+    package func inspect() -> [Finding] {
         guard isAtPath() else {
             do {
                 try reopen()
@@ -245,17 +254,19 @@ package final class NamespaceDirectory {
                 return [.unusable(error)]
             }
         }
-        var own = stat()
-        guard fstat(directoryFD, &own) == 0 else { return [] }
+        guard let own = ownStatus() else { return [] }
         var findings: [Finding] = []
         let euid = geteuid()
         if own.st_uid != euid {
-            if fchown(directoryFD, euid, UInt32.max) == 0 { findings.append(.ownerRepaired(from: own.st_uid)) }
-            else { findings.append(.unusable(.wrongOwner(path: path, owner: own.st_uid, expected: euid))) }
+            if case .success = syscall("fchown", subject: path, { fchown(directoryFD, euid, UInt32.max) }) {
+                findings.append(.ownerRepaired(from: own.st_uid))
+            } else {
+                findings.append(.unusable(.wrongOwner(path: path, owner: own.st_uid, expected: euid)))
+            }
         }
         if own.st_mode & 0o022 != 0 {
             let repaired = own.st_mode & 0o7755
-            if fchmod(directoryFD, repaired) == 0 {
+            if case .success = syscall("fchmod", subject: path, { fchmod(directoryFD, repaired) }) {
                 findings.append(.modeRepaired(from: UInt32(own.st_mode), to: UInt32(repaired)))
             } else {
                 findings.append(.unusable(.writableByOthers(path: path, mode: UInt32(own.st_mode))))
@@ -267,21 +278,30 @@ package final class NamespaceDirectory {
     /// The directory at `path` is gone or another: make it ours again
     /// (created if missing, with the same checks as at start).
     private func reopen() throws(NamespaceDirectoryError) {
-        let (fd, made) = try Self.openChecked(path)
-        var owns = true
-        defer { if owns { closeDescriptor(fd) } }
-        try DirectoryLock.lock(directoryFD: fd, path: path)
-        let listed = try Self.readManifest(fd, path: path)
-        _ = try Self.checkEntries(fd, path: path, allowed: Set(listed))
+        let opened = try Self.take(path)
         closeDescriptor(directoryFD)
-        directoryFD = fd
-        writer.moveTo(directoryFD: fd)
-        isTmpfs = Self.onTmpfs(fd)
-        created = made
-        owns = false
+        directoryFD = opened.fd
+        writer.moveTo(directoryFD: opened.fd)
+        isTmpfs = Self.onTmpfs(opened.fd)
+        created = opened.created
     }
 
     // MARK: - internals
+
+    /// Opens, checks and locks the directory, and reads what the previous
+    /// daemon recorded; see `init`. The descriptor is the caller's.
+    private static func take(_ path: String) throws(NamespaceDirectoryError)
+        -> (fd: Int32, created: Bool, recorded: [String], temporaries: [String])
+    {
+        let (fd, created) = try openChecked(path)
+        var owns = true
+        defer { if owns { closeDescriptor(fd) } }
+        try DirectoryLock.lock(directoryFD: fd, path: path)
+        let recorded = try readManifest(fd, path: path)
+        let temporaries = try checkEntries(fd, path: path, allowed: Set(recorded))
+        owns = false
+        return (fd, created, recorded, temporaries)
+    }
 
     /// Opens (creating if missing) and checks the directory; see `init`.
     /// `created`: this call made it.
@@ -338,7 +358,7 @@ package final class NamespaceDirectory {
         var absolute = path
         if !absolute.hasPrefix("/") {
             var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            guard getcwd(&buffer, buffer.count) != nil else { return }
+            guard case .success = syscall("getcwd", { getcwd(&buffer, buffer.count) == nil ? -1 : 0 }) else { return }
             let length = buffer.firstIndex(of: 0) ?? buffer.count
             absolute = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
         }
@@ -349,7 +369,7 @@ package final class NamespaceDirectory {
         for index in 0...components.count {
             ancestor = "/" + components.prefix(index).joined(separator: "/")
             var status = stat()
-            guard stat(ancestor, &status) == 0 else { continue }
+            guard case .success = syscall("stat", subject: ancestor, { stat(ancestor, &status) }) else { continue }
             let writableByOthers = status.st_mode & 0o022 != 0 && status.st_mode & S_ISVTX == 0
             if writableByOthers || (status.st_uid != 0 && status.st_uid != euid) {
                 throw .ancestorWritable(path: path, ancestor: ancestor, mode: UInt32(status.st_mode))
@@ -361,14 +381,15 @@ package final class NamespaceDirectory {
     /// A record not owned by the daemon's user, not a plain file, or larger
     /// than any record a daemon writes is not ours (and is not read).
     private static func readManifest(_ directoryFD: Int32, path: String) throws(NamespaceDirectoryError) -> [String] {
-        let fd = openat(directoryFD, manifestName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return [] }
-            throw .foreignEntries(path: path, names: [manifestName], count: 1)
+        let fd: Int32
+        switch syscall("openat", subject: manifestName, { openat(directoryFD, manifestName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }) {
+        case .success(let opened): fd = opened
+        case .failure(let error) where error.errno == .noSuchFileOrDirectory: return []
+        case .failure: throw .foreignEntries(path: path, names: [manifestName], count: 1)
         }
         defer { closeDescriptor(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_uid == geteuid(),
+        guard case .success = syscall("fstat", subject: manifestName, { fstat(fd, &status) }), status.st_mode & S_IFMT == S_IFREG, status.st_uid == geteuid(),
               let content = try? FileReading.readAll(fd, path: path + "/" + manifestName, limit: manifestLimit) else {
             throw .foreignEntries(path: path, names: [manifestName], count: 1)
         }
@@ -404,6 +425,7 @@ package final class NamespaceDirectory {
         var foreign: [String] = []
         var foreignCount = 0
         var temporaries: [String] = []
+        // readdir's errors (EBADF) are bugs; its nil is the end.
         while let entry = readdir(directory) {
             let isRegular = entry.pointee.d_type == UInt8(DT_REG)
             let name = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
@@ -424,7 +446,8 @@ package final class NamespaceDirectory {
 
     private static func onTmpfs(_ fd: Int32) -> Bool {
         var filesystem = statfs()
-        return fstatfs(fd, &filesystem) == 0 && Int(filesystem.f_type) == CLinuxProc_TMPFS_MAGIC
+        guard case .success = syscall("fstatfs", { fstatfs(fd, &filesystem) }) else { return false }
+        return Int(filesystem.f_type) == CLinuxProc_TMPFS_MAGIC
     }
 
     private static func validate(_ name: String) throws(NamespaceDirectoryError) {

@@ -15,7 +15,7 @@ import UprocLinux
 /// quiet. Whenever the watches are set up (at start, after a directory on
 /// the way changed, after a limit stopped them), the files are compared
 /// with what was loaded: an edit saved while nothing watched still applies.
-final class ConfigWatch {
+final class ConfigFollower {
     /// Quiet time after the last event before reloading.
     static let debounceNanoseconds: UInt64 = 30_000_000
     /// A steady stream of events still reloads this soon after its first.

@@ -7,8 +7,14 @@ import UprocLinux
 /// clean stop, and `WATCHDOG=1` at half of `$WATCHDOG_USEC`. Without
 /// `$NOTIFY_SOCKET` it registers nothing and sends nothing.
 /// A part of the loop: one post handler and two timers.
-final class ServiceNotify: ReloadObserver {
+final class SystemdReporter: ReloadObserver {
+    let drops = Counter("notify_drops",
+                        help: "Messages to systemd's NOTIFY_SOCKET dropped because its queue was full (nobody read it) or the send failed.")
+
     private let state: DaemonState
+    /// What the status line tells besides the process table.
+    private let kernelDrops: Counter
+    private let reloads: ReloadCounts
     private let notifier: ServiceNotifier
     private let watchdogInterval: UInt64?
     private var limiter = StatusLimiter()
@@ -20,15 +26,18 @@ final class ServiceNotify: ReloadObserver {
     /// Messages dropped since sends last succeeded.
     private var dropped = 0
 
-    init(state: DaemonState, notifier: ServiceNotifier, watchdogInterval: UInt64? = ServiceNotifier.watchdogInterval()) {
+    init(state: DaemonState, drops kernelDrops: Counter, reloads: ReloadCounts, notifier: ServiceNotifier,
+         watchdogInterval: UInt64? = ServiceNotifier.watchdogInterval()) {
         self.state = state
+        self.kernelDrops = kernelDrops
+        self.reloads = reloads
         self.notifier = notifier
         self.watchdogInterval = notifier.isEnabled ? watchdogInterval : nil
     }
 
     /// From the environment; a socket that cannot be created turns
     /// notifications off (logged) rather than stopping the start.
-    convenience init(state: DaemonState) {
+    convenience init(state: DaemonState, drops kernelDrops: Counter, reloads: ReloadCounts) {
         let notifier: ServiceNotifier
         do {
             notifier = try ServiceNotifier()
@@ -36,7 +45,7 @@ final class ServiceNotify: ReloadObserver {
             state.logger.error("cannot notify systemd", metadata: ["error": "\(error)"])
             notifier = try! ServiceNotifier(notifySocket: nil)  // off: cannot fail
         }
-        self.init(state: state, notifier: notifier)
+        self.init(state: state, drops: kernelDrops, reloads: reloads, notifier: notifier)
     }
 
     func attach(to loop: EventLoop) {
@@ -81,13 +90,13 @@ final class ServiceNotify: ReloadObserver {
 
     private var statusText: String {
         Self.statusText(processes: state.tracker.processCount, namespaces: state.tracker.table.namespaceCount,
-                        drops: state.statistics.overruns, lastReload: state.statistics.reloads.last)
+                        drops: kernelDrops.value, lastReload: reloads.last)
     }
 
     /// After every round: the text is built only when a fact in it moved,
     /// and not while a held one waits for its timer.
     private func roundEnded() {
-        let now = Facts(state)
+        let now = facts
         guard now != seen else { return }
         seen = now
         guard let statusTimer, !statusTimer.isScheduled else { return }
@@ -114,7 +123,7 @@ final class ServiceNotify: ReloadObserver {
         guard notifier.isEnabled else { return }
         var message = message
         if withStatus {
-            seen = Facts(state)
+            seen = facts
             let now = MonotonicClock.nanoseconds()
             if let text = limiter.offer(statusText, now: now) {
                 message += "\nSTATUS=\(text)"
@@ -131,7 +140,7 @@ final class ServiceNotify: ReloadObserver {
             }
         } catch {
             // Never waited for: a socket nobody reads must not stop the loop.
-            state.statistics.notifyDrops &+= 1
+            drops.add()
             dropped &+= 1
             if !failing {
                 failing = true
@@ -148,13 +157,10 @@ final class ServiceNotify: ReloadObserver {
         var drops = 0
         var reloads = 0
 
-        init() {}
+    }
 
-        init(_ state: DaemonState) {
-            processes = state.tracker.processCount
-            namespaces = state.tracker.table.namespaceCount
-            drops = state.statistics.overruns
-            reloads = state.statistics.reloads.total
-        }
+    private var facts: Facts {
+        Facts(processes: state.tracker.processCount, namespaces: state.tracker.table.namespaceCount,
+              drops: kernelDrops.value, reloads: reloads.total)
     }
 }
