@@ -1,4 +1,5 @@
 import Logging
+import UprocConfig
 import UprocLinux
 import UprocRules
 

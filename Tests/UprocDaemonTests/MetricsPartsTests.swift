@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocConfig
 @testable import UprocDaemon
 import UprocEvents
 import UprocLinux
