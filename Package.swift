@@ -8,11 +8,10 @@ let system: Target.Dependency = .product(name: "SystemPackage", package: "swift-
 let package = Package(
     name: "uproc",
     products: [
-        .executable(name: "uprocd", targets: ["uprocd"]),
-        .executable(name: "uproc-check", targets: ["uproc-check"]),
-        .executable(name: "uproc-genconf", targets: ["uproc-genconf"]),
+        // uprocd, uproc-check, uproc-genconf and uproc-kill: one executable,
+        // installed once, each tool a link to it named after the tool.
+        .executable(name: "uproc", targets: ["uproc"]),
         .executable(name: "uproc-bench", targets: ["uproc-bench"]),
-        .executable(name: "uproc-kill", targets: ["uproc-kill"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
@@ -28,7 +27,10 @@ let package = Package(
         .target(name: "UprocEvents", dependencies: ["UprocRules"]),
         // C shim: what Swift cannot import from Glibc and the kernel headers, and
         // _Static_asserts pinning the kernel's numbers to KernelABI.
-        .target(name: "CLinuxProc", cSettings: [.define("_GNU_SOURCE")]),
+        // Release builds are fortified (_FORTIFY_SOURCE needs optimization).
+        .target(name: "CLinuxProc", cSettings: [
+            .define("_GNU_SOURCE"), .define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release)),
+        ]),
         // libinotifytools (Debian's libinotifytools0-dev, no pkg-config file): the config watcher.
         .systemLibrary(name: "CInotifyTools"),
         // Everything that is a syscall lives here and only here.
@@ -47,10 +49,30 @@ let package = Package(
         // Signals a namespace's members through pidfds, checking each against the rules.
         .target(name: "UprocKill", dependencies: ["UprocRules", "UprocLinux", "UprocConfig"]),
 
-        .executableTarget(name: "uprocd", dependencies: ["UprocDaemon", "UprocConfig", "UprocLinux", "UprocRules", "UprocAccounts", argumentParser, logging]),
-        .executableTarget(name: "uproc-check", dependencies: ["UprocCheck", "UprocConfig", "UprocAccounts", "UprocRules", "UprocLinux", argumentParser]),
-        .executableTarget(name: "uproc-genconf", dependencies: ["UprocAccounts", "UprocRules", "UprocLinux", argumentParser, system]),
-        .executableTarget(name: "uproc-kill", dependencies: ["UprocKill", "UprocConfig", "UprocLinux", "UprocRules", argumentParser]),
+        // The command-line tools (their options, --help, exit statuses) and the
+        // multi-call dispatch on the name the executable was started by.
+        .target(name: "UprocCommands", dependencies: [
+            "UprocDaemon", "UprocCheck", "UprocKill", "UprocConfig", "UprocAccounts", "UprocLinux", "UprocRules", argumentParser, logging, system,
+        ]),
+        .executableTarget(
+            name: "uproc", dependencies: ["UprocCommands"], exclude: ["hot-functions.txt"],
+            linkerSettings: [
+                // Full RELRO: every symbol bound at start, the GOT read-only after.
+                .unsafeFlags(["-Xlinker", "-z", "-Xlinker", "now"]),
+                // lld packs the ~40,000 relative relocations of Swift's metadata
+                // (DT_RELR, glibc 2.36), which ld.so would otherwise read at every
+                // start (1 MB); no dynamic symbol table of the executable's own;
+                // the code the daemon runs after start-up laid out side by side
+                // (the kernel maps 64 KiB around each page touched; tools/install
+                // builds with a section per function, so that each can move).
+                .unsafeFlags(
+                    [
+                        "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic",
+                        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/uproc/hot-functions.txt",
+                        "-Xlinker", "--no-warn-symbol-ordering",
+                    ],
+                    .when(configuration: .release)),
+            ]),
         .executableTarget(name: "uproc-bench", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocBenchSupport", argumentParser]),
         // Test fixture: a process the daemon tests steer through stdin (threads, renames, setuid).
         .executableTarget(name: "uproc-testproc"),
@@ -68,16 +90,16 @@ let package = Package(
         .testTarget(name: "UprocConfigTests", dependencies: ["UprocConfig", "UprocAccounts", "UprocRules", "UprocTestSupport"]),
         // The command-line tools end to end (uproc-check, uproc-genconf; uprocd's usage) and their man pages.
         .testTarget(name: "CLITests", dependencies: [
-            "UprocAccounts", "UprocCheck", "UprocConfig", "UprocRules", "UprocTestSupport", "uproc-genconf", "uproc-check", "uprocd", "uproc-kill",
+            "UprocAccounts", "UprocCheck", "UprocConfig", "UprocRules", "UprocTestSupport", "uproc",
         ]),
         .testTarget(name: "UprocDaemonTests", dependencies: [
-            "UprocDaemon", "UprocConfig", "UprocEvents", "UprocLinux", "UprocRules", "UprocTestSupport", logging, "uprocd", "uproc-check", "uproc-testproc",
+            "UprocDaemon", "UprocConfig", "UprocEvents", "UprocLinux", "UprocRules", "UprocTestSupport", logging, "uproc", "uproc-testproc",
         ]),
         .testTarget(name: "UprocKillTests", dependencies: [
-            "UprocKill", "UprocLinux", "UprocRules", "UprocTestSupport", system, "uproc-kill", "uprocd", "uproc-testproc",
+            "UprocKill", "UprocLinux", "UprocRules", "UprocTestSupport", system, "uproc", "uproc-testproc",
         ]),
         // The unit file, the hardening it sets, and the install/package scripts.
-        .testTarget(name: "PackagingTests", dependencies: ["uprocd", "UprocTestSupport"]),
+        .testTarget(name: "PackagingTests", dependencies: ["uproc", "UprocTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,7 +5,7 @@ import UprocTestSupport
 /// the usage on standard error and nothing on standard output; `--version`
 /// prints the tool's name and version; `-h` is `--help`.
 @Suite struct ConventionTests {
-    static let tools = ["uprocd", "uproc-check", "uproc-genconf", "uproc-kill"]
+    static let tools = ["uproc", "uprocd", "uproc-check", "uproc-genconf", "uproc-kill"]
 
     static let badUsage: [(tool: String, arguments: [String], message: String)] = [
         ("uprocd", ["--no-such-option"], "Error: Unknown option '--no-such-option'"),
@@ -18,6 +18,8 @@ import UprocTestSupport
         ("uproc-genconf", ["--max-uid", "4294967295"], "Error: --max-uid 4294967295 is out of range (0 to 4294967294)"),
         ("uproc-kill", ["--no-such-option", "a"], "Error: Unknown option '--no-such-option'"),
         ("uproc-kill", [], "Error: no namespace given"),
+        ("uproc", [], "Error: no tool given"),
+        ("uproc", ["uproc-top"], "Error: unknown tool 'uproc-top'"),
     ]
 
     @Test(arguments: badUsage)

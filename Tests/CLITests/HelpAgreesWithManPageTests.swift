@@ -6,7 +6,8 @@ import UprocTestSupport
 /// page alone.
 @Suite struct HelpAgreesWithManPageTests {
     static let tools = [
-        ("uprocd", "uprocd.8"), ("uproc-check", "uproc-check.8"), ("uproc-genconf", "uproc-genconf.8"), ("uproc-kill", "uproc-kill.1"),
+        ("uproc", "uproc.1"), ("uprocd", "uprocd.8"), ("uproc-check", "uproc-check.8"), ("uproc-genconf", "uproc-genconf.8"),
+        ("uproc-kill", "uproc-kill.1"),
     ]
 
     static func help(_ tool: String) throws -> HelpText {

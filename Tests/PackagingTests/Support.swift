@@ -1,18 +1,14 @@
 import Foundation
 import Testing
+import UprocTestSupport
 
 /// Paths of the repository and of the build the tests run from.
 enum Repository {
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    /// The directory of the test runner: where `swift build` put the executables.
-    static let buildDirectory: String = {
-        let runner = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        return (runner as NSString).deletingLastPathComponent
-    }()
-
-    static let uprocd = buildDirectory + "/uprocd"
+    /// uprocd as built with the tests: its link to the multi-call executable.
+    static let uprocd = Tools.path("uprocd")
     static let unit = root + "/etc/uprocd.service"
 }
 

@@ -7,14 +7,44 @@ public struct ToolResult: Sendable {
     public var stderr: String
 }
 
-/// The built executables (uprocd, uproc-check, uproc-genconf, uproc-testproc),
-/// next to the test bundle in the build directory.
+/// The built executables, next to the test bundle in the build directory.
+/// uprocd, uproc-check, uproc-genconf and uproc-kill are run as installed:
+/// links named after each tool to the one multi-call executable `uproc`
+/// (made here, replacing whatever an older build left under those names);
+/// uproc-testproc and uproc-bench are executables of their own.
 public enum Tools {
+    /// The tools of the multi-call executable, as installed.
+    public static let multiCall = ["uprocd", "uproc-check", "uproc-genconf", "uproc-kill"]
+
+    /// The build directory, with the links to `uproc` in place.
     public static var directory: String {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+        precondition(linked)
+        return buildDirectory
     }
 
     public static func path(_ name: String) -> String { directory + "/" + name }
+
+    private static let buildDirectory =
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+
+    /// Made once per process: `uprocd` → `uproc` and so on. Each link is
+    /// renamed into place, so a concurrent run never sees it missing.
+    private static let linked: Bool = {
+        let manager = FileManager.default
+        for name in multiCall {
+            let link = buildDirectory + "/" + name
+            if (try? manager.destinationOfSymbolicLink(atPath: link)) == "uproc" { continue }
+            let temporary = buildDirectory + "/.\(name).\(getpid())"
+            try? manager.removeItem(atPath: temporary)
+            do {
+                try manager.createSymbolicLink(atPath: temporary, withDestinationPath: "uproc")
+                guard rename(temporary, link) == 0 else { throw HarnessError("rename to \(link): errno \(errno)") }
+            } catch {
+                fatalError("cannot link \(link) to uproc: \(error)")
+            }
+        }
+        return true
+    }()
 
     /// Runs a built tool with pipes for its output, as a shell would; its
     /// standard input is `stdin`, or else this process's.

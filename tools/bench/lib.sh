@@ -102,14 +102,18 @@ bench_cleanup() {
 }
 
 # Builds release products (only what is missing or stale) and sets BENCH_BIN.
+# uprocd, uproc-check, uproc-genconf and uproc-kill are the product uproc,
+# run through the links an installation has (BENCH_BIN/uprocd and so on).
 bench_build() {
     local product
     for product in "$@"; do
         [[ $product == uprocd && -n ${UPROCD:-} ]] && continue
+        case $product in uprocd | uproc-check | uproc-genconf | uproc-kill) product=uproc ;; esac
         swift build -c release --product "$product" 2>&1 | tail -1 >&2
         [[ ${PIPESTATUS[0]} -eq 0 ]] || bench_die "swift build -c release --product $product failed"
     done
     BENCH_BIN=$(swift build -c release --show-bin-path)
+    if [[ -x $BENCH_BIN/uproc ]]; then tools/link-tools "$BENCH_BIN"; fi
     UPROCD=${UPROCD:-$BENCH_BIN/uprocd}   # override to benchmark another build
 }
 

@@ -94,6 +94,15 @@ static inline int CLinuxProc_malloc_trim(size_t pad) {
     return malloc_trim(pad);
 }
 
+/// madvise(MADV_DONTNEED) over the pages of the main executable's loaded
+/// segments that are never written (code, read-only data; not the RELRO
+/// part, which the dynamic linker wrote), but for pages the process holds a
+/// private copy of (a breakpoint): the process stops mapping them, and each
+/// comes back from the page cache at its next use. Returns the bytes
+/// advised, or -1 and errno. dl_iterate_phdr (link.h) is not part of the
+/// Glibc module.
+long CLinuxProc_release_executable_pages(void);
+
 // MARK: pidfd (uproc-kill)
 
 // Raw system calls: glibc 2.36 declares its wrappers in <sys/pidfd.h>, which

@@ -5,8 +5,8 @@ import UprocConfig
 import UprocLinux
 import UprocRules
 
-@main
-struct Command: ParsableCommand {
+/// uproc-check: checks a config the way uprocd would load it.
+struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uproc-check",
         abstract: "Check a uproc.conf: report every error with its position, or summarize the rules.",

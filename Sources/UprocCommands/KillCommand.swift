@@ -4,7 +4,7 @@ import UprocKill
 import UprocLinux
 import UprocRules
 
-@main
+/// uproc-kill: signals the members of namespaces through pidfds.
 struct KillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uproc-kill",
@@ -78,20 +78,20 @@ struct KillCommand: ParsableCommand {
         do {
             report = try UprocKill.run(request)
         } catch {
-            StandardStreams.writeError(Messages.describe(error))
-            throw ExitCode(Messages.fatalStatus)
+            StandardStreams.writeError(KillMessages.describe(error))
+            throw ExitCode(KillMessages.fatalStatus)
         }
-        let (output, errors) = Messages.describe(report, timeout: timeoutNanoseconds.map { Double($0) / 1e9 })
+        let (output, errors) = KillMessages.describe(report, timeout: timeoutNanoseconds.map { Double($0) / 1e9 })
         StandardStreams.write(output, errors)
-        let status = Messages.status(of: report)
+        let status = KillMessages.status(of: report)
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// `-9` / `-KILL` as the first argument, as kill(1) takes it.
-    static func main() {
-        let arguments = SignalShorthand.expand(Array(CommandLine.arguments.dropFirst()))
+    /// Runs with `arguments` (without the program name), taking `-9` /
+    /// `-KILL` as the first argument as kill(1) does.
+    static func main(arguments: [String]) {
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(SignalShorthand.expand(arguments))
             try (command as? KillCommand)?.check()
             try command.run()
         } catch {

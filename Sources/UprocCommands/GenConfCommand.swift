@@ -3,8 +3,8 @@ import SystemPackage
 import UprocAccounts
 import UprocRules
 
-@main
-struct GenConf: ParsableCommand {
+/// uproc-genconf: a starter config from the accounts database.
+struct GenConfCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uproc-genconf",
         abstract: "Write a starter uproc.conf with a namespace for every user and group.",

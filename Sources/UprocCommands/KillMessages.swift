@@ -3,7 +3,7 @@ import UprocKill
 import UprocLinux
 
 /// The words and exit statuses of uproc-kill (the man page lists the same).
-enum Messages {
+enum KillMessages {
     static let fatalStatus: Int32 = 2
     static let noneStatus: Int32 = 1
     static let timeoutStatus: Int32 = 3

@@ -1,0 +1,8 @@
+import UprocCommands
+
+@main
+enum Main {
+    static func main() {
+        MultiCall.main(CommandLine.arguments)
+    }
+}
