@@ -53,16 +53,25 @@ extension UprocdEndToEnd {
             try Kernel.require()
             let pidMax = Int32(String(decoding: FileManager.default.contents(atPath: "/proc/sys/kernel/pid_max") ?? Data(),
                                       as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 32768
-            // Free PIDs only; one that gets taken meanwhile, or a run too slow to
-            // fit the window, tries the next set.
-            let usable = Self.cancellingSets.filter { set in
-                set.allSatisfy { $0 < pidMax && !FileManager.default.fileExists(atPath: "/proc/\($0)") }
-            }
-            let tried = usable.prefix(3)
-            for pids in tried {
+            // Free PIDs only (a thread's ID counts: /proc/TID exists); one that
+            // gets taken meanwhile, or a run too slow to fit the window, tries
+            // the next set. Other tests' processes and threads come and go, so
+            // a moment with no free set is waited out.
+            var tried = 0
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(30)
+            while tried < 3 && clock.now < deadline {
+                let usable = Self.cancellingSets.filter { set in
+                    set.allSatisfy { $0 < pidMax && !FileManager.default.fileExists(atPath: "/proc/\($0)") }
+                }
+                guard let pids = usable.randomElement() else {
+                    try await Task.sleep(for: .milliseconds(200))
+                    continue
+                }
+                tried += 1
                 if try await replace(Array(pids.prefix(4)), by: Array(pids.suffix(4))) { return }
             }
-            Issue.record("could not arrange the replacement inside one --min-interval window with \(tried.count) PID sets")
+            Issue.record("could not arrange the replacement inside one --min-interval window with \(tried) PID sets")
         }
 
         /// Runs `old` until the daemon lists them, then ends them and starts `new` while

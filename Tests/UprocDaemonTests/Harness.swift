@@ -56,8 +56,10 @@ final class Harness {
     }
 
     /// What `out` holds (dot files included), sorted; nil when `out` does not exist.
+    /// The directory's entries, without a temporary the daemon is writing
+    /// at that moment (`.uprocd.tmp.*`, renamed over a file a moment later).
     func outEntries() -> [String]? {
-        (try? FileManager.default.contentsOfDirectory(atPath: out))?.sorted()
+        (try? FileManager.default.contentsOfDirectory(atPath: out))?.filter { !$0.hasPrefix(".uprocd.tmp.") }.sorted()
     }
 
     /// `root/<name>` → `target`: run through it, a binary's comm is the link's name.
