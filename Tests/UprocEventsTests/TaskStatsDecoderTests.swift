@@ -20,8 +20,9 @@ import UprocTestSupport
         #expect(record.task.runtimeNanoseconds == 50_026_895)
         #expect(record.task.userSampleMicroseconds == 0 && record.task.systemSampleMicroseconds == 48_000)
         #expect(record.task.highWaterResidentKiB == 304)
-        // No tick hit user time: all of the exact runtime is system time.
-        #expect(record.processUsage == ResourceUsage(userMicroseconds: 0, systemMicroseconds: 50_026))
+        #expect(record.processUsage == ResourceUsage(userMicroseconds: 0, systemMicroseconds: 48_000))
+        // No tick hit user time: all of the runtime is system time.
+        #expect(record.task.runtimeUsage == ResourceUsage(userMicroseconds: 0, systemMicroseconds: 50_026))
     }
 
     @Test func decodesTheCapturedRecordThatEndsAGroup() throws {
@@ -36,8 +37,9 @@ import UprocTestSupport
         let group = try #require(record.group)
         #expect(group.runtimeNanoseconds == 80_202_276)
         #expect(group.userSampleMicroseconds == 4_000 && group.systemSampleMicroseconds == 88_000)
+        #expect(record.processUsage == ResourceUsage(userMicroseconds: 4_000, systemMicroseconds: 88_000))
         // 80,202,276 ns split 4,000 : 88,000.
-        #expect(record.processUsage.systemMicroseconds == 76_715 && record.processUsage.userMicroseconds == 3_487)
+        #expect(group.runtimeUsage == ResourceUsage(userMicroseconds: 3_487, systemMicroseconds: 76_715))
     }
 
     /// A thread's record neither ends its process nor carries totals.
@@ -60,13 +62,14 @@ import UprocTestSupport
         last.tgid = 500
         last.flag = 0x20
         last.readBytes = 10
+        last.userTime = 1_000
         var totals = Stats()
         totals.runtime = 9_000_000
         totals.userTime = 4_000
-        totals.systemTime = 4_000
+        totals.systemTime = 8_000
         let record = try onlyRecord(TaskStatsDatagrams.record(family: 25, pid: 502, last, group: (500, totals)))
         #expect(record.groupEnded && record.pid == 502 && record.tgid == 500)
-        #expect(record.processUsage == ResourceUsage(userMicroseconds: 4_500, systemMicroseconds: 4_500, readBytes: 10))
+        #expect(record.processUsage == ResourceUsage(userMicroseconds: 4_000, systemMicroseconds: 8_000, readBytes: 10))
     }
 
     /// A kernel older than taskstats version 11 sends a shorter struct with
@@ -186,10 +189,12 @@ import UprocTestSupport
         #expect(split.user == example.expected.0 && split.system == example.expected.1)
     }
 
-    /// Without delay accounting the runtime is 0: the samples are all there is.
-    @Test func withoutARuntimeTheSamplesAreTheFigure() {
+    /// The samples are the figure, whatever the runtime says (0 for a
+    /// process that never left its CPU nor saw a tick).
+    @Test func theSamplesAreTheFigure() {
         let figures = TaskStatsFigures(runtimeNanoseconds: 0, userSampleMicroseconds: 8_000, systemSampleMicroseconds: 4_000)
         #expect(figures.usage == ResourceUsage(userMicroseconds: 8_000, systemMicroseconds: 4_000))
+        #expect(figures.runtimeUsage == ResourceUsage())
     }
 
     private func onlyRecord(_ bytes: [UInt8]) throws -> TaskExitRecord {
