@@ -74,6 +74,14 @@ let package = Package(
         ]),
         // The unit file, the hardening it sets, and the install/package scripts.
         .testTarget(name: "PackagingTests", dependencies: ["uprocd", "UprocTestSupport"]),
+
+        // Pure: what the members of each accounted namespace use (CPU, memory, I/O, exits),
+        // and the accounting files uproc-top reads.
+        .target(name: "UprocAccounting", dependencies: ["UprocEvents", "UprocRules"]),
+        // Pure: uproc-top's rates, sorting and table.
+        .target(name: "UprocTop", dependencies: ["UprocAccounting"]),
+        .testTarget(name: "UprocAccountingTests", dependencies: ["UprocAccounting", "UprocEvents", "UprocRules", "UprocTestSupport"]),
+        .testTarget(name: "UprocTopTests", dependencies: ["UprocTop", "UprocAccounting", "UprocTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
