@@ -80,7 +80,10 @@ let package = Package(
         .target(name: "UprocAccounting", dependencies: ["UprocEvents", "UprocRules"]),
         // Pure: uproc-top's rates, sorting and table.
         .target(name: "UprocTop", dependencies: ["UprocAccounting"]),
-        .testTarget(name: "UprocAccountingTests", dependencies: ["UprocAccounting", "UprocEvents", "UprocRules", "UprocTestSupport"]),
+        // The ledger and the accounting file; and the kernel's records and events fed to a ledger, end to end.
+        .testTarget(name: "UprocAccountingTests", dependencies: [
+            "UprocAccounting", "UprocEvents", "UprocLinux", "UprocRules", "UprocTestSupport", "uproc-testproc",
+        ]),
         .testTarget(name: "UprocTopTests", dependencies: ["UprocTop", "UprocAccounting", "UprocTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
