@@ -74,6 +74,11 @@ struct KernelAccountingTests {
         }
         #expect(ledger.memberCount == 0)
         #expect(Set(exitDetails.keys).isSuperset(of: pids))
+        // The proc connector's EXIT carries what wait(2) returned, and SIGCHLD for the parent.
+        for child in children {
+            #expect(exitDetails[child.pid]?.status.rawValue == UInt32(bitPattern: child.waitStatus))
+            #expect(exitDetails[child.pid]?.parentSignal == SIGCHLD)
+        }
         let totals = ledger.totals()[0]
         let truth = children.reduce(0) { $0 + $1.cpuMicroseconds }
         let ratio = Double(totals.usage.cpuMicroseconds) / Double(truth)
