@@ -189,6 +189,10 @@ static inline int CLinuxProc_sigrtmax(void) { return SIGRTMAX; }
 #include <linux/capability.h>
 #include <termios.h>
 
+// The proc connector's EXIT {pid, tgid, exit_code, exit_signal, ...}.
+_Static_assert(offsetof(struct proc_event, event_data.exit.exit_code) == 16 + 8, "KernelABI.exitCodeOffset");
+_Static_assert(offsetof(struct proc_event, event_data.exit.exit_signal) == 16 + 12, "KernelABI.exitSignalOffset");
+
 _Static_assert(NETLINK_GENERIC == 16, "TaskStatsABI.netlinkGeneric");
 _Static_assert(NLMSG_ERROR == 2, "TaskStatsABI.nlmsgError");
 _Static_assert(NLM_F_REQUEST == 0x1, "TaskStatsABI.flagRequest");
