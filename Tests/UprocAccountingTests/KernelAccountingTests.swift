@@ -58,7 +58,7 @@ struct KernelAccountingTests {
         }
         let member = SlotSet([0])
         for round in 0..<40 {
-            let argv = round % 20 == 19 ? ["/bin/sleep", "30"] : Self.burner(iterations: 15_000, exit: round % 10 == 9 ? 1 : 0)
+            let argv = round % 20 == 19 ? ["/bin/sleep", "30"] : Self.burner(iterations: 20_000, exit: round % 10 == 9 ? 1 : 0)
             // The FORK the daemon would see: the ledger takes it when it comes (here, right after the spawn).
             children.append(try ReapedChild.run(argv) { pid in
                 ledger.forked(pid, into: member)

@@ -18,7 +18,7 @@ import UprocLinux
         try #require(grantPseudoTerminal(master) == 0 && unlockPseudoTerminal(master) == 0)
         var buffer = [CChar](repeating: 0, count: 128)
         try #require(pseudoTerminalName(master, &buffer, buffer.count) == 0)
-        let name = String(cString: buffer)
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)
         try #require(slave >= 0)
         defer { close(slave) }
