@@ -100,6 +100,17 @@ let package = Package(
         ]),
         // The unit file, the hardening it sets, and the install/package scripts.
         .testTarget(name: "PackagingTests", dependencies: ["uproc", "UprocTestSupport"]),
+
+        // Pure: what the members of each accounted namespace use (CPU, memory, I/O, exits),
+        // and the accounting files uproc-top reads.
+        .target(name: "UprocAccounting", dependencies: ["UprocEvents", "UprocRules"]),
+        // Pure: uproc-top's rates, sorting and table.
+        .target(name: "UprocTop", dependencies: ["UprocAccounting"]),
+        // The ledger and the accounting file; and the kernel's records and events fed to a ledger, end to end.
+        .testTarget(name: "UprocAccountingTests", dependencies: [
+            "UprocAccounting", "UprocEvents", "UprocLinux", "UprocRules", "UprocTestSupport", "uproc-testproc",
+        ]),
+        .testTarget(name: "UprocTopTests", dependencies: ["UprocTop", "UprocAccounting", "UprocTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -74,6 +74,9 @@ package enum KernelABI {
     /// `exec/exit {pid, tgid, ...}`, `ack {err}`, `comm {pid, tgid, comm[16]}`.
     package static let commOffset = 8
     package static let commLength = 16
+    /// `exit {pid, tgid, exit_code, exit_signal, ...}`.
+    package static let exitCodeOffset = 8
+    package static let exitSignalOffset = 12
 
     /// `NLMSG_ALIGN`.
     @inline(__always)

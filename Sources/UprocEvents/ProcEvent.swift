@@ -5,10 +5,14 @@ package struct ProcEvent: Hashable, Sendable {
     /// `proc_event.timestamp_ns`: CLOCK_MONOTONIC nanoseconds (see `MonotonicClock`).
     package var timestamp: UInt64
     package var kind: Kind
+    /// For an `.exit`: its exit code and the signal its parent is sent
+    /// (nil for other kinds, and for an exit event too short to hold them).
+    package var exitDetail: ExitDetail?
 
-    package init(timestamp: UInt64, kind: Kind) {
+    package init(timestamp: UInt64, kind: Kind, exitDetail: ExitDetail? = nil) {
         self.timestamp = timestamp
         self.kind = kind
+        self.exitDetail = exitDetail
     }
 
     package enum Kind: Hashable, Sendable {

@@ -56,6 +56,7 @@ package enum ProcEventDecoder {
         }
 
         let kind: ProcEvent.Kind
+        var exitDetail: ExitDetail?
         switch what {
         case KernelABI.What.none:
             guard dataLength >= 4 else { return }
@@ -80,9 +81,13 @@ package enum ProcEventDecoder {
         case KernelABI.What.exit:
             guard dataLength >= 8 else { return }
             kind = .exit(pid: i32(0), tgid: i32(4))
+            if dataLength >= KernelABI.exitSignalOffset + 4 {
+                exitDetail = ExitDetail(status: WaitStatus(u32(KernelABI.exitCodeOffset)),
+                                        parentSignal: i32(KernelABI.exitSignalOffset))
+            }
         default:
             return
         }
-        body(ProcEvent(timestamp: timestamp, kind: kind), acknowledgement)
+        body(ProcEvent(timestamp: timestamp, kind: kind, exitDetail: exitDetail), acknowledgement)
     }
 }

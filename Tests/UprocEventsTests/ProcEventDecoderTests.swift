@@ -26,7 +26,8 @@ import UprocTestSupport
                            data: Datagrams.ints(8, 8) + [0xFF, 0x41] + Array(repeating: 0x42, count: 14)),
          event: ProcEvent(timestamp: 16, kind: .comm(pid: 8, tgid: 8, comm: Comm([0xFF, 0x41] + Array(repeating: 0x42, count: 13))))),
         Case(bytes: Datagrams.message(what: Datagrams.exit, timestamp: 17, data: Datagrams.ints(10, 11, 0, 17, 1, 1)),
-         event: ProcEvent(timestamp: 17, kind: .exit(pid: 10, tgid: 11))),
+         event: ProcEvent(timestamp: 17, kind: .exit(pid: 10, tgid: 11),
+                          exitDetail: ExitDetail(status: WaitStatus(0), parentSignal: 17))),
         Case(bytes: Datagrams.message(what: Datagrams.none, timestamp: 18, data: Datagrams.ints(1)),
          event: ProcEvent(timestamp: 18, kind: .ack(error: 1))),
     ]

@@ -29,8 +29,17 @@ public final class Steered {
     }
 
     deinit {
-        close(input)
+        if !inputClosed { close(input) }
         close(output)
+    }
+
+    private var inputClosed = false
+
+    /// Ends its stdin: the fixture exits 0 at EOF.
+    public func closeInput() {
+        guard !inputClosed else { return }
+        inputClosed = true
+        close(input)
     }
 
     /// Sends `command` and returns the answer line (20 s deadline: the whole

@@ -19,6 +19,14 @@ public final class TemporaryDirectory {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
     }
 
+    /// With `onDisk`, a directory beside the built tools instead: on the
+    /// build's file system, a disk, where writes reach storage (on tmpfs
+    /// `write_bytes` stays 0).
+    public init(onDisk: Bool) throws {
+        path = onDisk ? Tools.directory + "/uproc-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))" : freshShmPath("dir")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+    }
+
     deinit { removeTree(path) }
 
     /// Writes `text` to `name` in the directory and returns its path.

@@ -183,4 +183,95 @@ static inline int CLinuxProc_pidfd_get_info(int pidfd, struct CLinuxProc_pidfd_i
 static inline int CLinuxProc_sigrtmin(void) { return SIGRTMIN; }
 static inline int CLinuxProc_sigrtmax(void) { return SIGRTMAX; }
 
+// MARK: - taskstats and the terminal (accounting, uproc-top)
+//
+// Generic netlink and the taskstats family's numbers and the offsets of
+// the fields of `struct taskstats` uproc reads are defined once in Swift
+// (Sources/UprocEvents/TaskStatsABI.swift); these pin the kernel's headers
+// to them. The struct only grows at its end: Debian 12's header is
+// version 13, Linux 6.18 sends version 16, and every field read here is
+// in both.
+
+#include <linux/genetlink.h>
+#include <linux/taskstats.h>
+#include <linux/acct.h>
+#include <linux/capability.h>
+#include <termios.h>
+
+// The proc connector's EXIT {pid, tgid, exit_code, exit_signal, ...}.
+_Static_assert(offsetof(struct proc_event, event_data.exit.exit_code) == 16 + 8, "KernelABI.exitCodeOffset");
+_Static_assert(offsetof(struct proc_event, event_data.exit.exit_signal) == 16 + 12, "KernelABI.exitSignalOffset");
+
+_Static_assert(NETLINK_GENERIC == 16, "TaskStatsABI.netlinkGeneric");
+_Static_assert(NLMSG_ERROR == 2, "TaskStatsABI.nlmsgError");
+_Static_assert(NLM_F_REQUEST == 0x1, "TaskStatsABI.flagRequest");
+_Static_assert(NLM_F_ACK == 0x4, "TaskStatsABI.flagAcknowledge");
+_Static_assert(offsetof(struct nlmsghdr, nlmsg_flags) == 6, "TaskStatsABI.nlmsgFlagsOffset");
+_Static_assert(offsetof(struct nlmsghdr, nlmsg_seq) == 8, "TaskStatsABI.nlmsgSequenceOffset");
+_Static_assert(sizeof(struct nlmsgerr) == 20, "TaskStatsABI.errorSize");
+_Static_assert(offsetof(struct nlmsgerr, msg) == 4, "nlmsgerr {error, msg}");
+_Static_assert(NLA_HDRLEN == 4, "TaskStatsABI.attributeHeaderSize");
+_Static_assert(NLA_ALIGNTO == 4, "TaskStatsABI.attributeAlignment");
+_Static_assert((unsigned short)NLA_TYPE_MASK == 0x3FFF, "TaskStatsABI.attributeTypeMask");
+_Static_assert(GENL_HDRLEN == 4, "TaskStatsABI.genericHeaderSize");
+_Static_assert(GENL_ID_CTRL == 0x10, "TaskStatsABI.controllerID");
+_Static_assert(CTRL_CMD_GETFAMILY == 3, "TaskStatsABI.controllerGetFamily");
+_Static_assert(CTRL_CMD_NEWFAMILY == 1, "TaskStatsABI.controllerNewFamily");
+_Static_assert(CTRL_ATTR_FAMILY_ID == 1, "TaskStatsABI.controllerFamilyID");
+_Static_assert(CTRL_ATTR_FAMILY_NAME == 2, "TaskStatsABI.controllerFamilyName");
+
+_Static_assert(TASKSTATS_GENL_VERSION == 1, "TaskStatsABI.familyVersion");
+_Static_assert(TASKSTATS_CMD_GET == 1, "TaskStatsABI.commandGet");
+_Static_assert(TASKSTATS_CMD_NEW == 2, "TaskStatsABI.commandNew");
+_Static_assert(TASKSTATS_TYPE_PID == 1, "TaskStatsABI.typePID");
+_Static_assert(TASKSTATS_TYPE_TGID == 2, "TaskStatsABI.typeTGID");
+_Static_assert(TASKSTATS_TYPE_STATS == 3, "TaskStatsABI.typeStats");
+_Static_assert(TASKSTATS_TYPE_AGGR_PID == 4, "TaskStatsABI.typeAggregatePID");
+_Static_assert(TASKSTATS_TYPE_AGGR_TGID == 5, "TaskStatsABI.typeAggregateTGID");
+_Static_assert(TASKSTATS_CMD_ATTR_REGISTER_CPUMASK == 3, "TaskStatsABI.registerCPUMask");
+_Static_assert(TASKSTATS_CMD_ATTR_DEREGISTER_CPUMASK == 4, "TaskStatsABI.deregisterCPUMask");
+_Static_assert(TASKSTATS_VERSION >= 11, "ac_tgid and AGROUP (TaskStatsABI.groupVersion)");
+_Static_assert(AGROUP == 0x20, "TaskStatsABI.flagGroupEnded");
+_Static_assert(TS_COMM_LEN == 32, "TaskStatsABI.Stats.commLength");
+
+_Static_assert(offsetof(struct taskstats, version) == 0, "TaskStatsABI.Stats.version");
+_Static_assert(offsetof(struct taskstats, ac_exitcode) == 4, "TaskStatsABI.Stats.exitCode");
+_Static_assert(offsetof(struct taskstats, ac_flag) == 8, "TaskStatsABI.Stats.flag");
+_Static_assert(offsetof(struct taskstats, cpu_run_virtual_total) == 72, "TaskStatsABI.Stats.runtime");
+_Static_assert(offsetof(struct taskstats, ac_comm) == 80, "TaskStatsABI.Stats.comm");
+_Static_assert(offsetof(struct taskstats, ac_uid) == 120, "TaskStatsABI.Stats.uid");
+_Static_assert(offsetof(struct taskstats, ac_gid) == 124, "TaskStatsABI.Stats.gid");
+_Static_assert(offsetof(struct taskstats, ac_pid) == 128, "TaskStatsABI.Stats.pid");
+_Static_assert(offsetof(struct taskstats, ac_ppid) == 132, "TaskStatsABI.Stats.parentPID");
+_Static_assert(offsetof(struct taskstats, ac_btime) == 136, "TaskStatsABI.Stats.beginSeconds");
+_Static_assert(offsetof(struct taskstats, ac_etime) == 144, "TaskStatsABI.Stats.elapsed");
+_Static_assert(offsetof(struct taskstats, ac_utime) == 152, "TaskStatsABI.Stats.userTime");
+_Static_assert(offsetof(struct taskstats, ac_stime) == 160, "TaskStatsABI.Stats.systemTime");
+_Static_assert(offsetof(struct taskstats, hiwater_rss) == 200, "TaskStatsABI.Stats.highWaterRSS");
+_Static_assert(offsetof(struct taskstats, read_bytes) == 248, "TaskStatsABI.Stats.readBytes");
+_Static_assert(offsetof(struct taskstats, write_bytes) == 256, "TaskStatsABI.Stats.writeBytes");
+_Static_assert(offsetof(struct taskstats, ac_btime64) == 344, "TaskStatsABI.Stats.beginSeconds64");
+_Static_assert(offsetof(struct taskstats, ac_tgid) == 368, "TaskStatsABI.Stats.tgid");
+
+/// The terminal's size (TIOCGWINSZ; ioctl is variadic): 0, or -1 and errno
+/// (ENOTTY when `fd` is no terminal).
+static inline int CLinuxProc_terminal_size(int fd, unsigned short *rows, unsigned short *columns) {
+    struct winsize size;
+    if (ioctl(fd, TIOCGWINSZ, &size) != 0) return -1;
+    *rows = size.ws_row;
+    *columns = size.ws_col;
+    return 0;
+}
+
+/// Clears `capability` from the calling thread's effective set (capget and
+/// capset act on one thread; glibc has no wrapper). Tests use it to run one
+/// thread without a privilege the rest of the process keeps. 0, or -1 and errno.
+static inline int CLinuxProc_drop_effective_capability(int capability) {
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+    if (syscall(__NR_capget, &header, data) != 0) return -1;
+    data[capability / 32].effective &= ~(1u << (capability % 32));
+    return (int)syscall(__NR_capset, &header, data);
+}
+
 #endif
