@@ -99,3 +99,26 @@ long CLinuxProc_release_executable_pages(void) {
     }
     return result.bytes;
 }
+
+#include <string.h>
+#include <sys/un.h>
+
+int CLinuxProc_unix_address(struct sockaddr_un *address, const unsigned char *name, unsigned long length, int terminated) {
+    struct sockaddr_un local;
+    memset(&local, 0, sizeof local);
+    local.sun_family = AF_UNIX;
+    if (length + (terminated ? 1 : 0) > sizeof local.sun_path || (terminated && name[length] != 0)) {
+        errno = EINVAL;
+        return -1;
+    }
+    // Copies checked against sun_path's size (_FORTIFY_SOURCE): a path
+    // through the fortified strcpy, an abstract name (a leading NUL, bytes
+    // of any value) through the fortified memcpy.
+    if (terminated) {
+        strcpy(local.sun_path, (const char *)name);
+    } else {
+        memcpy(local.sun_path, name, length);
+    }
+    *address = local;
+    return (int)(offsetof(struct sockaddr_un, sun_path) + length + (terminated ? 1 : 0));
+}

@@ -103,6 +103,18 @@ static inline int CLinuxProc_malloc_trim(size_t pad) {
 /// Glibc module.
 long CLinuxProc_release_executable_pages(void);
 
+// MARK: AF_UNIX addresses
+
+/// Fills `address` with the AF_UNIX address of `name` (`length` bytes; an
+/// abstract name is written with its leading NUL already in `name`; a path,
+/// `terminated`, has its NUL at `name[length]`) and returns the length that
+/// names exactly it, or -1 (EINVAL) when it does not fit `sun_path`. The
+/// copy is bounds-checked (_FORTIFY_SOURCE): a length the caller got wrong
+/// stops the process instead of writing past `sun_path`.
+struct sockaddr_un;
+int CLinuxProc_unix_address(struct sockaddr_un *address, const unsigned char *name, unsigned long length, int terminated);
+
+
 // MARK: pidfd (uproc-kill)
 
 // Raw system calls: glibc 2.36 declares its wrappers in <sys/pidfd.h>, which

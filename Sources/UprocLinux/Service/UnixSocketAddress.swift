@@ -1,3 +1,4 @@
+import CLinuxProc
 import Glibc
 
 /// An AF_UNIX datagram address as systemd passes them: a file system path,
@@ -23,14 +24,12 @@ package struct UnixSocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// this address (for an abstract name, trailing NULs would be part of it).
     func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(text.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { path in
-            for (index, byte) in bytes.enumerated() { path[index] = byte }
-            if isAbstract { path[0] = 0 }
-        }
-        let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path)!
-        let length = pathOffset + bytes.count + (isAbstract ? 0 : 1)
+        var bytes = Array(text.utf8)
+        let count = bytes.count
+        if isAbstract { bytes[0] = 0 } else { bytes.append(0) }
+        // `init` checked the length; the shim's copy is bounds-checked too.
+        let length = CLinuxProc_unix_address(&address, bytes, UInt(count), isAbstract ? 0 : 1)
+        precondition(length > 0, "\(text): longer than sun_path")
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(length)) }
         }
