@@ -171,6 +171,10 @@
     /// with their members (the tracker makes them).
     package var templates: [DynamicTemplate] { storage.more?.templates ?? [] }
 
+    /// Whether the table has more than plain rules (trees, logins,
+    /// executables, dynamic templates): the tracker then takes its general paths.
+    package var hasExtensions: Bool { storage.more != nil }
+
     /// Whether some namespace or template is a tree: the tracker then
     /// follows the lineage.
     package var hasTrees: Bool { storage.more?.hasTrees ?? false }

@@ -18,8 +18,15 @@ struct MatchMemo: Sendable {
     struct Entry: Sendable {
         @usableFromInline var key: Key
         /// Group leaders' namespace indices, in the table's
-        /// `forEachMatchingGroup` order.
+        /// `forEachMatchingGroup` order, then dynamic namespaces'; no tree's.
         @usableFromInline var indices: [Int32]
+        /// The tree namespaces (static and dynamic) the identity is a root of.
+        @usableFromInline var roots: [Int32] = []
+        /// Some dynamic template matched but its namespace was not there (a
+        /// look-up that makes none, or the cap): classify again to join.
+        @usableFromInline var pending = false
+        /// Some index is a dynamic namespace's (checked when one is removed).
+        @usableFromInline var dynamic = false
 
         @inlinable
         init(key: Key, indices: [Int32]) {
@@ -83,5 +90,39 @@ struct MatchMemo: Sendable {
     @inlinable
     mutating func classify(_ identity: ProcessIdentity, in table: DecisionTable) -> Int {
         classify(Key(identity), in: table) { identity }
+    }
+
+    /// The entry a miss fills for `key`, emptied (a long name's own entry,
+    /// or the next victim).
+    mutating func take(_ key: Key) -> Int {
+        let slot: Int
+        if key.hasLongName {
+            slot = Self.longEntry
+        } else {
+            slot = victim
+            victim = (victim &+ 1) % Self.capacity
+            entries[slot].key = key
+            last = slot
+        }
+        entries[slot].indices.removeAll(keepingCapacity: true)
+        entries[slot].roots.removeAll(keepingCapacity: true)
+        entries[slot].pending = false
+        entries[slot].dynamic = false
+        return slot
+    }
+
+    /// Forgets the entries of executable `id` (its ID is free for another path).
+    mutating func forget(executable id: UInt32) {
+        for slot in entries.indices where entries[slot].key.executable == id { entries[slot].key = .unused }
+    }
+
+    /// Forgets the entries that name dynamic namespace `index` (removed:
+    /// its ID may come back for another name) or wait for one (room was
+    /// made). The arrays stay as they are: a caller may be walking one.
+    mutating func forget(dynamic index: Int32) {
+        for slot in entries.indices where entries[slot].pending
+            || (entries[slot].dynamic && (entries[slot].indices.contains(index) || entries[slot].roots.contains(index))) {
+            entries[slot].key = .unused
+        }
     }
 }

@@ -8,10 +8,12 @@ import UprocRules
 /// `Dictionary` costs a SipHash per look-up, which was a third of the fork
 /// path.
 ///
-/// A slot holds 32 bytes: the IDs and the first two words of the name (all
-/// of a process's `comm`). The rest of a longer name, which only kernel
-/// threads have, is kept aside by PID (`longTails`), so that 10,000 slots
-/// do not carry 48 bytes each for a few dozen kernel threads.
+/// A slot holds 40 bytes: the IDs, the first two words of the name (all
+/// of a process's `comm`), the login UID and the executable (an ID into
+/// the tracker's `Executables`). The rest of a longer name, which only
+/// kernel threads have, is kept aside by PID (`longTails`), so that 10,000
+/// slots do not carry 48 bytes each for a few dozen kernel threads. While
+/// the rules have trees, each slot also has its lineage (`links`, 20 bytes).
 ///
 /// Key 0 marks an empty slot: PIDs are positive, and the tracker ignores
 /// any other.
@@ -19,8 +21,8 @@ import UprocRules
 struct ProcessTable: Sendable {
     @usableFromInline typealias Slot = Int
 
-    /// An identity in 32 bytes: its name's bytes after the 15th, if any,
-    /// are in `longTails`.
+    /// An identity in 40 bytes, with its executable: its name's bytes
+    /// after the 15th, if any, are in `longTails`.
     @usableFromInline
     struct Stored: Equatable, Sendable {
         @usableFromInline var ruid: UInt32
@@ -29,21 +31,26 @@ struct ProcessTable: Sendable {
         @usableFromInline var egid: UInt32
         @usableFromInline var nameLow: UInt64
         @usableFromInline var nameHigh: UInt64
+        @usableFromInline var loginuid: UInt32
+        /// The executable, an ID of the tracker's `Executables` (0: unknown).
+        @usableFromInline var executable: UInt32
 
         @inlinable
-        init(_ identity: ProcessIdentity) {
+        init(_ identity: ProcessIdentity, executable: UInt32 = 0) {
             ruid = identity.ruid
             euid = identity.euid
             rgid = identity.rgid
             egid = identity.egid
             nameLow = identity.comm.low
             nameHigh = identity.comm.high
+            loginuid = identity.loginuid
+            self.executable = executable
         }
 
         @inlinable
         func identity(tail: ProcessName.Tail) -> ProcessIdentity {
             ProcessIdentity(ruid: ruid, euid: euid, rgid: rgid, egid: egid,
-                            comm: ProcessName(low: nameLow, high: nameHigh, tail: tail))
+                            comm: ProcessName(low: nameLow, high: nameHigh, tail: tail), loginuid: loginuid)
         }
 
         /// The name is longer than 15 bytes (its length is the top byte).
@@ -62,6 +69,8 @@ struct ProcessTable: Sendable {
             self.egid = egid
             self.nameLow = nameLow
             self.nameHigh = nameHigh
+            loginuid = ProcessIdentity.unsetLoginUID
+            executable = 0
         }
 
         /// What no identity is stored as (a name's length is at most 63).
@@ -71,12 +80,33 @@ struct ProcessTable: Sendable {
         @inlinable
         static func == (a: Stored, b: Stored) -> Bool {
             a.euid == b.euid && a.nameHigh == b.nameHigh && a.nameLow == b.nameLow && a.egid == b.egid
-                && a.ruid == b.ruid && a.rgid == b.rgid
+                && a.ruid == b.ruid && a.rgid == b.rgid && a.loginuid == b.loginuid && a.executable == b.executable
         }
+    }
+
+    /// A process's place in the lineage while the rules have trees: its
+    /// parent at fork (by PID and serial, so a reused PID is told apart),
+    /// how many processes and ghosts name it as parent, and the tree
+    /// namespaces it is in (an interned set, see `TreeSets`). 20 bytes.
+    @usableFromInline
+    struct Links: Sendable, Equatable {
+        /// The parent's PID, or 0 when unknown.
+        @usableFromInline var parent: Int32 = 0
+        @usableFromInline var parentSerial: UInt32 = 0
+        /// Told apart from every other process this tracker has known.
+        @usableFromInline var serial: UInt32 = 0
+        /// Live children and ghosts whose parent this is.
+        @usableFromInline var children: UInt32 = 0
+        /// The tree namespaces it is in.
+        @usableFromInline var trees: UInt32 = 0
+
+        @inlinable init() {}
     }
 
     @usableFromInline var keys: [Int32]
     @usableFromInline var values: [Stored]
+    /// Per slot, while lineage is followed; empty otherwise.
+    @usableFromInline var links: [Links] = []
     /// The name bytes after the 15th of the processes whose names are longer.
     @usableFromInline var longTails: [Int32: ProcessName.Tail] = [:]
     @usableFromInline var count = 0
@@ -143,15 +173,16 @@ struct ProcessTable: Sendable {
         values[slot].identity(tail: longTails[keys[slot]] ?? Self.noTail)
     }
 
+    /// Replaces the identity at `slot`, keeping its executable.
     @inlinable
     mutating func setIdentity(_ identity: ProcessIdentity, at slot: Slot) {
-        store(identity, at: slot, replacing: values[slot].hasLongName)
+        store(identity, executable: values[slot].executable, at: slot, replacing: values[slot].hasLongName)
     }
 
     /// Puts `identity` in the occupied `slot`, its long name's tail aside.
     @inlinable
-    mutating func store(_ identity: ProcessIdentity, at slot: Slot, replacing hadLongName: Bool) {
-        values[slot] = Stored(identity)
+    mutating func store(_ identity: ProcessIdentity, executable: UInt32, at slot: Slot, replacing hadLongName: Bool) {
+        values[slot] = Stored(identity, executable: executable)
         if _slowPath(identity.comm.isLong || hadLongName) { storeTail(identity.comm, for: keys[slot]) }
     }
 
@@ -168,7 +199,7 @@ struct ProcessTable: Sendable {
         let (slot, found) = probe(pid)
         if found {
             let old = self.identity(at: slot)
-            store(identity, at: slot, replacing: values[slot].hasLongName)
+            store(identity, executable: values[slot].executable, at: slot, replacing: values[slot].hasLongName)
             return old
         }
         occupy(slot, pid, identity)
@@ -185,6 +216,7 @@ struct ProcessTable: Sendable {
         if found { return false }
         keys[slot] = pid
         values[slot] = stored
+        if !links.isEmpty { links[slot] = Links() }
         count &+= 1
         if count &* 4 > keys.count &* 3 { grow() }
         return true
@@ -204,7 +236,8 @@ struct ProcessTable: Sendable {
     @inlinable
     mutating func occupy(_ slot: Int, _ pid: Int32, _ identity: ProcessIdentity) {
         keys[slot] = pid
-        store(identity, at: slot, replacing: false)
+        store(identity, executable: 0, at: slot, replacing: false)
+        if !links.isEmpty { links[slot] = Links() }
         count &+= 1
         // At most three quarters full: probe runs stay short (keys sit 16 to
         // a cache line) at half the memory of a half-full table.
@@ -214,10 +247,12 @@ struct ProcessTable: Sendable {
     @usableFromInline
     mutating func grow() {
         var bigger = ProcessTable(capacity: keys.count &* 2)
+        if !links.isEmpty { bigger.links = Array(repeating: Links(), count: bigger.keys.count) }
         for slot in keys.indices where keys[slot] != 0 {
             let (free, _) = bigger.probe(keys[slot])
             bigger.keys[free] = keys[slot]
             bigger.values[free] = values[slot]
+            if !links.isEmpty { bigger.links[free] = links[slot] }
         }
         bigger.count = count
         bigger.longTails = longTails
@@ -250,11 +285,35 @@ struct ProcessTable: Sendable {
             if !stays {
                 keys[hole] = key
                 values[hole] = values[candidate]
+                if !links.isEmpty { links[hole] = links[candidate] }
                 hole = candidate
             }
         }
         keys[hole] = 0
         count &-= 1
+    }
+
+    /// Starts or stops keeping lineage (all links unknown when started).
+    mutating func keepLinks(_ keep: Bool) {
+        links = keep ? Array(repeating: Links(), count: keys.count) : []
+    }
+
+    /// Stores a short-named identity for a `pid` not yet known and returns
+    /// its slot, or nil, changing nothing, when it is known (or not positive).
+    @inlinable
+    mutating func insertNewSlot(stored: Stored, for pid: Int32) -> Slot? {
+        guard pid > 0 else { return nil }
+        var (slot, found) = probe(pid)
+        if found { return nil }
+        keys[slot] = pid
+        values[slot] = stored
+        if !links.isEmpty { links[slot] = Links() }
+        count &+= 1
+        if count &* 4 > keys.count &* 3 {
+            grow()
+            slot = probe(pid).slot
+        }
+        return slot
     }
 
     func forEachPID(_ body: (Int32) -> Void) {

@@ -20,9 +20,11 @@ import UprocRules
     }
 
     @Test func identitiesAreStoredFlat() {
-        // Two arrays, no per-process boxes: 4 + 32 bytes a slot (a kernel
-        // thread's name past 15 bytes is kept aside).
-        #expect(MemoryLayout<ProcessTable.Stored>.stride == 32)
+        // Two arrays, no per-process boxes: 4 + 40 bytes a slot (a kernel
+        // thread's name past 15 bytes is kept aside); 20 more of lineage
+        // only while the rules have trees.
+        #expect(MemoryLayout<ProcessTable.Stored>.stride == 40)
+        #expect(MemoryLayout<ProcessTable.Links>.stride == 20)
         var tracker = Tracker(table: Fixture.table)
         // At most three quarters full: 5,000 processes in 8,192 slots, 6,145 in 16,384.
         for pid in Int32(1)...5_000 { tracker.upsert(pid, Fixture.alice) }
@@ -30,6 +32,9 @@ import UprocRules
         #expect(tracker.processes.values.count == 8_192)
         for pid in Int32(5_001)...6_145 { tracker.upsert(pid, Fixture.alice) }
         #expect(tracker.processes.keys.count == 16_384)
+        #expect(tracker.processes.links.isEmpty)
+        let trees = Tracker(table: DecisionTable(rules: [Rule(tree: true, conditions: [.comm("sshd")], namespace: "ssh.all")]))
+        #expect(trees.processes.links.count == trees.processes.keys.count)
     }
 
     /// A kernel thread's name past 15 bytes is kept aside, by PID, as long

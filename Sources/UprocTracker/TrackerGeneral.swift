@@ -1,0 +1,300 @@
+import UprocRules
+
+/// The event paths for tables with more than plain rules: trees (sticky
+/// membership inherited at fork), login and executable rules, dynamic
+/// templates (namespaces made with their first member, removed with their
+/// last). Plain tables never come here, so their paths stay as they were.
+///
+/// A fork is still a look-up of the parent and a copy: of its identity,
+/// its executable's ID, its tree set's ID (with counts bumped), and a join
+/// of the namespaces its memo entry and tree set list. Only a process that
+/// starts to match a tree it was not in walks the table, once, for its
+/// descendants.
+extension Tracker {
+    /// What making a dynamic namespace came to.
+    enum Made {
+        case made(Int32)
+        /// A rule has that name: it wins.
+        case taken
+        /// `--max-namespaces` is reached.
+        case capped
+    }
+
+    // MARK: Classification
+
+    /// The memo entry of the process stored as `key` with `identity`: its
+    /// non-tree namespaces (group leaders, then dynamic ones) and the trees
+    /// it is a root of. With `making`, a dynamic namespace that does not
+    /// exist is made (the caller then joins it); without (an exit, a look
+    /// back at an old identity) none is, and the entry says it is pending.
+    mutating func generalEntry(_ key: ProcessTable.Stored, _ identity: ProcessIdentity, making: Bool) -> Int {
+        if let slot = memo.lookup(key), !(making && memo.entries[slot].pending) { return slot }
+        let slot = memo.take(key)
+        let table = self.table
+        let executable = executables.matches[Int(key.executable)]
+        table.forEachMatchingGroup(identity, executable: executable) { id in
+            if table.isTree(id) {
+                memo.entries[slot].roots.append(id.index)
+            } else {
+                memo.entries[slot].indices.append(id.index)
+            }
+        }
+        let templates = table.templates
+        guard !templates.isEmpty else { return slot }
+        let path = executables.path(key.executable)
+        for template in templates.indices {
+            guard table.templateName(template, for: identity, executable: executable, path: path, into: &nameBuffer) else {
+                continue
+            }
+            var id = dynamic.id(named: nameBuffer)
+            if id == nil {
+                guard making else {
+                    memo.entries[slot].pending = true
+                    continue
+                }
+                switch makeDynamic(template) {
+                case .made(let made): id = made
+                case .taken: continue
+                case .capped:
+                    memo.entries[slot].pending = true
+                    continue
+                }
+            }
+            memo.entries[slot].dynamic = true
+            if templates[template].isTree {
+                memo.entries[slot].roots.append(id!)
+            } else {
+                memo.entries[slot].indices.append(id!)
+            }
+        }
+        return slot
+    }
+
+    /// Makes the dynamic namespace named `nameBuffer` for `template`.
+    private mutating func makeDynamic(_ template: Int) -> Made {
+        // A rule's namespace of that name wins over the template.
+        if table.id(of: String(decoding: nameBuffer, as: UTF8.self)) != nil { return .taken }
+        guard let id = dynamic.make(nameBuffer, template: template) else { return .capped }
+        let index = Int(id)
+        if index == namespaces.count {
+            namespaces.append(NamespaceState())
+        } else {
+            namespaces[index] = NamespaceState()
+        }
+        // A new file: written at the next drain, whatever it then holds.
+        namespaces[index].flags = NamespaceState.queued | NamespaceState.forced
+        dirty.append(id)
+        return .made(id)
+    }
+
+    /// One process less runs executable `id`.
+    mutating func releaseExecutable(_ id: UInt32) {
+        if executables.release(id) { memo.forget(executable: id) }
+    }
+
+    /// A dynamic namespace's last member left: it goes (its file, if one
+    /// was offered, is to be removed; see `takeRemovedNamespaces`).
+    @usableFromInline
+    mutating func retire(_ index: Int) {
+        dynamic.remove(index)
+        namespaces[index].flags = NamespaceState.retired
+        namespaces[index].publishedCount = 0
+        memo.forget(dynamic: Int32(index))
+    }
+
+    // MARK: Events
+
+    /// A new process (`inherited`: its parent's tree set, not retained)
+    /// joins every namespace its identity matches and its trees.
+    mutating func joinGeneral(_ pid: Int32, slot: ProcessTable.Slot, _ key: ProcessTable.Stored, _ identity: ProcessIdentity,
+                              inherited: UInt32) {
+        let entry = generalEntry(key, identity, making: true)
+        for position in memo.entries[entry].indices.indices { join(Int(memo.entries[entry].indices[position]), pid) }
+        guard lineage else { return }
+        var trees = inherited
+        for position in memo.entries[entry].roots.indices {
+            trees = sets.adding(memo.entries[entry].roots[position], to: trees)
+        }
+        sets.retain(trees)
+        processes.links[slot].trees = trees
+        for namespace in sets.members[Int(trees)] { join(Int(namespace), pid) }
+    }
+
+    /// FORK on the general path: the child gets the parent's lineage,
+    /// trees and executable, and `identity` (nil: the parent's).
+    @usableFromInline
+    mutating func forkGeneral(parentSlot: ProcessTable.Slot, parent: Int32, child: Int32, identity: ProcessIdentity?) -> Bool {
+        let parentStored = processes.values[parentSlot]
+        let parentLinks = lineage ? processes.links[parentSlot] : ProcessTable.Links()
+        let childIdentity = identity ?? processes.identity(at: parentSlot)
+        let key = identity.map { ProcessTable.Stored($0, executable: parentStored.executable) } ?? parentStored
+        if lineage { processes.links[parentSlot].children &+= 1 }
+        guard let slot = processes.insertNewSlot(stored: key, for: child) else {
+            if lineage { processes.links[parentSlot].children &-= 1 }
+            return false
+        }
+        if _slowPath(childIdentity.comm.isLong) { processes.storeTail(childIdentity.comm, for: child) }
+        executables.retain(parentStored.executable)
+        if lineage {
+            processes.links[slot].parent = parent
+            processes.links[slot].parentSerial = parentLinks.serial
+            processes.links[slot].serial = newSerial()
+        }
+        joinGeneral(child, slot: slot, key, childIdentity, inherited: parentLinks.trees)
+        return true
+    }
+
+    /// A re-read (EXEC, a check) or a new process seen without its fork.
+    @usableFromInline
+    mutating func upsertGeneral(_ pid: Int32, _ identity: ProcessIdentity, executable path: [UInt8]?) {
+        let readsExecutables = table.usedKeys.contains(.exe)
+        guard let slot = processes.slot(of: pid) else {
+            guard processes.insertNew(identity, for: pid), let slot = processes.slot(of: pid) else { return }
+            let executable = path.flatMap { readsExecutables ? executables.intern($0, table: table) : nil } ?? 0
+            processes.values[slot].executable = executable
+            if lineage { processes.links[slot].serial = newSerial() }
+            joinGeneral(pid, slot: slot, processes.values[slot], identity, inherited: 0)
+            return
+        }
+        let oldKey = processes.values[slot]
+        let old = processes.identity(at: slot)
+        var executable = oldKey.executable
+        // A path read now replaces the one held (interning retains it once);
+        // one the rules do not ask for leaves it unknown.
+        let interned = path != nil && readsExecutables
+        if let path, interned { executable = executables.intern(path, table: table) }
+        if path != nil && !readsExecutables { executable = 0 }
+        if old == identity && executable == oldKey.executable {
+            if interned { releaseExecutable(executable) }
+            return
+        }
+        processes.store(identity, executable: executable, at: slot, replacing: oldKey.hasLongName)
+        reclassifyGeneral(pid, slot: slot, oldKey: oldKey, old: old, newKey: processes.values[slot], new: identity)
+        if executable != oldKey.executable || interned { releaseExecutable(oldKey.executable) }
+    }
+
+    /// Moves `pid` out of the non-tree namespaces only the old facts match
+    /// and into those only the new match; trees whose roots it now matches
+    /// it joins with its descendants (it never leaves a tree but by exiting).
+    mutating func reclassifyGeneral(
+        _ pid: Int32, slot: ProcessTable.Slot, oldKey: ProcessTable.Stored, old: ProcessIdentity,
+        newKey: ProcessTable.Stored, new: ProcessIdentity
+    ) {
+        let oldEntry = generalEntry(oldKey, old, making: false)
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: memo.entries[oldEntry].indices)
+        let newEntry = generalEntry(newKey, new, making: true)
+        scratchNew.removeAll(keepingCapacity: true)
+        scratchNew.append(contentsOf: memo.entries[newEntry].indices)
+        let firstRoot = scratchNew.count
+        scratchNew.append(contentsOf: memo.entries[newEntry].roots)
+        for index in scratch where !scratchNew[..<firstRoot].contains(index) { leave(Int(index), pid) }
+        for index in scratchNew[..<firstRoot] where !scratch.contains(index) { join(Int(index), pid) }
+        guard lineage else { return }
+        for position in firstRoot..<scratchNew.count {
+            let root = scratchNew[position]
+            if !sets.contains(processes.links[slot].trees, root) { addTree(root, at: slot) }
+        }
+    }
+
+    /// EXIT on the general path: leaves its namespaces and trees; with
+    /// children it stays in the lineage as a ghost.
+    @usableFromInline
+    mutating func removeGeneral(_ pid: Int32, slot: ProcessTable.Slot) {
+        let stored = processes.values[slot]
+        let identity = processes.identity(at: slot)
+        let entry = generalEntry(stored, identity, making: false)
+        for position in memo.entries[entry].indices.indices { leave(Int(memo.entries[entry].indices[position]), pid) }
+        if lineage {
+            let links = processes.links[slot]
+            for namespace in sets.members[Int(links.trees)] { leave(Int(namespace), pid) }
+            sets.release(links.trees)
+            detach(pid, links, comm: identity.comm.comm ?? Comm(identity.comm.bytes))
+        }
+        releaseExecutable(stored.executable)
+        processes.remove(pid, at: slot)
+    }
+
+    /// The process at `slot` becomes a root of tree `namespace`: it joins,
+    /// and so does every live descendant not yet in it (one walk of the
+    /// table, only when it has children).
+    mutating func addTree(_ namespace: Int32, at slot: ProcessTable.Slot) {
+        let pid = processes.keys[slot]
+        let links = processes.links[slot]
+        joinTree(namespace, at: slot)
+        guard links.children > 0 else { return }
+        var verdicts: [UInt32: Bool] = [:]
+        for other in processes.keys.indices where processes.keys[other] != 0 && other != slot {
+            if sets.contains(processes.links[other].trees, namespace) { continue }
+            if descends(other, from: pid, links.serial, verdicts: &verdicts) { joinTree(namespace, at: other) }
+        }
+    }
+
+    /// The process at `slot` is in tree `namespace` from now on.
+    mutating func joinTree(_ namespace: Int32, at slot: ProcessTable.Slot) {
+        let old = processes.links[slot].trees
+        let new = sets.adding(namespace, to: old)
+        guard new != old else { return }
+        sets.retain(new)
+        sets.release(old)
+        processes.links[slot].trees = new
+        join(Int(namespace), processes.keys[slot])
+    }
+
+    // MARK: Lineage from /proc
+
+    /// Links processes whose parent is not known to the parent `/proc`
+    /// gives (`parents`: PID → its parent's PID), parents first, and makes
+    /// each inherit its parent's trees. For start-up, after lost events,
+    /// and when a reload brings the first tree rule. A process reparented
+    /// to init or a subreaper before this is linked there: its own lineage
+    /// is lost (see `LineageFile` for what survives a restart).
+    package mutating func adoptParents(_ parents: (Int32) -> Int32?) {
+        guard lineage else { return }
+        var pending: [Int32] = []
+        processes.forEachPID { pid in
+            if let slot = processes.slot(of: pid), processes.links[slot].parent == 0 { pending.append(pid) }
+        }
+        var done = Set<Int32>()
+        func adopt(_ pid: Int32, depth: Int) {
+            guard done.insert(pid).inserted, depth < 4096, let slot = processes.slot(of: pid),
+                  processes.links[slot].parent == 0, let parent = parents(pid), parent != pid,
+                  processes.slot(of: parent) != nil else { return }
+            // The parent first, so that what it inherits passes on.
+            if let parentSlot = processes.slot(of: parent), processes.links[parentSlot].parent == 0 { adopt(parent, depth: depth + 1) }
+            guard let parentSlot = processes.slot(of: parent), let slot = processes.slot(of: pid) else { return }
+            processes.links[slot].parent = parent
+            processes.links[slot].parentSerial = processes.links[parentSlot].serial
+            processes.links[parentSlot].children &+= 1
+            for namespace in sets.members[Int(processes.links[parentSlot].trees)] {
+                if !sets.contains(processes.links[slot].trees, namespace) { addTree(namespace, at: slot) }
+            }
+        }
+        for pid in pending.sorted() { adopt(pid, depth: 0) }
+    }
+
+    // MARK: Publishing
+
+    /// The names of dynamic namespaces removed since the last call whose
+    /// files may exist: the publisher deletes them. A name made again
+    /// meanwhile is not listed (its file is rewritten instead).
+    package mutating func takeRemovedNamespaces() -> [String] {
+        dynamic.takeRemovedNames()
+    }
+
+    /// Processes not listed in a dynamic template's namespace because
+    /// `--max-namespaces` was reached, since start.
+    package var templateRefusals: Int { dynamic.refusals }
+
+    /// The lines of the templates that hit `--max-namespaces` since the
+    /// last call (for one log line each).
+    package mutating func takeCappedTemplates() -> [Int] {
+        dynamic.takeCapped().map { table.templates[$0].rule.line }
+    }
+
+    /// Live dynamic namespaces, interned tree sets, executables and ghosts:
+    /// what the general paths hold beyond the process table.
+    package var generalFootprint: (dynamic: Int, treeSets: Int, executables: Int, ghosts: Int) {
+        (dynamic.liveCount, sets.liveCount, executables.liveCount, ghosts.count)
+    }
+}
