@@ -282,6 +282,19 @@ extension Tracker {
         dynamic.takeRemovedNames()
     }
 
+    /// `drainChanged` that also names a dynamic namespace (nil for a rule's:
+    /// its names are the table's, `forEachNamespace(inGroupOf:)`), since
+    /// the body cannot ask the tracker.
+    package mutating func drainChangedNamed<E: Error>(
+        _ body: (NamespaceID, String?, UnsafeBufferPointer<Int32>) throws(E) -> Void
+    ) throws(E) {
+        let base = dynamic.base
+        let names = dynamic.names
+        try drainChanged { (leader, members) throws(E) in
+            try body(leader, Int(leader.index) >= base ? names[Int(leader.index) - base] : nil, members)
+        }
+    }
+
     /// Processes not listed in a dynamic template's namespace because
     /// `--max-namespaces` was reached, since start.
     package var templateRefusals: Int { dynamic.refusals }
