@@ -152,7 +152,7 @@ package struct Tracker: Sendable {
     /// `executable` (the target of `/proc/PID/exe`; nil keeps what is known).
     package mutating func upsert(_ pid: Int32, _ identity: ProcessIdentity, executable: [UInt8]?) {
         guard pid > 0 else { return }
-        upsertGeneral(pid, identity, executable: executable)
+        if general { upsertGeneral(pid, identity, executable: executable) } else { upsert(pid, identity) }
     }
 
     /// FORK: the child inherits the parent's identity, no `/proc` read.

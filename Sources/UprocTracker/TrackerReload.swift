@@ -70,7 +70,7 @@ extension Tracker {
                         return rule == old && $0.isTree
                     }) else { continue }
                     nameBuffer = Array(name.utf8)
-                    if case .made(let id) = makeDynamicForReload(template) { treeMap[index] = id }
+                    if case .made(let id) = makeDynamicByName(template) { treeMap[index] = id }
                 }
             }
         }
@@ -160,8 +160,9 @@ extension Tracker {
         return change
     }
 
-    /// `makeDynamic` for a name carried over (the buffer holds it).
-    private mutating func makeDynamicForReload(_ template: Int) -> Made {
+    /// `makeDynamic` for a name carried over (the buffer holds it); the
+    /// namespace found when it exists.
+    mutating func makeDynamicByName(_ template: Int) -> Made {
         if let id = dynamic.id(named: nameBuffer) { return .made(id) }
         if table.id(of: String(decoding: nameBuffer, as: UTF8.self)) != nil { return .taken }
         guard let id = dynamic.make(nameBuffer, template: template) else { return .capped }

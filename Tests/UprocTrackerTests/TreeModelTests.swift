@@ -12,6 +12,9 @@ struct TreeModel {
         var pid: Int32
         /// The node of its parent at fork; nil when unknown.
         var parent: Int?
+        /// The node that forked it, whatever the rules (what `/proc` shows
+        /// as its parent while that one lives).
+        var forker: Int? = nil
         var alive: Bool
         var identity: ProcessIdentity
         var executable: [UInt8]?
@@ -92,8 +95,9 @@ struct TreeModel {
     mutating func fork(_ parent: Int32, _ child: Int32) -> Bool {
         guard let parentNode = live[parent], live[child] == nil else { return false }
         let parentFacts = nodes[parentNode]
-        nodes.append(Node(pid: child, parent: table.hasTrees ? parentNode : nil, alive: true, identity: parentFacts.identity,
-                          executable: parentFacts.executable, trees: table.hasTrees ? parentFacts.trees : []))
+        nodes.append(Node(pid: child, parent: table.hasTrees ? parentNode : nil, forker: parentNode, alive: true,
+                          identity: parentFacts.identity, executable: parentFacts.executable,
+                          trees: table.hasTrees ? parentFacts.trees : []))
         live[child] = nodes.count - 1
         addRoots(nodes.count - 1)
         return true
@@ -143,6 +147,27 @@ struct TreeModel {
         treeTemplates = treeTemplates.filter { newTreeTemplates.contains($0.value) && newTable.id(of: $0.key) == nil }
         // Parents first, so that descendants see their ancestors' new roots.
         for index in nodes.indices where nodes[index].alive { addRoots(index) }
+    }
+
+    /// The PID `/proc` shows as `node`'s parent: the one that forked it
+    /// while it lives, else init.
+    func procParent(_ node: Int) -> Int32 {
+        guard let forker = nodes[node].forker, nodes[forker].alive else { return 1 }
+        return nodes[forker].pid
+    }
+
+    /// A daemon restart: lineage not known is taken from `/proc` (the
+    /// forker, while it lives), and trees pass down to what was adopted.
+    mutating func restart() {
+        guard table.hasTrees else { return }
+        for index in nodes.indices where nodes[index].alive && nodes[index].parent == nil {
+            if let forker = nodes[index].forker, nodes[forker].alive { nodes[index].parent = forker }
+        }
+        for index in nodes.indices where nodes[index].alive {
+            var ancestor = nodes[index].parent
+            while let current = ancestor, !nodes[current].alive { ancestor = nodes[current].parent }
+            if let ancestor { nodes[index].trees.formUnion(nodes[ancestor].trees) }
+        }
     }
 
     /// Every namespace with what the files would say: a rule's namespaces
@@ -297,7 +322,23 @@ struct Directory {
                 log = "exit \(pid)"
                 tracker.remove(pid)
                 model.remove(pid)
-            case 90..<92:
+            case 90..<91:
+                // The daemon restarts: a fresh tracker from the scan, /proc's
+                // parents, and the lineage file.
+                log = "restart"
+                let starts = Dictionary(uniqueKeysWithValues: model.live.map { ($0.key, UInt64($0.value)) })
+                let snapshot = tracker.lineageSnapshot(written: 0) { starts[$0] }
+                let decoded = try! LineageSnapshot.decode(snapshot.encode())
+                var fresh = Tracker(table: tracker.table)
+                for (pid, node) in model.live.sorted(by: { $0.key < $1.key }) {
+                    fresh.upsert(pid, model.nodes[node].identity, executable: model.nodes[node].executable)
+                }
+                fresh.adoptParents { pid in model.live[pid].map { model.procParent($0) } }
+                _ = fresh.restoreLineage(decoded) { starts[$0] }
+                tracker = fresh
+                model.restart()
+                directory = Directory()
+            case 91..<92:
                 let identity = Self.identity(&random)
                 log = "upsert new \(nextPID)"
                 tracker.upsert(nextPID, identity)
