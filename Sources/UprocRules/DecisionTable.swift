@@ -54,8 +54,9 @@
         }
     }
 
-    /// What a table holds beyond plain rules.
-    struct More: Sendable {
+    /// What a table holds beyond plain rules (a class: a look-up reads it
+    /// through one reference, not a copy of its arrays).
+    final class More: Sendable {
         /// Namespaces `0..<plainCount` are plain.
         let plainCount: Int
         let extended: ExtendedRules
@@ -68,6 +69,17 @@
         let hasTrees: Bool
         /// At most this many namespaces, static and dynamic together.
         let maxNamespaces: Int
+
+        init(plainCount: Int, extended: ExtendedRules, templates: [DynamicTemplate], executablePatterns: [CommPattern],
+             accounts: AccountNames, hasTrees: Bool, maxNamespaces: Int) {
+            self.plainCount = plainCount
+            self.extended = extended
+            self.templates = templates
+            self.executablePatterns = executablePatterns
+            self.accounts = accounts
+            self.hasTrees = hasTrees
+            self.maxNamespaces = maxNamespaces
+        }
     }
 
     private var index: LookupIndex { storage.index }
@@ -202,10 +214,17 @@
         _ template: Int, for identity: ProcessIdentity, executable: ExecutableMatches, path: [UInt8]?,
         into name: inout [UInt8]
     ) -> Bool {
-        guard let more = storage.more else { return false }
-        let dynamic = more.templates[template]
-        guard dynamic.matches(identity, executable) else { return false }
-        return dynamic.name(for: identity, executable: path, accounts: more.accounts, into: &name)
+        var scratch: [UInt8] = []
+        return templateName(template, for: identity, executable: executable, path: path, into: &name, scratch: &scratch)
+    }
+
+    /// `templateName` with a buffer for the values (reused: no allocation).
+    package func templateName(
+        _ template: Int, for identity: ProcessIdentity, executable: ExecutableMatches, path: [UInt8]?,
+        into name: inout [UInt8], scratch: inout [UInt8]
+    ) -> Bool {
+        guard let more = storage.more, more.templates[template].matches(identity, executable) else { return false }
+        return more.templates[template].name(for: identity, executable: path, accounts: more.accounts, into: &name, scratch: &scratch)
     }
     package func id(of name: String) -> NamespaceID? {
         storage.nameIndex.index(of: name, in: storage.names).map(NamespaceID.init)

@@ -46,8 +46,8 @@ struct AccountNames: Sendable {
 /// A template whose names come and go with the processes: one namespace per
 /// distinct value while it has members (`cmd "*" cmd.{cmd}`), or the
 /// numeric names of an account template (`uid.4242` for a UID without an
-/// account, `uncovered`).
-package struct DynamicTemplate: Sendable {
+/// account, `uncovered`). A class: a classification reads it in place.
+package final class DynamicTemplate: Sendable {
     /// The template as written.
     package let rule: RuleTemplate
     /// For the numeric names of an account template: the `*` key, whose
@@ -63,9 +63,10 @@ package struct DynamicTemplate: Sendable {
         self.uncovered = uncovered
         self.covered = covered
         self.executable = executable
+        isTree = rule.isTree
     }
 
-    package var isTree: Bool { rule.isTree }
+    package let isTree: Bool
 
     /// Whether a process with these facts matches (it then belongs to the
     /// namespace its values name).
@@ -99,9 +100,10 @@ package struct DynamicTemplate: Sendable {
 
     /// The name for a process with these facts (see `NameTemplate.expand`).
     func name(
-        for identity: ProcessIdentity, executable path: [UInt8]?, accounts: AccountNames, into out: inout [UInt8]
+        for identity: ProcessIdentity, executable path: [UInt8]?, accounts: AccountNames, into out: inout [UInt8],
+        scratch: inout [UInt8]
     ) -> Bool {
-        rule.name.expand(into: &out) { placeholder, value in
+        rule.name.expand(into: &out, scratch: &scratch) { placeholder, value in
             switch placeholder.form {
             case .text:
                 if placeholder.key == .cmd {

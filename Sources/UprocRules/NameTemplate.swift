@@ -263,8 +263,13 @@ package struct NameTemplate: Hashable, Sendable, CustomStringConvertible {
     /// each value percent-encoded (see `NameEncoding`); nil when the name
     /// would be empty or over 255 bytes. Appends to `out`, which it empties first.
     package func expand(into out: inout [UInt8], _ value: (Placeholder, inout [UInt8]) -> Void) -> Bool {
-        out.removeAll(keepingCapacity: true)
         var scratch: [UInt8] = []
+        return expand(into: &out, scratch: &scratch, value)
+    }
+
+    /// `expand` with a buffer for the values (reused: no allocation).
+    package func expand(into out: inout [UInt8], scratch: inout [UInt8], _ value: (Placeholder, inout [UInt8]) -> Void) -> Bool {
+        out.removeAll(keepingCapacity: true)
         for element in elements {
             switch element {
             case .literal(let bytes):

@@ -17,6 +17,8 @@ struct DynamicNamespaces: Sendable {
     let capacity: Int
     /// Per dynamic ID − base.
     private(set) var names: [String] = []
+    /// The names' bytes, the key of `ids`.
+    private var keys: [[UInt8]] = []
     private(set) var templates: [Int32] = []
     private(set) var live: [Bool] = []
     /// Whether a drain offered it to the publisher (a file may exist).
@@ -60,12 +62,14 @@ struct DynamicNamespaces: Sendable {
             id = reused
             let index = Int(id) - base
             names[index] = text
+            keys[index] = name
             templates[index] = Int32(template)
             live[index] = true
             offered[index] = false
         } else {
             id = Int32(base + names.count)
             names.append(text)
+            keys.append(name)
             templates.append(Int32(template))
             live.append(true)
             offered.append(false)
@@ -92,7 +96,7 @@ struct DynamicNamespaces: Sendable {
         let index = id - base
         guard live[index] else { return }
         live[index] = false
-        ids[Array(names[index].utf8)] = nil
+        ids[keys[index]] = nil
         if offered[index] { removedNames.append(names[index]) }
         liveCount -= 1
         retired.append(Int32(id))

@@ -1,13 +1,14 @@
 import UprocRules
 
-/// An exited process that is still the lineage parent of a live process or
-/// of another ghost: what links a double-forked daemon to the job that
-/// started it after the intermediate exited. Freed with its last child, so
-/// ghosts never outnumber the processes (and ghosts) below them.
+/// An exited process that forked: it may be what links a live process to
+/// its ancestors (a double-forked daemon to the job that started it).
+/// Ghosts no live process descends through are dropped by a collection
+/// that runs when their number doubled since the last one, so they never
+/// take more than twice what the lineage needs (and nothing is counted per
+/// exit: an exit touches no parent).
 struct Ghost: Sendable, Equatable {
     var parent: Int32
     var parentSerial: UInt32
-    var children: UInt32
     /// Its name when it exited, for explanations.
     var comm: Comm
 }
@@ -15,6 +16,10 @@ struct Ghost: Sendable, Equatable {
 /// Ghosts by PID and serial.
 struct Ghosts: Sendable {
     private(set) var entries: [UInt64: Ghost] = [:]
+    /// The count at which the next collection runs.
+    var collectAt = Ghosts.minimumCollection
+
+    static let minimumCollection = 64
 
     static func key(_ pid: Int32, _ serial: UInt32) -> UInt64 {
         UInt64(UInt32(bitPattern: pid)) << 32 | UInt64(serial)
@@ -28,6 +33,11 @@ struct Ghosts: Sendable {
     var count: Int { entries.count }
 
     mutating func removeAll() { entries = [:] }
+
+    mutating func keep(_ needed: Set<UInt64>) {
+        entries = entries.filter { needed.contains($0.key) }
+        collectAt = max(Self.minimumCollection, 2 * entries.count)
+    }
 }
 
 /// A step up the lineage: a live process (its slot) or a ghost.
@@ -54,56 +64,35 @@ extension Tracker {
         }
     }
 
-    /// One more child names `pid`/`serial` as parent.
-    mutating func addChild(_ pid: Int32, _ serial: UInt32) {
-        switch ancestor(pid, serial) {
-        case .live(let slot): processes.links[slot].children &+= 1
-        case .ghost(let pid, let serial): ghosts[pid, serial]!.children &+= 1
-        case nil: break
-        }
-    }
-
-    /// One child less names `pid`/`serial` as parent; a ghost goes with its
-    /// last child, and then is one child less of its own parent.
-    mutating func releaseChild(_ pid: Int32, _ serial: UInt32) {
-        var pid = pid, serial = serial
-        while true {
-            switch ancestor(pid, serial) {
-            case .live(let slot):
-                processes.links[slot].children &-= 1
-                return
-            case .ghost:
-                var ghost = ghosts[pid, serial]!
-                ghost.children &-= 1
-                if ghost.children > 0 {
-                    ghosts[pid, serial] = ghost
-                    return
-                }
-                ghosts[pid, serial] = nil
-                (pid, serial) = (ghost.parent, ghost.parentSerial)
-            case nil:
-                return
-            }
-        }
-    }
-
-    /// `pid` exits: with children it stays as a ghost (linked to its
-    /// nearest live or ghost ancestor, never to a ghost's ghost when that
-    /// can be helped), without it is one child less of its parent.
-    mutating func detach(_ pid: Int32, _ links: ProcessTable.Links, comm: Comm) {
-        guard links.children > 0 else {
-            releaseChild(links.parent, links.parentSerial)
-            return
-        }
-        var ghost = Ghost(parent: links.parent, parentSerial: links.parentSerial, children: links.children, comm: comm)
-        if case .ghost = ancestor(links.parent, links.parentSerial), let above = ghosts[links.parent, links.parentSerial] {
-            // Skip the ghost parent: link to its parent instead.
+    /// `pid` exits: when it forked it stays as a ghost, linked past a ghost
+    /// parent to that one's parent (a chain that forks and exits again and
+    /// again needs one ghost, not one per step).
+    mutating func detach(_ pid: Int32, _ links: ProcessTable.Links, comm: () -> Comm) {
+        guard links.forked else { return }
+        var ghost = Ghost(parent: links.parent, parentSerial: links.parentSerial, comm: comm())
+        if let above = ghosts[links.parent, links.parentSerial] {
             ghost.parent = above.parent
             ghost.parentSerial = above.parentSerial
-            addChild(above.parent, above.parentSerial)
-            releaseChild(links.parent, links.parentSerial)
         }
         ghosts[pid, links.serial] = ghost
+        if ghosts.count >= ghosts.collectAt { collectGhosts() }
+    }
+
+    /// The ghosts some live process descends through.
+    func neededGhosts() -> Set<UInt64> {
+        var needed = Set<UInt64>()
+        for slot in processes.keys.indices where processes.keys[slot] != 0 {
+            var (pid, serial) = (processes.links[slot].parent, processes.links[slot].parentSerial)
+            while let ghost = ghosts[pid, serial], needed.insert(Ghosts.key(pid, serial)).inserted {
+                (pid, serial) = (ghost.parent, ghost.parentSerial)
+            }
+        }
+        return needed
+    }
+
+    /// Drops the ghosts no live process descends through.
+    mutating func collectGhosts() {
+        ghosts.keep(neededGhosts())
     }
 
     /// A fresh serial for a new process.
@@ -133,9 +122,8 @@ extension Tracker {
             guard let step = ancestor(pid, serial) else { break }
             path.append(serial)
             (pid, serial) = parent(of: step)
-            // A cycle cannot happen (serials only grow along a lineage
-            // made by forks), but a restored or adopted lineage is data:
-            // stop rather than loop.
+            // A cycle cannot happen (a parent exists before its child), but
+            // a restored or adopted lineage is data: stop rather than loop.
             if path.count > processes.count + ghosts.count + 1 { break }
         }
         for step in path { verdicts[step] = answer }

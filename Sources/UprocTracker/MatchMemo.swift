@@ -27,6 +27,8 @@ struct MatchMemo: Sendable {
         @usableFromInline var pending = false
         /// Some index is a dynamic namespace's (checked when one is removed).
         @usableFromInline var dynamic = false
+        /// `roots` as an interned tree set (retained while the entry holds it).
+        @usableFromInline var rootSet: UInt32 = 0
 
         @inlinable
         init(key: Key, indices: [Int32]) {
@@ -93,8 +95,8 @@ struct MatchMemo: Sendable {
     }
 
     /// The entry a miss fills for `key`, emptied (a long name's own entry,
-    /// or the next victim).
-    mutating func take(_ key: Key) -> Int {
+    /// or the next victim), and the tree set it held (to release).
+    mutating func take(_ key: Key) -> (slot: Int, rootSet: UInt32) {
         let slot: Int
         if key.hasLongName {
             slot = Self.longEntry
@@ -108,7 +110,8 @@ struct MatchMemo: Sendable {
         entries[slot].roots.removeAll(keepingCapacity: true)
         entries[slot].pending = false
         entries[slot].dynamic = false
-        return slot
+        defer { entries[slot].rootSet = 0 }
+        return (slot, entries[slot].rootSet)
     }
 
     /// Forgets the entries of executable `id` (its ID is free for another path).

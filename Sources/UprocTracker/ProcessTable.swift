@@ -86,8 +86,9 @@ struct ProcessTable: Sendable {
 
     /// A process's place in the lineage while the rules have trees: its
     /// parent at fork (by PID and serial, so a reused PID is told apart),
-    /// how many processes and ghosts name it as parent, and the tree
-    /// namespaces it is in (an interned set, see `TreeSets`). 20 bytes.
+    /// whether it ever forked (it may then link descendants to its
+    /// ancestors after it exits), and the tree namespaces it is in (an
+    /// interned set, see `TreeSets`). 20 bytes.
     @usableFromInline
     struct Links: Sendable, Equatable {
         /// The parent's PID, or 0 when unknown.
@@ -95,8 +96,8 @@ struct ProcessTable: Sendable {
         @usableFromInline var parentSerial: UInt32 = 0
         /// Told apart from every other process this tracker has known.
         @usableFromInline var serial: UInt32 = 0
-        /// Live children and ghosts whose parent this is.
-        @usableFromInline var children: UInt32 = 0
+        /// It forked at least once (no count: an exit then touches no parent).
+        @usableFromInline var forked = false
         /// The tree namespaces it is in.
         @usableFromInline var trees: UInt32 = 0
 

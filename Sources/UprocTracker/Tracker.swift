@@ -56,6 +56,7 @@ package struct Tracker: Sendable {
     @usableFromInline var nextSerial: UInt32 = 1
     /// Reused buffers of the general paths.
     var nameBuffer: [UInt8] = []
+    var valueBuffer: [UInt8] = []
     var scratch: [Int32] = []
     var scratchNew: [Int32] = []
 

@@ -28,8 +28,16 @@ extension Tracker {
     /// exist is made (the caller then joins it); without (an exit, a look
     /// back at an old identity) none is, and the entry says it is pending.
     mutating func generalEntry(_ key: ProcessTable.Stored, _ identity: ProcessIdentity, making: Bool) -> Int {
+        generalEntry(key, { identity }, making: making)
+    }
+
+    /// `generalEntry` with the identity built only on a miss.
+    mutating func generalEntry(_ key: ProcessTable.Stored, _ makeIdentity: () -> ProcessIdentity, making: Bool) -> Int {
         if let slot = memo.lookup(key), !(making && memo.entries[slot].pending) { return slot }
-        let slot = memo.take(key)
+        let (slot, previous) = memo.take(key)
+        sets.release(previous)
+        defer { setRoots(slot) }
+        let identity = makeIdentity()
         let table = self.table
         let executable = executables.matches[Int(key.executable)]
         table.forEachMatchingGroup(identity, executable: executable) { id in
@@ -43,7 +51,8 @@ extension Tracker {
         guard !templates.isEmpty else { return slot }
         let path = executables.path(key.executable)
         for template in templates.indices {
-            guard table.templateName(template, for: identity, executable: executable, path: path, into: &nameBuffer) else {
+            guard table.templateName(template, for: identity, executable: executable, path: path, into: &nameBuffer,
+                                     scratch: &valueBuffer) else {
                 continue
             }
             var id = dynamic.id(named: nameBuffer)
@@ -68,6 +77,15 @@ extension Tracker {
             }
         }
         return slot
+    }
+
+    /// The entry's roots as an interned set, held by the entry.
+    private mutating func setRoots(_ slot: Int) {
+        guard lineage, !memo.entries[slot].roots.isEmpty else { return }
+        let roots = Array(Set(memo.entries[slot].roots)).sorted()
+        let set = sets.id(of: roots)
+        sets.retain(set)
+        memo.entries[slot].rootSet = set
     }
 
     /// Makes the dynamic namespace named `nameBuffer` for `template`.
@@ -105,19 +123,30 @@ extension Tracker {
     // MARK: Events
 
     /// A new process (`inherited`: its parent's tree set, not retained)
-    /// joins every namespace its identity matches and its trees.
-    mutating func joinGeneral(_ pid: Int32, slot: ProcessTable.Slot, _ key: ProcessTable.Stored, _ identity: ProcessIdentity,
-                              inherited: UInt32) {
-        let entry = generalEntry(key, identity, making: true)
+    /// joins every namespace its identity matches and its trees; with
+    /// `links`, its lineage is written with its tree set (one store).
+    @inline(__always)
+    mutating func joinGeneral(_ pid: Int32, slot: ProcessTable.Slot, _ key: ProcessTable.Stored,
+                              _ identity: () -> ProcessIdentity, inherited: UInt32, links: ProcessTable.Links? = nil) {
+        var entry: Int
+        if let hit = memo.lookup(key), !memo.entries[hit].pending {
+            entry = hit
+        } else {
+            entry = generalEntry(key, identity, making: true)
+        }
         for position in memo.entries[entry].indices.indices { join(Int(memo.entries[entry].indices[position]), pid) }
         guard lineage else { return }
-        var trees = inherited
-        for position in memo.entries[entry].roots.indices {
-            trees = sets.adding(memo.entries[entry].roots[position], to: trees)
-        }
+        let trees = sets.union(inherited, memo.entries[entry].rootSet)
         sets.retain(trees)
-        processes.links[slot].trees = trees
-        for namespace in sets.members[Int(trees)] { join(Int(namespace), pid) }
+        if var links {
+            links.trees = trees
+            processes.links[slot] = links
+        } else {
+            processes.links[slot].trees = trees
+        }
+        if _slowPath(trees != 0) {
+            for namespace in sets.members[Int(trees)] { join(Int(namespace), pid) }
+        }
     }
 
     /// FORK on the general path: the child gets the parent's lineage,
@@ -125,22 +154,33 @@ extension Tracker {
     @usableFromInline
     mutating func forkGeneral(parentSlot: ProcessTable.Slot, parent: Int32, child: Int32, identity: ProcessIdentity?) -> Bool {
         let parentStored = processes.values[parentSlot]
-        let parentLinks = lineage ? processes.links[parentSlot] : ProcessTable.Links()
-        let childIdentity = identity ?? processes.identity(at: parentSlot)
-        let key = identity.map { ProcessTable.Stored($0, executable: parentStored.executable) } ?? parentStored
-        if lineage { processes.links[parentSlot].children &+= 1 }
-        guard let slot = processes.insertNewSlot(stored: key, for: child) else {
-            if lineage { processes.links[parentSlot].children &-= 1 }
-            return false
-        }
-        if _slowPath(childIdentity.comm.isLong) { processes.storeTail(childIdentity.comm, for: child) }
-        executables.retain(parentStored.executable)
+        var links: ProcessTable.Links?
+        var inherited: UInt32 = 0
         if lineage {
-            processes.links[slot].parent = parent
-            processes.links[slot].parentSerial = parentLinks.serial
-            processes.links[slot].serial = newSerial()
+            let parentLinks = processes.links[parentSlot]
+            // Set before the child is inserted (that may move slots); a
+            // failed fork leaves a harmless flag.
+            if !parentLinks.forked { processes.links[parentSlot].forked = true }
+            var childLinks = ProcessTable.Links()
+            childLinks.parent = parent
+            childLinks.parentSerial = parentLinks.serial
+            links = childLinks
+            inherited = parentLinks.trees
         }
-        joinGeneral(child, slot: slot, key, childIdentity, inherited: parentLinks.trees)
+        if _slowPath(identity != nil || parentStored.hasLongName) {
+            let childIdentity = identity ?? processes.identity(at: parentSlot)
+            let key = ProcessTable.Stored(childIdentity, executable: parentStored.executable)
+            guard let slot = processes.insertNewSlot(stored: key, for: child) else { return false }
+            if childIdentity.comm.isLong { processes.storeTail(childIdentity.comm, for: child) }
+            executables.retain(parentStored.executable)
+            links?.serial = newSerial()
+            joinGeneral(child, slot: slot, key, { childIdentity }, inherited: inherited, links: links)
+            return true
+        }
+        guard let slot = processes.insertNewSlot(stored: parentStored, for: child) else { return false }
+        if parentStored.executable != 0 { executables.retain(parentStored.executable) }
+        links?.serial = newSerial()
+        joinGeneral(child, slot: slot, parentStored, { parentStored.shortIdentity }, inherited: inherited, links: links)
         return true
     }
 
@@ -153,7 +193,7 @@ extension Tracker {
             let executable = path.flatMap { readsExecutables ? executables.intern($0, table: table) : nil } ?? 0
             processes.values[slot].executable = executable
             if lineage { processes.links[slot].serial = newSerial() }
-            joinGeneral(pid, slot: slot, processes.values[slot], identity, inherited: 0)
+            joinGeneral(pid, slot: slot, processes.values[slot], { identity }, inherited: 0)
             return
         }
         let oldKey = processes.values[slot]
@@ -202,16 +242,23 @@ extension Tracker {
     @usableFromInline
     mutating func removeGeneral(_ pid: Int32, slot: ProcessTable.Slot) {
         let stored = processes.values[slot]
-        let identity = processes.identity(at: slot)
-        let entry = generalEntry(stored, identity, making: false)
+        let entry: Int
+        if let hit = memo.lookup(stored) {
+            entry = hit
+        } else {
+            let long: ProcessIdentity? = _slowPath(stored.hasLongName) ? processes.identity(at: slot) : nil
+            entry = generalEntry(stored, { long ?? stored.shortIdentity }, making: false)
+        }
         for position in memo.entries[entry].indices.indices { leave(Int(memo.entries[entry].indices[position]), pid) }
         if lineage {
             let links = processes.links[slot]
-            for namespace in sets.members[Int(links.trees)] { leave(Int(namespace), pid) }
-            sets.release(links.trees)
-            detach(pid, links, comm: identity.comm.comm ?? Comm(identity.comm.bytes))
+            if links.trees != 0 {
+                for namespace in sets.members[Int(links.trees)] { leave(Int(namespace), pid) }
+                sets.release(links.trees)
+            }
+            detach(pid, links) { Comm(ProcessName(low: stored.nameLow, high: stored.nameHigh, tail: ProcessTable.noTail).bytes.prefix(Comm.maxLength)) }
         }
-        releaseExecutable(stored.executable)
+        if stored.executable != 0 { releaseExecutable(stored.executable) }
         processes.remove(pid, at: slot)
     }
 
@@ -222,7 +269,7 @@ extension Tracker {
         let pid = processes.keys[slot]
         let links = processes.links[slot]
         joinTree(namespace, at: slot)
-        guard links.children > 0 else { return }
+        guard links.forked else { return }
         var verdicts: [UInt32: Bool] = [:]
         for other in processes.keys.indices where processes.keys[other] != 0 && other != slot {
             if sets.contains(processes.links[other].trees, namespace) { continue }
@@ -265,7 +312,7 @@ extension Tracker {
             guard let parentSlot = processes.slot(of: parent), let slot = processes.slot(of: pid) else { return }
             processes.links[slot].parent = parent
             processes.links[slot].parentSerial = processes.links[parentSlot].serial
-            processes.links[parentSlot].children &+= 1
+            processes.links[parentSlot].forked = true
             for namespace in sets.members[Int(processes.links[parentSlot].trees)] {
                 if !sets.contains(processes.links[slot].trees, namespace) { addTree(namespace, at: slot) }
             }
@@ -305,8 +352,9 @@ extension Tracker {
         dynamic.takeCapped().map { table.templates[$0].rule.line }
     }
 
-    /// Live dynamic namespaces, interned tree sets, executables and ghosts:
-    /// what the general paths hold beyond the process table.
+    /// Live dynamic namespaces, interned tree sets, executables and ghosts
+    /// (some of which a collection may drop): what the general paths hold
+    /// beyond the process table.
     package var generalFootprint: (dynamic: Int, treeSets: Int, executables: Int, ghosts: Int) {
         (dynamic.liveCount, sets.liveCount, executables.liveCount, ghosts.count)
     }

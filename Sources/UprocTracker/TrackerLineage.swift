@@ -22,8 +22,9 @@ extension Tracker {
     package func lineageSnapshot(written: UInt64, startTime: (Int32) -> UInt64?) -> LineageSnapshot {
         var snapshot = LineageSnapshot(written: written)
         guard lineage else { return snapshot }
+        let needed = neededGhosts()
         var ghostParents = Set<UInt32>()
-        for (_, ghost) in ghosts.entries {
+        for (key, ghost) in ghosts.entries where needed.contains(key) {
             if case .live = ancestor(ghost.parent, ghost.parentSerial) { ghostParents.insert(ghost.parentSerial) }
         }
         // Record numbers by serial; tree numbers by namespace index.
@@ -32,8 +33,7 @@ extension Tracker {
         var parents: [(Int32, UInt32)] = []
         for slot in processes.keys.indices where processes.keys[slot] != 0 {
             let links = processes.links[slot]
-            var parentIsGhost = false
-            if case .ghost = ancestor(links.parent, links.parentSerial) { parentIsGhost = true }
+            let parentIsGhost = needed.contains(Ghosts.key(links.parent, links.parentSerial))
             guard links.trees != 0 || parentIsGhost || ghostParents.contains(links.serial) else { continue }
             let pid = processes.keys[slot]
             guard let start = startTime(pid) else { continue }
@@ -59,7 +59,7 @@ extension Tracker {
             snapshot.records.append(LineageSnapshot.Record(pid: pid, start: start, parent: nil, trees: trees))
             parents.append((links.parent, links.parentSerial))
         }
-        for (key, ghost) in ghosts.entries.sorted(by: { $0.key < $1.key }) {
+        for (key, ghost) in ghosts.entries.sorted(by: { $0.key < $1.key }) where needed.contains(key) {
             numbers[UInt32(truncatingIfNeeded: key)] = snapshot.records.count
             snapshot.records.append(LineageSnapshot.Record(
                 pid: Int32(bitPattern: UInt32(truncatingIfNeeded: key >> 32)), start: nil, parent: nil, comm: ghost.comm.bytes))
@@ -67,7 +67,7 @@ extension Tracker {
         }
         for index in snapshot.records.indices {
             let (pid, serial) = parents[index]
-            guard pid > 0, ancestor(pid, serial) != nil, let number = numbers[serial] else { continue }
+            guard pid > 0, let number = numbers[serial], ancestor(pid, serial) != nil else { continue }
             snapshot.records[index].parent = number
         }
         return snapshot
@@ -118,7 +118,7 @@ extension Tracker {
                 steps.append((record.pid, processes.links[slot].serial))
             } else {
                 let serial = newSerial()
-                ghosts[record.pid, serial] = Ghost(parent: 0, parentSerial: 0, children: 0, comm: Comm(record.comm))
+                ghosts[record.pid, serial] = Ghost(parent: 0, parentSerial: 0, comm: Comm(record.comm))
                 steps.append((record.pid, serial))
             }
         }
@@ -128,8 +128,6 @@ extension Tracker {
                   parent.serial != step.serial else { continue }
             switch ancestor(step.pid, step.serial) {
             case .live(let slot):
-                let links = processes.links[slot]
-                releaseChild(links.parent, links.parentSerial)
                 processes.links[slot].parent = parent.pid
                 processes.links[slot].parentSerial = parent.serial
             case .ghost:
@@ -138,14 +136,10 @@ extension Tracker {
             case nil:
                 continue
             }
-            addChild(parent.pid, parent.serial)
+            if case .live(let parentSlot) = ancestor(parent.pid, parent.serial) { processes.links[parentSlot].forked = true }
         }
-        // Ghosts that link no live process go, and so on up.
-        for (index, record) in snapshot.records.enumerated() where record.exited {
-            guard let step = steps[index], let ghost = ghosts[step.pid, step.serial], ghost.children == 0 else { continue }
-            ghosts[step.pid, step.serial] = nil
-            releaseChild(ghost.parent, ghost.parentSerial)
-        }
+        // Ghosts that link no live process go.
+        collectGhosts()
         for (index, record) in snapshot.records.enumerated() where !record.exited {
             guard let step = steps[index], let slot = processes.slot(of: step.pid) else { continue }
             for tree in record.trees { if let id = trees[tree] { joinTree(id, at: slot) } }

@@ -53,9 +53,12 @@ extension Tracker {
         // Old tree namespaces the new rules keep, by name.
         var treeMap: [Int32: Int32] = [:]
         if lineage && oldLineage {
+            // The sets processes hold (the memo holds others).
+            var held = Set<UInt32>()
+            for slot in processes.keys.indices where processes.keys[slot] != 0 { held.insert(processes.links[slot].trees) }
             var seen = Set<Int32>()
-            for set in oldSets.members.indices where set != 0 && oldSets.counts[set] > 0 {
-                for index in oldSets.members[set] where seen.insert(index).inserted {
+            for set in held where set != 0 {
+                for index in oldSets.members[Int(set)] where seen.insert(index).inserted {
                     let name = oldName(Int(index))
                     if let id = newTable.id(of: name) {
                         if newTable.isTree(id) { treeMap[index] = id.index }

@@ -11,6 +11,10 @@ struct TreeSets: Sendable {
     @usableFromInline var counts: [UInt32] = [0]
     private var ids: [[Int32]: UInt32] = [:]
     private var free: [UInt32] = []
+    /// The last union asked for, while no set was dropped since: a fork
+    /// storm asks the same one (the parent's set and its identity's roots).
+    private var lastUnion: (a: UInt32, b: UInt32, result: UInt32) = (0, 0, 0)
+    private var lastUnionValid = false
 
     @inlinable init() {}
 
@@ -35,6 +39,41 @@ struct TreeSets: Sendable {
         ids[members[Int(set)]] = nil
         members[Int(set)] = []
         free.append(set)
+        lastUnionValid = false
+    }
+
+    /// The set of both sets' namespaces (not retained).
+    @inlinable
+    mutating func union(_ a: UInt32, _ b: UInt32) -> UInt32 {
+        if b == 0 || a == b { return a }
+        if a == 0 { return b }
+        return unionSlow(a, b)
+    }
+
+    @usableFromInline
+    mutating func unionSlow(_ a: UInt32, _ b: UInt32) -> UInt32 {
+        if lastUnionValid && lastUnion.a == a && lastUnion.b == b { return lastUnion.result }
+        var merged: [Int32] = []
+        let left = members[Int(a)], right = members[Int(b)]
+        merged.reserveCapacity(left.count + right.count)
+        var i = 0, j = 0
+        while i < left.count || j < right.count {
+            if j == right.count || (i < left.count && left[i] < right[j]) {
+                merged.append(left[i])
+                i += 1
+            } else if i == left.count || right[j] < left[i] {
+                merged.append(right[j])
+                j += 1
+            } else {
+                merged.append(left[i])
+                i += 1
+                j += 1
+            }
+        }
+        let result = merged == left ? a : merged == right ? b : id(of: merged)
+        lastUnion = (a, b, result)
+        lastUnionValid = true
+        return result
     }
 
     /// The ID of the set of `namespaces` (ascending), made if new; not retained.
