@@ -20,6 +20,8 @@ struct DynamicNamespaces: Sendable {
     /// The names' bytes, the key of `ids`.
     private var keys: [[UInt8]] = []
     private(set) var templates: [Int32] = []
+    /// Per namespace, the one user whose processes alone it holds, or `UInt32.max`.
+    private(set) var readers: [UInt32] = []
     private(set) var live: [Bool] = []
     /// Whether a drain offered it to the publisher (a file may exist).
     private(set) var offered: [Bool] = []
@@ -49,8 +51,10 @@ struct DynamicNamespaces: Sendable {
 
     func template(of id: Int) -> Int { Int(templates[id - base]) }
 
+    func reader(of id: Int) -> UInt32? { readers[id - base] == .max ? nil : readers[id - base] }
+
     /// Makes the namespace `name` of `template`; nil at the cap (counted).
-    mutating func make(_ name: [UInt8], template: Int) -> Int32? {
+    mutating func make(_ name: [UInt8], template: Int, reader: UInt32? = nil) -> Int32? {
         guard liveCount < capacity else {
             refusals &+= 1
             capped.insert(template)
@@ -64,6 +68,7 @@ struct DynamicNamespaces: Sendable {
             names[index] = text
             keys[index] = name
             templates[index] = Int32(template)
+            readers[index] = reader ?? .max
             live[index] = true
             offered[index] = false
         } else {
@@ -71,6 +76,7 @@ struct DynamicNamespaces: Sendable {
             names.append(text)
             keys.append(name)
             templates.append(Int32(template))
+            readers.append(reader ?? .max)
             live.append(true)
             offered.append(false)
         }

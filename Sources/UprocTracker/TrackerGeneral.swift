@@ -61,7 +61,7 @@ extension Tracker {
                     memo.entries[slot].pending = true
                     continue
                 }
-                switch makeDynamic(template) {
+                switch makeDynamic(template, reader: table.templates[template].selectedUser(for: identity)) {
                 case .made(let made): id = made
                 case .taken: continue
                 case .capped:
@@ -89,10 +89,10 @@ extension Tracker {
     }
 
     /// Makes the dynamic namespace named `nameBuffer` for `template`.
-    private mutating func makeDynamic(_ template: Int) -> Made {
+    private mutating func makeDynamic(_ template: Int, reader: UInt32?) -> Made {
         // A rule's namespace of that name wins over the template.
         if table.id(of: String(decoding: nameBuffer, as: UTF8.self)) != nil { return .taken }
-        guard let id = dynamic.make(nameBuffer, template: template) else { return .capped }
+        guard let id = dynamic.make(nameBuffer, template: template, reader: reader) else { return .capped }
         let index = Int(id)
         if index == namespaces.count {
             namespaces.append(NamespaceState())
@@ -340,6 +340,13 @@ extension Tracker {
         try drainChanged { (leader, members) throws(E) in
             try body(leader, Int(leader.index) >= base ? names[Int(leader.index) - base] : nil, members)
         }
+    }
+
+    /// The one user whose processes alone `namespace` can hold (under
+    /// `hidepid` that user may read its file): a rule's, or a dynamic
+    /// namespace's as its template made it; nil for a tree.
+    package func selectedUser(of namespace: NamespaceID) -> UInt32? {
+        Int(namespace.index) < table.namespaceCount ? table.selectedUser(of: namespace) : dynamic.reader(of: Int(namespace.index))
     }
 
     /// Processes not listed in a dynamic template's namespace because

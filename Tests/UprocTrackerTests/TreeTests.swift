@@ -264,4 +264,20 @@ import UprocTestSupport
         _ = tracker.replaceTable(Self.table("tree cmd nothing ssh.all\n"))
         #expect(tracker.members("ssh.all") == [])
     }
+
+    /// Under `hidepid` a file may be read by the one user whose processes
+    /// alone it holds: never a tree's (a descendant may run as anyone).
+    @Test func onlyNamespacesOfOneUserHaveAReader() {
+        var tracker = Tracker(table: Self.table("""
+            tree uid alice cmd make builds
+            uid alice cmd make makes
+            uid * cmd "*" u.{user}.{cmd}
+            cmd "*" c.{cmd}
+            """))
+        tracker.upsert(10, ProcessIdentity(uid: 1000, gid: 100, comm: "make"))
+        #expect(tracker.selectedUser(of: tracker.id(of: "builds")!) == nil)
+        #expect(tracker.selectedUser(of: tracker.id(of: "makes")!) == 1000)
+        #expect(tracker.selectedUser(of: tracker.id(of: "u.alice.make")!) == 1000)
+        #expect(tracker.selectedUser(of: tracker.id(of: "c.make")!) == nil)
+    }
 }
