@@ -235,7 +235,16 @@
     /// Whether all conditions of namespace `id`'s rule hold for `identity`
     /// (no allocation; any namespace, grouped or not). For a tree rule:
     /// whether the process is one of its roots.
-    package func rule(_ id: NamespaceID, holdsFor identity: ProcessIdentity, executable: ExecutableMatches = .none) -> Bool {
+    package func rule(_ id: NamespaceID, holdsFor identity: ProcessIdentity) -> Bool {
+        if let more = storage.more, Int(id.index) >= more.plainCount {
+            return more.extended.rules[Int(id.index) - more.plainCount].holds(identity, .none)
+        }
+        return index.rule(Int(id.index), holdsFor: identity)
+    }
+
+    /// `rule(_:holdsFor:)` for a process running an executable that
+    /// matches `executable`'s patterns.
+    package func rule(_ id: NamespaceID, holdsFor identity: ProcessIdentity, executable: ExecutableMatches) -> Bool {
         if let more = storage.more, Int(id.index) >= more.plainCount {
             return more.extended.rules[Int(id.index) - more.plainCount].holds(identity, executable)
         }
@@ -245,7 +254,18 @@
     /// Calls `body` once for each namespace `identity` belongs to (for a
     /// tree: of which it is a root), in no particular order, without
     /// allocating.
-    package func forEachMatch(_ identity: ProcessIdentity, executable: ExecutableMatches = .none, _ body: (NamespaceID) -> Void) {
+    package func forEachMatch(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
+        if storage.hasGroups {
+            forEachMatchThroughGroups(identity, body)
+        } else {
+            index.forEachMatchingGroup(identity, body)
+        }
+        if let more = storage.more { more.extended.forEachMatch(identity, .none, body) }
+    }
+
+    /// `forEachMatch` for a process running an executable that matches
+    /// `executable`'s patterns.
+    package func forEachMatch(_ identity: ProcessIdentity, executable: ExecutableMatches, _ body: (NamespaceID) -> Void) {
         if storage.hasGroups {
             forEachMatchThroughGroups(identity, body)
         } else {
@@ -290,9 +310,14 @@
 
     /// Calls `body` with the leader of each group `identity` belongs to: as
     /// `forEachMatch`, once per group instead of once per namespace.
-    @usableFromInline package func forEachMatchingGroup(
-        _ identity: ProcessIdentity, executable: ExecutableMatches = .none, _ body: (NamespaceID) -> Void
-    ) {
+    @usableFromInline package func forEachMatchingGroup(_ identity: ProcessIdentity, _ body: (NamespaceID) -> Void) {
+        index.forEachMatchingGroup(identity, body)
+        if let more = storage.more { more.extended.forEachMatch(identity, .none, body) }
+    }
+
+    /// `forEachMatchingGroup` for a process running an executable that
+    /// matches `executable`'s patterns.
+    package func forEachMatchingGroup(_ identity: ProcessIdentity, executable: ExecutableMatches, _ body: (NamespaceID) -> Void) {
         index.forEachMatchingGroup(identity, body)
         if let more = storage.more { more.extended.forEachMatch(identity, executable, body) }
     }
@@ -306,7 +331,7 @@
 
     /// The namespaces `identity` belongs to (of tree rules: is a root of),
     /// ascending (allocates).
-    package func matches(_ identity: ProcessIdentity, executable: ExecutableMatches = .none) -> [NamespaceID] {
+    package func matches(_ identity: ProcessIdentity, executable: ExecutableMatches = ExecutableMatches(words: [])) -> [NamespaceID] {
         var result: [NamespaceID] = []
         forEachMatch(identity, executable: executable) { result.append($0) }
         return result.sorted()

@@ -4,10 +4,12 @@
 @usableFromInline package struct ExecutableMatches: Hashable, Sendable {
     @usableFromInline var words: [UInt64]
 
-    /// No pattern: the path is unknown, or no rule tests `exe`.
-    @usableFromInline package static let none = ExecutableMatches(words: [])
+    /// No pattern: the path is unknown, or no rule tests `exe`. Computed
+    /// (an empty array costs nothing) rather than stored: a stored static
+    /// costs a once-check on every read.
+    @inlinable package static var none: ExecutableMatches { ExecutableMatches(words: []) }
 
-    init(words: [UInt64]) { self.words = words }
+    @usableFromInline init(words: [UInt64]) { self.words = words }
 
     init(count: Int, _ matches: (Int) -> Bool) {
         var words = [UInt64](repeating: 0, count: (count + 63) / 64)

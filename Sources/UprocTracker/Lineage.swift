@@ -51,7 +51,7 @@ extension Tracker {
     /// long gone).
     func ancestor(_ pid: Int32, _ serial: UInt32) -> Ancestor? {
         guard pid > 0 else { return nil }
-        if let slot = processes.slot(of: pid), processes.links[slot].serial == serial { return .live(slot) }
+        if let slot = processes.slot(of: pid), processes.wide[slot].links.serial == serial { return .live(slot) }
         if ghosts[pid, serial] != nil { return .ghost(pid: pid, serial: serial) }
         return nil
     }
@@ -59,7 +59,7 @@ extension Tracker {
     /// The parent of a step, as PID and serial (0: none known).
     func parent(of step: Ancestor) -> (Int32, UInt32) {
         switch step {
-        case .live(let slot): (processes.links[slot].parent, processes.links[slot].parentSerial)
+        case .live(let slot): (processes.wide[slot].links.parent, processes.wide[slot].links.parentSerial)
         case .ghost(let pid, let serial): ghosts[pid, serial].map { ($0.parent, $0.parentSerial) } ?? (0, 0)
         }
     }
@@ -82,7 +82,7 @@ extension Tracker {
     func neededGhosts() -> Set<UInt64> {
         var needed = Set<UInt64>()
         for slot in processes.keys.indices where processes.keys[slot] != 0 {
-            var (pid, serial) = (processes.links[slot].parent, processes.links[slot].parentSerial)
+            var (pid, serial) = (processes.wide[slot].links.parent, processes.wide[slot].links.parentSerial)
             while let ghost = ghosts[pid, serial], needed.insert(Ghosts.key(pid, serial)).inserted {
                 (pid, serial) = (ghost.parent, ghost.parentSerial)
             }
@@ -108,7 +108,7 @@ extension Tracker {
         _ slot: ProcessTable.Slot, from ancestorPID: Int32, _ ancestorSerial: UInt32, verdicts: inout [UInt32: Bool]
     ) -> Bool {
         var path: [UInt32] = []
-        var (pid, serial) = (processes.links[slot].parent, processes.links[slot].parentSerial)
+        var (pid, serial) = (processes.wide[slot].links.parent, processes.wide[slot].links.parentSerial)
         var answer = false
         while true {
             if pid == ancestorPID && serial == ancestorSerial {

@@ -29,6 +29,9 @@ struct MatchMemo: Sendable {
         @usableFromInline var dynamic = false
         /// `roots` as an interned tree set (retained while the entry holds it).
         @usableFromInline var rootSet: UInt32 = 0
+        /// The login UID and executable the entry is for (general tables;
+        /// part of the key there).
+        @usableFromInline var facts = ProcessTable.Facts()
 
         @inlinable
         init(key: Key, indices: [Int32]) {
@@ -60,6 +63,18 @@ struct MatchMemo: Sendable {
         if key.hasLongName { return nil }
         if entries[last].key == key { return last }
         for slot in 0..<Self.capacity where slot != last && entries[slot].key == key {
+            last = slot
+            return slot
+        }
+        return nil
+    }
+
+    /// `lookup` for a general table, whose key includes the facts.
+    @inlinable
+    mutating func lookup(_ key: Key, facts: ProcessTable.Facts) -> Int? {
+        if key.hasLongName { return nil }
+        if entries[last].key == key && entries[last].facts == facts { return last }
+        for slot in 0..<Self.capacity where slot != last && entries[slot].key == key && entries[slot].facts == facts {
             last = slot
             return slot
         }
@@ -110,13 +125,14 @@ struct MatchMemo: Sendable {
         entries[slot].roots.removeAll(keepingCapacity: true)
         entries[slot].pending = false
         entries[slot].dynamic = false
+        entries[slot].facts = ProcessTable.Facts()
         defer { entries[slot].rootSet = 0 }
         return (slot, entries[slot].rootSet)
     }
 
     /// Forgets the entries of executable `id` (its ID is free for another path).
     mutating func forget(executable id: UInt32) {
-        for slot in entries.indices where entries[slot].key.executable == id { entries[slot].key = .unused }
+        for slot in entries.indices where entries[slot].facts.executable == id { entries[slot].key = .unused }
     }
 
     /// Forgets the entries that name dynamic namespace `index` (removed:

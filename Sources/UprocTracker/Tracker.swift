@@ -71,6 +71,7 @@ package struct Tracker: Sendable {
         lineage = table.hasTrees
         dynamic = DynamicNamespaces(base: table.namespaceCount, capacity: table.maxNamespaces - table.namespaceCount)
         if lineage { processes.keepLinks(true) }
+        processes.keepFacts(Self.keepsFacts(table))
         forceAll()
     }
 

@@ -27,19 +27,25 @@ extension Tracker {
     /// it is a root of. With `making`, a dynamic namespace that does not
     /// exist is made (the caller then joins it); without (an exit, a look
     /// back at an old identity) none is, and the entry says it is pending.
-    mutating func generalEntry(_ key: ProcessTable.Stored, _ identity: ProcessIdentity, making: Bool) -> Int {
-        generalEntry(key, { identity }, making: making)
+    mutating func generalEntry(
+        _ key: ProcessTable.Stored, _ facts: ProcessTable.Facts, _ identity: ProcessIdentity, making: Bool
+    ) -> Int {
+        generalEntry(key, facts, { identity }, making: making)
     }
 
     /// `generalEntry` with the identity built only on a miss.
-    mutating func generalEntry(_ key: ProcessTable.Stored, _ makeIdentity: () -> ProcessIdentity, making: Bool) -> Int {
-        if let slot = memo.lookup(key), !(making && memo.entries[slot].pending) { return slot }
+    mutating func generalEntry(
+        _ key: ProcessTable.Stored, _ facts: ProcessTable.Facts, _ makeIdentity: () -> ProcessIdentity, making: Bool
+    ) -> Int {
+        if let slot = memo.lookup(key, facts: facts), !(making && memo.entries[slot].pending) { return slot }
         let (slot, previous) = memo.take(key)
+        memo.entries[slot].facts = facts
         sets.release(previous)
         defer { setRoots(slot) }
-        let identity = makeIdentity()
+        var identity = makeIdentity()
+        identity.loginuid = facts.loginuid
         let table = self.table
-        let executable = executables.matches[Int(key.executable)]
+        let executable = executables.matches[Int(facts.executable)]
         table.forEachMatchingGroup(identity, executable: executable) { id in
             if table.isTree(id) {
                 memo.entries[slot].roots.append(id.index)
@@ -49,7 +55,7 @@ extension Tracker {
         }
         let templates = table.templates
         guard !templates.isEmpty else { return slot }
-        let path = executables.path(key.executable)
+        let path = executables.path(facts.executable)
         for template in templates.indices {
             guard table.templateName(template, for: identity, executable: executable, path: path, into: &nameBuffer,
                                      scratch: &valueBuffer) else {
@@ -126,13 +132,13 @@ extension Tracker {
     /// joins every namespace its identity matches and its trees; with
     /// `links`, its lineage is written with its tree set (one store).
     @inline(__always)
-    mutating func joinGeneral(_ pid: Int32, slot: ProcessTable.Slot, _ key: ProcessTable.Stored,
+    mutating func joinGeneral(_ pid: Int32, slot: ProcessTable.Slot, _ key: ProcessTable.Stored, _ facts: ProcessTable.Facts,
                               _ identity: () -> ProcessIdentity, inherited: UInt32, links: ProcessTable.Links? = nil) {
         var entry: Int
-        if let hit = memo.lookup(key), !memo.entries[hit].pending {
+        if let hit = memo.lookup(key, facts: facts), !memo.entries[hit].pending {
             entry = hit
         } else {
-            entry = generalEntry(key, identity, making: true)
+            entry = generalEntry(key, facts, identity, making: true)
         }
         for position in memo.entries[entry].indices.indices { join(Int(memo.entries[entry].indices[position]), pid) }
         guard lineage else { return }
@@ -140,9 +146,9 @@ extension Tracker {
         sets.retain(trees)
         if var links {
             links.trees = trees
-            processes.links[slot] = links
+            processes.wide[slot].links = links
         } else {
-            processes.links[slot].trees = trees
+            processes.wide[slot].links.trees = trees
         }
         if _slowPath(trees != 0) {
             for namespace in sets.members[Int(trees)] { join(Int(namespace), pid) }
@@ -150,17 +156,19 @@ extension Tracker {
     }
 
     /// FORK on the general path: the child gets the parent's lineage,
-    /// trees and executable, and `identity` (nil: the parent's).
+    /// trees, login UID (unless `identity` says another) and executable,
+    /// and `identity` (nil: the parent's).
     @usableFromInline
     mutating func forkGeneral(parentSlot: ProcessTable.Slot, parent: Int32, child: Int32, identity: ProcessIdentity?) -> Bool {
-        let parentStored = processes.values[parentSlot]
+        let parentStored = processes.stored(at: parentSlot)
+        var facts = processes.facts(at: parentSlot)
         var links: ProcessTable.Links?
         var inherited: UInt32 = 0
         if lineage {
-            let parentLinks = processes.links[parentSlot]
+            let parentLinks = processes.wide[parentSlot].links
             // Set before the child is inserted (that may move slots); a
             // failed fork leaves a harmless flag.
-            if !parentLinks.forked { processes.links[parentSlot].forked = true }
+            if !parentLinks.forked { processes.wide[parentSlot].links.forked = true }
             var childLinks = ProcessTable.Links()
             childLinks.parent = parent
             childLinks.parentSerial = parentLinks.serial
@@ -169,18 +177,21 @@ extension Tracker {
         }
         if _slowPath(identity != nil || parentStored.hasLongName) {
             let childIdentity = identity ?? processes.identity(at: parentSlot)
-            let key = ProcessTable.Stored(childIdentity, executable: parentStored.executable)
+            if processes.factsKept { facts.loginuid = childIdentity.loginuid }
+            let key = ProcessTable.Stored(childIdentity)
             guard let slot = processes.insertNewSlot(stored: key, for: child) else { return false }
             if childIdentity.comm.isLong { processes.storeTail(childIdentity.comm, for: child) }
-            executables.retain(parentStored.executable)
+            processes.setFacts(facts, at: slot)
+            executables.retain(facts.executable)
             links?.serial = newSerial()
-            joinGeneral(child, slot: slot, key, { childIdentity }, inherited: inherited, links: links)
+            joinGeneral(child, slot: slot, key, facts, { childIdentity }, inherited: inherited, links: links)
             return true
         }
         guard let slot = processes.insertNewSlot(stored: parentStored, for: child) else { return false }
-        if parentStored.executable != 0 { executables.retain(parentStored.executable) }
+        processes.setFacts(facts, at: slot)
+        if facts.executable != 0 { executables.retain(facts.executable) }
         links?.serial = newSerial()
-        joinGeneral(child, slot: slot, parentStored, { parentStored.shortIdentity }, inherited: inherited, links: links)
+        joinGeneral(child, slot: slot, parentStored, facts, { parentStored.shortIdentity }, inherited: inherited, links: links)
         return true
     }
 
@@ -191,39 +202,44 @@ extension Tracker {
         guard let slot = processes.slot(of: pid) else {
             guard processes.insertNew(identity, for: pid), let slot = processes.slot(of: pid) else { return }
             let executable = path.flatMap { readsExecutables ? executables.intern($0, table: table) : nil } ?? 0
-            processes.values[slot].executable = executable
-            if lineage { processes.links[slot].serial = newSerial() }
-            joinGeneral(pid, slot: slot, processes.values[slot], { identity }, inherited: 0)
+            processes.setFacts(ProcessTable.Facts(loginuid: identity.loginuid, executable: executable), at: slot)
+            // Facts not kept are unknown: the memo keys them so.
+            if lineage { processes.wide[slot].links.serial = newSerial() }
+            joinGeneral(pid, slot: slot, processes.stored(at: slot), processes.facts(at: slot), { identity }, inherited: 0)
             return
         }
-        let oldKey = processes.values[slot]
+        let oldKey = processes.stored(at: slot)
+        let oldFacts = processes.facts(at: slot)
         let old = processes.identity(at: slot)
-        var executable = oldKey.executable
+        var facts = !processes.factsKept ? ProcessTable.Facts()
+            : ProcessTable.Facts(loginuid: identity.loginuid, executable: oldFacts.executable)
         // A path read now replaces the one held (interning retains it once);
         // one the rules do not ask for leaves it unknown.
         let interned = path != nil && readsExecutables
-        if let path, interned { executable = executables.intern(path, table: table) }
-        if path != nil && !readsExecutables { executable = 0 }
-        if old == identity && executable == oldKey.executable {
-            if interned { releaseExecutable(executable) }
+        if let path, interned { facts.executable = executables.intern(path, table: table) }
+        if path != nil && !readsExecutables { facts.executable = 0 }
+        if old == identity && facts == oldFacts {
+            if interned { releaseExecutable(facts.executable) }
             return
         }
-        processes.store(identity, executable: executable, at: slot, replacing: oldKey.hasLongName)
-        reclassifyGeneral(pid, slot: slot, oldKey: oldKey, old: old, newKey: processes.values[slot], new: identity)
-        if executable != oldKey.executable || interned { releaseExecutable(oldKey.executable) }
+        processes.store(identity, at: slot, replacing: oldKey.hasLongName)
+        processes.setFacts(facts, at: slot)
+        reclassifyGeneral(pid, slot: slot, oldKey: oldKey, oldFacts: oldFacts, old: old, newKey: processes.stored(at: slot),
+                          newFacts: facts, new: identity)
+        if facts.executable != oldFacts.executable || interned { releaseExecutable(oldFacts.executable) }
     }
 
     /// Moves `pid` out of the non-tree namespaces only the old facts match
     /// and into those only the new match; trees whose roots it now matches
     /// it joins with its descendants (it never leaves a tree but by exiting).
     mutating func reclassifyGeneral(
-        _ pid: Int32, slot: ProcessTable.Slot, oldKey: ProcessTable.Stored, old: ProcessIdentity,
-        newKey: ProcessTable.Stored, new: ProcessIdentity
+        _ pid: Int32, slot: ProcessTable.Slot, oldKey: ProcessTable.Stored, oldFacts: ProcessTable.Facts, old: ProcessIdentity,
+        newKey: ProcessTable.Stored, newFacts: ProcessTable.Facts, new: ProcessIdentity
     ) {
-        let oldEntry = generalEntry(oldKey, old, making: false)
+        let oldEntry = generalEntry(oldKey, oldFacts, old, making: false)
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: memo.entries[oldEntry].indices)
-        let newEntry = generalEntry(newKey, new, making: true)
+        let newEntry = generalEntry(newKey, newFacts, new, making: true)
         scratchNew.removeAll(keepingCapacity: true)
         scratchNew.append(contentsOf: memo.entries[newEntry].indices)
         let firstRoot = scratchNew.count
@@ -233,7 +249,7 @@ extension Tracker {
         guard lineage else { return }
         for position in firstRoot..<scratchNew.count {
             let root = scratchNew[position]
-            if !sets.contains(processes.links[slot].trees, root) { addTree(root, at: slot) }
+            if !sets.contains(processes.wide[slot].links.trees, root) { addTree(root, at: slot) }
         }
     }
 
@@ -241,24 +257,25 @@ extension Tracker {
     /// children it stays in the lineage as a ghost.
     @usableFromInline
     mutating func removeGeneral(_ pid: Int32, slot: ProcessTable.Slot) {
-        let stored = processes.values[slot]
+        let stored = processes.stored(at: slot)
+        let facts = processes.facts(at: slot)
         let entry: Int
-        if let hit = memo.lookup(stored) {
+        if let hit = memo.lookup(stored, facts: facts) {
             entry = hit
         } else {
             let long: ProcessIdentity? = _slowPath(stored.hasLongName) ? processes.identity(at: slot) : nil
-            entry = generalEntry(stored, { long ?? stored.shortIdentity }, making: false)
+            entry = generalEntry(stored, facts, { long ?? stored.shortIdentity }, making: false)
         }
         for position in memo.entries[entry].indices.indices { leave(Int(memo.entries[entry].indices[position]), pid) }
         if lineage {
-            let links = processes.links[slot]
+            let links = processes.wide[slot].links
             if links.trees != 0 {
                 for namespace in sets.members[Int(links.trees)] { leave(Int(namespace), pid) }
                 sets.release(links.trees)
             }
             detach(pid, links) { Comm(ProcessName(low: stored.nameLow, high: stored.nameHigh, tail: ProcessTable.noTail).bytes.prefix(Comm.maxLength)) }
         }
-        if stored.executable != 0 { releaseExecutable(stored.executable) }
+        if facts.executable != 0 { releaseExecutable(facts.executable) }
         processes.remove(pid, at: slot)
     }
 
@@ -267,24 +284,24 @@ extension Tracker {
     /// table, only when it has children).
     mutating func addTree(_ namespace: Int32, at slot: ProcessTable.Slot) {
         let pid = processes.keys[slot]
-        let links = processes.links[slot]
+        let links = processes.wide[slot].links
         joinTree(namespace, at: slot)
         guard links.forked else { return }
         var verdicts: [UInt32: Bool] = [:]
         for other in processes.keys.indices where processes.keys[other] != 0 && other != slot {
-            if sets.contains(processes.links[other].trees, namespace) { continue }
+            if sets.contains(processes.wide[other].links.trees, namespace) { continue }
             if descends(other, from: pid, links.serial, verdicts: &verdicts) { joinTree(namespace, at: other) }
         }
     }
 
     /// The process at `slot` is in tree `namespace` from now on.
     mutating func joinTree(_ namespace: Int32, at slot: ProcessTable.Slot) {
-        let old = processes.links[slot].trees
+        let old = processes.wide[slot].links.trees
         let new = sets.adding(namespace, to: old)
         guard new != old else { return }
         sets.retain(new)
         sets.release(old)
-        processes.links[slot].trees = new
+        processes.wide[slot].links.trees = new
         join(Int(namespace), processes.keys[slot])
     }
 
@@ -300,21 +317,21 @@ extension Tracker {
         guard lineage else { return }
         var pending: [Int32] = []
         processes.forEachPID { pid in
-            if let slot = processes.slot(of: pid), processes.links[slot].parent == 0 { pending.append(pid) }
+            if let slot = processes.slot(of: pid), processes.wide[slot].links.parent == 0 { pending.append(pid) }
         }
         var done = Set<Int32>()
         func adopt(_ pid: Int32, depth: Int) {
             guard done.insert(pid).inserted, depth < 4096, let slot = processes.slot(of: pid),
-                  processes.links[slot].parent == 0, let parent = parents(pid), parent != pid,
+                  processes.wide[slot].links.parent == 0, let parent = parents(pid), parent != pid,
                   processes.slot(of: parent) != nil else { return }
             // The parent first, so that what it inherits passes on.
-            if let parentSlot = processes.slot(of: parent), processes.links[parentSlot].parent == 0 { adopt(parent, depth: depth + 1) }
+            if let parentSlot = processes.slot(of: parent), processes.wide[parentSlot].links.parent == 0 { adopt(parent, depth: depth + 1) }
             guard let parentSlot = processes.slot(of: parent), let slot = processes.slot(of: pid) else { return }
-            processes.links[slot].parent = parent
-            processes.links[slot].parentSerial = processes.links[parentSlot].serial
-            processes.links[parentSlot].forked = true
-            for namespace in sets.members[Int(processes.links[parentSlot].trees)] {
-                if !sets.contains(processes.links[slot].trees, namespace) { addTree(namespace, at: slot) }
+            processes.wide[slot].links.parent = parent
+            processes.wide[slot].links.parentSerial = processes.wide[parentSlot].links.serial
+            processes.wide[parentSlot].links.forked = true
+            for namespace in sets.members[Int(processes.wide[parentSlot].links.trees)] {
+                if !sets.contains(processes.wide[slot].links.trees, namespace) { addTree(namespace, at: slot) }
             }
         }
         for pid in pending.sorted() { adopt(pid, depth: 0) }

@@ -32,7 +32,7 @@ extension Tracker {
         var treeNumbers: [Int32: Int] = [:]
         var parents: [(Int32, UInt32)] = []
         for slot in processes.keys.indices where processes.keys[slot] != 0 {
-            let links = processes.links[slot]
+            let links = processes.wide[slot].links
             let parentIsGhost = needed.contains(Ghosts.key(links.parent, links.parentSerial))
             guard links.trees != 0 || parentIsGhost || ghostParents.contains(links.serial) else { continue }
             let pid = processes.keys[slot]
@@ -115,7 +115,7 @@ extension Tracker {
                     continue
                 }
                 report.restored += 1
-                steps.append((record.pid, processes.links[slot].serial))
+                steps.append((record.pid, processes.wide[slot].links.serial))
             } else {
                 let serial = newSerial()
                 ghosts[record.pid, serial] = Ghost(parent: 0, parentSerial: 0, comm: Comm(record.comm))
@@ -128,15 +128,15 @@ extension Tracker {
                   parent.serial != step.serial else { continue }
             switch ancestor(step.pid, step.serial) {
             case .live(let slot):
-                processes.links[slot].parent = parent.pid
-                processes.links[slot].parentSerial = parent.serial
+                processes.wide[slot].links.parent = parent.pid
+                processes.wide[slot].links.parentSerial = parent.serial
             case .ghost:
                 ghosts[step.pid, step.serial]!.parent = parent.pid
                 ghosts[step.pid, step.serial]!.parentSerial = parent.serial
             case nil:
                 continue
             }
-            if case .live(let parentSlot) = ancestor(parent.pid, parent.serial) { processes.links[parentSlot].forked = true }
+            if case .live(let parentSlot) = ancestor(parent.pid, parent.serial) { processes.wide[parentSlot].links.forked = true }
         }
         // Ghosts that link no live process go.
         collectGhosts()
@@ -155,10 +155,10 @@ extension Tracker {
         var depth: [UInt32: Int] = [:]
         var nearest: [Int32: Int32] = [:]
         func depthOf(_ slot: ProcessTable.Slot) -> Int {
-            let serial = processes.links[slot].serial
+            let serial = processes.wide[slot].links.serial
             if let known = depth[serial] { return known }
             depth[serial] = 0
-            var (pid, parentSerial) = (processes.links[slot].parent, processes.links[slot].parentSerial)
+            var (pid, parentSerial) = (processes.wide[slot].links.parent, processes.wide[slot].links.parentSerial)
             var result = 0
             var steps = 0
             while let step = ancestor(pid, parentSerial), steps <= processes.count + ghosts.count {
@@ -180,7 +180,7 @@ extension Tracker {
             guard let parent = nearest[pid], let parentSlot = processes.slot(of: parent), let slot = processes.slot(of: pid) else {
                 continue
             }
-            for namespace in sets.members[Int(processes.links[parentSlot].trees)] { joinTree(namespace, at: slot) }
+            for namespace in sets.members[Int(processes.wide[parentSlot].links.trees)] { joinTree(namespace, at: slot) }
         }
     }
 

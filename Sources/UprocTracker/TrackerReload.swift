@@ -33,18 +33,21 @@ extension Tracker {
         dynamic = DynamicNamespaces(base: newTable.namespaceCount, capacity: newTable.maxNamespaces - newTable.namespaceCount)
         namespaces = Array(repeating: NamespaceState(), count: newTable.namespaceCount)
         dirty.removeAll(keepingCapacity: true)
-        if newTable.usedKeys.contains(.exe) {
+        // Login UIDs and paths are kept only while the rules are more
+        // than plain ones, paths only while a rule asks for them.
+        processes.keepFacts(Self.keepsFacts(newTable))
+        if general && newTable.usedKeys.contains(.exe) {
             executables.rematch(newTable)
         } else if executables.liveCount > 0 {
-            // Paths are kept only while a rule asks for them (a plain
-            // table's fork copies the ID without counting it).
-            for slot in processes.keys.indices where processes.keys[slot] != 0 { processes.values[slot].executable = 0 }
+            for slot in processes.keys.indices where processes.keys[slot] != 0 {
+                processes.setFacts(ProcessTable.Facts(loginuid: processes.facts(at: slot).loginuid), at: slot)
+            }
             executables = Executables()
         }
         sets = TreeSets()
         if lineage && !oldLineage {
             processes.keepLinks(true)
-            for slot in processes.keys.indices where processes.keys[slot] != 0 { processes.links[slot].serial = newSerial() }
+            for slot in processes.keys.indices where processes.keys[slot] != 0 { processes.wide[slot].links.serial = newSerial() }
         } else if !lineage && oldLineage {
             processes.keepLinks(false)
             ghosts.removeAll()
@@ -55,7 +58,7 @@ extension Tracker {
         if lineage && oldLineage {
             // The sets processes hold (the memo holds others).
             var held = Set<UInt32>()
-            for slot in processes.keys.indices where processes.keys[slot] != 0 { held.insert(processes.links[slot].trees) }
+            for slot in processes.keys.indices where processes.keys[slot] != 0 { held.insert(processes.wide[slot].links.trees) }
             var seen = Set<Int32>()
             for set in held where set != 0 {
                 for index in oldSets.members[Int(set)] where seen.insert(index).inserted {
@@ -84,9 +87,10 @@ extension Tracker {
         var roots: [Int32: [Int32]] = [:]
         for pid in pids {
             let slot = processes.slot(of: pid)!
-            let key = processes.values[slot]
+            let key = processes.stored(at: slot)
             let identity = processes.identity(at: slot)
-            let entry = general ? generalEntry(key, identity, making: true) : memo.classify(key, in: newTable) { identity }
+            let entry = general ? generalEntry(key, processes.facts(at: slot), identity, making: true)
+                : memo.classify(key, in: newTable) { identity }
             for index in memo.entries[entry].indices { namespaces[Int(index)].members.append(pid) }
             if lineage && !memo.entries[entry].roots.isEmpty { roots[pid] = memo.entries[entry].roots }
         }
@@ -185,7 +189,7 @@ extension Tracker {
             depth[pid] = 0  // a guard against a cycle in restored data
             var result = 0
             let slot = processes.slot(of: pid)!
-            var (parent, serial) = (processes.links[slot].parent, processes.links[slot].parentSerial)
+            var (parent, serial) = (processes.wide[slot].links.parent, processes.wide[slot].links.parentSerial)
             var steps = 0
             while let step = ancestor(parent, serial), steps < processes.count + ghosts.count {
                 if case .live = step {
@@ -203,7 +207,7 @@ extension Tracker {
         var trees: [Int32: [Int32]] = [:]
         for pid in pids.sorted(by: { (depth[$0]!, $0) < (depth[$1]!, $1) }) {
             let slot = processes.slot(of: pid)!
-            var list = carried(processes.links[slot].trees)
+            var list = carried(processes.wide[slot].links.trees)
             list += roots[pid] ?? []
             if let parent = nearest[pid] { list += trees[parent] ?? [] }
             trees[pid] = Array(Set(list)).sorted()
@@ -212,8 +216,14 @@ extension Tracker {
             let slot = processes.slot(of: pid)!
             let set = sets.id(of: trees[pid] ?? [])
             sets.retain(set)
-            processes.links[slot].trees = set
+            processes.wide[slot].links.trees = set
             for namespace in sets.members[Int(set)] { namespaces[Int(namespace)].members.append(pid) }
         }
+    }
+
+    /// Whether login UIDs and executables are kept: only while some rule
+    /// or template reads one (trees alone need neither).
+    static func keepsFacts(_ table: DecisionTable) -> Bool {
+        table.hasExtensions && !table.usedKeys.isDisjoint(with: [.loginuid, .exe])
     }
 }

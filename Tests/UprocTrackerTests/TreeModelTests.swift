@@ -29,6 +29,11 @@ struct TreeModel {
 
     init(table: DecisionTable) { self.table = table }
 
+    /// Login UIDs (and paths) are kept while some rule reads one.
+    static func keepsFacts(_ table: DecisionTable) -> Bool {
+        table.hasExtensions && !table.usedKeys.isDisjoint(with: [.loginuid, .exe])
+    }
+
     static func templateText(_ rule: RuleTemplate) -> String {
         var rule = rule
         rule.line = 0
@@ -104,8 +109,11 @@ struct TreeModel {
     }
 
     mutating func upsert(_ pid: Int32, _ identity: ProcessIdentity, _ executable: [UInt8]??) {
-        // An exec's path is not kept while no rule asks for it: unknown.
+        // An exec's path is not kept while no rule asks for it: unknown;
+        // a login UID not while the rules are plain.
         let executable = table.usedKeys.contains(.exe) || executable == nil ? executable : .some(nil)
+        var identity = identity
+        if !Self.keepsFacts(table) { identity.loginuid = ProcessIdentity.unsetLoginUID }
         if let node = live[pid] {
             nodes[node].identity = identity
             if let executable { nodes[node].executable = executable }
@@ -127,6 +135,9 @@ struct TreeModel {
         table = newTable
         if !newTable.usedKeys.contains(.exe) {
             for index in nodes.indices { nodes[index].executable = nil }
+        }
+        if !Self.keepsFacts(newTable) {
+            for index in nodes.indices { nodes[index].identity.loginuid = ProcessIdentity.unsetLoginUID }
         }
         let newTreeTemplates = Set(newTable.templates.filter(\.isTree).map { Self.templateText($0.rule) })
         guard newTable.hasTrees else {

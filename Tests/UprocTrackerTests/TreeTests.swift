@@ -213,6 +213,18 @@ import UprocTestSupport
         #expect(tracker.dynamicNamespaces.map { tracker.name(of: $0) } == ["login.4294967295", "login.4242"])
     }
 
+    /// A rescan's login UIDs reach the table (the scan snapshot keeps them).
+    @Test func aRescanKeepsLoginUIDs() {
+        var tracker = Tracker(table: Self.table("loginuid alice login.alice\n"))
+        var scan = ScanSnapshot()
+        scan.append(10, ProcessIdentity(uid: 0, gid: 0, comm: "init"))
+        scan.append(11, ProcessIdentity(uid: 0, gid: 0, comm: "su", loginuid: 1000))
+        tracker.reconcile(with: scan)
+        #expect(tracker.members("login.alice") == [11])
+        #expect(tracker.identity(of: 11)?.loginuid == 1000)
+        #expect(tracker.disagreements(with: scan).isEmpty)
+    }
+
     @Test func executableRulesFollowExecAndFork() {
         var tracker = Tracker(table: Self.table("exe \"/usr/bin/python3*\" python.all\nexe \"*\" exe.{exe}\n"))
         tracker.upsert(10, Self.bash, executable: Array("/usr/bin/python3.11".utf8))
