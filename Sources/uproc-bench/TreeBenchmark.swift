@@ -48,7 +48,7 @@ struct TreeBenchmark: ParsableCommand {
     @Flag(help: "Each child also execs (a new name).")
     var exec = false
 
-    @Option(help: "Run only these cases (numbered as printed, 0 to 7), comma-separated; 0 and 6 are baselines.")
+    @Option(help: "Run only these cases (numbered as printed, 0 to 8), comma-separated; 0 and 6 are baselines.")
     var only: String?
 
     struct Case {
@@ -83,6 +83,10 @@ struct TreeBenchmark: ParsableCommand {
         ]
         var baseline = 0.0
         let chosen = only.map { Set($0.split(separator: ",").compactMap { Int($0) }) }
+        if chosen == nil || chosen!.contains(8) {
+            let table = RuleCompiler().compile(SourceFile(path: "bench", text: base + "cmd \"*\" c.{cmd}\n")).table!
+            for distinct in [10, 1_000, processes] { print("8. " + startUp(table, distinct: distinct)) }
+        }
         for (index, benchmarkCase) in cases.enumerated() where chosen?.contains(index) ?? true {
             let compilation = RuleCompiler().compile(SourceFile(path: "bench", text: benchmarkCase.config))
             guard let table = compilation.table else { throw ValidationError("bench config: \(compilation.diagnostics.map(\.message))") }
@@ -98,6 +102,22 @@ struct TreeBenchmark: ParsableCommand {
             let ratio = baseline > 0 ? " (\(change < 0 ? "-" : "+")\(TrackerBenchmark.format(abs(change))) % vs case \(index < 6 ? 0 : 6))" : ""
             print("\(index). \(benchmarkCase.title): \(TrackerBenchmark.format(best)) ns/event\(index == 0 || index == 6 ? "" : ratio); \(footprint)")
         }
+    }
+
+    /// Start-up under `cmd "*" c.{cmd}`: `processes` upserts of `distinct`
+    /// command names, then the first drain (every file written).
+    func startUp(_ table: DecisionTable, distinct: Int) -> String {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var tracker = Tracker(table: table)
+        for offset in 0..<processes {
+            tracker.upsert(Int32(1000 + offset), ProcessIdentity(uid: 1000, gid: 1000, comm: ProcessName("p\(offset % distinct)")))
+        }
+        var files = 0
+        tracker.drainChanged { _, _ in files += 1 }
+        let elapsed = TrackerBenchmark.nanoseconds(clock.now - started) / 1e6
+        return "start-up, \(processes) processes of \(distinct) names under cmd \"*\" c.{cmd}: \(TrackerBenchmark.format(elapsed)) ms, "
+            + "\(tracker.generalFootprint.dynamic) dynamic namespaces, \(files) files"
     }
 
     /// One storm; ns per event and what the tracker held at the end.
