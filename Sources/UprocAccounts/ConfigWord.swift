@@ -1,3 +1,5 @@
+import UprocRules
+
 /// Whether a namespace name can be written in `uproc.conf` as a bare word
 /// that reads back as the same name.
 ///
@@ -12,11 +14,13 @@ package enum ConfigWord {
     package enum Problem: Hashable, Sendable, CustomStringConvertible {
         case startsComment
         case startsQuote
+        case placeholder
 
         package var description: String {
             switch self {
             case .startsComment: return "'#' at the start of a word begins a comment"
             case .startsQuote: return "'\"' at the start of a word begins a quoted word"
+            case .placeholder: return "'{' with a word, or '{{', is read as a placeholder"
             }
         }
     }
@@ -26,7 +30,7 @@ package enum ConfigWord {
         switch name.first {
         case UInt8(ascii: "#"): return .startsComment
         case UInt8(ascii: "\""): return .startsQuote
-        default: return nil
+        default: return name.contains(UInt8(ascii: "{")) && !NameTemplate.readsBackAsItself(Array(name)) ? .placeholder : nil
         }
     }
 }

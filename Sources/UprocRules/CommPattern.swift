@@ -71,6 +71,20 @@ package struct CommPattern: Hashable, Sendable {
         return nil
     }
 
+    /// `neverMatchesReason` for an executable's path (at most 4095 bytes).
+    package var neverMatchesReasonForPaths: String? {
+        let display = ByteText.display(source)
+        if minimumLength > 4095 {
+            return "pattern '\(display)' needs at least \(minimumLength) bytes but a path has at most 4095"
+        }
+        for element in elements {
+            if case .set(let set) = element, !set.containsCommByte {
+                return "pattern '\(display)' has a '[...]' class that no byte matches"
+            }
+        }
+        return nil
+    }
+
     /// Iterative glob match with one backtrack point (the last `*`): linear
     /// enough for 63 bytes, and no recursion or allocation.
     package func matches(_ comm: Comm) -> Bool {
@@ -79,8 +93,39 @@ package struct CommPattern: Hashable, Sendable {
 
     /// `matches` for the name `/proc` shows, a kernel thread's long one too.
     package func matches(_ comm: ProcessName) -> Bool {
-        let count = comm.count
-        return elements.withUnsafeBufferPointer { elements in
+        Self.match(elements, count: comm.count) { comm[$0] }
+    }
+
+    /// `matches` for any bytes, such as an executable's path (`*` matches
+    /// `/` too: a path is bytes, not components).
+    package func matches(path: [UInt8]) -> Bool {
+        path.withUnsafeBufferPointer { path in Self.match(elements, count: path.count) { path[$0] } }
+    }
+
+    /// Whether the pattern matches its bytes only: it has no metacharacter
+    /// (or only ones a bracket made literal), so it is one value.
+    package var literalBytes: [UInt8]? {
+        var bytes: [UInt8] = []
+        for element in elements {
+            guard case .byte(let byte) = element else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
+    }
+
+    /// The pattern as pieces for comparing the names templates make: each
+    /// literal byte, and `nil` where any bytes may stand.
+    var pieces: [UInt8?] {
+        var pieces: [UInt8?] = []
+        for element in elements {
+            if case .byte(let byte) = element { pieces.append(byte) } else if pieces.last != .some(nil) { pieces.append(nil) }
+        }
+        return pieces
+    }
+
+    @inline(__always)
+    private static func match(_ elements: [Element], count: Int, _ byte: (Int) -> UInt8) -> Bool {
+        elements.withUnsafeBufferPointer { elements in
             var p = 0
             var t = 0
             var starP = -1
@@ -97,14 +142,14 @@ package struct CommPattern: Hashable, Sendable {
                         p += 1
                         t += 1
                         continue
-                    case .byte(let byte):
-                        if comm[t] == byte {
+                    case .byte(let expected):
+                        if byte(t) == expected {
                             p += 1
                             t += 1
                             continue
                         }
                     case .set(let set):
-                        if set.contains(comm[t]) {
+                        if set.contains(byte(t)) {
                             p += 1
                             t += 1
                             continue

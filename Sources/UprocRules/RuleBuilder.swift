@@ -14,6 +14,9 @@ struct RuleBuilder: Sendable {
     private(set) var ends: [Int32] = []
     private(set) var nameIndex: NameIndex
     private var anyLine = false
+    /// Per rule, its facts beyond the conditions; empty while every rule
+    /// is plain (the common case).
+    private(set) var extras: [RuleExtras] = []
 
     /// Room for `capacity` rules.
     init(capacity: Int) {
@@ -32,11 +35,16 @@ struct RuleBuilder: Sendable {
             conditions.append(contentsOf: rule.conditions)
             let existing = define(rule.namespace, line: rule.line)
             precondition(existing == nil, "duplicate namespace \(rule.namespace)")
-            endRule()
+            endRule(RuleExtras(rule))
         }
     }
 
-    var count: Int { names.count }
+    /// The rules whose conditions are recorded: after `partition`, the
+    /// plain ones (the names after them are the extended rules').
+    var count: Int { ends.count }
+
+    /// Whether some rule is not plain (`extras` then has one per rule).
+    private(set) var hasExtended = false
 
     /// Records `name` as defined on `line`; returns the index of an earlier
     /// definition of the same name instead (nothing recorded then). After
@@ -54,8 +62,38 @@ struct RuleBuilder: Sendable {
     }
 
     /// Ends the last defined rule's conditions at the end of `conditions`.
-    mutating func endRule() {
+    mutating func endRule(_ ruleExtras: RuleExtras = .plain) {
         ends.append(Int32(truncatingIfNeeded: conditions.count))
+        if !ruleExtras.isPlain && !hasExtended {
+            hasExtended = true
+            extras = Array(repeating: .plain, count: ends.count - 1)
+            extras.reserveCapacity(names.capacity)
+        }
+        if hasExtended { extras.append(ruleExtras) }
+    }
+
+    /// Puts the plain rules first (the hashed index takes rules `0..<count`)
+    /// and returns the others, in order; their names follow the plain ones'.
+    /// Nothing moves when every rule is plain.
+    mutating func partition() -> [Rule] {
+        guard hasExtended else { return [] }
+        var plain = RuleBuilder(capacity: names.count)
+        var extended: [Rule] = []
+        for index in names.indices where extras[index].isPlain {
+            plain.conditions.append(contentsOf: conditions(of: index))
+            _ = plain.define(names[index], line: Int(lines[index]))
+            plain.endRule()
+        }
+        for index in names.indices where !extras[index].isPlain {
+            let extra = extras[index]
+            extended.append(Rule(
+                tree: extra.isTree, conditions: Array(conditions(of: index)), loginuid: extra.loginuid,
+                executable: extra.executable, namespace: names[index], line: Int(lines[index])))
+            _ = plain.define(names[index], line: Int(lines[index]))
+        }
+        plain.anyLine = anyLine
+        self = plain
+        return extended
     }
 
     /// The source line of definition `index`.
@@ -82,4 +120,25 @@ struct RuleBuilder: Sendable {
         for index in names.indices { _ = bigger.insert(Int32(index), in: names) }
         nameIndex = bigger
     }
+}
+
+/// A rule's facts beyond its conditions on IDs and names.
+struct RuleExtras: Hashable, Sendable {
+    var loginuid: UInt32?
+    var executable: CommPattern?
+    var isTree = false
+
+    static let plain = RuleExtras()
+
+    init(loginuid: UInt32? = nil, executable: CommPattern? = nil, isTree: Bool = false) {
+        self.loginuid = loginuid
+        self.executable = executable
+        self.isTree = isTree
+    }
+
+    init(_ rule: Rule) {
+        self.init(loginuid: rule.loginuid, executable: rule.executable, isTree: rule.isTree)
+    }
+
+    var isPlain: Bool { loginuid == nil && executable == nil && !isTree }
 }

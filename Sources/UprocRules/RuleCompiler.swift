@@ -2,9 +2,13 @@
 /// problem of every line (not only the first) with its position.
 package struct RuleCompiler: Sendable {
     package let accounts: any AccountResolver
+    /// At most this many namespaces, static and dynamic (`--max-namespaces`):
+    /// template expansions past it are not made (a warning says so).
+    package let maxNamespaces: Int
 
-    package init(accounts: any AccountResolver = StaticAccounts()) {
+    package init(accounts: any AccountResolver = StaticAccounts(), maxNamespaces: Int = DecisionTable.defaultMaxNamespaces) {
         self.accounts = accounts
+        self.maxNamespaces = maxNamespaces
     }
 
     package func compile(_ source: SourceFile) -> Compilation {
@@ -13,7 +17,7 @@ package struct RuleCompiler: Sendable {
             return Compilation(
                 table: nil, diagnostics: [Diagnostic(.fileTooLarge(source.bytes.count), at: location)], ruleCount: 0)
         }
-        var state = CompilerState(path: source.path, accounts: accounts)
+        var state = CompilerState(path: source.path, accounts: accounts, maxNamespaces: maxNamespaces)
         source.bytes.withUnsafeBufferPointer { bytes in
             // Sizing the name table for the lines that may hold rules (not
             // blank, not starting with `#`) saves rehashing every name as it
@@ -47,9 +51,13 @@ package struct RuleCompiler: Sendable {
 }
 
 /// The compiler's working state over one source.
-private struct CompilerState {
+struct CompilerState {
     let path: String
     let accounts: any AccountResolver
+    let maxNamespaces: Int
+    /// Rules with placeholders or `*` values, expanded once every concrete
+    /// name is known (a concrete rule wins over an expansion).
+    var templates: [ParsedTemplate] = []
     var diagnostics: [Diagnostic] = []
     var errorCount = 0
     var ruleCount = 0
@@ -61,9 +69,10 @@ private struct CompilerState {
     var lineStart = 0
     var errorsBeforeLine = 0
 
-    init(path: String, accounts: any AccountResolver) {
+    init(path: String, accounts: any AccountResolver, maxNamespaces: Int) {
         self.path = path
         self.accounts = accounts
+        self.maxNamespaces = maxNamespaces
         tokens.reserveCapacity(16)
     }
 
@@ -72,7 +81,11 @@ private struct CompilerState {
     }
 
     mutating func report(_ kind: DiagnosticKind, offset: Int) {
-        let location = SourceLocation(path: path, line: line, column: offset - lineStart + 1)
+        report(kind, line: line, column: offset - lineStart + 1)
+    }
+
+    mutating func report(_ kind: DiagnosticKind, line: Int, column: Int) {
+        let location = SourceLocation(path: path, line: line, column: column)
         if kind.severity == .error { errorCount += 1 }
         diagnostics.append(Diagnostic(kind, at: location))
     }
@@ -109,20 +122,34 @@ private struct CompilerState {
         // This line's conditions go straight to the builder's flat list,
         // taken back when the line defines no name.
         let firstCondition = builder.conditions.count
-        var keyColumns: (Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0)
+        var keyColumns = KeyColumns()
         var nameToken: Token?
+        var facts = LineFacts()
         var index = 0
+        if Self.isWord("tree", bytes, tokens[0]) {
+            facts.isTree = true
+            guard tokens.count > 2 else {
+                report(.treeWithoutRoots, offset: tokens[0].start)
+                return
+            }
+            index = 1
+        }
         while true {
             let remaining = tokens.count - index
             if remaining == 0 {
                 report(.missingName, offset: tokens[tokens.count - 1].end)
                 break
             }
-            if remaining == 1 && index > 0 {
+            if remaining == 1 && index > (facts.isTree ? 1 : 0) {
                 nameToken = tokens[index]
                 break
             }
             let keyToken = tokens[index]
+            if Self.isWord("tree", bytes, keyToken) {
+                report(.treeNotFirst, offset: keyToken.start)
+                index += 1
+                continue
+            }
             let key = keyToken.quoted || keyToken.bad ? nil : Self.key(bytes, keyToken)
             if key == nil && !keyToken.bad {
                 let shown = Self.withContent(bytes, keyToken) { ByteText.display($0) }
@@ -136,25 +163,175 @@ private struct CompilerState {
             index += 2
             guard let key else { continue }
             let column = keyToken.start - lineStart + 1
-            if let first = Self.column(of: key, in: keyColumns) {
+            if let first = keyColumns[key] {
                 report(.duplicateKey(key, firstColumn: first), offset: keyToken.start)
                 continue
             }
-            Self.setColumn(column, of: key, in: &keyColumns)
+            keyColumns[key] = column
             guard !valueToken.bad else { continue }
-            let condition = Self.withContent(bytes, valueToken) { text in
-                value(for: key, text, at: valueToken.start)
+            Self.withContent(bytes, valueToken) { text in
+                parseValue(key, text, at: valueToken.start, into: &facts)
             }
-            if let condition { builder.conditions.append(condition) }
         }
         var defined = false
         if let nameToken, !nameToken.bad {
-            defined = Self.withContent(bytes, nameToken) { define($0, at: nameToken.start) }
+            defined = Self.withContent(bytes, nameToken) { name in
+                defineOrCollect(name, at: nameToken.start, contentAt: nameToken.contentStart, facts: facts, keys: keyColumns,
+                                firstCondition: firstCondition)
+            }
         }
         if defined {
-            builder.endRule()
+            builder.endRule(RuleExtras(loginuid: facts.loginuid, executable: facts.executable, isTree: facts.isTree))
         } else {
             builder.conditions.removeSubrange(firstCondition...)
+        }
+    }
+
+    /// What a line says beyond its conditions on IDs and names.
+    struct LineFacts {
+        var isTree = false
+        var loginuid: UInt32?
+        var executable: CommPattern?
+        /// Keys whose value is `*`, with the value's offset.
+        var stars: [(ConfigKey, Int)] = []
+    }
+
+    /// Records the value of `key`: a condition in the builder's list, or a fact.
+    private mutating func parseValue(_ key: ConfigKey, _ text: UnsafeBufferPointer<UInt8>, at offset: Int, into facts: inout LineFacts) {
+        let isStar = text.count == 1 && text[0] == UInt8(ascii: "*")
+        switch key {
+        case .uid, .gid, .ruid, .rgid, .cmd:
+            let ruleKey = key.ruleKey!
+            if isStar && ruleKey != .cmd {
+                facts.stars.append((key, offset))
+            } else if let condition = value(for: ruleKey, text, at: offset) {
+                builder.conditions.append(condition)
+            }
+        case .loginuid:
+            if isStar {
+                facts.stars.append((.loginuid, offset))
+            } else {
+                facts.loginuid = loginUID(text, at: offset)
+            }
+        case .exe:
+            facts.executable = executable(text, at: offset)
+        }
+    }
+
+    /// A `loginuid` value: a number (4294967295 included), `unset`, or a user.
+    private mutating func loginUID(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt32? {
+        if text.elementsEqual("unset".utf8) { return ProcessIdentity.unsetLoginUID }
+        if !text.isEmpty && text.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            guard let number = DecimalText.parse(text), let value = UInt32(exactly: number) else {
+                report(.loginUIDOutOfRange(ByteText.display(text)), offset: offset)
+                return nil
+            }
+            return value
+        }
+        let first = text.first ?? 0
+        let looksNumeric = first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")
+            || first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
+        if let name = String(validating: text, as: UTF8.self), !name.isEmpty, !looksNumeric {
+            if let id = accounts.userID(named: name) { return id }
+            report(.unknownUser(ByteText.display(text)), offset: offset)
+            return nil
+        }
+        report(.invalidLoginUID(ByteText.display(text)), offset: offset)
+        return nil
+    }
+
+    /// An `exe` value: a glob, or one path.
+    private mutating func executable(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> CommPattern? {
+        let pattern: CommPattern
+        if CommPattern.isPattern(text) {
+            do {
+                pattern = try CommPattern(validating: Array(text))
+            } catch {
+                report(.unterminatedBracket(ByteText.display(text)), offset: offset)
+                return nil
+            }
+        } else {
+            pattern = CommPattern(Array(text))
+        }
+        let shown = ByteText.display(text)
+        if text.isEmpty {
+            report(.neverMatches("exe '' is empty, but /proc/PID/exe is an absolute path"), offset: offset)
+        } else if pattern.literalFirstByte.map({ $0 != UInt8(ascii: "/") }) ?? false {
+            report(.neverMatches("exe '\(shown)' is not an absolute path, but /proc/PID/exe always is one"), offset: offset)
+        } else if let reason = pattern.neverMatchesReasonForPaths {
+            report(.neverMatches(reason), offset: offset)
+        }
+        return pattern
+    }
+
+    /// Defines a concrete rule's name, or collects a template (placeholders
+    /// in the name, or a `*` value) for expansion at the end; false when the
+    /// line defines no rule now (its conditions are then taken back).
+    private mutating func defineOrCollect(
+        _ name: UnsafeBufferPointer<UInt8>, at offset: Int, contentAt content: Int, facts: LineFacts, keys: KeyColumns,
+        firstCondition: Int
+    ) -> Bool {
+        let raw: [NameTemplate.RawElement]
+        switch NameTemplate.parse(name) {
+        case .success(let elements): raw = elements
+        case .failure(.unknownPlaceholder(let word, let at)):
+            report(.unknownPlaceholder(word), offset: content + at)
+            return false
+        case .failure(.unterminated(let at)):
+            report(.unterminatedPlaceholder, offset: content + at)
+            return false
+        }
+        let hasPlaceholder = raw.contains { if case .placeholder = $0 { true } else { false } }
+        if !hasPlaceholder && facts.stars.isEmpty {
+            // A plain name (braces doubled in it stand for one).
+            let literal = raw.reduce(into: [UInt8]()) { if case .literal(let bytes) = $1 { $0 += bytes } }
+            if literal.count == name.count { return define(name, at: offset) }
+            return literal.withUnsafeBufferPointer { define($0, at: offset) }
+        }
+        // A template: each placeholder stands for a key the rule tests.
+        let ruleKeys = keys.templateKeys
+        var elements: [NameTemplate.Element] = []
+        var problem = false
+        for element in raw {
+            switch element {
+            case .literal(let bytes):
+                elements.append(.literal(bytes))
+            case .placeholder(let word, let at):
+                guard let key = word.keys.first(where: { ruleKeys.contains($0) }) else {
+                    report(.placeholderWithoutKey(word.word), offset: content + at)
+                    problem = true
+                    continue
+                }
+                elements.append(.placeholder(Placeholder(key: key, form: word.form)))
+            }
+        }
+        let template = NameTemplate(elements: elements)
+        for (key, at) in facts.stars where !template.placeholders.contains(where: { $0.key == key }) {
+            report(.starWithoutPlaceholder(key), offset: at)
+            problem = true
+        }
+        if let literalProblem = template.literalProblem() {
+            report(.invalidName(ByteText.display(name), literalProblem), offset: offset)
+            problem = true
+        }
+        guard !problem else { return false }
+        templates.append(ParsedTemplate(
+            rule: RuleTemplate(
+                tree: facts.isTree, conditions: Array(builder.conditions[firstCondition...]), stars: facts.stars.map(\.0),
+                loginuid: facts.loginuid, executable: facts.executable, name: template, line: line),
+            column: offset - lineStart + 1,
+            starColumns: facts.stars.map { $0.1 - lineStart + 1 },
+            starPosition: facts.stars.isEmpty ? 0 : conditionsBefore(facts.stars[0].1, keys: keys, stars: facts.stars)))
+        return false
+    }
+
+    /// How many of the rule's conditions stand before the `*` value at
+    /// `offset` (where an expansion puts its condition, keeping source order).
+    private func conditionsBefore(_ offset: Int, keys: KeyColumns, stars: [(ConfigKey, Int)]) -> Int {
+        let column = offset - lineStart + 1
+        return ConfigKey.allCases.count { key in
+            guard key.ruleKey != nil, let keyColumn = keys[key] else { return false }
+            return keyColumn < column && !stars.contains { $0.0 == key }
         }
     }
 
@@ -266,12 +443,13 @@ private struct CompilerState {
         return out
     }
 
-    private static func key(_ bytes: UnsafeBufferPointer<UInt8>, _ token: Token) -> RuleKey? {
+    private static func key(_ bytes: UnsafeBufferPointer<UInt8>, _ token: Token) -> ConfigKey? {
         let word = UnsafeBufferPointer(rebasing: bytes[token.contentStart..<token.contentEnd])
         switch word.count {
         case 3:
             if word[1] != UInt8(ascii: "i") || word[2] != UInt8(ascii: "d") {
                 if word.elementsEqual("cmd".utf8) { return .cmd }
+                if word.elementsEqual("exe".utf8) { return .exe }
                 return nil
             }
             if word[0] == UInt8(ascii: "u") { return .uid }
@@ -281,31 +459,17 @@ private struct CompilerState {
             if word.elementsEqual("ruid".utf8) { return .ruid }
             if word.elementsEqual("rgid".utf8) { return .rgid }
             return nil
+        case 8:
+            return word.elementsEqual("loginuid".utf8) ? .loginuid : nil
         default:
             return nil
         }
     }
 
-    private static func column(of key: RuleKey, in columns: (Int, Int, Int, Int, Int)) -> Int? {
-        let column: Int
-        switch key {
-        case .uid: column = columns.0
-        case .gid: column = columns.1
-        case .ruid: column = columns.2
-        case .rgid: column = columns.3
-        case .cmd: column = columns.4
-        }
-        return column == 0 ? nil : column
-    }
-
-    private static func setColumn(_ column: Int, of key: RuleKey, in columns: inout (Int, Int, Int, Int, Int)) {
-        switch key {
-        case .uid: columns.0 = column
-        case .gid: columns.1 = column
-        case .ruid: columns.2 = column
-        case .rgid: columns.3 = column
-        case .cmd: columns.4 = column
-        }
+    /// Whether an unquoted token is `word`.
+    private static func isWord(_ word: StaticString, _ bytes: UnsafeBufferPointer<UInt8>, _ token: Token) -> Bool {
+        guard !token.quoted, !token.bad else { return false }
+        return word.withUTF8Buffer { UnsafeBufferPointer(rebasing: bytes[token.contentStart..<token.contentEnd]).elementsEqual($0) }
     }
 
     mutating func finish() -> Compilation {
@@ -314,10 +478,45 @@ private struct CompilerState {
             lineStart = 0
             report(.emptyConfig, offset: 0)
         }
+        let expansion = expandTemplates()
         // Handing the builder over in place (not a copy) lets the table
         // take its names and free its conditions once indexed.
-        let table = errorCount == 0 ? DecisionTable(taking: &builder) : nil
+        let table = errorCount == 0
+            ? DecisionTable(taking: &builder, templates: expansion.specs, accounts: expansion.accounts, maxNamespaces: maxNamespaces)
+            : nil
         builder = RuleBuilder(capacity: 0)
         return Compilation(table: table, diagnostics: diagnostics, ruleCount: ruleCount)
     }
+}
+
+/// Where each key of a rule stands (1-based column; nil: absent). Inline:
+/// no allocation per rule.
+struct KeyColumns {
+    private var columns: (Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0)
+
+    subscript(key: ConfigKey) -> Int? {
+        get {
+            let column = withUnsafeBytes(of: columns) { $0.load(fromByteOffset: Int(key.rawValue) * MemoryLayout<Int>.stride, as: Int.self) }
+            return column == 0 ? nil : column
+        }
+        set {
+            withUnsafeMutableBytes(of: &columns) {
+                $0.storeBytes(of: newValue ?? 0, toByteOffset: Int(key.rawValue) * MemoryLayout<Int>.stride, as: Int.self)
+            }
+        }
+    }
+
+    /// The keys present.
+    var templateKeys: Set<ConfigKey> { Set(ConfigKey.allCases.filter { self[$0] != nil }) }
+}
+
+/// A template as the compiler collected it, with where to point diagnostics.
+struct ParsedTemplate {
+    var rule: RuleTemplate
+    /// Column of the name.
+    var column: Int
+    /// Columns of the `*` values.
+    var starColumns: [Int]
+    /// How many conditions precede the first `*` key's.
+    var starPosition: Int
 }

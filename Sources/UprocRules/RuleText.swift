@@ -33,14 +33,22 @@ extension Condition: CustomStringConvertible {
 }
 
 extension Rule {
-    /// The rule as one config line, without its line end.
+    /// The rule as one config line, without its line end: `tree` first,
+    /// the conditions in source order, then `loginuid` and `exe`.
     package var sourceBytes: [UInt8] {
-        var out: [UInt8] = []
+        var out: [UInt8] = isTree ? Array("tree ".utf8) : []
         for condition in conditions {
             out += condition.sourceBytes
             out.append(UInt8(ascii: " "))
         }
+        if let loginuid { out += Array("loginuid \(Self.loginUIDText(loginuid)) ".utf8) }
+        if let executable { out += Array("exe ".utf8) + Condition.quotedIfNeeded(executable.source) + [UInt8(ascii: " ")] }
         return out + Array(namespace.utf8)
+    }
+
+    /// A `loginuid` value as a config writes it: `unset` for 4294967295.
+    package static func loginUIDText(_ value: UInt32) -> String {
+        value == ProcessIdentity.unsetLoginUID ? "unset" : "\(value)"
     }
 }
 

@@ -5,11 +5,17 @@ extension DecisionTable {
     ///     uid 1000 -> alice alice.ssh [cmd sshd]
     ///     cmd sshd -> alice.ssh [uid 1000]
     ///
-    /// Keys in the order uid, gid, ruid, rgid, cmd; IDs ascending; exact
-    /// `cmd` values by bytes, then patterns in rule order. Then namespaces
-    /// that share one rule (so one member list and one file), a line each:
+    /// Keys in the order uid, gid, ruid, rgid, cmd, loginuid, exe; IDs
+    /// ascending; exact `cmd` values by bytes, then patterns in rule order.
+    /// A tree rule's namespace is marked `(tree)`. Then namespaces that
+    /// share one rule (so one member list and one file), a line each:
     ///
     ///     same rule -> all.1 all.2 all.3
+    ///
+    /// then the dynamic templates, whose namespaces come and go with their
+    /// members, each with its line:
+    ///
+    ///     template line 3 -> cmd * cmd.{cmd}
     package func dump() -> String {
         let rules = self.rules
         var out = ""
@@ -34,14 +40,32 @@ extension DecisionTable {
                 }
             }
             for value in ids.keys.sorted() {
-                out += line(Condition.id(key, value), ids[value]!, rules)
+                out += line(.condition(.id(key, value)), ids[value]!, rules)
             }
             for bytes in comms.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                out += line(Condition.comm(Comm(bytes)), comms[bytes]!, rules)
+                out += line(.condition(.comm(Comm(bytes))), comms[bytes]!, rules)
             }
             for (pattern, indices) in patterns {
-                out += line(Condition.commPattern(pattern), indices, rules)
+                out += line(.condition(.commPattern(pattern)), indices, rules)
             }
+        }
+        var logins: [UInt32: [Int]] = [:]
+        var executables: [(CommPattern, [Int])] = []
+        for (index, rule) in rules.enumerated() {
+            if let loginuid = rule.loginuid { logins[loginuid, default: []].append(index) }
+            if let executable = rule.executable {
+                if let at = executables.firstIndex(where: { $0.0 == executable }) {
+                    executables[at].1.append(index)
+                } else {
+                    executables.append((executable, [index]))
+                }
+            }
+        }
+        for value in logins.keys.sorted() {
+            out += line(.loginuid, logins[value]!, rules)
+        }
+        for (pattern, indices) in executables {
+            out += line(.executable, indices, rules)
         }
         if hasGroups {
             for index in 0..<namespaceCount where isGroupLeader(NamespaceID(index)) {
@@ -50,17 +74,46 @@ extension DecisionTable {
                 if names.count > 1 { out += "same rule -> " + names.joined(separator: " ") + "\n" }
             }
         }
+        for template in templates {
+            let numeric = template.uncovered.map { " (IDs without an account: \($0.word) *)" } ?? ""
+            out += "template line \(template.rule.line) -> \(template.rule)\(numeric)\n"
+        }
         return out
     }
 
-    private func line(_ condition: Condition, _ ruleIndices: [Int], _ rules: [Rule]) -> String {
-        var out = condition.description + " ->"
+    /// What one line of the dump is about.
+    private enum Subject {
+        case condition(Condition)
+        case loginuid
+        case executable
+
+        var isLoginUID: Bool { if case .loginuid = self { true } else { false } }
+        var isExecutable: Bool { if case .executable = self { true } else { false } }
+    }
+
+    /// `shown -> name [its other conditions]...`.
+    private func line(_ subject: Subject, _ ruleIndices: [Int], _ rules: [Rule]) -> String {
+        var out: String
+        switch subject {
+        case .condition(let condition): out = condition.description
+        case .loginuid: out = "loginuid \(Rule.loginUIDText(rules[ruleIndices[0]].loginuid!))"
+        case .executable: out = "exe " + ByteText.display(Condition.quotedIfNeeded(rules[ruleIndices[0]].executable!.source))
+        }
+        out += " ->"
         for index in ruleIndices {
+            let rule = rules[index]
             out += " " + namespaceNames[index]
-            let others = rules[index].conditions.filter { $0 != condition }
-            if !others.isEmpty {
-                out += " [" + others.map(\.description).joined(separator: " ") + "]"
+            if rule.isTree { out += " (tree)" }
+            var rest: [String] = []
+            for condition in rule.conditions {
+                if case .condition(let shown) = subject, shown == condition { continue }
+                rest.append(condition.description)
             }
+            if let loginuid = rule.loginuid, !subject.isLoginUID { rest.append("loginuid \(Rule.loginUIDText(loginuid))") }
+            if let executable = rule.executable, !subject.isExecutable {
+                rest.append("exe " + ByteText.display(Condition.quotedIfNeeded(executable.source)))
+            }
+            if !rest.isEmpty { out += " [" + rest.joined(separator: " ") + "]" }
         }
         return out + "\n"
     }

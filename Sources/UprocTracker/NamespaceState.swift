@@ -18,6 +18,9 @@ struct NamespaceState: Sendable {
     @usableFromInline static let forced: UInt8 = 1 << 1
     /// Its members differ from the published ones (set by `Tracker.settle`).
     @usableFromInline static let differs: UInt8 = 1 << 2
+    /// A dynamic namespace removed with its last member: never reported,
+    /// its ID waits for the next drain to be reused.
+    @usableFromInline static let retired: UInt8 = 1 << 3
 
     @inlinable init() {}
 
@@ -31,7 +34,7 @@ struct NamespaceState: Sendable {
     /// Whether the member set differs from the one last published (valid
     /// after `Tracker.settle`).
     @inlinable
-    var isChanged: Bool { flags & (Self.forced | Self.differs) != 0 }
+    var isChanged: Bool { flags & (Self.forced | Self.differs) != 0 && flags & Self.retired == 0 }
 
     /// The current members are now the published ones.
     @inlinable

@@ -10,6 +10,9 @@ package struct ScanSnapshot: Sequence, Sendable {
     private var identities: [ProcessTable.Stored] = []
     /// By position: the bytes past the 15th of long names.
     private var longTails: [Int: ProcessName.Tail] = [:]
+    /// By position, once some process has one set: login UIDs (read only
+    /// while rules ask for them).
+    private var loginuids: [UInt32] = []
 
     package init() {}
 
@@ -22,6 +25,10 @@ package struct ScanSnapshot: Sequence, Sendable {
 
     package mutating func append(_ pid: Int32, _ identity: ProcessIdentity) {
         if identity.comm.isLong { longTails[pids.count] = identity.comm.tail }
+        if identity.loginuid != ProcessIdentity.unsetLoginUID && loginuids.isEmpty {
+            loginuids = Array(repeating: ProcessIdentity.unsetLoginUID, count: pids.count)
+        }
+        if !loginuids.isEmpty { loginuids.append(identity.loginuid) }
         pids.append(pid)
         identities.append(ProcessTable.Stored(identity))
     }
@@ -35,7 +42,9 @@ package struct ScanSnapshot: Sequence, Sendable {
             defer { position += 1 }
             let stored = snapshot.identities[position]
             let tail = stored.hasLongName ? snapshot.longTails[position] ?? ProcessTable.noTail : ProcessTable.noTail
-            return (snapshot.pids[position], stored.identity(tail: tail))
+            var identity = stored.identity(tail: tail)
+            if !snapshot.loginuids.isEmpty { identity.loginuid = snapshot.loginuids[position] }
+            return (snapshot.pids[position], identity)
         }
     }
 

@@ -47,3 +47,12 @@ extension Array where Element == Int32 {
         return low
     }
 }
+
+extension Array where Element == Int32 {
+    /// Whether the ascending array holds `pid`.
+    @inlinable
+    func sortedContains(_ pid: Int32) -> Bool {
+        guard let last, last >= pid else { return false }
+        return self[sortedInsertionIndex(of: pid)] == pid
+    }
+}

@@ -40,7 +40,7 @@ import UprocRules
 /// 16-byte record without an allocation of its own.
 package struct Tracker: Sendable {
     /// The rules processes are sorted by; replace with `replaceTable`.
-    package private(set) var table: DecisionTable
+    package internal(set) var table: DecisionTable
     @usableFromInline var processes: ProcessTable
     @usableFromInline var namespaces: [NamespaceState]
     /// Indices of namespaces touched since the last drain, each once
@@ -48,6 +48,21 @@ package struct Tracker: Sendable {
     @usableFromInline var dirty: [Int32] = []
     @usableFromInline var memo = MatchMemo()
     @usableFromInline var changes = ChangeLog()
+    /// The table has tree, login or executable rules or dynamic templates:
+    /// events take the general paths (`TrackerGeneral.swift`).
+    @usableFromInline var general: Bool
+    /// The table has trees: the lineage is followed (`ProcessTable.links`).
+    @usableFromInline var lineage: Bool
+    @usableFromInline var executables = Executables()
+    @usableFromInline var sets = TreeSets()
+    var ghosts = Ghosts()
+    @usableFromInline var dynamic: DynamicNamespaces
+    @usableFromInline var nextSerial: UInt32 = 1
+    /// Reused buffers of the general paths.
+    var nameBuffer: [UInt8] = []
+    var valueBuffer: [UInt8] = []
+    var scratch: [Int32] = []
+    var scratchNew: [Int32] = []
 
     /// An empty process table over `table`. Every namespace counts as
     /// changed until the first drain, so every file gets written, empty ones
@@ -56,6 +71,11 @@ package struct Tracker: Sendable {
         self.table = table
         self.processes = ProcessTable()
         self.namespaces = Array(repeating: NamespaceState(), count: table.namespaceCount)
+        general = table.hasExtensions
+        lineage = table.hasTrees
+        dynamic = DynamicNamespaces(base: table.namespaceCount, capacity: table.maxNamespaces - table.namespaceCount)
+        if lineage { processes.keepLinks(true) }
+        processes.keepFacts(Self.keepsFacts(table))
         forceAll()
     }
 
@@ -71,6 +91,21 @@ package struct Tracker: Sendable {
     /// tracker's storage until either is mutated.
     package func members(of namespace: NamespaceID) -> [Int32] {
         namespaces[Int(table.groupLeader(of: namespace).index)].members
+    }
+
+    /// The name of `namespace`: a rule's, or a dynamic template's.
+    package func name(of namespace: NamespaceID) -> String {
+        Int(namespace.index) < table.namespaceCount ? table.name(of: namespace) : dynamic.name(of: Int(namespace.index))
+    }
+
+    /// The live dynamic namespaces, ascending by ID.
+    package var dynamicNamespaces: [NamespaceID] {
+        (dynamic.base..<dynamic.endID).filter { dynamic.isLive($0) }.map(NamespaceID.init)
+    }
+
+    /// The namespace called `name`, a rule's or a live dynamic one's.
+    package func id(of name: String) -> NamespaceID? {
+        table.id(of: name) ?? dynamic.id(named: Array(name.utf8)).map(NamespaceID.init)
     }
 
     /// Calls `body` with the members of `namespace`, ascending, without
@@ -94,7 +129,14 @@ package struct Tracker: Sendable {
     /// The namespaces `pid` sits in, ascending, or nil when it is unknown
     /// (allocates: for diagnostics, not the hot path).
     package func namespaces(of pid: Int32) -> [NamespaceID]? {
-        processes[pid].map { table.matches($0) }
+        guard let identity = processes[pid] else { return nil }
+        guard general else { return table.matches(identity) }
+        var result: [NamespaceID] = []
+        for index in namespaces.indices where namespaces[index].flags & NamespaceState.retired == 0 {
+            let leader = Int(table.groupLeader(of: NamespaceID(index)).index)
+            if namespaces[leader].members.sortedContains(pid) { result.append(NamespaceID(index)) }
+        }
+        return result
     }
 
     // MARK: Events
@@ -104,11 +146,19 @@ package struct Tracker: Sendable {
     /// membership changes.
     package mutating func upsert(_ pid: Int32, _ identity: ProcessIdentity) {
         guard pid > 0 else { return }
+        if _slowPath(general) { return upsertGeneral(pid, identity, executable: nil) }
         if let old = processes.updateValue(identity, for: pid) {
             reclassify(pid, from: old, to: identity)
         } else {
             joinAll(pid, identity)
         }
+    }
+
+    /// EXEC (or any re-read): `pid` now has `identity` and runs
+    /// `executable` (the target of `/proc/PID/exe`; nil keeps what is known).
+    package mutating func upsert(_ pid: Int32, _ identity: ProcessIdentity, executable: [UInt8]?) {
+        guard pid > 0 else { return }
+        if general { upsertGeneral(pid, identity, executable: executable) } else { upsert(pid, identity) }
     }
 
     /// FORK: the child inherits the parent's identity, no `/proc` read.
@@ -117,6 +167,7 @@ package struct Tracker: Sendable {
     /// then reads `/proc` for the child and calls `upsert`.
     package mutating func fork(parent: Int32, child: Int32) -> Bool {
         guard let slot = processes.slot(of: parent) else { return false }
+        if _slowPath(general) { return forkGeneral(parentSlot: slot, parent: parent, child: child, identity: nil) }
         let stored = processes.values[slot]
         if _slowPath(stored.hasLongName) {
             let identity = processes.identity(at: slot)
@@ -128,6 +179,15 @@ package struct Tracker: Sendable {
         let entry = memo.classify(stored, in: table) { stored.shortIdentity }
         for slot in memo.entries[entry].indices.indices { join(Int(memo.entries[entry].indices[slot]), child) }
         return true
+    }
+
+    /// FORK whose child's identity was read (forked by a non-leader thread,
+    /// or stale): it keeps the parent's lineage, trees and executable, and
+    /// takes `identity`. Returns false, changing nothing, when the parent
+    /// is unknown or the child known (then `upsert` it).
+    package mutating func fork(parent: Int32, child: Int32, identity: ProcessIdentity) -> Bool {
+        guard let slot = processes.slot(of: parent) else { return false }
+        return forkGeneral(parentSlot: slot, parent: parent, child: child, identity: identity)
     }
 
     /// A UID event: the real and effective UIDs are now these. Returns false
@@ -157,6 +217,7 @@ package struct Tracker: Sendable {
     /// EXIT: `pid` leaves every namespace. An unknown `pid` is a no-op.
     package mutating func remove(_ pid: Int32) {
         guard let slot = processes.slot(of: pid) else { return }
+        if _slowPath(general) { return removeGeneral(pid, slot: slot) }
         let stored = processes.values[slot]
         let entry: Int
         if _slowPath(stored.hasLongName) {
@@ -244,6 +305,7 @@ package struct Tracker: Sendable {
     /// files must be created, empty ones too) and kept ones only when their
     /// members differ from what was last published under the old table.
     package mutating func replaceTable(_ newTable: DecisionTable, republishAll: Bool = true) -> TableChange {
+        if general || newTable.hasExtensions { return replaceTableGeneral(newTable, republishAll: republishAll) }
         // What each old namespace last published differs from its members
         // by exactly its entries in the change log, sorted and reduced
         // (`settle` alone reduces it only when some namespace needs it).
@@ -257,6 +319,9 @@ package struct Tracker: Sendable {
         let oldTable = table
         var fresh = Array(repeating: NamespaceState(), count: newTable.namespaceCount)
         table = newTable
+        let pendingRemovals = dynamic.takeRemovedNames()
+        dynamic = DynamicNamespaces(base: newTable.namespaceCount, capacity: newTable.maxNamespaces - newTable.namespaceCount)
+        dynamic.inheritRemovals(pendingRemovals.filter { newTable.id(of: $0) == nil })
         memo = MatchMemo()
         // Ascending PIDs make every insert an append.
         for pid in processes.sortedPIDs() {
@@ -336,10 +401,13 @@ package struct Tracker: Sendable {
         var kept = 0
         for position in dirty.indices {
             let index = Int(dirty[position])
+            // A removed dynamic namespace: nothing to write.
+            if namespaces[index].flags & NamespaceState.retired != 0 { continue }
             guard namespaces[index].isChanged else {
                 namespaces[index].markPublished()
                 continue
             }
+            if _slowPath(index >= dynamic.base) { dynamic.markOffered(index) }
             if namespaces[index].members.withUnsafeBufferPointer({ body(NamespaceID(index), $0) }) {
                 namespaces[index].markPublished()
             } else {
@@ -354,6 +422,8 @@ package struct Tracker: Sendable {
         // What is left describes the namespaces held back.
         let namespaces = self.namespaces
         changes.retain { namespaces[$0].flags & NamespaceState.queued != 0 }
+        // No ID removed before this drain is still listed: they may be reused.
+        dynamic.releaseRetired()
     }
 
     // MARK: Internals
@@ -386,7 +456,7 @@ package struct Tracker: Sendable {
         var suspects = false
         for index in dirty {
             let i = Int(index)
-            if namespaces[i].flags & NamespaceState.forced != 0 { continue }
+            if namespaces[i].flags & (NamespaceState.forced | NamespaceState.retired) != 0 { continue }
             if namespaces[i].surelyChanged {
                 namespaces[i].flags |= NamespaceState.differs
             } else {
@@ -413,6 +483,7 @@ package struct Tracker: Sendable {
         dirty.removeAll(keepingCapacity: true)
         dirty.reserveCapacity(namespaces.count)
         for index in namespaces.indices where table.isGroupLeader(NamespaceID(index)) {
+            if namespaces[index].flags & NamespaceState.retired != 0 { continue }
             namespaces[index].flags = NamespaceState.queued | NamespaceState.forced
             dirty.append(Int32(truncatingIfNeeded: index))
         }
@@ -426,6 +497,10 @@ package struct Tracker: Sendable {
         var new = old
         change(&new)
         if new != old {
+            if _slowPath(general) {
+                upsertGeneral(pid, new, executable: nil)
+                return true
+            }
             processes.setIdentity(new, at: slot)
             reclassify(pid, from: old, to: new)
         }
@@ -485,7 +560,10 @@ package struct Tracker: Sendable {
 
     @inlinable
     mutating func leave(_ index: Int, _ pid: Int32) {
-        if namespaces[index].members.removeSorted(pid) { touch(index, pid) }
+        if namespaces[index].members.removeSorted(pid) {
+            touch(index, pid)
+            if _slowPath(index >= dynamic.base) && namespaces[index].members.isEmpty { retire(index) }
+        }
     }
 
     /// Records that `pid` joined or left namespace `index`.

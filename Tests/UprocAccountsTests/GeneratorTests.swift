@@ -149,6 +149,20 @@ import UprocAccounts
         ])
     }
 
+    /// A name a rule would read as a template's placeholder (`{user}`, or
+    /// `{{` for one brace) is skipped; other braces are plain bytes.
+    @Test func aNameReadAsAPlaceholderIsSkipped() {
+        let passwd = Array("a{user}:x:1:1:::\nb{{c:x:2:2:::\nd{1}}:x:3:3:::\n".utf8)
+        let config = Fixtures.generated(
+            users: AccountsFile.parse(passwd, path: "p", kind: .user), groups: nil,
+            source: .files(passwd: "p", group: "g"), options: GeneratorOptions(includeGroups: false))
+        #expect(config.text.hasSuffix("\n\nuid 3 uid.d{1}}\n"))
+        #expect(config.warnings.map(\.description) == [
+            "p:1: warning: user 'a{user}' (UID 1) skipped: namespace 'uid.a{user}' cannot be written in uproc.conf: '{' with a word, or '{{', is read as a placeholder",
+            "p:2: warning: user 'b{{c' (UID 2) skipped: namespace 'uid.b{{c' cannot be written in uproc.conf: '{' with a word, or '{{', is read as a placeholder",
+        ])
+    }
+
     @Test func invalidUTF8AndOverlongNamesAreSkippedWithTheReason() {
         let long = String(repeating: "n", count: 252)
         var passwd = Array("ok:x:1:1:::\n".utf8)

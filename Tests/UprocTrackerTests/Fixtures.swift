@@ -46,7 +46,12 @@ extension Tracker {
         var result: [String: [Int32]] = [:]
         let names = table.namespaceNames
         let table = table
-        publishChanged { leader, members in
+        publishChangedNamed { leader, dynamicName, members in
+            if let dynamicName {
+                precondition(result[dynamicName] == nil, "\(dynamicName) reported twice in one drain")
+                result[dynamicName] = Array(members)
+                return true
+            }
             // What a publisher does: the group's every file gets the list.
             precondition(table.isGroupLeader(leader), "\(names[Int(leader.index)]) reported but not a group leader")
             table.forEachNamespace(inGroupOf: leader) { namespace in

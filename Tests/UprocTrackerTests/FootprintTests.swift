@@ -21,8 +21,13 @@ import UprocRules
 
     @Test func identitiesAreStoredFlat() {
         // Two arrays, no per-process boxes: 4 + 32 bytes a slot (a kernel
-        // thread's name past 15 bytes is kept aside).
+        // thread's name past 15 bytes is kept aside); 8 more of login UID
+        // and executable only while rules read them; one 64-byte record of
+        // identity, lineage and facts instead while the rules have trees.
         #expect(MemoryLayout<ProcessTable.Stored>.stride == 32)
+        #expect(MemoryLayout<ProcessTable.Facts>.stride == 8)
+        #expect(MemoryLayout<ProcessTable.Links>.stride == 20)
+        #expect(MemoryLayout<ProcessTable.Wide>.stride == 64)
         var tracker = Tracker(table: Fixture.table)
         // At most three quarters full: 5,000 processes in 8,192 slots, 6,145 in 16,384.
         for pid in Int32(1)...5_000 { tracker.upsert(pid, Fixture.alice) }
@@ -30,6 +35,15 @@ import UprocRules
         #expect(tracker.processes.values.count == 8_192)
         for pid in Int32(5_001)...6_145 { tracker.upsert(pid, Fixture.alice) }
         #expect(tracker.processes.keys.count == 16_384)
+        #expect(!tracker.processes.hasLinks)
+        #expect(tracker.processes.facts.isEmpty)
+        let trees = Tracker(table: DecisionTable(rules: [Rule(tree: true, conditions: [.comm("sshd")], namespace: "ssh.all")]))
+        #expect(trees.processes.wide.count == trees.processes.keys.count)
+        #expect(trees.processes.values.isEmpty)
+        #expect(!trees.processes.factsKept)
+        let logins = Tracker(table: DecisionTable(rules: [Rule(tree: false, conditions: [], loginuid: 1000, namespace: "login")]))
+        #expect(!logins.processes.hasLinks)
+        #expect(logins.processes.facts.count == logins.processes.keys.count)
     }
 
     /// A kernel thread's name past 15 bytes is kept aside, by PID, as long

@@ -38,6 +38,8 @@ package final class ProcReader {
     private let path: UnsafeMutablePointer<UInt8>
     private static let bufferSize = 4096  // Uid/Gid sit in the first lines of status
     private static let pathCapacity = 64
+    /// A path of at most PATH_MAX bytes and the kernel's " (deleted)".
+    private static let linkCapacity = 4096 + 16
     /// Reads that failed for another reason than the process being gone
     /// (ENOENT, ESRCH): permissions, resource limits, text that does not
     /// parse. Each left the process as it was known.
@@ -138,6 +140,77 @@ package final class ProcReader {
     /// `lookUp`'s identity; nil when the process is gone or unreadable.
     package func identity(of pid: Int32, reading keys: RuleKeys) -> ProcessIdentity? {
         if case .found(let identity) = lookUp(pid, reading: keys) { return identity }
+        return nil
+    }
+
+    /// The audit login UID of `pid`: `/proc/PID/loginuid`, which
+    /// pam_loginuid writes in the login process before it execs the shell,
+    /// inherited at fork, kept across setuid; 4294967295 when no login set
+    /// it. Nil when the process is gone or the file cannot be read (a
+    /// kernel without audit has none) or parsed (counted).
+    package func loginUID(of pid: Int32) -> UInt32? {
+        guard case .read(let count) = read(pid, "/loginuid") else { return nil }
+        var text = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+        if text.last == UInt8(ascii: "\n") { text = UnsafeRawBufferPointer(rebasing: text.dropLast()) }
+        guard let value = DecimalText.parse(text).flatMap({ UInt32(exactly: $0) }) else {
+            _ = unparsable(pid, "/loginuid")
+            return nil
+        }
+        return value
+    }
+
+    /// The target of `/proc/PID/exe`: the path of the executable the
+    /// process runs as the kernel resolved it at exec, with " (deleted)"
+    /// after it once that file was removed or replaced (an upgrade). Nil
+    /// when the process is gone or is a kernel thread (no executable), or
+    /// the link cannot be read (another user's process without
+    /// CAP_SYS_PTRACE: counted). The corresponding C function is `readlinkat`.
+    package func executable(of pid: Int32) -> [UInt8]? {
+        guard pid > 0 else { return nil }
+        setPath(pid, "/exe")
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.linkCapacity) { link -> [UInt8]? in
+            let result = syscall("readlinkat") {
+                UnsafeRawPointer(path).withMemoryRebound(to: CChar.self, capacity: Self.pathCapacity) { name in
+                    link.withMemoryRebound(to: CChar.self) { readlinkat(procFD, name, $0.baseAddress!, $0.count) }
+                }
+            }
+            switch result {
+            case .success(let count):
+                return Array(link[0..<count])
+            case .failure(let error):
+                _ = noteFailure(error)
+                return nil
+            }
+        }
+    }
+
+    /// Field 4 (the parent's PID, as the kernel has it now: init or a
+    /// subreaper for a reparented process) and field 22 (when it started,
+    /// in clock ticks after boot: with the PID, what tells a process from
+    /// a later one that got its PID) of `/proc/PID/stat`. Nil when gone
+    /// or unreadable.
+    package func parentAndStart(of pid: Int32) -> (parent: Int32, start: UInt64)? {
+        guard case .read(let count) = read(pid, "/stat") else { return nil }
+        let stat = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+        guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else {
+            _ = unparsable(pid, "/stat")
+            return nil
+        }
+        var parent: Int32?
+        var index = close + 1
+        var field = 2
+        while index < stat.count {
+            while index < stat.count, stat[index] == UInt8(ascii: " ") { index += 1 }
+            field += 1
+            let start = index
+            while index < stat.count, stat[index] != UInt8(ascii: " ") && stat[index] != UInt8(ascii: "\n") { index += 1 }
+            if field == 4 { parent = DecimalText.parse(stat[start..<index]).flatMap { Int32(exactly: $0) } }
+            if field == 22 {
+                guard let parent, let started = DecimalText.parse(stat[start..<index]) else { break }
+                return (parent, started)
+            }
+        }
+        _ = unparsable(pid, "/stat")
         return nil
     }
 

@@ -21,9 +21,16 @@ package struct NameServiceEntry: Hashable, Sendable {
 }
 
 /// Resolves names in rules through NSS (`getpwnam_r`, `getgrnam_r`), so
-/// LDAP and SSSD accounts resolve as `id alice` would.
+/// LDAP and SSSD accounts resolve as `id alice` would; lists the accounts
+/// NSS enumerates (`getpwent`, `getgrent`) for account templates. The
+/// listing is not thread-safe: compile on one thread.
 package struct SystemAccounts: AccountResolver {
     package init() {}
+
+    package func accounts(in database: AccountDatabase) -> [AccountName]? {
+        let entries = database == .users ? NameServiceEnumeration.users() : NameServiceEnumeration.groups()
+        return entries.map { AccountName(name: $0.nameBytes, id: $0.id) }
+    }
 
     package func userID(named name: String) -> UInt32? {
         var entry = passwd()
