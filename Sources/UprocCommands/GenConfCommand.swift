@@ -12,7 +12,8 @@ struct GenConfCommand: ParsableCommand {
             Prints one rule per account to standard output: "uid <uid> uid.<user>" for every \
             user, then "gid <gid> gid.<group>" for every group, each part sorted by ID then name. \
             Lines and accounts that cannot be used are skipped with a warning on standard error. \
-            Typical use: uproc-genconf | sudo tee /etc/uproc.conf
+            Typical use: uproc-genconf | sudo tee /etc/uproc.conf. A new account needs a new rule: \
+            run it again, or use --template for two rules that cover every account, new ones included.
 
             Exit status: 0 written (perhaps with warnings); 2 nothing written (an input file \
             cannot be read); 64 bad usage.
@@ -52,6 +53,9 @@ struct GenConfCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The start of every group's namespace name.", valueName: "prefix"))
     var prefixGroup = GeneratorOptions.defaultGroupPrefix
 
+    @Flag(help: "Print two template rules (uid * uid.{user}, gid * gid.{group}) instead of one rule per account: uprocd gives every account a namespace, new ones included.")
+    var template = false
+
     var options: GeneratorOptions {
         GeneratorOptions(
             includeUsers: !groupsOnly, includeGroups: !usersOnly,
@@ -67,9 +71,27 @@ struct GenConfCommand: ParsableCommand {
             throw ValidationError("--passwd and --group cannot both read standard input")
         }
         if let problem = options.problem { throw ValidationError(problem) }
+        if template {
+            // The templates follow the accounts uprocd reads itself: no
+            // source to read and no ID range a template could keep.
+            if nss || passwdFile != nil || groupFile != nil {
+                throw ValidationError("--template reads no accounts: it cannot be combined with --passwd, --group or --nss")
+            }
+            if minUid != 0 || maxUid != GeneratorOptions.largestID || minGid != 0 || maxGid != GeneratorOptions.largestID {
+                throw ValidationError("--template covers every account: it cannot be combined with --min-uid, --max-uid, --min-gid or --max-gid")
+            }
+            for (flag, prefix) in [("--prefix-user", prefixUser), ("--prefix-group", prefixGroup)]
+            where prefix.contains("{") || prefix.contains("}") {
+                throw ValidationError("\(flag) '\(prefix)' cannot hold '{' or '}' with --template: they start a placeholder")
+            }
+        }
     }
 
     func run() throws {
+        if template {
+            try FileDescriptor.standardOutput.writeAll(ConfigGenerator.templates(options: options).utf8)
+            return
+        }
         let source: AccountsSource =
             nss ? .nameService : .files(passwd: passwdFile ?? "/etc/passwd", group: groupFile ?? "/etc/group")
         let config: GeneratedConfig
