@@ -17,7 +17,9 @@ final class DirectoryGuard {
     private let state: DaemonState
     private let directory: NamespaceDirectory
     private let files: any NamespaceRewriter
-    private let watch: DirectoryWatch?
+    private var watch: DirectoryWatch?
+    /// Where a watch made after start-up (once an inotify limit lifts) is read.
+    private weak var loop: EventLoop?
     /// The directory has no watch: each inspection looks at every file.
     private var unwatched = false
     private var inspectionTimer: LoopTimer?
@@ -64,14 +66,40 @@ final class DirectoryGuard {
     /// Registers the watch and a post handler that reads it after the
     /// round's writes (attach after the publisher), and the timers.
     func attach(to loop: EventLoop) throws(SystemCallError) {
-        if let watch {
-            try loop.addReader(watch.fileDescriptor) { [unowned self] in drainWatch() }
-            loop.addPostHandler { [unowned self] in drainOwnEvents() }
-        }
+        self.loop = loop
+        if let watch { try attach(watch, to: loop) }
         repairTimer = loop.addTimer { [unowned self] in repairDue() }
         let inspection = loop.addTimer { [unowned self] in inspect() }
         inspection.schedule(afterNanoseconds: Self.inspectionInterval)
         inspectionTimer = inspection
+    }
+
+    private func attach(_ watch: DirectoryWatch, to loop: EventLoop) throws(SystemCallError) {
+        try loop.addReader(watch.fileDescriptor) { [unowned self] in drainWatch() }
+        loop.addPostHandler { [unowned self] in drainOwnEvents() }
+    }
+
+    /// Without a watch, each inspection tries to make one: an inotify limit
+    /// that bit at start-up may have been raised, or other watches closed.
+    /// Quiet while it still fails (the start-up warning said so).
+    private func watchAgain() {
+        guard let loop else { return }
+        do throws(SystemCallError) {
+            if let watch {
+                try watch.watch(state.options.directory)
+            } else {
+                let created = try DirectoryWatch()
+                try created.watch(state.options.directory)
+                try attach(created, to: loop)
+                watch = created
+            }
+        } catch {
+            return
+        }
+        unwatched = false
+        // Events before the watch are unknown: check every file once.
+        checkAll = true
+        state.logger.info("\(state.options.directory): watching the directory for changes again")
     }
 
     /// Runs the inspection shortly (the directory may be going away).
@@ -217,6 +245,7 @@ final class DirectoryGuard {
             }
         }
         lastProblem = problem
+        if unwatched { watchAgain() }
         if unwatched { checkAll = true }
         if recordPending && !rewriteAll { recordPending = !files.recordNames() }
         // Repairs and rewrites run in the post handler after this round.

@@ -76,6 +76,20 @@ extension UprocdEndToEnd {
             try await harness.waitForKernel("out/c created once watched again", { access(out + "/c", F_OK) == 0 }) { $0 }
             let again = try await daemon.waitForLine(within: .seconds(2)) { $0.contains(" info ") && $0.contains("watching the config") }
             #expect(again != nil, "\(harness.daemonLogTail())")
+            // And so is the namespace directory: the kernel lists a watch on
+            // its inode among the daemon's inotify descriptors.
+            let directoryAgain = try await daemon.waitForLine(within: .seconds(3)) {
+                $0.contains(" info ") && $0.contains("watching the directory for changes again")
+            }
+            #expect(directoryAgain != nil, "\(harness.daemonLogTail())")
+            var status = stat()
+            #expect(stat(out, &status) == 0)
+            let inode = "ino:" + String(status.st_ino, radix: 16)
+            let watched = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon.pid)/fdinfo").contains { fd in
+                let info = (try? String(contentsOfFile: "/proc/\(daemon.pid)/fdinfo/\(fd)", encoding: .utf8)) ?? ""
+                return info.split(separator: "\n").contains { $0.hasPrefix("inotify wd:") && $0.contains(inode + " ") }
+            }
+            #expect(watched, "no inotify watch on \(out) (\(inode)) in /proc/\(daemon.pid)/fdinfo")
             try await daemon.stop()
         }
     }
