@@ -107,6 +107,23 @@ extension UprocdEndToEnd {
             try await accepted.stop()
         }
 
+        // The message names the owner, not a mode that is fine.
+        @Test func aParentOwnedByAnotherUserIsRefusedNamingTheOwner() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4251 a\n")
+            let parent = harness.root + "/theirs"
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: false)
+            chmod(parent, 0o755)
+            chown(parent, 4252, 4252)
+            let out = parent + "/out"
+            let daemon = try harness.launchDaemon(arguments: ["-c", harness.config, out])
+            let status = try await daemon.waitForExit()
+            #expect(status == 1, "uprocd: \(daemon.exitDescription)")
+            #expect(daemon.log().contains("\(parent) is owned by UID 4252, not by root"), "stderr: \(daemon.log())")
+            #expect(!daemon.log().contains("writable by others"), "stderr: \(daemon.log())")
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+
         // Checked while running, not only at start.
         @Test func aModeChangeAtRunTimeIsReportedAndRepaired() async throws {
             try Kernel.require()

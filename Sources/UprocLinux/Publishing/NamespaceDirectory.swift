@@ -370,8 +370,10 @@ package final class NamespaceDirectory {
             ancestor = "/" + components.prefix(index).joined(separator: "/")
             var status = stat()
             guard case .success = syscall("stat", subject: ancestor, { stat(ancestor, &status) }) else { continue }
-            let writableByOthers = status.st_mode & 0o022 != 0 && status.st_mode & S_ISVTX == 0
-            if writableByOthers || (status.st_uid != 0 && status.st_uid != euid) {
+            if status.st_uid != 0 && status.st_uid != euid {
+                throw .ancestorOwned(path: path, ancestor: ancestor, owner: status.st_uid, expected: euid)
+            }
+            if status.st_mode & 0o022 != 0 && status.st_mode & S_ISVTX == 0 {
                 throw .ancestorWritable(path: path, ancestor: ancestor, mode: UInt32(status.st_mode))
             }
         }

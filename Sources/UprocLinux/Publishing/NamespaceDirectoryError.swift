@@ -15,6 +15,9 @@ package enum NamespaceDirectoryError: Error, Hashable, Sendable, CustomStringCon
     /// A directory above it is writable by others without the sticky bit:
     /// they could move the namespace directory away and put their own.
     case ancestorWritable(path: String, ancestor: String, mode: UInt32)
+    /// A directory above it is owned by another user than root or the
+    /// daemon's, who could move the namespace directory away and put their own.
+    case ancestorOwned(path: String, ancestor: String, owner: UInt32, expected: UInt32)
     /// Entries this daemon cannot prove are its own (some of their names,
     /// and how many there are): never deleted, so refused.
     case foreignEntries(path: String, names: [String], count: Int)
@@ -46,6 +49,9 @@ package enum NamespaceDirectoryError: Error, Hashable, Sendable, CustomStringCon
         case .ancestorWritable(let path, let ancestor, let mode):
             return "\(path): \(ancestor) is writable by others without the sticky bit "
                 + "(mode \(String(mode & 0o7777, radix: 8))); refusing a namespace directory others can replace"
+        case .ancestorOwned(let path, let ancestor, let owner, let expected):
+            return "\(path): \(ancestor) is owned by UID \(owner), not by root or this daemon's UID \(expected); "
+                + "refusing a namespace directory another user can replace (chown it or pick another)"
         case .foreignEntries(let path, let names, let count):
             let shown = names.map { "'\($0)'" }.joined(separator: ", ")
             return "\(path): holds \(count) entr\(count == 1 ? "y" : "ies") uprocd did not create (\(shown)\(count > names.count ? ", …" : "")); "
