@@ -1,5 +1,6 @@
 import UprocLinux
 import UprocRules
+import UprocTracker
 
 /// Reads namespace files from the daemon's directory, trusting nothing
 /// anyone but root or the caller could have written.
@@ -56,5 +57,17 @@ package enum NamespaceFiles {
             }
         }
         return lists
+    }
+
+    /// The daemon's lineage file, when the caller may trust and read it (it
+    /// is root's, mode 0600, under a daemon run by root); nil otherwise: tree
+    /// members are then checked by their ancestry in `/proc` alone.
+    package static func lineage(directory path: String, callerUID: UInt32) -> LineageSnapshot? {
+        guard let directory = try? NoFollowFile(directory: path),
+              FileTrust.problem(with: directory.attributes, expected: .directory, callerUID: callerUID) == nil,
+              let file = try? NoFollowFile(name: LineageSnapshot.fileName, in: directory),
+              FileTrust.problem(with: file.attributes, expected: .regular, callerUID: callerUID) == nil,
+              let bytes = try? file.readAll(limit: sizeLimit) else { return nil }
+        return try? LineageSnapshot.decode(bytes)
     }
 }

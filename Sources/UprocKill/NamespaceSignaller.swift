@@ -25,6 +25,14 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
     /// leave the rest unsignalled.
     package func run(pids: [Int32], namespaces: [NamespaceID], signal: KillSignal, dryRun: Bool,
                     wait: Bool, timeoutNanoseconds: UInt64?, ownPID: Int32? = nil) throws(KillError) -> KillReport {
+        let check = MemberCheck(table: table, namespaces: namespaces.map { .rule($0, name: table.name(of: $0)) })
+        return try run(pids: pids, check: check, signal: signal, dryRun: dryRun, wait: wait,
+                       timeoutNanoseconds: timeoutNanoseconds, ownPID: ownPID)
+    }
+
+    /// `run` with the members decided by `check`: rules, templates and trees.
+    package func run(pids: [Int32], check: MemberCheck, signal: KillSignal, dryRun: Bool,
+                    wait: Bool, timeoutNanoseconds: UInt64?, ownPID: Int32? = nil) throws(KillError) -> KillReport {
         var unique = pids.sorted()
         unique.removeDuplicates()
         if let ownPID { unique.removeAll { $0 == ownPID } }
@@ -37,6 +45,25 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
         var heldOutcomes: [Int] = []
         // Until the kernel says it cannot (then /proc for the rest of the run).
         var credentialsThroughHandle = !keys.isDisjoint(with: .ids)
+        // With trees: the members, held, to signal once all are known.
+        var decided: [(Access.Handle, Int)] = []
+
+        /// Signals a member through its handle and records the outcome at `index`.
+        func deliver(to handle: Access.Handle, _ index: Int, _ decidedOutcome: ProcessOutcome, replacing: Bool = false) {
+            var outcome = decidedOutcome
+            switch access.send(signal.number, to: handle) {
+            case .success:
+                if wait {
+                    held.append(handle)
+                    heldOutcomes.append(index)
+                }
+            case .failure(let error) where error.errno == .noSuchProcess: outcome.result = .exited
+            case .failure(let error) where error.errno == .notPermitted: outcome.result = .refused(error)
+            case .failure(let error): outcome.result = .failed(error)
+            }
+            if outcome.comm == nil, outcome.result != .signalled, outcome.result != .exited { outcome.comm = comm(of: handle) }
+            if replacing { outcomes[index] = outcome } else { outcomes.append(outcome) }
+        }
 
         for pid in unique {
             let handle: Access.Handle
@@ -53,30 +80,31 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
                 outcomes.append(ProcessOutcome(pid: pid, result: .failed(error)))
                 continue
             }
-            guard let identity = identity(of: handle, pid, reading: keys, credentialsThroughHandle: &credentialsThroughHandle) else {
+            guard let facts = facts(of: handle, pid, reading: keys, check: check, credentialsThroughHandle: &credentialsThroughHandle) else {
                 outcomes.append(ProcessOutcome(pid: pid, result: .exited))
                 continue
             }
-            let knownComm = keys.contains(.cmd) ? identity.comm : nil
-            guard let member = namespaces.first(where: { table.rule($0, holdsFor: identity) }) else {
+            let knownComm = keys.contains(.cmd) ? facts.identity.comm : nil
+            guard let member = check.member(pid, facts, reading: { ancestor(of: $0, reading: keys, check: check) }) else {
                 outcomes.append(ProcessOutcome(pid: pid, comm: knownComm, result: .notMember))
                 continue
             }
-            var outcome = ProcessOutcome(pid: pid, comm: knownComm, namespace: table.name(of: member), result: .signalled)
-            if !dryRun {
-                switch access.send(signal.number, to: handle) {
-                case .success:
-                    if wait {
-                        held.append(handle)
-                        heldOutcomes.append(outcomes.count)
-                    }
-                case .failure(let error) where error.errno == .noSuchProcess: outcome.result = .exited
-                case .failure(let error) where error.errno == .notPermitted: outcome.result = .refused(error)
-                case .failure(let error): outcome.result = .failed(error)
-                }
-                if knownComm == nil, outcome.result != .signalled, outcome.result != .exited { outcome.comm = comm(of: handle) }
+            let outcome = ProcessOutcome(pid: pid, comm: knownComm, namespace: member, result: .signalled)
+            if check.hasTrees {
+                // Every member is decided before the first signal: a root that
+                // died first would leave its children under init, no longer
+                // traceable to it.
+                decided.append((handle, outcomes.count))
+            } else if !dryRun {
+                deliver(to: handle, outcomes.count, outcome)
+                continue
             }
             outcomes.append(outcome)
+        }
+        if !dryRun {
+            for (handle, index) in decided {
+                deliver(to: handle, index, outcomes[index], replacing: true)
+            }
         }
 
         var report = KillReport(signal: signal, dryRun: dryRun, outcomes: outcomes, waited: wait && !dryRun)
@@ -90,9 +118,43 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
         return report
     }
 
-    /// The held process's identity (what `keys` needs), nil once it has
-    /// exited. Read after holding, confirmed after reading: see the type's
-    /// comment.
+    /// The held process's identity (what `keys` needs) and, for the rules
+    /// that read them, its login UID, executable, parent and start time; nil
+    /// once it has exited. Read after holding, confirmed after reading: see
+    /// the type's comment.
+    private func facts(of handle: Access.Handle, _ pid: Int32, reading keys: RuleKeys, check: MemberCheck,
+                       credentialsThroughHandle: inout Bool) -> MemberCheck.Facts? {
+        guard let identity = identity(of: handle, pid, reading: keys, credentialsThroughHandle: &credentialsThroughHandle) else {
+            return nil
+        }
+        guard keys.contains(.loginuid) || keys.contains(.exe) || check.hasTrees else { return MemberCheck.Facts(identity: identity) }
+        // Read after the identity was confirmed: confirmed again.
+        let facts = more(of: pid, identity, reading: keys, check: check)
+        return access.hasExited(handle) ? nil : facts
+    }
+
+    /// An ancestor's facts, without a pidfd: its start time read before and
+    /// after tells that every read was of the same process.
+    private func ancestor(of pid: Int32, reading keys: RuleKeys, check: MemberCheck) -> MemberCheck.Facts? {
+        guard let before = access.parentAndStart(of: pid), let identity = access.identity(of: pid, reading: keys) else { return nil }
+        var facts = more(of: pid, identity, reading: keys, check: check)
+        guard let after = access.parentAndStart(of: pid), after.start == before.start else { return nil }
+        facts.parent = after.parent
+        facts.start = after.start
+        return facts
+    }
+
+    private func more(of pid: Int32, _ identity: ProcessIdentity, reading keys: RuleKeys, check: MemberCheck) -> MemberCheck.Facts {
+        var facts = MemberCheck.Facts(identity: identity)
+        if keys.contains(.loginuid) { facts.identity.loginuid = access.loginUID(of: pid) ?? ProcessIdentity.unsetLoginUID }
+        if keys.contains(.exe) { facts.executable = access.executable(of: pid) }
+        if check.hasTrees, let lineage = access.parentAndStart(of: pid) {
+            facts.parent = lineage.parent
+            facts.start = lineage.start
+        }
+        return facts
+    }
+
     private func identity(of handle: Access.Handle, _ pid: Int32, reading keys: RuleKeys,
                           credentialsThroughHandle: inout Bool) -> ProcessIdentity? {
         if credentialsThroughHandle {

@@ -21,6 +21,19 @@ package protocol ProcessAccess {
     /// Waits until every held process has exited or the time is up; the
     /// indices of those still running.
     func waitForExit(_ handles: [Handle], timeoutNanoseconds: UInt64?) -> [Int]
+    /// `/proc/PID/loginuid`; nil when gone or unreadable.
+    func loginUID(of pid: Int32) -> UInt32?
+    /// The target of `/proc/PID/exe`; nil when gone, a kernel thread, or unreadable.
+    func executable(of pid: Int32) -> [UInt8]?
+    /// The parent's PID and the start time (fields 4 and 22 of `/proc/PID/stat`).
+    func parentAndStart(of pid: Int32) -> (parent: Int32, start: UInt64)?
+}
+
+extension ProcessAccess {
+    // A scripted table without these facts: rules that read them never hold.
+    package func loginUID(of pid: Int32) -> UInt32? { nil }
+    package func executable(of pid: Int32) -> [UInt8]? { nil }
+    package func parentAndStart(of pid: Int32) -> (parent: Int32, start: UInt64)? { nil }
 }
 
 /// The real kernel: pidfds and `/proc`. Confined to one thread.
@@ -46,6 +59,12 @@ package struct LiveProcessAccess: ProcessAccess {
     package func hasExited(_ handle: ProcessHandle) -> Bool { handle.hasExited }
 
     package func send(_ signal: Int32, to handle: ProcessHandle) -> Result<Void, SystemCallError> { handle.send(signal) }
+
+    package func loginUID(of pid: Int32) -> UInt32? { reader.loginUID(of: pid) }
+
+    package func executable(of pid: Int32) -> [UInt8]? { reader.executable(of: pid) }
+
+    package func parentAndStart(of pid: Int32) -> (parent: Int32, start: UInt64)? { reader.parentAndStart(of: pid) }
 
     package func waitForExit(_ handles: [ProcessHandle], timeoutNanoseconds: UInt64?) -> [Int] {
         let running = Set(ProcessHandle.waitForExit(handles, timeoutNanoseconds: timeoutNanoseconds).map(ObjectIdentifier.init))

@@ -17,17 +17,29 @@ package enum UprocKill {
         } catch {
             throw .config(error)
         }
-        var namespaces: [NamespaceID] = []
-        for (name, _) in lists {
-            guard let id = config.table.id(of: name) else { throw .namespaceNotInRules(name: name, origin: config.origin) }
-            if !namespaces.contains(id) { namespaces.append(id) }
+        var namespaces: [MemberCheck.Namespace] = []
+        for (name, _) in lists where !namespaces.contains(where: { $0.name == name }) {
+            if let id = config.table.id(of: name) {
+                namespaces.append(.rule(id, name: name))
+            } else if !config.table.templates.isEmpty {
+                // A name a template makes while it has members (`cmd.sleep`).
+                namespaces.append(.template(name: name))
+            } else {
+                throw .namespaceNotInRules(name: name, origin: config.origin)
+            }
         }
-        // One pidfd per signalled process is held while waiting.
-        if request.wait && !request.dryRun { CallerProcess.raiseOpenFileLimit() }
+        var check = MemberCheck(table: config.table, namespaces: namespaces)
+        if check.hasTrees {
+            check = MemberCheck(table: config.table, namespaces: namespaces,
+                                lineage: NamespaceFiles.lineage(directory: request.directory, callerUID: CallerProcess.effectiveUserID))
+        }
+        // One pidfd per signalled process is held while waiting, and with
+        // trees from the check to the signal.
+        if (request.wait && !request.dryRun) || check.hasTrees { CallerProcess.raiseOpenFileLimit() }
         let access: LiveProcessAccess
         do { access = try LiveProcessAccess() } catch { throw .procUnreadable(error) }
         let signaller = NamespaceSignaller(access: access, table: config.table)
-        return try signaller.run(pids: lists.flatMap(\.pids), namespaces: namespaces, signal: request.signal,
+        return try signaller.run(pids: lists.flatMap(\.pids), check: check, signal: request.signal,
                                  dryRun: request.dryRun, wait: request.wait,
                                  timeoutNanoseconds: request.timeoutNanoseconds, ownPID: CallerProcess.processID)
     }
