@@ -27,6 +27,7 @@ package final class Daemon {
     private let auditor: Auditor
     private let configFollower: ConfigFollower
     private let counters: DaemonCounters
+    private let lineage: LineageKeeper
     private var ending = Ending.stopped
 
     /// Why `run` returned.
@@ -65,6 +66,8 @@ package final class Daemon {
         defer { if !started { publisher.removeAll() } }
 
         reloader = Reloader(state: state, publisher: publisher, follower: follower)
+        lineage = LineageKeeper(state: state, directory: publisher.writer.directory, follower: follower,
+                                visibility: publisher.procVisibility)
         systemd = SystemdReporter(state: state, drops: follower.overruns, reloads: reloader.reloads)
         auditor = Auditor(state: state, follower: follower)
         configFollower = ConfigFollower(state: state, reloader: reloader)
@@ -99,6 +102,7 @@ package final class Daemon {
         metrics?.attach(to: loop)
         auditor.attach(to: loop)
         state.heapTrimmer.attach(to: loop)
+        lineage.attach(to: loop)
     }
 
     /// What one part tells another: signals, reloads, a directory taken over.
@@ -122,6 +126,7 @@ package final class Daemon {
         try SelfTest.run(follower)
         let scanStart = MonotonicClock.nanoseconds()
         if case .failure(let error) = follower.rescan() { throw .proc(error) }
+        lineage.restore()
         let scanned = MonotonicClock.nanoseconds() - scanStart
         publisher.publishDue()
         configFollower.attach(to: loop)
@@ -158,6 +163,8 @@ package final class Daemon {
         metrics?.remove()
         configFollower.stop()
         follower.unsubscribe()
+        // Before the files go: what a restart needs to know trees by.
+        lineage.write(force: true)
         publisher.removeAll()
         state.logger.info("stopped", metadata: counters.metadata())
         return ending

@@ -28,6 +28,11 @@ final class NamespaceWriter: NamespaceRewriter {
     private let state: DaemonState
     private var access: FileAccessPolicy
     private var errors = PublishErrorLog()
+    /// The names of template namespaces (`cmd "*" cmd.{cmd}`) the record
+    /// holds: each is recorded before its file is first written and
+    /// forgotten after its file is removed, so a later start removes exactly
+    /// those.
+    private(set) var recordedDynamic = Set<String>()
 
     init(state: DaemonState, directory: NamespaceDirectory) {
         self.state = state
@@ -57,6 +62,32 @@ final class NamespaceWriter: NamespaceRewriter {
             try write(id, group: group, pids, table: table)
         }
         publishes.add(group?.count ?? 1)
+    }
+
+    /// Writes a template namespace's file (`name` must be recorded).
+    func publishDynamic(_ name: String, reader: UInt32?, _ pids: UnsafeBufferPointer<Int32>) throws(NamespaceDirectoryError) {
+        try directory.publish(name, sortedPIDs: pids, access: access.access(ofUser: reader))
+        publishes.add()
+    }
+
+    /// Records template namespaces before their first files; false when
+    /// the record could not be written (the files then wait).
+    func recordDynamic(_ names: [String]) -> Bool {
+        recordedDynamic.formUnion(names)
+        if recordNames() { return true }
+        recordedDynamic.subtract(names)
+        return false
+    }
+
+    /// Removes the files of template namespaces whose last member left,
+    /// then the names from the record.
+    func removeDynamic(_ names: [String]) {
+        guard !names.isEmpty else { return }
+        for name in names {
+            directory.remove(name)
+            recordedDynamic.remove(name)
+        }
+        _ = recordNames()
     }
 
     func rewrite(_ id: NamespaceID, wholeGroup: Bool) throws(NamespaceDirectoryError) {
@@ -107,7 +138,8 @@ final class NamespaceWriter: NamespaceRewriter {
 
     func recordNames() -> Bool {
         do {
-            try directory.record(state.tracker.table.namespaceNames)
+            try directory.record(recordedDynamic.isEmpty
+                ? state.tracker.table.namespaceNames : state.tracker.table.namespaceNames + recordedDynamic.sorted())
             return true
         } catch {
             state.logger.error("cannot record the namespace file names", metadata: ["error": "\(error)"])
@@ -126,7 +158,7 @@ final class NamespaceWriter: NamespaceRewriter {
     }
 
     /// A stopped daemon must not look like a live one: every file goes.
-    func removeAll() { directory.removeAll(state.tracker.table.namespaceNames) }
+    func removeAll() { directory.removeAll(state.tracker.table.namespaceNames + recordedDynamic.sorted()) }
 }
 
 extension NamespaceDirectoryError {

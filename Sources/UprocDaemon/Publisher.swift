@@ -67,11 +67,21 @@ final class Publisher {
     /// under a burst each file is rewritten once per `--min-interval`.
     func publishDue() {
         directoryGuard.repairDue()
+        let general = state.tracker.table.hasExtensions
+        if _slowPath(general) { writer.removeDynamic(state.tracker.takeRemovedNamespaces()) }
         guard state.tracker.settleChanges() else { state.eventLatency?.forget(); return }
         let written = writer.publishes.value
         var round = PublishRound(now: MonotonicClock.nanoseconds(), table: state.tracker.table, startUp: directoryIsFresh)
         directoryIsFresh = false
-        state.tracker.publishChanged { id, pids in publish(id, pids, in: &round) }
+        if _slowPath(general) {
+            state.tracker.publishChangedNamed { id, name, reader, pids in
+                guard let name else { return publish(id, pids, in: &round) }
+                return publishDynamic(id, name, reader, pids, in: &round)
+            }
+            finishDynamic(&round)
+        } else {
+            state.tracker.publishChanged { id, pids in publish(id, pids, in: &round) }
+        }
         // Some files of these groups may have been replaced before a failure.
         for id in round.partialGroups { state.tracker.rewroteOutsideDrain(id) }
         if let due = budget.endRound(at: MonotonicClock.nanoseconds()) { round.retry(at: due) }
@@ -110,6 +120,50 @@ final class Publisher {
         return true
     }
 
+    /// A template's namespace: recorded first (its file waits one round for
+    /// that), then written as a rule's is, under the same rate.
+    private func publishDynamic(
+        _ id: NamespaceID, _ name: String, _ reader: UInt32?, _ pids: UnsafeBufferPointer<Int32>, in round: inout PublishRound
+    ) -> Bool {
+        if round.noSpace { return false }
+        guard writer.recordedDynamic.contains(name) else {
+            round.unrecorded.append(name)
+            return false
+        }
+        let index = Int(id.index)
+        rate.reserve(index + 1)
+        if let due = rate.notBefore(index, now: round.now) {
+            round.retry(at: due)
+            return false
+        }
+        do {
+            try writer.publishDynamic(name, reader: reader, pids)
+        } catch {
+            writer.failed(name, error, now: round.now)
+            if error.isDirectoryGone { directoryGuard.inspectSoon() }
+            round.failed(noSpace: error.isNoSpace, interval: rate.interval)
+            return false
+        }
+        rate.wrote(index, now: round.now)
+        return true
+    }
+
+    /// After a round of a table with templates: new template namespaces
+    /// are recorded (one record for all) and written at once in another
+    /// round; templates that hit `--max-namespaces` are logged.
+    private func finishDynamic(_ round: inout PublishRound) {
+        if !round.unrecorded.isEmpty {
+            round.retry(at: writer.recordDynamic(round.unrecorded) ? round.now : round.now &+ 100_000_000)
+        }
+        for line in state.tracker.takeCappedTemplates() {
+            state.limiter.log(
+                state.logger, .warning, kind: "template-cap",
+                "a template reached --max-namespaces: its new names are not made, their processes not listed there",
+                metadata: ["line": "\(line)", "max_namespaces": "\(state.options.maxNamespaces)",
+                           "refused": "\(state.tracker.templateRefusals)"])
+        }
+    }
+
     /// New rules: files of removed namespaces go; the rate limiter starts over
     /// (namespace IDs changed).
     func rulesReplaced(_ change: TableChange) {
@@ -133,6 +187,8 @@ private struct PublishRound {
     private(set) var noSpace = false
     /// Groups some of whose files may have been replaced before a failure.
     var partialGroups: [NamespaceID] = []
+    /// Template namespaces held back until the record names them.
+    var unrecorded: [String] = []
 
     init(now: UInt64, table: DecisionTable, startUp: Bool) {
         self.now = now
