@@ -68,7 +68,8 @@ final class Publisher {
     func publishDue() {
         directoryGuard.repairDue()
         let general = state.tracker.table.hasExtensions
-        if _slowPath(general) { writer.removeDynamic(state.tracker.takeRemovedNamespaces()) }
+        // Also after a reload to rules without templates: their files go.
+        if _slowPath(general || !writer.recordedDynamic.isEmpty) { writer.removeDynamic(state.tracker.takeRemovedNamespaces()) }
         guard state.tracker.settleChanges() else { state.eventLatency?.forget(); return }
         let written = writer.publishes.value
         var round = PublishRound(now: MonotonicClock.nanoseconds(), table: state.tracker.table, startUp: directoryIsFresh)
