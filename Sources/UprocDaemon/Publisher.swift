@@ -70,6 +70,8 @@ final class Publisher {
         let general = state.tracker.table.hasExtensions
         // Also after a reload to rules without templates: their files go.
         if _slowPath(general || !writer.recordedDynamic.isEmpty) { writer.removeDynamic(state.tracker.takeRemovedNamespaces()) }
+        // A refused process changes no file: said before the check for changes.
+        if _slowPath(general) { logCappedTemplates() }
         guard state.tracker.settleChanges() else { state.eventLatency?.forget(); return }
         let written = writer.publishes.value
         var round = PublishRound(now: MonotonicClock.nanoseconds(), table: state.tracker.table, startUp: directoryIsFresh)
@@ -79,7 +81,7 @@ final class Publisher {
                 guard let name else { return publish(id, pids, in: &round) }
                 return publishDynamic(id, name, reader, pids, in: &round)
             }
-            finishDynamic(&round)
+            recordDynamic(&round)
         } else {
             state.tracker.publishChanged { id, pids in publish(id, pids, in: &round) }
         }
@@ -151,11 +153,14 @@ final class Publisher {
 
     /// After a round of a table with templates: new template namespaces
     /// are recorded (one record for all) and written at once in another
-    /// round; templates that hit `--max-namespaces` are logged.
-    private func finishDynamic(_ round: inout PublishRound) {
-        if !round.unrecorded.isEmpty {
-            round.retry(at: writer.recordDynamic(round.unrecorded) ? round.now : round.now &+ 100_000_000)
-        }
+    /// round.
+    private func recordDynamic(_ round: inout PublishRound) {
+        guard !round.unrecorded.isEmpty else { return }
+        round.retry(at: writer.recordDynamic(round.unrecorded) ? round.now : round.now &+ 100_000_000)
+    }
+
+    /// Templates that hit `--max-namespaces`, once per kind every 10 s.
+    private func logCappedTemplates() {
         for line in state.tracker.takeCappedTemplates() {
             state.limiter.log(
                 state.logger, .warning, kind: "template-cap",
