@@ -198,7 +198,9 @@ extension UprocdEndToEnd {
             let daemon = try await harness.startDaemon(arguments: [
                 "-c", harness.config, "--accounts-files", "\(passwd):\(group)", "--min-interval", "1", "--log-level", "debug", harness.out,
             ])
-            #expect(harness.outEntries() == [".uprocd.names", "gid.root", "gid.team4253", "uid.ann4251", "uid.root"])
+            // Numeric names are of IDs without an account that run now (other tests' too).
+            let named = harness.outEntries()?.filter { !($0.split(separator: ".").last?.allSatisfy(\.isNumber) ?? false) }
+            #expect(named == [".uprocd.names", "gid.root", "gid.team4253", "uid.ann4251", "uid.root"])
             #expect(harness.content("uid.ann4251") == "")
             let stranger = try harness.spawn(uid: 4252, gid: 4253, ["/bin/sleep", "30"])
             try await harness.waitUntil(namespace: "uid.4252", is: [stranger.pid])
