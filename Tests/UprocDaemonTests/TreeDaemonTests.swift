@@ -65,6 +65,37 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
+        /// `uproc-check --explain` names the ancestor that is a root, or,
+        /// for an orphan whose root /proc no longer shows, the daemon's lineage.
+        @Test func explainSaysWhichAncestorPutsAProcessInATree() async throws {
+            try Kernel.require()
+            let mark = Sleepers.mark()
+            defer { Sleepers.kill(mark) }
+            let harness = try Harness(config: "tree cmd treeroot job\n")
+            let root = try harness.link("treeroot", to: "/bin/sh")
+            let daemon = try await harness.startDaemon()
+            let job = try harness.spawn([root, "-c", "( sleep \(mark) & ) ; sleep \(mark) ; true"])
+            let sleepers = try await Sleepers.wait(mark, count: 2)
+            let orphan = try #require(sleepers.first { Sleepers.parent(of: $0) != job.pid })
+            let child = try #require(sleepers.first { $0 != orphan })
+            try await harness.waitUntil(namespace: "job", is: (sleepers + [job.pid]).sorted())
+            let lineage = harness.out + "/.uprocd.lineage"
+            try await harness.waitForKernel("the orphan in the lineage file", {
+                (try? String(contentsOfFile: lineage, encoding: .utf8)) ?? ""
+            }) { $0.contains("\np \(orphan) ") }
+            let check = Tools.path("uproc-check")
+
+            let near = try await harness.run([check, harness.config, "-d", harness.out, "--explain", "\(child)"])
+            #expect(near.output.contains("tree 'job' (line 1: tree cmd treeroot job): its ancestor \(job.pid) 'treeroot' is a root (\(child) < \(job.pid))"),
+                    "\(near.output)")
+            let far = try await harness.run([check, harness.config, "-d", harness.out, "--explain", "\(orphan)"])
+            #expect(far.output.contains("tree 'job' (line 1: tree cmd treeroot job): by uprocd's lineage (\(lineage))"), "\(far.output)")
+            #expect(far.output.contains("'treeroot' (exited)") || far.output.contains("< \(job.pid)"), "\(far.output)")
+            let rootExplained = try await harness.run([check, harness.config, "-d", harness.out, "--explain", "\(job.pid)"])
+            #expect(rootExplained.output.contains("tree 'job' (line 1: tree cmd treeroot job): it is a root"), "\(rootExplained.output)")
+            try await daemon.stop()
+        }
+
         /// A restart in the middle of a job: with the lineage file (a clean
         /// stop, or a crash after the periodic write) the orphan stays in its
         /// tree; without it, it is lost and the daemon says so.
