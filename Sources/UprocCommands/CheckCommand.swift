@@ -76,7 +76,14 @@ struct CheckCommand: ParsableCommand {
 
     /// Reads the rules the way uprocd picks them, and checks them.
     func check(explaining process: (pid: Int32, identity: ProcessIdentity)?, lineage: LineageContext? = nil) -> CheckReport {
-        let compiler = RuleCompiler(accounts: SystemAccounts())
+        // As uprocd: names through NSS, or the files --accounts-files gave.
+        let resolver: any AccountResolver
+        if case .files(let passwd, let group) = accounts, accountsFiles != nil {
+            resolver = FileAccounts(passwd: passwd, group: group)
+        } else {
+            resolver = SystemAccounts()
+        }
+        let compiler = RuleCompiler(accounts: resolver)
         switch RulesSource.choose(path: file, defaultPath: defaultConfig) {
         case .file(let path):
             do {

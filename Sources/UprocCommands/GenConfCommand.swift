@@ -14,6 +14,10 @@ struct GenConfCommand: ParsableCommand {
             Lines and accounts that cannot be used are skipped with a warning on standard error. \
             Typical use: uproc-genconf | sudo tee /etc/uproc.conf
 
+            An account added later needs a new rule: run it again, or use --template, which prints \
+            two template rules instead ("uid * uid.{user}", "gid * gid.{group}") whose namespaces \
+            follow passwd and group.
+
             Exit status: 0 written (perhaps with warnings); 2 nothing written (an input file \
             cannot be read); 64 bad usage.
             """,
@@ -46,6 +50,9 @@ struct GenConfCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Skip groups with a higher GID (0 to 4294967294).", valueName: "gid"))
     var maxGid: UInt32 = GeneratorOptions.largestID
 
+    @Flag(help: "Print the account templates (uid * uid.{user}, gid * gid.{group}) instead of one rule per account.")
+    var template = false
+
     @Option(help: ArgumentHelp("The start of every user's namespace name.", valueName: "prefix"))
     var prefixUser = GeneratorOptions.defaultUserPrefix
 
@@ -67,9 +74,17 @@ struct GenConfCommand: ParsableCommand {
             throw ValidationError("--passwd and --group cannot both read standard input")
         }
         if let problem = options.problem { throw ValidationError(problem) }
+        if template && (nss || passwdFile != nil || groupFile != nil || minUid != 0 || maxUid != GeneratorOptions.largestID
+            || minGid != 0 || maxGid != GeneratorOptions.largestID) {
+            throw ValidationError("--template reads no accounts: it takes no --passwd, --group, --nss or ID bounds")
+        }
     }
 
     func run() throws {
+        if template {
+            try FileDescriptor.standardOutput.writeAll(ConfigGenerator.templates(options: options).utf8)
+            return
+        }
         let source: AccountsSource =
             nss ? .nameService : .files(passwd: passwdFile ?? "/etc/passwd", group: groupFile ?? "/etc/group")
         let config: GeneratedConfig
