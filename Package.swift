@@ -47,7 +47,7 @@ let package = Package(
         // The daemon's wiring: start-up, loop, publish, shutdown.
         .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocEvents", "UprocLinux", "UprocAccounts", "UprocConfig", logging]),
         // Signals a namespace's members through pidfds, checking each against the rules.
-        .target(name: "UprocKill", dependencies: ["UprocRules", "UprocLinux", "UprocConfig"]),
+        .target(name: "UprocKill", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocConfig"]),
 
         // The command-line tools (their options, --help, exit statuses) and the
         // multi-call dispatch on the name the executable was started by.

@@ -1,5 +1,6 @@
 import UprocLinux
 import UprocRules
+import UprocTracker
 
 /// Signals the listed processes that are still members, each once, never a
 /// process that took over a listed PID.
@@ -10,13 +11,22 @@ import UprocRules
 /// zombie, whose credentials the kernel still gives, counts as exited),
 /// check the rules, signal through the pidfd. IDs come through the pidfd
 /// itself where the kernel can (Linux 6.13), else from `/proc`.
+///
+/// A tree namespace's member need not match its rule (a root's descendant
+/// does not): it is one when it is a root, when uprocd's lineage lists it
+/// in the tree (matched by PID and start time: a double-forked daemon's
+/// parent is init, so `/proc` alone cannot tell), or when an ancestor
+/// `/proc` shows is either (a child forked since the lineage was written).
 package struct NamespaceSignaller<Access: ProcessAccess> {
     package let access: Access
     package let table: DecisionTable
+    /// uprocd's lineage file, for tree namespaces; nil when not read.
+    package let lineage: LineageSnapshot?
 
-    package init(access: Access, table: DecisionTable) {
+    package init(access: Access, table: DecisionTable, lineage: LineageSnapshot? = nil) {
         self.access = access
         self.table = table
+        self.lineage = lineage
     }
 
     /// `pids` in any order, duplicates allowed; `namespaces` the named ones:
@@ -58,7 +68,9 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
                 continue
             }
             let knownComm = keys.contains(.cmd) ? identity.comm : nil
-            guard let member = namespaces.first(where: { table.rule($0, holdsFor: identity) }) else {
+            let executable = keys.contains(.exe) ? access.executable(of: pid).map { table.executableMatches(path: $0) } ?? .none : .none
+            guard let member = namespaces.first(where: { table.rule($0, holdsFor: identity, executable: executable) })
+                ?? namespaces.first(where: { table.isTree($0) && inTree($0, pid, handle, keys) }) else {
                 outcomes.append(ProcessOutcome(pid: pid, comm: knownComm, result: .notMember))
                 continue
             }
@@ -99,9 +111,10 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
             switch access.credentials(of: handle) {
             case .success(let ids):
                 var identity = ProcessIdentity(ruid: ids.ruid, euid: ids.euid, rgid: ids.rgid, egid: ids.egid, comm: ProcessName())
-                if keys.contains(.cmd) {
-                    guard let read = access.identity(of: pid, reading: .cmd) else { return nil }
+                if keys.contains(.cmd) || keys.contains(.loginuid) {
+                    guard let read = access.identity(of: pid, reading: keys.intersection([.cmd, .loginuid])) else { return nil }
                     identity.comm = read.comm
+                    identity.loginuid = read.loginuid
                 }
                 return access.hasExited(handle) ? nil : identity
             case .failure(let error) where Self.credentialsUnsupported(error):
@@ -115,6 +128,27 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
         }
         guard let identity = access.identity(of: pid, reading: keys), !access.hasExited(handle) else { return nil }
         return identity
+    }
+
+    /// Whether the held process `pid` descends from a root of tree `id`:
+    /// the lineage lists it (or an ancestor) in the tree, matched by PID
+    /// and start time, or an ancestor `/proc` shows is a root now.
+    private func inTree(_ id: NamespaceID, _ pid: Int32, _ handle: Access.Handle, _ keys: RuleKeys) -> Bool {
+        let name = table.name(of: id)
+        var current = pid
+        for depth in 0..<4096 {
+            guard let (parent, start) = access.parentAndStart(of: current) else { return false }
+            // The held process's start read while it lived is its own.
+            if depth == 0 && access.hasExited(handle) { return false }
+            if let lineage, let record = lineage.record(pid: current, start: start), lineage.record(record, isIn: name) { return true }
+            if depth > 0, let identity = access.identity(of: current, reading: keys) {
+                let executable = keys.contains(.exe) ? access.executable(of: current).map { table.executableMatches(path: $0) } ?? .none : .none
+                if table.rule(id, holdsFor: identity, executable: executable) { return true }
+            }
+            guard parent > 0, parent != current else { return false }
+            current = parent
+        }
+        return false
     }
 
     /// `PIDFD_GET_INFO` is missing: ENOTTY before 6.11, EINVAL on 6.11 and

@@ -21,6 +21,16 @@ package protocol ProcessAccess {
     /// Waits until every held process has exited or the time is up; the
     /// indices of those still running.
     func waitForExit(_ handles: [Handle], timeoutNanoseconds: UInt64?) -> [Int]
+    /// The target of `/proc/PID/exe` (for `exe` rules); nil when unreadable.
+    func executable(of pid: Int32) -> [UInt8]?
+    /// The parent `/proc` shows and the start time (field 22 of
+    /// `/proc/PID/stat`), for tree rules; nil when gone.
+    func parentAndStart(of pid: Int32) -> (parent: Int32, start: UInt64)?
+}
+
+extension ProcessAccess {
+    package func executable(of pid: Int32) -> [UInt8]? { nil }
+    package func parentAndStart(of pid: Int32) -> (parent: Int32, start: UInt64)? { nil }
 }
 
 /// The real kernel: pidfds and `/proc`. Confined to one thread.
@@ -44,6 +54,10 @@ package struct LiveProcessAccess: ProcessAccess {
     package func pid(of handle: ProcessHandle) -> Int32 { handle.pid }
 
     package func hasExited(_ handle: ProcessHandle) -> Bool { handle.hasExited }
+
+    package func executable(of pid: Int32) -> [UInt8]? { reader.executable(of: pid) }
+
+    package func parentAndStart(of pid: Int32) -> (parent: Int32, start: UInt64)? { reader.parentAndStart(of: pid) }
 
     package func send(_ signal: Int32, to handle: ProcessHandle) -> Result<Void, SystemCallError> { handle.send(signal) }
 

@@ -1,6 +1,7 @@
 import UprocConfig
 import UprocLinux
 import UprocRules
+import UprocTracker
 
 /// `uproc-kill` as a library call: read the namespace files, compile the
 /// rules as the daemon does, signal the members.
@@ -26,7 +27,10 @@ package enum UprocKill {
         if request.wait && !request.dryRun { CallerProcess.raiseOpenFileLimit() }
         let access: LiveProcessAccess
         do { access = try LiveProcessAccess() } catch { throw .procUnreadable(error) }
-        let signaller = NamespaceSignaller(access: access, table: config.table)
+        // Tree members are re-checked against the lineage uprocd keeps.
+        let lineage = namespaces.contains(where: config.table.isTree)
+            ? NamespaceFiles.readLineage(directory: request.directory, callerUID: CallerProcess.effectiveUserID) : nil
+        let signaller = NamespaceSignaller(access: access, table: config.table, lineage: lineage)
         return try signaller.run(pids: lists.flatMap(\.pids), namespaces: namespaces, signal: request.signal,
                                  dryRun: request.dryRun, wait: request.wait,
                                  timeoutNanoseconds: request.timeoutNanoseconds, ownPID: CallerProcess.processID)

@@ -96,6 +96,33 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
+        /// `uproc-kill job` kills a job, double-forked daemons included: a
+        /// member whose root /proc no longer shows is re-checked against the
+        /// daemon's lineage (by PID and start time), a child by its ancestry.
+        @Test func uprocKillKillsAJobWithItsDoubleForkedDaemons() async throws {
+            try Kernel.require()
+            let mark = Sleepers.mark()
+            defer { Sleepers.kill(mark) }
+            let harness = try Harness(config: "tree cmd treeroot job\n")
+            let root = try harness.link("treeroot", to: "/bin/sh")
+            let daemon = try await harness.startDaemon()
+            let outsider = try harness.spawn(["/bin/sh", "-c", "exec sleep \(mark)"])
+            let job = try harness.spawn([root, "-c", "( setsid sleep \(mark) & ) ; sleep \(mark) ; true"])
+            let sleepers = try await Sleepers.wait(mark, count: 3).filter { $0 != outsider.pid }
+            let orphan = try #require(sleepers.first { Sleepers.parent(of: $0) != job.pid })
+            try await harness.waitUntil(namespace: "job", is: (sleepers + [job.pid]).sorted())
+            try await harness.waitForKernel("the orphan in the lineage file", {
+                (try? String(contentsOfFile: harness.out + "/.uprocd.lineage", encoding: .utf8)) ?? ""
+            }) { $0.contains("\np \(orphan) ") }
+
+            let kill = try await harness.run([Tools.path("uproc-kill"), "-s", "KILL", "--wait", "--timeout", "5", "-d", harness.out,
+                                              "-c", harness.config, "job"], stderr: true)
+            #expect(kill.exit == .exited(0), "\(kill.output)")
+            try await harness.waitForKernel("the job's sleepers gone", { Sleepers.pids(mark) }) { $0 == [outsider.pid] }
+            #expect(outsider.isRunning, "not in the tree: not signalled")
+            try await daemon.stop()
+        }
+
         /// A restart in the middle of a job: with the lineage file (a clean
         /// stop, or a crash after the periodic write) the orphan stays in its
         /// tree; without it, it is lost and the daemon says so.
