@@ -129,6 +129,7 @@ package final class Daemon {
         lineage.restore()
         let scanned = MonotonicClock.nanoseconds() - scanStart
         publisher.publishDue()
+        publisher.dropStaleDynamic()
         configFollower.attach(to: loop)
         metrics?.write()
         systemd.ready()

@@ -70,6 +70,12 @@ final class NamespaceWriter: NamespaceRewriter {
         publishes.add()
     }
 
+    /// Names of template namespaces the last daemon made (their files are
+    /// in the directory): recorded until the first publish says which stay.
+    func inheritDynamic(_ names: [String]) {
+        recordedDynamic.formUnion(names)
+    }
+
     /// Records template namespaces before their first files; false when
     /// the record could not be written (the files then wait).
     func recordDynamic(_ names: [String]) -> Bool {
@@ -92,6 +98,7 @@ final class NamespaceWriter: NamespaceRewriter {
 
     func rewrite(_ id: NamespaceID, wholeGroup: Bool) throws(NamespaceDirectoryError) {
         let table = state.tracker.table
+        if Int(id.index) >= table.namespaceCount { return try rewriteDynamic(id) }
         let group = wholeGroup ? Self.groupNames(of: id, in: table) : nil
         defer { state.tracker.rewroteOutsideDrain(id) }
         do {
@@ -103,6 +110,29 @@ final class NamespaceWriter: NamespaceRewriter {
             throw error
         }
         publishes.add(group?.count ?? 1)
+    }
+
+    /// A template namespace's file, written again (a repair).
+    private func rewriteDynamic(_ id: NamespaceID) throws(NamespaceDirectoryError) {
+        let name = state.tracker.name(of: id)
+        // Gone since it was found damaged (its file removed with it): nothing to repair.
+        guard state.tracker.id(of: name) == id, recordedDynamic.contains(name) else { return }
+        let fileAccess = access.access(ofUser: state.tracker.selectedUser(of: id))
+        defer { state.tracker.rewroteOutsideDrain(id) }
+        do {
+            try state.tracker.withMembers(of: id) { pids throws(NamespaceDirectoryError) in
+                try directory.publish(name, sortedPIDs: pids, access: fileAccess)
+            }
+        } catch {
+            failed(name, error, now: MonotonicClock.nanoseconds())
+            throw error
+        }
+        publishes.add()
+    }
+
+    /// The live template namespaces whose files are written (recorded).
+    var writtenDynamic: [NamespaceID] {
+        state.tracker.dynamicNamespaces.filter { recordedDynamic.contains(state.tracker.name(of: $0)) }
     }
 
     /// Writes `pids` to namespace `id`'s file, or to every file of `group`.

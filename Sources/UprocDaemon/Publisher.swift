@@ -29,8 +29,18 @@ final class Publisher {
         } catch {
             throw .directory(error)
         }
-        directory.claim(keeping: state.config.table.namespaceNames)
+        // Under templates the last daemon's other files stay until the first
+        // publish has written those still made (no gap for readers after a
+        // restart); `dropStaleDynamic` then removes the rest.
+        let table = state.config.table
+        var inherited: [String] = []
+        if !table.templates.isEmpty {
+            let configured = Set(table.namespaceNames)
+            inherited = directory.previousNames.filter { !configured.contains($0) }
+        }
+        directory.claim(keeping: inherited.isEmpty ? table.namespaceNames : table.namespaceNames + inherited)
         writer = NamespaceWriter(state: state, directory: directory)
+        writer.inheritDynamic(inherited)
         rate = ArrivalTimes(count: state.config.table.namespaceCount, interval: state.options.minimumInterval)
         // A full file system must not stop a restart: the guard retries.
         let recorded = writer.recordNames()
@@ -175,6 +185,14 @@ final class Publisher {
     func rulesReplaced(_ change: TableChange) {
         if !writer.rulesReplaced(change) { directoryGuard.recordLater() }
         rate = ArrivalTimes(count: state.tracker.table.namespaceCount, interval: state.options.minimumInterval)
+    }
+
+    /// After the first publish: files the last daemon made for template
+    /// namespaces that no process makes now go.
+    func dropStaleDynamic() {
+        guard !writer.recordedDynamic.isEmpty else { return }
+        let live = Set(state.tracker.dynamicNamespaces.map { state.tracker.name(of: $0) })
+        writer.removeDynamic(writer.recordedDynamic.filter { !live.contains($0) })
     }
 
     /// A stopped daemon must not look like a live one: every file goes.

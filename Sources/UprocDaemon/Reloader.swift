@@ -250,7 +250,10 @@ final class Reloader {
         digest: ConfigDigest? = nil
     ) throws(ConfigError) -> LoadedConfig {
         var loaded = try ConfigLoader.compile(source, accounts: accounts, maxNamespaces: options.maxNamespaces)
-        if loaded.table.namespaceCount == 0 && !options.allowEmpty { throw .empty(path: source.file.path) }
+        // A config of cmd or exe templates alone has no namespace until a process makes one: not empty.
+        if loaded.table.namespaceCount == 0 && loaded.table.templates.isEmpty && !options.allowEmpty {
+            throw .empty(path: source.file.path)
+        }
         loaded.digest =
             digest != nil && loaded.namesAccounts == namesAccountsBefore
             ? digest!

@@ -218,6 +218,32 @@ extension UprocdEndToEnd {
             #expect(harness.outEntries() == nil, "the directory it made goes, the template's file and record with it")
         }
 
+        /// A template's file someone deletes is written again; after a
+        /// crash the next start keeps the files still made (no moment
+        /// without them) and removes those no process makes any more.
+        @Test func templateFilesAreRepairedAndSurviveACrash() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "cmd \"uproctpl*\" t.{cmd}\n")
+            let first = try harness.link("uproctpl1", to: "/bin/sleep")
+            let second = try harness.link("uproctpl2", to: "/bin/sleep")
+            let daemon = try await harness.startDaemon()
+            let one = try harness.spawn([first, "30"])
+            let two = try harness.spawn([second, "30"])
+            try await harness.waitUntil(namespace: "t.uproctpl1", is: [one.pid])
+            try await harness.waitUntil(namespace: "t.uproctpl2", is: [two.pid])
+            #expect(unlink(harness.out + "/t.uproctpl1") == 0)
+            try await harness.waitUntil(namespace: "t.uproctpl1", is: [one.pid])
+
+            daemon.signal(SIGKILL)
+            _ = try await daemon.waitForExit()
+            harness.killAndReap(two)
+            let again = try await harness.startDaemon()
+            #expect(harness.pids("t.uproctpl1") == [one.pid], "written in the first round, never removed")
+            #expect(harness.content("t.uproctpl2") == nil, "no process makes it: removed at start")
+            #expect(harness.content(".uprocd.names")?.contains("t.uproctpl2") == false)
+            try await again.stop()
+        }
+
         /// `--max-namespaces`: past it a template makes no namespace (logged),
         /// and one is made again once room is free.
         @Test func theCapStopsNewNamespacesAndIsLogged() async throws {
