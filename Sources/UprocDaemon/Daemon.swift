@@ -72,7 +72,7 @@ package final class Daemon {
         auditor = Auditor(state: state, follower: follower)
         configFollower = ConfigFollower(state: state, reloader: reloader)
         counters = DaemonCounters(
-            follower: follower, publisher: publisher, reloader: reloader, auditor: auditor, systemd: systemd,
+            follower: follower, publisher: publisher, reloader: reloader, auditor: auditor, systemd: systemd, lineage: lineage,
             socket: { [connector = follower.connector] in connector.statistics })
         if let path = options.metricsFile {
             metrics = try MetricsExporter(state: state, counters: counters, path: path)
