@@ -33,7 +33,11 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
     /// a process is a member when any of their rules holds for it. `ownPID`
     /// is skipped, as pkill skips itself: signalling itself half-way would
     /// leave the rest unsignalled.
-    package func run(pids: [Int32], namespaces: [NamespaceID], signal: KillSignal, dryRun: Bool,
+    ///
+    /// `templateNames`: named namespaces a template makes (`cmd.sleep` of
+    /// `cmd "*" cmd.{cmd}`): a process is a member when a template gives it
+    /// that name now (for a tree template, it or an ancestor).
+    package func run(pids: [Int32], namespaces: [NamespaceID], templateNames: [String] = [], signal: KillSignal, dryRun: Bool,
                     wait: Bool, timeoutNanoseconds: UInt64?, ownPID: Int32? = nil) throws(KillError) -> KillReport {
         var unique = pids.sorted()
         unique.removeDuplicates()
@@ -68,13 +72,17 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
                 continue
             }
             let knownComm = keys.contains(.cmd) ? identity.comm : nil
-            let executable = keys.contains(.exe) ? access.executable(of: pid).map { table.executableMatches(path: $0) } ?? .none : .none
-            guard let member = namespaces.first(where: { table.rule($0, holdsFor: identity, executable: executable) })
-                ?? namespaces.first(where: { table.isTree($0) && inTree($0, pid, handle, keys) }) else {
+            let path = keys.contains(.exe) ? access.executable(of: pid) : nil
+            let executable = path.map { table.executableMatches(path: $0) } ?? .none
+            let member = namespaces.first(where: { table.rule($0, holdsFor: identity, executable: executable) }).map(table.name(of:))
+                ?? templateNames.first(where: { templateName(of: identity, executable, path, is: $0, trees: false) })
+                ?? namespaces.first(where: { table.isTree($0) && inTree($0, pid, handle, keys) }).map(table.name(of:))
+                ?? templateNames.first(where: { inTemplateTree($0, pid, handle, keys) })
+            guard let member else {
                 outcomes.append(ProcessOutcome(pid: pid, comm: knownComm, result: .notMember))
                 continue
             }
-            var outcome = ProcessOutcome(pid: pid, comm: knownComm, namespace: table.name(of: member), result: .signalled)
+            var outcome = ProcessOutcome(pid: pid, comm: knownComm, namespace: member, result: .signalled)
             if !dryRun {
                 switch access.send(signal.number, to: handle) {
                 case .success:
@@ -134,7 +142,34 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
     /// the lineage lists it (or an ancestor) in the tree, matched by PID
     /// and start time, or an ancestor `/proc` shows is a root now.
     private func inTree(_ id: NamespaceID, _ pid: Int32, _ handle: Access.Handle, _ keys: RuleKeys) -> Bool {
-        let name = table.name(of: id)
+        inTree(named: table.name(of: id), pid, handle, keys) { identity, executable, _ in
+            table.rule(id, holdsFor: identity, executable: executable)
+        }
+    }
+
+    /// `inTree` for a tree template's namespace `name`.
+    private func inTemplateTree(_ name: String, _ pid: Int32, _ handle: Access.Handle, _ keys: RuleKeys) -> Bool {
+        guard table.templates.contains(where: \.isTree) else { return false }
+        return inTree(named: name, pid, handle, keys) { identity, executable, path in
+            templateName(of: identity, executable, path, is: name, trees: true)
+        }
+    }
+
+    /// Whether a template (a tree template, with `trees`) names the process
+    /// with these facts `name`.
+    private func templateName(of identity: ProcessIdentity, _ executable: ExecutableMatches, _ path: [UInt8]?, is name: String,
+                              trees: Bool) -> Bool {
+        var made: [UInt8] = []
+        for template in table.templates.indices where table.templates[template].isTree == trees {
+            if table.templateName(template, for: identity, executable: executable, path: path, into: &made),
+               made.elementsEqual(name.utf8) { return true }
+        }
+        return false
+    }
+
+    /// The walk of `inTree`: `isRoot` tells a root from its facts.
+    private func inTree(named name: String, _ pid: Int32, _ handle: Access.Handle, _ keys: RuleKeys,
+                        isRoot: (ProcessIdentity, ExecutableMatches, [UInt8]?) -> Bool) -> Bool {
         var current = pid
         for depth in 0..<4096 {
             guard let (parent, start) = access.parentAndStart(of: current) else { return false }
@@ -142,8 +177,8 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
             if depth == 0 && access.hasExited(handle) { return false }
             if let lineage, let record = lineage.record(pid: current, start: start), lineage.record(record, isIn: name) { return true }
             if depth > 0, let identity = access.identity(of: current, reading: keys) {
-                let executable = keys.contains(.exe) ? access.executable(of: current).map { table.executableMatches(path: $0) } ?? .none : .none
-                if table.rule(id, holdsFor: identity, executable: executable) { return true }
+                let path = keys.contains(.exe) ? access.executable(of: current) : nil
+                if isRoot(identity, path.map { table.executableMatches(path: $0) } ?? .none, path) { return true }
             }
             guard parent > 0, parent != current else { return false }
             current = parent

@@ -19,8 +19,14 @@ package enum UprocKill {
             throw .config(error)
         }
         var namespaces: [NamespaceID] = []
+        var templateNames: [String] = []
         for (name, _) in lists {
-            guard let id = config.table.id(of: name) else { throw .namespaceNotInRules(name: name, origin: config.origin) }
+            guard let id = config.table.id(of: name) else {
+                // A template's namespace (its file exists: the daemon made it).
+                guard !config.table.templates.isEmpty else { throw .namespaceNotInRules(name: name, origin: config.origin) }
+                if !templateNames.contains(name) { templateNames.append(name) }
+                continue
+            }
             if !namespaces.contains(id) { namespaces.append(id) }
         }
         // One pidfd per signalled process is held while waiting.
@@ -28,10 +34,10 @@ package enum UprocKill {
         let access: LiveProcessAccess
         do { access = try LiveProcessAccess() } catch { throw .procUnreadable(error) }
         // Tree members are re-checked against the lineage uprocd keeps.
-        let lineage = namespaces.contains(where: config.table.isTree)
+        let lineage = namespaces.contains(where: config.table.isTree) || config.table.templates.contains(where: \.isTree)
             ? NamespaceFiles.readLineage(directory: request.directory, callerUID: CallerProcess.effectiveUserID) : nil
         let signaller = NamespaceSignaller(access: access, table: config.table, lineage: lineage)
-        return try signaller.run(pids: lists.flatMap(\.pids), namespaces: namespaces, signal: request.signal,
+        return try signaller.run(pids: lists.flatMap(\.pids), namespaces: namespaces, templateNames: templateNames, signal: request.signal,
                                  dryRun: request.dryRun, wait: request.wait,
                                  timeoutNanoseconds: request.timeoutNanoseconds, ownPID: CallerProcess.processID)
     }
