@@ -209,7 +209,9 @@ final class KernelFollower {
         switch reader.lookUp(child, reading: state.tracker.table.usedKeys) {
         case .found(let identity):
             if !state.tracker.fork(parent: parent, child: child, identity: identity) { state.tracker.upsert(child, identity) }
-        case .gone, .unreadable: break
+        case .gone, .unreadable:
+            // Gone already: its own children's FORKs may be queued; its EXIT removes it.
+            _ = state.tracker.fork(parent: parent, child: child)
         }
     }
 
@@ -227,9 +229,17 @@ final class KernelFollower {
         case .found(let identity) where keys.contains(.exe) && (exec || state.tracker.identity(of: pid) == nil):
             state.tracker.upsert(pid, identity, executable: reader.executable(of: pid))
         case .found(let identity): state.tracker.upsert(pid, identity)
-        case .gone: state.tracker.remove(pid)
+        case .gone: removeRead(pid)
         case .unreadable: break
         }
+    }
+
+    /// A process `/proc` shows gone (or a zombie) before its EXIT was read.
+    /// Under tree rules it stays until that EXIT: FORK events of children
+    /// it made before it exited may still be queued, and each needs its
+    /// parent to join its trees. Otherwise it goes now.
+    func removeRead(_ pid: Int32) {
+        if !state.tracker.table.hasTrees { state.tracker.remove(pid) }
     }
 
     /// Rebuilds the process table from `/proc`. Events queued before the scan
