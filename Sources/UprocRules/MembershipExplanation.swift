@@ -21,6 +21,16 @@ package enum MembershipExplanation {
         for id in members {
             out += "  \(line(rules[Int(id.index)]))\n"
         }
+        // Names templates make for it (a tree template's: as a root).
+        var made: [String] = []
+        var name: [UInt8] = []
+        let matches = executable.map { table.executableMatches(path: $0) } ?? .none
+        for (index, template) in table.templates.enumerated()
+        where table.templateName(index, for: identity, executable: matches, path: executable, into: &name) {
+            let rule = template.rule
+            made.append("  \(rule.line > 0 ? "line \(rule.line): " : "")\(rule) -> \(ByteText.display(name))\(template.isTree ? " (a root)" : "")")
+        }
+        if !made.isEmpty { out += "in template namespaces:\n" + made.joined(separator: "\n") + "\n" }
         var misses: [String] = []
         var missCount = 0
         for rule in rules where rule.conditions.count > 1 {

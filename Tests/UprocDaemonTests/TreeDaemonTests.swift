@@ -222,6 +222,9 @@ extension UprocdEndToEnd {
             let second = try harness.spawn([command, "30"])
             try await harness.waitUntil(namespace: "t.uproctpl1", is: [first.pid, second.pid])
             #expect(harness.content(".uprocd.names")?.contains("\nt.uproctpl1\n") == true)
+            let explained = try await harness.run([Tools.path("uproc-check"), harness.config, "--explain", "\(first.pid)"])
+            #expect(explained.output.contains("in template namespaces:\n  line 1: cmd uproctpl* t.{cmd} -> t.uproctpl1\n"),
+                    "\(explained.output)")
             harness.killAndReap(first)
             try await harness.waitUntil(namespace: "t.uproctpl1", is: [second.pid])
             harness.killAndReap(second)
