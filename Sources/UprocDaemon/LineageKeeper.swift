@@ -4,8 +4,9 @@ import UprocTracker
 
 /// Keeps the lineage of tree namespaces across restarts: the file
 /// `.uprocd.lineage` in the directory (`LineageSnapshot`), written every
-/// 2 s when events came since the last write and what it would hold
-/// changed, and at a clean stop; read back at start, each process verified
+/// 2 s (longer for a lineage whose snapshot takes over 20 ms) when events
+/// came since the last write and what it would hold changed, and at a
+/// clean stop; read back at start, each process verified
 /// by its start time. Without the file (or with rules that have no tree)
 /// tree namespaces know what runs from `/proc` alone: a process reparented
 /// before the daemon started is not known as a descendant, and that is
@@ -23,6 +24,10 @@ final class LineageKeeper {
     private var lastActivity = -1
     /// What the file holds, its first line (when it was written) left out.
     private var lastBody: ArraySlice<UInt8> = []
+    /// How long the last snapshot took: a large lineage is written less
+    /// often (at most 1 % of a CPU), since each snapshot reads every
+    /// member's start time.
+    private var lastCost: UInt64 = 0
 
     static let interval: UInt64 = 2_000_000_000
     /// Far above what 4 million PIDs in trees take.
@@ -38,7 +43,7 @@ final class LineageKeeper {
     func attach(to loop: EventLoop) {
         let timer = loop.addTimer { [unowned self] in
             write()
-            self.timer?.schedule(afterNanoseconds: Self.interval)
+            self.timer?.schedule(afterNanoseconds: max(Self.interval, lastCost &* 100))
         }
         timer.schedule(afterNanoseconds: Self.interval)
         self.timer = timer
@@ -74,13 +79,19 @@ final class LineageKeeper {
         guard force || activity != lastActivity else { return }
         lastActivity = activity
         let reader = follower.reader
-        let bytes = state.tracker.lineageSnapshot(written: BootClock.ticks()) { reader.parentAndStart(of: $0)?.start }.encode()
+        let started = MonotonicClock.nanoseconds()
+        let snapshot = state.tracker.lineageSnapshot(written: BootClock.ticks()) { reader.parentAndStart(of: $0)?.start }
+        let bytes = snapshot.encode()
+        lastCost = MonotonicClock.nanoseconds() - started
         let body = bytes[(bytes.firstIndex(of: UInt8(ascii: "\n")) ?? 0)...]
         guard force || body != lastBody else { return }
         do {
             try directory.replaceOwnFile(NamespaceDirectory.lineageName, with: bytes, access: FileAccess(mode: mode))
             lastBody = body
             writes.add()
+            state.logger.debug("lineage written", metadata: [
+                "records": "\(snapshot.records.count)", "ms": "\(milliseconds(MonotonicClock.nanoseconds() - started))",
+            ])
         } catch {
             state.limiter.log(state.logger, .error, kind: "lineage-write", "cannot write the lineage file", metadata: ["error": "\(error)"])
         }
