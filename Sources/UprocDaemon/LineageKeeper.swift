@@ -51,7 +51,10 @@ final class LineageKeeper {
 
     /// After the start-up scan: puts back the lineage the last daemon kept.
     func restore() {
-        guard state.tracker.table.hasTrees else { return }
+        guard state.tracker.table.hasTrees else {
+            // Rules without trees follow no lineage: a file left by earlier rules is stale.
+            return directory.removeOwnFile(NamespaceDirectory.lineageName)
+        }
         guard let bytes = directory.readOwnFile(NamespaceDirectory.lineageName, limit: Self.limit) else {
             return follower.logIncompleteTrees(reason: "no_lineage_file")
         }

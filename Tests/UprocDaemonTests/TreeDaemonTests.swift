@@ -177,6 +177,13 @@ extension UprocdEndToEnd {
             #expect(harness.pids("job") == all.filter { $0 != orphan })
             #expect(fourth.log().contains("tree namespaces may be incomplete"))
             try await fourth.stop()
+
+            // Rules without trees follow no lineage: the file left goes.
+            #expect(FileManager.default.fileExists(atPath: lineage))
+            try harness.rewriteConfig("cmd treeroot roots\n")
+            let fifth = try await harness.startDaemon()
+            #expect(!FileManager.default.fileExists(atPath: lineage))
+            try await fifth.stop()
         }
     }
 

@@ -177,6 +177,12 @@ package final class NamespaceDirectory {
         return try? FileReading.readAll(fd, path: path + "/" + name, limit: limit)
     }
 
+    /// Removes the daemon's own file `name` (`lineageName`); a missing file is fine.
+    package func removeOwnFile(_ name: String) {
+        guard name == Self.lineageName else { return }
+        unlink(name)
+    }
+
     /// Removes `name`; a missing file is fine.
     package func remove(_ name: String) {
         guard (try? Self.validate(name)) != nil else { return }
