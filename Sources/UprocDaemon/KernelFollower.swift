@@ -142,7 +142,7 @@ final class KernelFollower {
     /// (to init or a subreaper) is not known as a descendant of its tree.
     func logIncompleteTrees(reason: String) {
         state.limiter.log(
-            state.logger, .warning, kind: "lineage", "tree namespaces may be incomplete: lineage known from /proc only",
+            state.logger, .warning, kind: "lineage-" + reason, "tree namespaces may be incomplete: lineage known from /proc only",
             metadata: ["reason": "\(reason)"])
     }
 

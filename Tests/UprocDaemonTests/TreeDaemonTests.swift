@@ -136,6 +136,50 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
+        /// Lost events (an overrun): lineage is then what /proc shows. A
+        /// child forked meanwhile is found under its root; an orphan
+        /// reparented meanwhile is lost, as uprocd(8) says, and the log says
+        /// the trees may be incomplete.
+        @Test func afterAnOverrunTheTreeIsWhatProcShowsAndSaysSo() async throws {
+            try Kernel.require()
+            let mark = Sleepers.mark()
+            defer { Sleepers.kill(mark) }
+            let harness = try Harness(config: "tree cmd treeroot job\n")
+            let root = try harness.link("treeroot", to: "/bin/sh")
+            let go = harness.root + "/go"
+            let daemon = try await harness.startDaemon(arguments: [
+                "-c", harness.config, "--min-interval", "1", "--netlink-rcvbuf", "65536", "--log-level", "debug", harness.out,
+            ])
+            let job = try harness.spawn([root, "-c", "while [ ! -e \(go) ]; do sleep 0.05; done; ( sleep \(mark) & ) ; sleep \(mark) ; true"])
+            try await harness.waitUntil(namespace: "job", "the root listed") { $0.contains(job.pid) }
+
+            // Stopped, the daemon's socket fills up first; the job's forks come after, and are lost.
+            daemon.signal(SIGSTOP)
+            let churn = try await harness.run(["/bin/sh", "-c", """
+                i=0
+                while [ $i -lt 600 ]; do
+                    /usr/bin/setpriv --reuid=4261 --regid=4261 --clear-groups /bin/true &
+                    i=$((i + 1))
+                    if [ $((i % 50)) -eq 0 ]; then wait; fi
+                done
+                wait
+                """])
+            #expect(churn.exit == .exited(0))
+            #expect(FileManager.default.createFile(atPath: go, contents: nil))
+            let sleepers = try await Sleepers.wait(mark, count: 2)
+            let orphan = try #require(sleepers.first { Sleepers.parent(of: $0) != job.pid })
+            let child = try #require(sleepers.first { $0 != orphan })
+            try await harness.waitForKernel("the orphan reparented", { Sleepers.parent(of: orphan) }) { $0 != nil && $0 != job.pid }
+            daemon.signal(SIGCONT)
+
+            let said = try await daemon.waitForLine(within: .seconds(5)) { $0.contains("reason=overrun") && $0.contains("tree namespaces may be incomplete") }
+            #expect(said != nil, "\(harness.daemonLogTail())")
+            try await harness.waitUntil(namespace: "job", "the root and its child, not the orphan") {
+                $0.contains(job.pid) && $0.contains(child) && !$0.contains(orphan)
+            }
+            try await daemon.stop()
+        }
+
         /// A restart in the middle of a job: with the lineage file (a clean
         /// stop, or a crash after the periodic write) the orphan stays in its
         /// tree; without it, it is lost and the daemon says so.
