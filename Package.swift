@@ -43,7 +43,7 @@ let package = Package(
         // reading and compiling it, its digest and its permissions. Reads files only.
         .target(name: "UprocConfig", dependencies: ["UprocRules", "UprocAccounts", "UprocLinux"]),
         // What uproc-check prints and its exit statuses, worded from UprocRules' CheckSummary.
-        .target(name: "UprocCheck", dependencies: ["UprocRules"]),
+        .target(name: "UprocCheck", dependencies: ["UprocRules", "UprocTracker"]),
         // The daemon's wiring: start-up, loop, publish, shutdown.
         .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocEvents", "UprocLinux", "UprocAccounts", "UprocConfig", logging]),
         // Signals a namespace's members through pidfds, checking each against the rules.
@@ -52,7 +52,7 @@ let package = Package(
         // The command-line tools (their options, --help, exit statuses) and the
         // multi-call dispatch on the name the executable was started by.
         .target(name: "UprocCommands", dependencies: [
-            "UprocDaemon", "UprocCheck", "UprocKill", "UprocConfig", "UprocAccounts", "UprocLinux", "UprocRules", argumentParser, logging, system,
+            "UprocDaemon", "UprocCheck", "UprocKill", "UprocConfig", "UprocAccounts", "UprocLinux", "UprocRules", "UprocTracker", argumentParser, logging, system,
         ]),
         .executableTarget(
             name: "uproc", dependencies: ["UprocCommands"], exclude: ["hot-functions.txt"],

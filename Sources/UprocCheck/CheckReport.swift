@@ -33,7 +33,7 @@ package struct CheckReport: Hashable, Sendable {
     /// are errors.
     package init(
         _ summary: CheckSummary, dump: Bool = false, explaining process: (pid: Int32, identity: ProcessIdentity)? = nil,
-        inputWarnings: [InputWarning] = [], warningsAsErrors: Bool = false
+        lineage: LineageContext? = nil, inputWarnings: [InputWarning] = [], warningsAsErrors: Bool = false
     ) {
         let severity = warningsAsErrors ? "error" : "warning"
         standardError = inputWarnings.map { "\($0.origin): \(severity): \($0.message)\n" }.joined()
@@ -46,7 +46,9 @@ package struct CheckReport: Hashable, Sendable {
             standardOutput += "\(summary.path): valid: \(Self.count(summary.ruleCount, "rule")), "
                 + "\(Self.count(table.namespaceCount, "namespace")), \(warnings)\n"
             if let process {
-                standardOutput += MembershipExplanation.explain(pid: process.pid, identity: process.identity, table: table)
+                standardOutput += MembershipExplanation.explain(
+                    pid: process.pid, identity: process.identity, executable: lineage?.chain.first?.executable, table: table)
+                if let lineage { standardOutput += TreeExplanation.explain(lineage, table: table) }
             }
             status = .valid
         } else {
@@ -62,11 +64,12 @@ package struct CheckReport: Hashable, Sendable {
         dump: Bool = false,
         warningsAsErrors: Bool = false,
         explaining process: (pid: Int32, identity: ProcessIdentity)? = nil,
+        lineage: LineageContext? = nil,
         inputWarnings: [InputWarning] = []
     ) {
         self.init(
             CheckSummary(checking: source, with: compiler, warningsAsErrors: warningsAsErrors),
-            dump: dump, explaining: process, inputWarnings: inputWarnings, warningsAsErrors: warningsAsErrors)
+            dump: dump, explaining: process, lineage: lineage, inputWarnings: inputWarnings, warningsAsErrors: warningsAsErrors)
     }
 
     /// The report for a file that could not be read.

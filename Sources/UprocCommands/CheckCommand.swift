@@ -4,6 +4,7 @@ import UprocCheck
 import UprocConfig
 import UprocLinux
 import UprocRules
+import UprocTracker
 
 /// uproc-check: checks a config the way uprocd would load it.
 struct CheckCommand: ParsableCommand {
@@ -31,6 +32,9 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Explain which namespaces this live process is in, and which rules it misses.", valueName: "pid"))
     var explain: Int32?
 
+    @Option(name: [.short, .customLong("directory")], help: ArgumentHelp("uprocd's directory, whose lineage file --explain reads for tree namespaces (default: /run/uproc).", valueName: "directory"))
+    var directory = DefaultPaths.directory
+
     // For tests: the file that stands for /etc/uproc.conf, and the passwd
     // and group files the built-in default is generated from.
     @Option(name: .customLong("default-config"), help: ArgumentHelp(visibility: .hidden))
@@ -47,12 +51,14 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         var process: (pid: Int32, identity: ProcessIdentity)?
+        var lineage: LineageContext?
         if let pid = explain {
             let reader = try ProcReader()
             let report: CheckReport
-            switch reader.lookUp(pid, reading: [.ids, .cmd]) {
+            switch reader.lookUp(pid, reading: [.ids, .cmd, .loginuid]) {
             case .found(let identity):
                 process = (pid, identity)
+                lineage = lineageContext(pid, identity, reader)
             case .gone:
                 report = CheckReport(noSuchProcess: pid)
                 StandardStreams.write(report.standardOutput, report.standardError)
@@ -63,20 +69,28 @@ struct CheckCommand: ParsableCommand {
                 throw ExitCode(report.status.rawValue)
             }
         }
-        let report = check(explaining: process)
+        let report = check(explaining: process, lineage: lineage)
         StandardStreams.write(report.standardOutput, report.standardError)
         if report.status != .valid { throw ExitCode(report.status.rawValue) }
     }
 
     /// Reads the rules the way uprocd picks them, and checks them.
-    func check(explaining process: (pid: Int32, identity: ProcessIdentity)?) -> CheckReport {
-        let compiler = RuleCompiler(accounts: SystemAccounts())
+    func check(explaining process: (pid: Int32, identity: ProcessIdentity)?, lineage: LineageContext? = nil) -> CheckReport {
+        // As uprocd: names through NSS, or the files --accounts-files gave.
+        let resolver: any AccountResolver
+        if case .files(let passwd, let group) = accounts, accountsFiles != nil {
+            resolver = FileAccounts(passwd: passwd, group: group)
+        } else {
+            resolver = SystemAccounts()
+        }
+        let compiler = RuleCompiler(accounts: resolver)
         switch RulesSource.choose(path: file, defaultPath: defaultConfig) {
         case .file(let path):
             do {
                 let bytes = try FileReading.read(path, limit: SourceFile.maxSize)
                 let source = SourceFile(path: path == "-" ? "<stdin>" : path, bytes: bytes)
-                return CheckReport(checking: source, with: compiler, dump: dump, warningsAsErrors: werror, explaining: process)
+                return CheckReport(checking: source, with: compiler, dump: dump, warningsAsErrors: werror, explaining: process,
+                                   lineage: lineage)
             } catch {
                 return CheckReport(unreadable: error.description)
             }
@@ -88,11 +102,27 @@ struct CheckCommand: ParsableCommand {
                 return CheckReport(unreadable: "cannot build the built-in default: \(error)")
             }
             var report = CheckReport(
-                checking: builtIn.source, with: compiler, dump: dump, warningsAsErrors: werror, explaining: process,
+                checking: builtIn.source, with: compiler, dump: dump, warningsAsErrors: werror, explaining: process, lineage: lineage,
                 inputWarnings: builtIn.warnings.map { InputWarning(origin: "\($0.origin)", message: $0.message) })
             report.standardError = CheckReport.builtInDefaultNote(defaultPath: defaultConfig) + report.standardError
             return report
         }
+    }
+
+    /// The process's ancestry in /proc (up to init) and uprocd's lineage
+    /// file, for tree rules.
+    func lineageContext(_ pid: Int32, _ identity: ProcessIdentity, _ reader: ProcReader) -> LineageContext {
+        var chain = [ProcessAncestor(pid: pid, identity: identity, executable: reader.executable(of: pid))]
+        let start = reader.parentAndStart(of: pid)?.start
+        var current = pid
+        while chain.count < 4096, let parent = reader.parentAndStart(of: current)?.parent, parent > 0,
+              let found = reader.identity(of: parent, reading: [.ids, .cmd, .loginuid]) {
+            chain.append(ProcessAncestor(pid: parent, identity: found, executable: reader.executable(of: parent)))
+            current = parent
+        }
+        let path = directory + "/" + NamespaceDirectory.lineageName
+        let snapshot = (try? FileReading.read(path, limit: 256 << 20)).flatMap { try? LineageSnapshot.decode($0) }
+        return LineageContext(chain: chain, start: start, lineage: snapshot, lineagePath: path)
     }
 
     var accounts: AccountsSource {

@@ -12,8 +12,11 @@ struct GenConfCommand: ParsableCommand {
             Prints one rule per account to standard output: "uid <uid> uid.<user>" for every \
             user, then "gid <gid> gid.<group>" for every group, each part sorted by ID then name. \
             Lines and accounts that cannot be used are skipped with a warning on standard error. \
-            Typical use: uproc-genconf | sudo tee /etc/uproc.conf. A new account needs a new rule: \
-            run it again, or use --template for two rules that cover every account, new ones included.
+            Typical use: uproc-genconf | sudo tee /etc/uproc.conf
+
+            An account added later needs a new rule: run it again, or use --template, which prints \
+            two template rules instead ("uid * uid.{user}", "gid * gid.{group}") whose namespaces \
+            follow passwd and group.
 
             Exit status: 0 written (perhaps with warnings); 2 nothing written (an input file \
             cannot be read); 64 bad usage.
@@ -47,14 +50,14 @@ struct GenConfCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Skip groups with a higher GID (0 to 4294967294).", valueName: "gid"))
     var maxGid: UInt32 = GeneratorOptions.largestID
 
+    @Flag(help: "Print the account templates (uid * uid.{user}, gid * gid.{group}) instead of one rule per account.")
+    var template = false
+
     @Option(help: ArgumentHelp("The start of every user's namespace name.", valueName: "prefix"))
     var prefixUser = GeneratorOptions.defaultUserPrefix
 
     @Option(help: ArgumentHelp("The start of every group's namespace name.", valueName: "prefix"))
     var prefixGroup = GeneratorOptions.defaultGroupPrefix
-
-    @Flag(help: "Print two template rules (uid * uid.{user}, gid * gid.{group}) instead of one rule per account: uprocd gives every account a namespace, new ones included.")
-    var template = false
 
     var options: GeneratorOptions {
         GeneratorOptions(
@@ -71,19 +74,9 @@ struct GenConfCommand: ParsableCommand {
             throw ValidationError("--passwd and --group cannot both read standard input")
         }
         if let problem = options.problem { throw ValidationError(problem) }
-        if template {
-            // The templates follow the accounts uprocd reads itself: no
-            // source to read and no ID range a template could keep.
-            if nss || passwdFile != nil || groupFile != nil {
-                throw ValidationError("--template reads no accounts: it cannot be combined with --passwd, --group or --nss")
-            }
-            if minUid != 0 || maxUid != GeneratorOptions.largestID || minGid != 0 || maxGid != GeneratorOptions.largestID {
-                throw ValidationError("--template covers every account: it cannot be combined with --min-uid, --max-uid, --min-gid or --max-gid")
-            }
-            for (flag, prefix) in [("--prefix-user", prefixUser), ("--prefix-group", prefixGroup)]
-            where prefix.contains("{") || prefix.contains("}") {
-                throw ValidationError("\(flag) '\(prefix)' cannot hold '{' or '}' with --template: they start a placeholder")
-            }
+        if template && (nss || passwdFile != nil || groupFile != nil || minUid != 0 || maxUid != GeneratorOptions.largestID
+            || minGid != 0 || maxGid != GeneratorOptions.largestID) {
+            throw ValidationError("--template reads no accounts: it takes no --passwd, --group, --nss or ID bounds")
         }
     }
 

@@ -16,7 +16,10 @@ struct KillCommand: ParsableCommand {
             rule of a named namespace (compiled from the same config as uprocd's). What is \
             checked is membership, not which process wrote the list: a PID reused by another \
             process is signalled only when that process satisfies the rule too (it is a member \
-            then); a process in several named namespaces is signalled once. Signals are names (TERM, SIGKILL, hup, RTMIN+1) or numbers, as kill(1) \
+            then); a process in several named namespaces is signalled once. A tree namespace's \
+            member is re-checked by its ancestry: it, or an ancestor, is a root, or uprocd's \
+            lineage (DIRECTORY/.uprocd.lineage, matched by PID and start time) lists it in the \
+            tree, as it does a double-forked daemon. Signals are names (TERM, SIGKILL, hup, RTMIN+1) or numbers, as kill(1) \
             takes them; -9 and -KILL as the first argument mean -s 9 and -s KILL.
 
             Exit status: 0 at least one process signalled (with --dry-run: would be), and with \

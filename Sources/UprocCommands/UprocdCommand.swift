@@ -59,6 +59,9 @@ struct UprocdCommand: ParsableCommand {
     @Option(name: .customLong("metrics-namespaces"), help: ArgumentHelp("Export the process count of at most this many namespaces, those with the most processes (0: none).", valueName: "count"))
     var metricsNamespaces: Int = DaemonOptions.defaultMetricsNamespaces
 
+    @Option(name: .customLong("max-namespaces"), help: ArgumentHelp("At most this many namespaces at once, rules' and templates' together (default 1000000): a template that would make more is capped and logged.", valueName: "count"))
+    var maxNamespaces: Int = DaemonOptions.defaultMaxNamespaces
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String = "info"
 
@@ -91,6 +94,7 @@ struct UprocdCommand: ParsableCommand {
             throw ValidationError("--metrics-interval \(metricsInterval) is out of range (1 to 3600 s)")
         }
         guard metricsNamespaces >= 0 else { throw ValidationError("--metrics-namespaces cannot be negative") }
+        guard maxNamespaces >= 1 else { throw ValidationError("--max-namespaces must be at least 1") }
         if let metricsFile, metricsFile.isEmpty || metricsFile.hasSuffix("/") {
             throw ValidationError("--metrics-file needs a file name")
         }
@@ -119,6 +123,7 @@ struct UprocdCommand: ParsableCommand {
         options.metricsFile = metricsFile
         options.metricsInterval = UInt64(metricsInterval) * 1_000_000_000
         options.metricsNamespaces = metricsNamespaces
+        options.maxNamespaces = maxNamespaces
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options, logger: logger)

@@ -47,16 +47,22 @@ package enum ConfigLoader {
 
     /// Compiles `source`, with the generator's warnings (accounts it
     /// skipped) first, as `uproc-genconf` prints them.
-    package static func compile(_ source: ConfigSource, accounts: any AccountResolver) throws(ConfigError) -> LoadedConfig {
-        var loaded = try compile(source.file, accounts: accounts)
+    package static func compile(
+        _ source: ConfigSource, accounts: any AccountResolver, maxNamespaces: Int = DecisionTable.defaultMaxNamespaces
+    ) throws(ConfigError) -> LoadedConfig {
+        var loaded = try compile(source.file, accounts: accounts, maxNamespaces: maxNamespaces)
         loaded.warnings = source.warnings + loaded.warnings
         loaded.isBuiltIn = source.isBuiltIn
         return loaded
     }
 
-    package static func compile(_ source: SourceFile, accounts: any AccountResolver) throws(ConfigError) -> LoadedConfig {
+    /// `maxNamespaces`: `uprocd --max-namespaces`, the bound of what
+    /// templates may expand to (capped, with a warning, past it).
+    package static func compile(
+        _ source: SourceFile, accounts: any AccountResolver, maxNamespaces: Int = DecisionTable.defaultMaxNamespaces
+    ) throws(ConfigError) -> LoadedConfig {
         let recording = RecordingAccounts(accounts)
-        let compilation = RuleCompiler(accounts: recording).compile(source)
+        let compilation = RuleCompiler(accounts: recording, maxNamespaces: maxNamespaces).compile(source)
         guard let table = compilation.table else {
             throw .invalid(diagnostics: DiagnosticRenderer.render(compilation.diagnostics, in: source), errorCount: compilation.errorCount)
         }

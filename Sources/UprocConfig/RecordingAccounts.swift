@@ -21,4 +21,11 @@ package final class RecordingAccounts: AccountResolver {
         asked.store(true, ordering: .relaxed)
         return inner.groupID(named: name)
     }
+
+    /// An account template's listing: its rules follow every edit of
+    /// passwd or group, as rules naming an account do.
+    package func accounts(in database: AccountDatabase) -> [AccountName]? {
+        asked.store(true, ordering: .relaxed)
+        return inner.accounts(in: database)
+    }
 }

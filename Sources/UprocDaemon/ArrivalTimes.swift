@@ -20,6 +20,12 @@ struct ArrivalTimes {
         self.interval = interval
     }
 
+    /// Makes room for namespaces below `count` (a template's, made after
+    /// the table's).
+    mutating func reserve(_ count: Int) {
+        if count > milliseconds.count { milliseconds += Array(repeating: 0, count: count - milliseconds.count) }
+    }
+
     /// Nil when namespace `index` may be written at `now`, else when it may.
     @inline(__always)
     func notBefore(_ index: Int, now: UInt64) -> UInt64? {

@@ -27,6 +27,7 @@ package final class Daemon {
     private let auditor: Auditor
     private let configFollower: ConfigFollower
     private let counters: DaemonCounters
+    private let lineage: LineageKeeper
     private var ending = Ending.stopped
 
     /// Why `run` returned.
@@ -65,11 +66,13 @@ package final class Daemon {
         defer { if !started { publisher.removeAll() } }
 
         reloader = Reloader(state: state, publisher: publisher, follower: follower)
+        lineage = LineageKeeper(state: state, directory: publisher.writer.directory, follower: follower,
+                                visibility: publisher.procVisibility)
         systemd = SystemdReporter(state: state, drops: follower.overruns, reloads: reloader.reloads)
         auditor = Auditor(state: state, follower: follower)
         configFollower = ConfigFollower(state: state, reloader: reloader)
         counters = DaemonCounters(
-            follower: follower, publisher: publisher, reloader: reloader, auditor: auditor, systemd: systemd,
+            follower: follower, publisher: publisher, reloader: reloader, auditor: auditor, systemd: systemd, lineage: lineage,
             socket: { [connector = follower.connector] in connector.statistics })
         if let path = options.metricsFile {
             metrics = try MetricsExporter(state: state, counters: counters, path: path)
@@ -99,6 +102,7 @@ package final class Daemon {
         metrics?.attach(to: loop)
         auditor.attach(to: loop)
         state.heapTrimmer.attach(to: loop)
+        lineage.attach(to: loop)
     }
 
     /// What one part tells another: signals, reloads, a directory taken over.
@@ -122,8 +126,10 @@ package final class Daemon {
         try SelfTest.run(follower)
         let scanStart = MonotonicClock.nanoseconds()
         if case .failure(let error) = follower.rescan() { throw .proc(error) }
+        lineage.restore()
         let scanned = MonotonicClock.nanoseconds() - scanStart
         publisher.publishDue()
+        publisher.dropStaleDynamic()
         configFollower.attach(to: loop)
         metrics?.write()
         systemd.ready()
@@ -158,6 +164,8 @@ package final class Daemon {
         metrics?.remove()
         configFollower.stop()
         follower.unsubscribe()
+        // Before the files go: what a restart needs to know trees by.
+        lineage.write(force: true)
         publisher.removeAll()
         state.logger.info("stopped", metadata: counters.metadata())
         return ending

@@ -16,7 +16,7 @@ struct DaemonCounters {
     /// socket's counts (`socket`), the `/proc` reader's, the process table's
     /// size and the CPU time.
     init(follower: KernelFollower, publisher: Publisher, reloader: Reloader, auditor: Auditor, systemd: SystemdReporter,
-         socket: @escaping () -> ProcConnectorStatistics) {
+         lineage: LineageKeeper? = nil, socket: @escaping () -> ProcConnectorStatistics) {
         let state = follower.state
         let reader = follower.reader
         reloads = reloader.reloads
@@ -47,6 +47,11 @@ struct DaemonCounters {
             ReadCounter("processes", .gauge, help: "Processes (thread groups) uprocd knows.") {
                 state.tracker.processCount
             },
+            ReadCounter("template_refusals",
+                        help: "Processes not listed in a template's namespace because --max-namespaces was reached.") {
+                state.tracker.templateRefusals
+            },
+        ] + (lineage.map { [$0.writes] } ?? []) + [
             ReadCounter("cpu_ns", family: "cpu_seconds", help: "CPU time uprocd has used (as of the file's last write).",
                         rewritesMetrics: false,
                         samples: { [MetricSample(value: .double(Double(ProcessCPU.selfCPUNanoseconds()) / 1e9))] }) {

@@ -1,5 +1,6 @@
 import UprocAccounts
 import UprocConfig
+import UprocRules
 
 /// Everything `uprocd` can be told on its command line.
 package struct DaemonOptions: Sendable {
@@ -29,12 +30,18 @@ package struct DaemonOptions: Sendable {
     /// changes reload rules that name users or groups. Only tests change it
     /// (uprocd's hidden `--accounts-files PASSWD:GROUP`).
     package var accountsFiles = AccountsSource.systemFiles
+    /// At most this many namespaces at once, the rules' and their
+    /// templates' together (`--max-namespaces`): a template that would make
+    /// more is capped and logged, so a fork bomb of random command names
+    /// cannot grow memory without bound.
+    package var maxNamespaces = DaemonOptions.defaultMaxNamespaces
 
     package static let defaultReceiveBuffer = 8 << 20
     package static let defaultMinimumIntervalMilliseconds = 5
     package static let defaultMetricsNamespaces = 1000
     package static let defaultMetricsIntervalSeconds = 5
     package static let defaultAuditIntervalSeconds = 180
+    package static let defaultMaxNamespaces = DecisionTable.defaultMaxNamespaces
 
     package init(
         configPath: String? = nil,

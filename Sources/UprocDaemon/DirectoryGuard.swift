@@ -127,7 +127,8 @@ final class DirectoryGuard {
         watch?.drain { event in
             switch event {
             case .fileChanged(let name):
-                guard let id = table.id(of: name) else { return }
+                // A template's namespace whose file is written counts too.
+                guard let id = table.id(of: name) ?? dynamicFile(name) else { return }
                 state.logger.debug("namespace file changed by someone else; rewriting it", metadata: ["namespace": "\(name)"])
                 damaged.append(id)
             case .directoryChanged:
@@ -163,12 +164,13 @@ final class DirectoryGuard {
             for index in 0..<table.namespaceCount where !directory.looksIntact(table.namespaceNames[index]) {
                 damaged.append(NamespaceID(index))
             }
+            for id in writtenDynamic where !directory.looksIntact(state.tracker.name(of: id)) { damaged.append(id) }
         }
         guard !damaged.isEmpty else { return }
         var failed: [NamespaceID] = []
         for id in damaged where !failed.contains(id) {
             if rewrite(id, wholeGroup: false) {
-                state.logger.debug("namespace file restored", metadata: ["namespace": "\(state.tracker.table.name(of: id))"])
+                state.logger.debug("namespace file restored", metadata: ["namespace": "\(state.tracker.name(of: id))"])
                 repairs.add()
             } else {
                 failed.append(id)
@@ -193,7 +195,27 @@ final class DirectoryGuard {
                 break
             }
         }
+        if !rewriteAll {
+            for id in writtenDynamic where !rewrite(id, wholeGroup: false) {
+                rewriteAll = true
+                retrySoon()
+                break
+            }
+        }
         if !rewriteAll { repairs.add() }
+    }
+
+    /// The live template namespace called `name`, when its file is written.
+    private func dynamicFile(_ name: String) -> NamespaceID? {
+        guard let id = state.tracker.id(of: name), Int(id.index) >= state.tracker.table.namespaceCount,
+              let writer = files as? NamespaceWriter, writer.recordedDynamic.contains(name) else { return nil }
+        return id
+    }
+
+    /// The live template namespaces whose files are written.
+    private var writtenDynamic: [NamespaceID] {
+        guard state.tracker.table.hasExtensions, let writer = files as? NamespaceWriter else { return [] }
+        return writer.writtenDynamic
     }
 
     /// False on failure; a directory that went away is inspected at once.

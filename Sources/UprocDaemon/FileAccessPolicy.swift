@@ -25,6 +25,13 @@ struct FileAccessPolicy {
         readers = (0..<table.namespaceCount).map { table.selectedUser(of: NamespaceID($0)) ?? Self.noUser }
     }
 
+    /// A template's namespace's access: `user` is its one reader besides
+    /// root, or nil.
+    func access(ofUser user: UInt32?) -> FileAccess? {
+        guard visibility.hidesProcesses else { return nil }
+        return FileAccess(mode: 0o400, readerUser: user, readerGroup: visibility.gid)
+    }
+
     func access(of id: NamespaceID) -> FileAccess? {
         guard !readers.isEmpty else { return nil }
         let user = readers[Int(id.index)]

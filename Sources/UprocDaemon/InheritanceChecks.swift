@@ -73,7 +73,8 @@ final class InheritanceChecks {
             case .found, .unreadable:
                 break
             case .gone:
-                state.tracker.remove(pid)
+                // Under tree rules its EXIT removes it (see `KernelFollower.removeRead`).
+                if !state.tracker.table.hasTrees { state.tracker.remove(pid) }
             }
         }
         if head < pending.count { timer?.scheduleNoLaterThan(pending[head].due) }

@@ -131,7 +131,19 @@ final class KernelFollower {
                 state.logger, .warning, kind: "overrun", "the kernel dropped process events; rescanning /proc",
                 metadata: ["overruns": "\(overruns.value)"])
         }
-        if result.overrun || result.error != nil { rescan() }
+        if result.overrun || result.error != nil {
+            rescan()
+            if state.tracker.table.hasTrees { logIncompleteTrees(reason: result.overrun ? "overrun" : "receive_error") }
+        }
+    }
+
+    /// Lineage is known only from `/proc` for what happened while events
+    /// were lost or before the daemon ran: a process already reparented
+    /// (to init or a subreaper) is not known as a descendant of its tree.
+    func logIncompleteTrees(reason: String) {
+        state.limiter.log(
+            state.logger, .warning, kind: "lineage-" + reason, "tree namespaces may be incomplete: lineage known from /proc only",
+            metadata: ["reason": "\(reason)"])
     }
 
     /// Applies one kernel event. Threads are not processes: only events of
@@ -150,10 +162,12 @@ final class KernelFollower {
             forked(parentPID: parentPID, parentTGID: parentTGID, child: childTGID, timestamp: event.timestamp, stale: stale)
         case .exec(_, let tgid):
             // comm changes, and a set-uid binary changes euid with no UID event.
-            refresh(tgid)
+            refresh(tgid, exec: true)
         case .uid(let pid, let tgid, let ruid, let euid):
             guard pid == tgid else { return }
-            if stale || !state.tracker.setUIDs(tgid, ruid: ruid, euid: euid) { refresh(tgid) }
+            // A login writes the login UID, then sets the user's UIDs: the
+            // UID event is when login rules catch it without an exec.
+            if stale || readsLoginUID || !state.tracker.setUIDs(tgid, ruid: ruid, euid: euid) { refresh(tgid) }
         case .gid(let pid, let tgid, let rgid, let egid):
             guard pid == tgid else { return }
             if stale || !state.tracker.setGIDs(tgid, rgid: rgid, egid: egid) { refresh(tgid) }
@@ -180,21 +194,52 @@ final class KernelFollower {
         leaderExits.started(child)
         if child == expected { expectedSeen = true }
         if stale || parentPID != parentTGID || !state.tracker.fork(parent: parentTGID, child: child) {
-            refresh(child)
+            if _slowPath(state.tracker.table.hasTrees) { forkedRead(parent: parentTGID, child: child) } else { refresh(child) }
             return
         }
         inheritance.inherited(child, forkedAt: timestamp)
     }
 
+    /// A fork whose child's identity must be read, under tree rules: the
+    /// child still descends from its parent (when the parent is known and
+    /// the child is not).
+    private func forkedRead(parent: Int32, child: Int32) {
+        guard state.tracker.identity(of: child) == nil, state.tracker.identity(of: parent) != nil else { return refresh(child) }
+        inheritance.settled(child)
+        switch reader.lookUp(child, reading: state.tracker.table.usedKeys) {
+        case .found(let identity):
+            if !state.tracker.fork(parent: parent, child: child, identity: identity) { state.tracker.upsert(child, identity) }
+        case .gone, .unreadable:
+            // Gone already: its own children's FORKs may be queued; its EXIT removes it.
+            _ = state.tracker.fork(parent: parent, child: child)
+        }
+    }
+
+    /// Rules on the login UID: UID events re-read it.
+    private var readsLoginUID: Bool { state.tracker.table.usedKeys.contains(.loginuid) }
+
     /// Makes `pid`'s entry what `/proc` says now; gone is gone. A process
-    /// that cannot be read keeps its entry (the failure is counted).
-    func refresh(_ pid: Int32) {
+    /// that cannot be read keeps its entry (the failure is counted). Under
+    /// `exe` rules the executable is read at `exec` and for a process not
+    /// known yet (otherwise it is what it was: only an exec changes it).
+    func refresh(_ pid: Int32, exec: Bool = false) {
         inheritance.settled(pid)
-        switch reader.lookUp(pid, reading: state.tracker.table.usedKeys) {
+        let keys = state.tracker.table.usedKeys
+        switch reader.lookUp(pid, reading: keys) {
+        case .found(let identity) where keys.contains(.exe) && (exec || state.tracker.identity(of: pid) == nil):
+            state.tracker.upsert(pid, identity, executable: reader.executable(of: pid))
         case .found(let identity): state.tracker.upsert(pid, identity)
-        case .gone: state.tracker.remove(pid)
+        case .gone: removeRead(pid)
         case .unreadable: break
         }
+    }
+
+    /// A process `/proc` shows gone (or a zombie) before its EXIT was read.
+    /// Under tree rules it stays until that EXIT: FORK events of children
+    /// it made before it exited may still be queued, and each needs its
+    /// parent to join its trees. Otherwise it goes now.
+    func removeRead(_ pid: Int32) {
+        if !state.tracker.table.hasTrees { state.tracker.remove(pid) }
     }
 
     /// Rebuilds the process table from `/proc`. Events queued before the scan
@@ -221,8 +266,23 @@ final class KernelFollower {
             return .failure(error)
         }
         state.tracker.reconcile(with: snapshot, republishAll: false)
+        let keys = state.tracker.table.usedKeys
+        if keys.contains(.exe) {
+            // Executables are read at exec: the scan's processes need theirs.
+            for (pid, identity) in snapshot {
+                if let path = reader.executable(of: pid) { state.tracker.upsert(pid, identity, executable: path) }
+            }
+        }
+        adoptParents()
         verifyBefore = MonotonicClock.nanoseconds()
         return .success(())
+    }
+
+    /// Under tree rules, links the processes whose parent is unknown to the
+    /// parent `/proc` shows (after a scan, or when the first tree rule comes).
+    func adoptParents() {
+        guard state.tracker.table.hasTrees else { return }
+        state.tracker.adoptParents { [reader] pid in reader.parentAndStart(of: pid)?.parent }
     }
 
     /// Notes from now on whether a FORK or EXIT names `pid` (0: none).

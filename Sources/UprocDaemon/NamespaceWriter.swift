@@ -28,6 +28,11 @@ final class NamespaceWriter: NamespaceRewriter {
     private let state: DaemonState
     private var access: FileAccessPolicy
     private var errors = PublishErrorLog()
+    /// The names of template namespaces (`cmd "*" cmd.{cmd}`) the record
+    /// holds: each is recorded before its file is first written and
+    /// forgotten after its file is removed, so a later start removes exactly
+    /// those.
+    private(set) var recordedDynamic = Set<String>()
 
     init(state: DaemonState, directory: NamespaceDirectory) {
         self.state = state
@@ -59,8 +64,41 @@ final class NamespaceWriter: NamespaceRewriter {
         publishes.add(group?.count ?? 1)
     }
 
+    /// Writes a template namespace's file (`name` must be recorded).
+    func publishDynamic(_ name: String, reader: UInt32?, _ pids: UnsafeBufferPointer<Int32>) throws(NamespaceDirectoryError) {
+        try directory.publish(name, sortedPIDs: pids, access: access.access(ofUser: reader))
+        publishes.add()
+    }
+
+    /// Names of template namespaces the last daemon made (their files are
+    /// in the directory): recorded until the first publish says which stay.
+    func inheritDynamic(_ names: [String]) {
+        recordedDynamic.formUnion(names)
+    }
+
+    /// Records template namespaces before their first files; false when
+    /// the record could not be written (the files then wait).
+    func recordDynamic(_ names: [String]) -> Bool {
+        recordedDynamic.formUnion(names)
+        if recordNames() { return true }
+        recordedDynamic.subtract(names)
+        return false
+    }
+
+    /// Removes the files of template namespaces whose last member left,
+    /// then the names from the record.
+    func removeDynamic(_ names: [String]) {
+        guard !names.isEmpty else { return }
+        for name in names {
+            directory.remove(name)
+            recordedDynamic.remove(name)
+        }
+        _ = recordNames()
+    }
+
     func rewrite(_ id: NamespaceID, wholeGroup: Bool) throws(NamespaceDirectoryError) {
         let table = state.tracker.table
+        if Int(id.index) >= table.namespaceCount { return try rewriteDynamic(id) }
         let group = wholeGroup ? Self.groupNames(of: id, in: table) : nil
         defer { state.tracker.rewroteOutsideDrain(id) }
         do {
@@ -72,6 +110,29 @@ final class NamespaceWriter: NamespaceRewriter {
             throw error
         }
         publishes.add(group?.count ?? 1)
+    }
+
+    /// A template namespace's file, written again (a repair).
+    private func rewriteDynamic(_ id: NamespaceID) throws(NamespaceDirectoryError) {
+        let name = state.tracker.name(of: id)
+        // Gone since it was found damaged (its file removed with it): nothing to repair.
+        guard state.tracker.id(of: name) == id, recordedDynamic.contains(name) else { return }
+        let fileAccess = access.access(ofUser: state.tracker.selectedUser(of: id))
+        defer { state.tracker.rewroteOutsideDrain(id) }
+        do {
+            try state.tracker.withMembers(of: id) { pids throws(NamespaceDirectoryError) in
+                try directory.publish(name, sortedPIDs: pids, access: fileAccess)
+            }
+        } catch {
+            failed(name, error, now: MonotonicClock.nanoseconds())
+            throw error
+        }
+        publishes.add()
+    }
+
+    /// The live template namespaces whose files are written (recorded).
+    var writtenDynamic: [NamespaceID] {
+        state.tracker.dynamicNamespaces.filter { recordedDynamic.contains(state.tracker.name(of: $0)) }
     }
 
     /// Writes `pids` to namespace `id`'s file, or to every file of `group`.
@@ -107,7 +168,8 @@ final class NamespaceWriter: NamespaceRewriter {
 
     func recordNames() -> Bool {
         do {
-            try directory.record(state.tracker.table.namespaceNames)
+            try directory.record(recordedDynamic.isEmpty
+                ? state.tracker.table.namespaceNames : state.tracker.table.namespaceNames + recordedDynamic.sorted())
             return true
         } catch {
             state.logger.error("cannot record the namespace file names", metadata: ["error": "\(error)"])
@@ -126,7 +188,7 @@ final class NamespaceWriter: NamespaceRewriter {
     }
 
     /// A stopped daemon must not look like a live one: every file goes.
-    func removeAll() { directory.removeAll(state.tracker.table.namespaceNames) }
+    func removeAll() { directory.removeAll(state.tracker.table.namespaceNames + recordedDynamic.sorted()) }
 }
 
 extension NamespaceDirectoryError {

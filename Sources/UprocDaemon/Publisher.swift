@@ -29,8 +29,18 @@ final class Publisher {
         } catch {
             throw .directory(error)
         }
-        directory.claim(keeping: state.config.table.namespaceNames)
+        // Under templates the last daemon's other files stay until the first
+        // publish has written those still made (no gap for readers after a
+        // restart); `dropStaleDynamic` then removes the rest.
+        let table = state.config.table
+        var inherited: [String] = []
+        if !table.templates.isEmpty {
+            let configured = Set(table.namespaceNames)
+            inherited = directory.previousNames.filter { !configured.contains($0) }
+        }
+        directory.claim(keeping: inherited.isEmpty ? table.namespaceNames : table.namespaceNames + inherited)
         writer = NamespaceWriter(state: state, directory: directory)
+        writer.inheritDynamic(inherited)
         rate = ArrivalTimes(count: state.config.table.namespaceCount, interval: state.options.minimumInterval)
         // A full file system must not stop a restart: the guard retries.
         let recorded = writer.recordNames()
@@ -67,11 +77,24 @@ final class Publisher {
     /// under a burst each file is rewritten once per `--min-interval`.
     func publishDue() {
         directoryGuard.repairDue()
+        let general = state.tracker.table.hasExtensions
+        // Also after a reload to rules without templates: their files go.
+        if _slowPath(general || !writer.recordedDynamic.isEmpty) { writer.removeDynamic(state.tracker.takeRemovedNamespaces()) }
+        // A refused process changes no file: said before the check for changes.
+        if _slowPath(general) { logCappedTemplates() }
         guard state.tracker.settleChanges() else { state.eventLatency?.forget(); return }
         let written = writer.publishes.value
         var round = PublishRound(now: MonotonicClock.nanoseconds(), table: state.tracker.table, startUp: directoryIsFresh)
         directoryIsFresh = false
-        state.tracker.publishChanged { id, pids in publish(id, pids, in: &round) }
+        if _slowPath(general) {
+            state.tracker.publishChangedNamed { id, name, reader, pids in
+                guard let name else { return publish(id, pids, in: &round) }
+                return publishDynamic(id, name, reader, pids, in: &round)
+            }
+            recordDynamic(&round)
+        } else {
+            state.tracker.publishChanged { id, pids in publish(id, pids, in: &round) }
+        }
         // Some files of these groups may have been replaced before a failure.
         for id in round.partialGroups { state.tracker.rewroteOutsideDrain(id) }
         if let due = budget.endRound(at: MonotonicClock.nanoseconds()) { round.retry(at: due) }
@@ -110,11 +133,66 @@ final class Publisher {
         return true
     }
 
+    /// A template's namespace: recorded first (its file waits one round for
+    /// that), then written as a rule's is, under the same rate.
+    private func publishDynamic(
+        _ id: NamespaceID, _ name: String, _ reader: UInt32?, _ pids: UnsafeBufferPointer<Int32>, in round: inout PublishRound
+    ) -> Bool {
+        if round.noSpace { return false }
+        guard writer.recordedDynamic.contains(name) else {
+            round.unrecorded.append(name)
+            return false
+        }
+        let index = Int(id.index)
+        rate.reserve(index + 1)
+        if let due = rate.notBefore(index, now: round.now) {
+            round.retry(at: due)
+            return false
+        }
+        do {
+            try writer.publishDynamic(name, reader: reader, pids)
+        } catch {
+            writer.failed(name, error, now: round.now)
+            if error.isDirectoryGone { directoryGuard.inspectSoon() }
+            round.failed(noSpace: error.isNoSpace, interval: rate.interval)
+            return false
+        }
+        rate.wrote(index, now: round.now)
+        return true
+    }
+
+    /// After a round of a table with templates: new template namespaces
+    /// are recorded (one record for all) and written at once in another
+    /// round.
+    private func recordDynamic(_ round: inout PublishRound) {
+        guard !round.unrecorded.isEmpty else { return }
+        round.retry(at: writer.recordDynamic(round.unrecorded) ? round.now : round.now &+ 100_000_000)
+    }
+
+    /// Templates that hit `--max-namespaces`, once per kind every 10 s.
+    private func logCappedTemplates() {
+        for line in state.tracker.takeCappedTemplates() {
+            state.limiter.log(
+                state.logger, .warning, kind: "template-cap",
+                "a template reached --max-namespaces: its new names are not made, their processes not listed there",
+                metadata: ["line": "\(line)", "max_namespaces": "\(state.options.maxNamespaces)",
+                           "refused": "\(state.tracker.templateRefusals)"])
+        }
+    }
+
     /// New rules: files of removed namespaces go; the rate limiter starts over
     /// (namespace IDs changed).
     func rulesReplaced(_ change: TableChange) {
         if !writer.rulesReplaced(change) { directoryGuard.recordLater() }
         rate = ArrivalTimes(count: state.tracker.table.namespaceCount, interval: state.options.minimumInterval)
+    }
+
+    /// After the first publish: files the last daemon made for template
+    /// namespaces that no process makes now go.
+    func dropStaleDynamic() {
+        guard !writer.recordedDynamic.isEmpty else { return }
+        let live = Set(state.tracker.dynamicNamespaces.map { state.tracker.name(of: $0) })
+        writer.removeDynamic(writer.recordedDynamic.filter { !live.contains($0) })
     }
 
     /// A stopped daemon must not look like a live one: every file goes.
@@ -133,6 +211,8 @@ private struct PublishRound {
     private(set) var noSpace = false
     /// Groups some of whose files may have been replaced before a failure.
     var partialGroups: [NamespaceID] = []
+    /// Template namespaces held back until the record names them.
+    var unrecorded: [String] = []
 
     init(now: UInt64, table: DecisionTable, startUp: Bool) {
         self.now = now

@@ -184,6 +184,7 @@ final class Reloader {
     private func apply(_ loaded: LoadedConfig, trigger: ReloadTrigger, marks: [ReloadMark]) {
         var marks = marks
         let neededBefore = state.tracker.table.usedKeys
+        let hadTrees = state.tracker.table.hasTrees
         let change = state.tracker.replaceTable(loaded.table, republishAll: false)
         state.config = loaded
         publisher.rulesReplaced(change)
@@ -191,7 +192,13 @@ final class Reloader {
         // costs about 0.5 s at 10,000 processes, so only a table that needs
         // more than was read (ID rules after cmd-only ones, any rule after
         // none) pays for one.
-        if ProcReader.readsMore(loaded.table.usedKeys, than: neededBefore) { follower.rescan() }
+        if ProcReader.readsMore(loaded.table.usedKeys, than: neededBefore) {
+            follower.rescan()
+        } else if loaded.table.hasTrees && !hadTrees {
+            follower.adoptParents()
+        }
+        // The first tree rules know the lineage of what runs from /proc only.
+        if loaded.table.hasTrees && !hadTrees { follower.logIncompleteTrees(reason: "first_tree_rule") }
         // Watched before the files show the new rules: an edit that follows
         // them (of a new symlink target) must be seen.
         dependenciesChanged?()
@@ -242,8 +249,11 @@ final class Reloader {
         _ source: ConfigSource, options: DaemonOptions, accounts: RecordingAccounts, namesAccountsBefore: Bool = false,
         digest: ConfigDigest? = nil
     ) throws(ConfigError) -> LoadedConfig {
-        var loaded = try ConfigLoader.compile(source, accounts: accounts)
-        if loaded.table.namespaceCount == 0 && !options.allowEmpty { throw .empty(path: source.file.path) }
+        var loaded = try ConfigLoader.compile(source, accounts: accounts, maxNamespaces: options.maxNamespaces)
+        // A config of cmd or exe templates alone has no namespace until a process makes one: not empty.
+        if loaded.table.namespaceCount == 0 && loaded.table.templates.isEmpty && !options.allowEmpty {
+            throw .empty(path: source.file.path)
+        }
         loaded.digest =
             digest != nil && loaded.namesAccounts == namesAccountsBefore
             ? digest!

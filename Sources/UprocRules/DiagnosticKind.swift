@@ -143,7 +143,8 @@ package enum DiagnosticKind: Hashable, Sendable {
         case .unterminatedPlaceholder:
             return "placeholder without its closing '}' (write '{{' for a literal '{')"
         case .placeholderWithoutKey(let word):
-            let keys = PlaceholderWord.named(word)?.keys.map(\.word).joined(separator: " or ") ?? word
+            let words = PlaceholderWord.named(word)?.keys.map(\.word) ?? [word]
+            let keys = words.count > 1 ? words.dropLast().joined(separator: ", ") + " or " + words.last! : words[0]
             return "placeholder '{\(word)}' stands for the value of \(keys), which this rule does not test"
         case .expansionCollision(let name, let source, let firstLine, let firstSource):
             return "this template makes namespace '\(name)' for \(source), as the template on line \(firstLine) does for \(firstSource)"

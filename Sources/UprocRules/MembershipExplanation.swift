@@ -7,15 +7,30 @@ package enum MembershipExplanation {
     /// The process's facts, the namespaces it is in with the rule that put
     /// it there, and the rules it missed by some but not all conditions,
     /// each with the conditions that failed.
-    package static func explain(pid: Int32, identity: ProcessIdentity, table: DecisionTable) -> String {
+    /// `executable`: the process's (the target of `/proc/PID/exe`), for
+    /// `exe` rules; a tree rule that holds lists a root.
+    package static func explain(pid: Int32, identity: ProcessIdentity, executable: [UInt8]? = nil, table: DecisionTable) -> String {
         var out = "process \(pid): comm '\(identity.comm)', uid \(identity.euid), gid \(identity.egid), "
-            + "ruid \(identity.ruid), rgid \(identity.rgid)\n"
+            + "ruid \(identity.ruid), rgid \(identity.rgid)"
+        if table.usedKeys.contains(.loginuid) { out += ", loginuid \(Rule.loginUIDText(identity.loginuid))" }
+        if table.usedKeys.contains(.exe) { out += ", exe " + (executable.map { "'\(ByteText.display($0))'" } ?? "unknown") }
+        out += "\n"
         let rules = table.rules
-        let members = table.matches(identity)
+        let members = table.matches(identity, executable: executable.map { table.executableMatches(path: $0) } ?? ExecutableMatches(words: []))
         out += members.isEmpty ? "in no namespace\n" : "in \(members.count) namespace\(members.count == 1 ? "" : "s"):\n"
         for id in members {
             out += "  \(line(rules[Int(id.index)]))\n"
         }
+        // Names templates make for it (a tree template's: as a root).
+        var made: [String] = []
+        var name: [UInt8] = []
+        let matches = executable.map { table.executableMatches(path: $0) } ?? .none
+        for (index, template) in table.templates.enumerated()
+        where table.templateName(index, for: identity, executable: matches, path: executable, into: &name) {
+            let rule = template.rule
+            made.append("  \(rule.line > 0 ? "line \(rule.line): " : "")\(rule) -> \(ByteText.display(name))\(template.isTree ? " (a root)" : "")")
+        }
+        if !made.isEmpty { out += "in template namespaces:\n" + made.joined(separator: "\n") + "\n" }
         var misses: [String] = []
         var missCount = 0
         for rule in rules where rule.conditions.count > 1 {
@@ -33,7 +48,7 @@ package enum MembershipExplanation {
         return out
     }
 
-    static func line(_ rule: Rule) -> String {
+    package static func line(_ rule: Rule) -> String {
         (rule.line > 0 ? "line \(rule.line): " : "") + rule.description
     }
 

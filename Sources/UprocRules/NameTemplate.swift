@@ -95,7 +95,8 @@ package struct Placeholder: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A placeholder as written, before the rule's keys say which key it means
-/// (`{user}` is the `uid` value, or the `ruid` one in a rule without `uid`).
+/// (`{user}` is the `uid` value, or the `ruid` one in a rule without `uid`,
+/// or in a rule on neither the login UID's: `loginuid * login.{user}`).
 struct PlaceholderWord: Hashable, Sendable {
     /// The keys it may mean, in order of preference.
     var keys: [ConfigKey]
@@ -105,8 +106,8 @@ struct PlaceholderWord: Hashable, Sendable {
     /// Every placeholder the language knows.
     static func named(_ word: String) -> PlaceholderWord? {
         switch word {
-        case "user": PlaceholderWord(keys: [.uid, .ruid], form: .name, word: word)
-        case "uid": PlaceholderWord(keys: [.uid, .ruid], form: .number, word: word)
+        case "user": PlaceholderWord(keys: [.uid, .ruid, .loginuid], form: .name, word: word)
+        case "uid": PlaceholderWord(keys: [.uid, .ruid, .loginuid], form: .number, word: word)
         case "group": PlaceholderWord(keys: [.gid, .rgid], form: .name, word: word)
         case "gid": PlaceholderWord(keys: [.gid, .rgid], form: .number, word: word)
         case "ruser": PlaceholderWord(keys: [.ruid], form: .name, word: word)

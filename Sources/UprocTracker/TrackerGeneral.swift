@@ -358,6 +358,21 @@ extension Tracker {
         }
     }
 
+    /// `publishChangedNamed` that also gives a dynamic namespace's one
+    /// reader under `hidepid` (`selectedUser(of:)`, which the body cannot
+    /// ask).
+    package mutating func publishChangedNamed(_ body: (NamespaceID, String?, UInt32?, UnsafeBufferPointer<Int32>) -> Bool) {
+        let base = dynamic.base
+        let names = dynamic.names
+        let readers = dynamic.readers
+        publishChanged { leader, members in
+            let index = Int(leader.index)
+            guard index >= base else { return body(leader, nil, nil, members) }
+            let reader = readers[index - base]
+            return body(leader, names[index - base], reader == .max ? nil : reader, members)
+        }
+    }
+
     /// The one user whose processes alone `namespace` can hold (under
     /// `hidepid` that user may read its file): a rule's, or a dynamic
     /// namespace's as its template made it; nil for a tree.

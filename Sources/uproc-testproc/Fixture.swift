@@ -46,6 +46,12 @@ struct Fixture {
             return worker.run { LibC.prctlSetName(name) == 0 ? "ok" : "error: worker-rename: \(describe(errno))" }
         case ("worker-fork", nil):
             return worker.run { Fixture.forkPausingChild() }
+        case ("subreaper", nil):
+            return LibC.prctlDeathSignal()(LibC.prSetChildSubreaper, 1) == 0 ? "ok" : "error: subreaper: \(describe(errno))"
+        case ("loginuid", let id?):
+            return Self.writeLoginUID(id)
+        case ("sh", _?):
+            return Self.spawnShell(String(line.drop { $0 == " " }.dropFirst(2).drop { $0 == " " }))
         case ("exit-main", nil):
             return "exit-main"
         case ("inotify-fill-instances", nil):
@@ -123,6 +129,25 @@ struct Fixture {
         while got < 0 && errno == EINTR { got = read(fds[0], &rc, 1) }
         guard got == 1 else { return "error: rename-thread: no report from the thread" }
         return rc == 0 ? "ok" : "error: rename-thread: \(describe(Int32(rc)))"
+    }
+
+    /// What pam_loginuid does at a login: the audit login UID of this process.
+    private static func writeLoginUID(_ id: String) -> String {
+        let fd = open("/proc/self/loginuid", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return "error: loginuid: \(describe(errno))" }
+        defer { close(fd) }
+        let written = id.withCString { write(fd, $0, strlen($0)) }
+        return written == id.utf8.count ? "ok" : "error: loginuid: \(describe(errno))"
+    }
+
+    /// `/bin/sh -c script` as a child of this process.
+    private static func spawnShell(_ script: String) -> String {
+        var pid: pid_t = 0
+        let words: [String] = ["sh", "-c", script]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { for arg in argv { free(arg) } }
+        let result = posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ)
+        return result == 0 ? "\(pid)" : "error: sh: \(describe(result))"
     }
 
     /// fork without exec: the child keeps this process's IDs and comm, pauses, and
@@ -239,6 +264,7 @@ enum LibC {
     /// From linux/prctl.h.
     private static let prSetName: Int32 = 15
     static let prSetPdeathsig: Int32 = 1
+    static let prSetChildSubreaper: Int32 = 36
 
     private static func symbol<T>(_ name: String, as type: T.Type) -> T {
         guard let address = dlsym(dlopen(nil, RTLD_NOW), name) else {

@@ -14,6 +14,9 @@
 //   worker-setresuid N  raw setresuid(N, N, N) on one extra thread only (the "worker")
 //   worker-rename NAME  prctl(PR_SET_NAME) on the worker thread
 //   worker-fork         like `fork`, from the worker thread
+//   subreaper           prctl(PR_SET_CHILD_SUBREAPER, 1): orphans below this process come to it
+//   loginuid N          write N to /proc/self/loginuid (as pam_loginuid does; needs CAP_AUDIT_CONTROL)
+//   sh SCRIPT           fork and exec /bin/sh -c SCRIPT (the rest of the line); print its PID
 //   exit-main           answer `ok` from another thread, then pthread_exit the main thread:
 //                       the process lives on until EOF (or its last thread ends)
 //   inotify-fill-instances          open inotify instances until the user's limit; print how many

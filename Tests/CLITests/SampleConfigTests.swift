@@ -14,6 +14,6 @@ import UprocTestSupport
         let result = try Tools.run("uproc-check", ["--werror", Self.sample])
         #expect(result.status == 0)
         #expect(result.stderr == "")
-        #expect(result.stdout == "\(Self.sample): valid: 12 rules, 12 namespaces, 0 warnings\n")
+        #expect(result.stdout == "\(Self.sample): valid: 13 rules, 13 namespaces, 0 warnings\n")
     }
 }

@@ -63,6 +63,8 @@ import Testing
         #expect(settings["ExecStart"] == ["/usr/sbin/uprocd /run/uproc"])
         #expect(settings["ExecReload"] == ["kill -HUP $MAINPID"])
         #expect(settings["RuntimeDirectory"] == ["uproc"])
+        // The lineage file of tree rules survives a restart.
+        #expect(settings["RuntimeDirectoryPreserve"] == ["restart"])
         #expect(settings["WatchdogSec"]?.count == 1)
         #expect(settings["RestrictAddressFamilies"] == ["AF_NETLINK AF_UNIX"])
         #expect(settings["SystemCallFilter"]?.first == "@system-service")

@@ -24,6 +24,15 @@ import UprocRules
         ])
     }
 
+    /// A template's namespace (made at run time) is read as a rule's: its
+    /// one user and the group under hidepid, everyone without it.
+    @Test func aTemplatesNamespaceHasItsUsersAccess() {
+        let hidden = FileAccessPolicy(visibility: ProcVisibility(hidepid: "invisible", gid: 4254), table: Self.table)
+        #expect(hidden.access(ofUser: 4255) == FileAccess(mode: 0o400, readerUser: 4255, readerGroup: 4254))
+        #expect(hidden.access(ofUser: nil) == FileAccess(mode: 0o400, readerUser: nil, readerGroup: 4254))
+        #expect(FileAccessPolicy(visibility: ProcVisibility(), table: Self.table).access(ofUser: 4255) == nil)
+    }
+
     @Test func withoutHidepidFilesAreWorldReadableAndNothingIsKept() {
         let policy = FileAccessPolicy(visibility: ProcVisibility(), table: Self.table)
         #expect(policy.access(of: NamespaceID(0)) == nil)

@@ -100,7 +100,7 @@ import UprocTestSupport
             "events": 21, "overruns": 22, "receive_errors": 23, "rescans": 24, "scan_failures": 25, "publishes": 26,
             "publish_failures": 27, "proc_reads": 28, "pauses": 29, "inheritance_checks": 30, "inheritance_corrections": 31,
             "leader_exits": 32, "audits": 33, "publish_deferrals": 34, "drift": 35, "repairs": 36, "notify_drops": 37, "reloads": 3,
-            "datagrams": 41, "foreign_datagrams": 42, "proc_read_failures": 43, "processes": 1,
+            "datagrams": 41, "foreign_datagrams": 42, "proc_read_failures": 43, "processes": 1, "template_refusals": 0,
         ].mapValues { "\($0)" }
         let cpu = try #require(line["cpu_ns"].flatMap { Double($0) })
         expected["cpu_ns"] = line["cpu_ns"]

@@ -104,6 +104,12 @@ import UprocTestSupport
         ("gid wheel g.{gid}.{group}", "g.10.wheel", "gid 10 g.10.wheel"),
         ("ruid * r.{user}", "r.root", "ruid 0 r.root"),
         ("loginuid * login.{loginuser}", "login.root", "loginuid 0 login.root"),
+        // The spelling: in a rule on the login UID alone, {user} and {uid} are the login user's.
+        ("loginuid * login.{user}", "login.root", "loginuid 0 login.root"),
+        ("loginuid * login.{uid}", "login.0", "loginuid 0 login.0"),
+        ("loginuid alice l.{user}.{uid}", "l.alice.1000", "loginuid 1000 l.alice.1000"),
+        // With a uid key too, {user} is the effective user's.
+        ("uid 0 loginuid alice x.{user}.{loginuser}", "x.root.alice", "uid 0 loginuid 1000 x.root.alice"),
         ("tree uid * t.{uid}", "t.0", "tree uid 0 t.0"),
         ("cmd sshd uid * gid 0 x.{user}", "x.root", "cmd sshd uid 0 gid 0 x.root"),
         ("cmd \"a b/c\" x.{cmd}", "x.a%20b%2Fc", "cmd \"a b/c\" x.a%20b%2Fc"),

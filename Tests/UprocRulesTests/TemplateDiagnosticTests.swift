@@ -109,7 +109,7 @@ private let warningCases: [DiagnosticCase] = [
             (.treeWithoutRoots, "a tree rule needs conditions that pick its roots ('tree cmd sshd NAME')"),
             (.invalidLoginUID("x-"), "invalid loginuid 'x-' (expected a number from 0 to 4294967295, a user name, 'unset' or '*')"),
             (.starWithoutPlaceholder(.uid), "'uid *' stands for every account: the name must hold its value ({user} or {uid})"),
-            (.placeholderWithoutKey("user"), "placeholder '{user}' stands for the value of uid or ruid, which this rule does not test"),
+            (.placeholderWithoutKey("user"), "placeholder '{user}' stands for the value of uid, ruid or loginuid, which this rule does not test"),
             (.expansionCollision("x.root", source: "group 'root' (gid 0)", firstLine: 1, firstSource: "user 'root' (uid 0)"),
              "this template makes namespace 'x.root' for group 'root' (gid 0), as the template on line 1 does for user 'root' (uid 0)"),
             (.templatesMayCollide(firstLine: 3, example: "c.py"),

@@ -79,10 +79,12 @@ package final class ProcReader {
     /// any ID key reads all four IDs and `comm` (one status file holds
     /// them); `.cmd` alone reads `comm`. A new table that does (ID rules
     /// after cmd-only ones) needs a rescan; one that adds another ID key or
-    /// the first cmd rule after ID rules does not.
+    /// the first cmd rule after ID rules does not. The first `loginuid` or
+    /// `exe` rule needs one too.
     package static func readsMore(_ new: RuleKeys, than old: RuleKeys) -> Bool {
         let oldReadsIDs = !old.isDisjoint(with: .ids)
         return (!new.isDisjoint(with: .ids) && !oldReadsIDs) || (new.contains(.cmd) && !old.contains(.cmd) && !oldReadsIDs)
+            || new.subtracting(old).contains(.loginuid) || new.subtracting(old).contains(.exe)
     }
 
     /// What `keys` needs of `pid`: with an ID key, IDs (real and
@@ -92,6 +94,8 @@ package final class ProcReader {
     /// `/proc/PID/stat`; fields not read are 0 / empty. `comm` is the name
     /// those files show, which `pgrep -x` matches: for a kernel thread it
     /// may be longer than 15 bytes.
+    /// With `.loginuid`, the login UID too (`loginUID(of:)`; unset when it
+    /// cannot be read).
     /// A zombie leader whose other threads still run is no zombie process:
     /// it is found (the IDs and comm are the leader's).
     package func lookUp(_ pid: Int32, reading keys: RuleKeys) -> ProcessReading {
@@ -134,6 +138,8 @@ package final class ProcReader {
             if state == UInt8(ascii: "X") || (state == UInt8(ascii: "Z") && Self.statThreadCount(stat) <= 1) { return .gone }
             if keys.contains(.cmd) { identity.comm = comm }
         }
+        // Read only while rules ask: one more small file per process.
+        if keys.contains(.loginuid), let loginuid = loginUID(of: pid) { identity.loginuid = loginuid }
         return .found(identity)
     }
 
@@ -164,7 +170,8 @@ package final class ProcReader {
     /// after it once that file was removed or replaced (an upgrade). Nil
     /// when the process is gone or is a kernel thread (no executable), or
     /// the link cannot be read (another user's process without
-    /// CAP_SYS_PTRACE: counted). The corresponding C function is `readlinkat`.
+    /// CAP_SYS_PTRACE: not counted as a failed read, like a process that is
+    /// gone). The corresponding C function is `readlinkat`.
     package func executable(of pid: Int32) -> [UInt8]? {
         guard pid > 0 else { return nil }
         setPath(pid, "/exe")
@@ -178,7 +185,9 @@ package final class ProcReader {
             case .success(let count):
                 return Array(link[0..<count])
             case .failure(let error):
-                _ = noteFailure(error)
+                // Another user's process without CAP_SYS_PTRACE, or one that
+                // exited: not a failed read of /proc.
+                if error.errno != .permissionDenied { _ = noteFailure(error) }
                 return nil
             }
         }

@@ -32,6 +32,10 @@ package final class NamespaceDirectory {
     /// The names of the namespace files this daemon created, one per line.
     package static let manifestName = ".uprocd.names"
     static let manifestHeader = "# uprocd namespace files (do not edit)\n"
+    /// The lineage of tree namespaces kept across restarts (written by the
+    /// daemon, read at its next start and by `uproc-kill`); it stays after
+    /// a stop.
+    package static let lineageName = ".uprocd.lineage"
 
     /// Creates the directory if missing (mode 0755); refuses a symlink, a
     /// non-directory, one not owned by the daemon's user or writable by
@@ -153,6 +157,30 @@ package final class NamespaceDirectory {
         let created: Bool
         do { created = try writer.createEmpty(name) } catch { throw .system(error) }
         if !created { try publish(name, pids: EmptyCollection<Int32>(), access: access) }
+    }
+
+    /// Atomically replaces the daemon's own file `name` (one starting with
+    /// a dot, no namespace's) with `bytes`.
+    package func replaceOwnFile(_ name: String, with bytes: [UInt8], access: FileAccess) throws(NamespaceDirectoryError) {
+        do { try writer.replace(name, with: bytes, access: access) } catch { throw .system(error) }
+    }
+
+    /// The daemon's own file `name` as it last wrote it; nil when missing,
+    /// not a plain file of the daemon's user, or above `limit` bytes.
+    package func readOwnFile(_ name: String, limit: Int) -> [UInt8]? {
+        guard case .success(let fd) = syscall("openat", subject: name, { openat(directoryFD, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) })
+        else { return nil }
+        defer { closeDescriptor(fd) }
+        var status = stat()
+        guard case .success = syscall("fstat", subject: name, { fstat(fd, &status) }), status.st_mode & S_IFMT == S_IFREG,
+              status.st_uid == geteuid() else { return nil }
+        return try? FileReading.readAll(fd, path: path + "/" + name, limit: limit)
+    }
+
+    /// Removes the daemon's own file `name` (`lineageName`); a missing file is fine.
+    package func removeOwnFile(_ name: String) {
+        guard name == Self.lineageName else { return }
+        unlink(name)
     }
 
     /// Removes `name`; a missing file is fine.
@@ -433,7 +461,7 @@ package final class NamespaceDirectory {
             let name = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
                 String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
             }
-            if name == "." || name == ".." || name == manifestName { continue }
+            if name == "." || name == ".." || name == manifestName || (isRegular && name == lineageName) { continue }
             if isRegular && allowed.contains(name) { continue }
             if isRegular && name.hasPrefix(AtomicFileWriter.temporaryPrefix) {
                 temporaries.append(name)

@@ -13,6 +13,15 @@ package enum MonotonicClock {
     }
 }
 
+/// CLOCK_BOOTTIME in clock ticks: the unit of a process's start time
+/// (field 22 of `/proc/PID/stat`).
+package enum BootClock {
+    package static func ticks() -> UInt64 {
+        let perSecond = UInt64(max(1, sysconf(Int32(_SC_CLK_TCK))))
+        return clockNanoseconds(CLOCK_BOOTTIME) / (1_000_000_000 / perSecond)
+    }
+}
+
 /// `clock_gettime` in nanoseconds; also serves `ProcessCPU`.
 @inline(__always)
 internal func clockNanoseconds(_ clock: clockid_t) -> UInt64 {
