@@ -8,18 +8,6 @@ package enum NamespaceFiles {
     /// Far above any list the kernel's PID space allows (4M PIDs of 8 bytes).
     package static let sizeLimit = 64 << 20
 
-    /// uprocd's lineage file (`.uprocd.lineage`), trusted as a namespace
-    /// file is; nil when it is missing, untrusted or unreadable (tree
-    /// members are then re-checked through `/proc` alone).
-    package static func readLineage(directory path: String, callerUID: UInt32) -> LineageSnapshot? {
-        guard let directory = try? NoFollowFile(directory: path),
-              FileTrust.problem(with: directory.attributes, expected: .directory, callerUID: callerUID) == nil,
-              let file = try? NoFollowFile(name: NamespaceDirectory.lineageName, in: directory),
-              FileTrust.problem(with: file.attributes, expected: .regular, callerUID: callerUID) == nil,
-              let bytes = try? file.readAll(limit: 256 << 20) else { return nil }
-        return try? LineageSnapshot.decode(bytes)
-    }
-
     /// The PIDs of each namespace in `names`, in order; every name is
     /// checked before any file is trusted, every file before any PID is used.
     package static func read(_ names: [String], directory path: String, callerUID: UInt32) throws(KillError) -> [(name: String, pids: [Int32])] {
@@ -77,9 +65,9 @@ package enum NamespaceFiles {
     package static func lineage(directory path: String, callerUID: UInt32) -> LineageSnapshot? {
         guard let directory = try? NoFollowFile(directory: path),
               FileTrust.problem(with: directory.attributes, expected: .directory, callerUID: callerUID) == nil,
-              let file = try? NoFollowFile(name: LineageSnapshot.fileName, in: directory),
+              let file = try? NoFollowFile(name: NamespaceDirectory.lineageName, in: directory),
               FileTrust.problem(with: file.attributes, expected: .regular, callerUID: callerUID) == nil,
-              let bytes = try? file.readAll(limit: sizeLimit) else { return nil }
+              let bytes = try? file.readAll(limit: 256 << 20) else { return nil }
         return try? LineageSnapshot.decode(bytes)
     }
 }

@@ -22,9 +22,6 @@ import UprocRules
 /// list of `t`/`d` numbers, or `-`. A `TEMPLATE` and a `COMM` are
 /// percent-encoded (`NameEncoding`), so no field holds a space.
 package struct LineageSnapshot: Hashable, Sendable {
-    /// Its name in the namespace directory.
-    package static let fileName = ".uprocd.lineage"
-
     package struct Tree: Hashable, Sendable {
         package var name: String
         /// The text of the dynamic template that made it; nil for a rule's.

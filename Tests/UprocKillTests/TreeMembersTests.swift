@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocLinux
 import UprocTestSupport
 import UprocTracker
 
@@ -80,7 +81,7 @@ import UprocTracker
         let start = try Self.start(of: pid) + (recordedRightly ? 0 : 1)
         let snapshot = LineageSnapshot(
             written: start, trees: [.init(name: "job.tree")], records: [.init(pid: pid, start: start, parent: nil, trees: [0])])
-        let file = world.out + "/" + LineageSnapshot.fileName
+        let file = world.out + "/" + NamespaceDirectory.lineageName
         try Data(snapshot.encode()).write(to: URL(fileURLWithPath: file))
         chmod(file, 0o600)
         try world.list("job.tree", [pid])
