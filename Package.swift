@@ -45,7 +45,7 @@ let package = Package(
         // What uproc-check prints and its exit statuses, worded from UprocRules' CheckSummary.
         .target(name: "UprocCheck", dependencies: ["UprocRules"]),
         // The daemon's wiring: start-up, loop, publish, shutdown.
-        .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocEvents", "UprocLinux", "UprocAccounts", "UprocConfig", logging]),
+        .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocEvents", "UprocLinux", "UprocAccounts", "UprocConfig", "UprocAccounting", logging]),
         // Signals a namespace's members through pidfds, checking each against the rules.
         .target(name: "UprocKill", dependencies: ["UprocRules", "UprocLinux", "UprocConfig"]),
 

@@ -59,6 +59,12 @@ struct UprocdCommand: ParsableCommand {
     @Option(name: .customLong("metrics-namespaces"), help: ArgumentHelp("Export the process count of at most this many namespaces, those with the most processes (0: none).", valueName: "count"))
     var metricsNamespaces: Int = DaemonOptions.defaultMetricsNamespaces
 
+    @Option(name: .customLong("account"), help: ArgumentHelp("Account this namespace's CPU, memory, I/O and exits (repeatable), besides those --metrics-file exports (see uprocd(8), ACCOUNTING).", valueName: "name"))
+    var account: [String] = []
+
+    @Flag(name: .customLong("no-exit-records"), help: "Account from /proc samples alone, without the kernel's exit records (processes shorter than --metrics-interval are not counted).")
+    var noExitRecords = false
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String = "info"
 
@@ -119,6 +125,8 @@ struct UprocdCommand: ParsableCommand {
         options.metricsFile = metricsFile
         options.metricsInterval = UInt64(metricsInterval) * 1_000_000_000
         options.metricsNamespaces = metricsNamespaces
+        options.accountedNames = account
+        options.noExitRecords = noExitRecords
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options, logger: logger)

@@ -1,4 +1,5 @@
 import Logging
+import UprocAccounting
 import UprocConfig
 import UprocLinux
 import UprocRules
@@ -27,6 +28,7 @@ package final class Daemon {
     private let auditor: Auditor
     private let configFollower: ConfigFollower
     private let counters: DaemonCounters
+    private let accounting: AccountingFollower?
     private var ending = Ending.stopped
 
     /// Why `run` returned.
@@ -51,7 +53,8 @@ package final class Daemon {
     package init(options: DaemonOptions, logger: Logger) throws(DaemonError) {
         let start = MonotonicClock.nanoseconds()
         let config = try Reloader.initialConfig(options: options, logger: logger)
-        state = DaemonState(options: options, logger: logger, config: config)
+        let state = DaemonState(options: options, logger: logger, config: config)
+        self.state = state
 
         // Before anything is touched: without /proc every process would look gone.
         let reader: ProcReader
@@ -62,8 +65,16 @@ package final class Daemon {
         self.publisher = publisher
         // A start that fails from here on removes the files: none may look live.
         var started = false
-        defer { if !started { publisher.removeAll() } }
+        defer { if !started { state.accounting?.removeAll(); publisher.removeAll() } }
 
+        if options.accounts {
+            let accounting = try AccountingFollower(state: state)
+            state.accounting = accounting
+            self.accounting = accounting
+        } else {
+            accounting = nil
+            CompanionDirectory.removeLeftover(parent: options.directory, name: AccountingFile.directoryName)
+        }
         reloader = Reloader(state: state, publisher: publisher, follower: follower)
         systemd = SystemdReporter(state: state, drops: follower.overruns, reloads: reloader.reloads)
         auditor = Auditor(state: state, follower: follower)
@@ -94,6 +105,7 @@ package final class Daemon {
     private func attachParts() throws(SystemCallError) {
         try follower.attach(to: loop)
         try publisher.attach(to: loop)
+        try accounting?.attach(to: loop)
         try signals.attach(to: loop)
         systemd.attach(to: loop)
         metrics?.attach(to: loop)
@@ -124,6 +136,7 @@ package final class Daemon {
         if case .failure(let error) = follower.rescan() { throw .proc(error) }
         let scanned = MonotonicClock.nanoseconds() - scanStart
         publisher.publishDue()
+        accounting?.start()
         configFollower.attach(to: loop)
         metrics?.write()
         systemd.ready()
@@ -158,6 +171,7 @@ package final class Daemon {
         metrics?.remove()
         configFollower.stop()
         follower.unsubscribe()
+        accounting?.removeAll()
         publisher.removeAll()
         state.logger.info("stopped", metadata: counters.metadata())
         return ending

@@ -192,6 +192,7 @@ final class Reloader {
         // more than was read (ID rules after cmd-only ones, any rule after
         // none) pays for one.
         if ProcReader.readsMore(loaded.table.usedKeys, than: neededBefore) { follower.rescan() }
+        state.accounting?.rulesReplaced()
         // Watched before the files show the new rules: an edit that follows
         // them (of a new symlink target) must be seen.
         dependenciesChanged?()

@@ -32,6 +32,9 @@ package final class NamespaceDirectory {
     /// The names of the namespace files this daemon created, one per line.
     package static let manifestName = ".uprocd.names"
     static let manifestHeader = "# uprocd namespace files (do not edit)\n"
+    /// Directories of the daemon's own inside its directory (dot names, never
+    /// a namespace's): accepted at start, checked when opened.
+    package static let companionNames: Set<String> = [".accounting"]
 
     /// Creates the directory if missing (mode 0755); refuses a symlink, a
     /// non-directory, one not owned by the daemon's user or writable by
@@ -433,6 +436,9 @@ package final class NamespaceDirectory {
             }
             if name == "." || name == ".." || name == manifestName { continue }
             if isRegular && allowed.contains(name) { continue }
+            // A directory of the daemon's own (`.accounting`): its own checks
+            // run when it is opened (`CompanionDirectory`).
+            if entry.pointee.d_type == UInt8(DT_DIR) && companionNames.contains(name) { continue }
             if isRegular && name.hasPrefix(AtomicFileWriter.temporaryPrefix) {
                 temporaries.append(name)
                 continue
