@@ -52,7 +52,8 @@ let package = Package(
         // The command-line tools (their options, --help, exit statuses) and the
         // multi-call dispatch on the name the executable was started by.
         .target(name: "UprocCommands", dependencies: [
-            "UprocDaemon", "UprocCheck", "UprocKill", "UprocConfig", "UprocAccounts", "UprocLinux", "UprocRules", argumentParser, logging, system,
+            "UprocDaemon", "UprocCheck", "UprocKill", "UprocConfig", "UprocAccounts", "UprocLinux", "UprocRules", "UprocTop", "UprocAccounting",
+            argumentParser, logging, system,
         ]),
         .executableTarget(
             name: "uproc", dependencies: ["UprocCommands"], exclude: ["hot-functions.txt"],
