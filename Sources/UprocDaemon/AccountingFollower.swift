@@ -113,7 +113,8 @@ final class AccountingFollower {
             guard childPID == childTGID else { return }
             // A child is in its parent's groups (a FORK of a non-member makes none).
             guard !ledger.slots(of: parentTGID).isEmpty || !ledger.slots(of: childTGID).isEmpty else { return }
-            ledger.forked(childTGID, into: slotsNow(childTGID) ?? SlotSet())
+            // A child already gone (read from /proc too late) was in its parent's.
+            ledger.forked(childTGID, into: slotsNow(childTGID) ?? ledger.slots(of: parentTGID))
         case .exec(_, let tgid):
             let elapsed = MonotonicClock.nanoseconds() &- event.timestamp
             place(tgid) { reading in JoinEstimate.atExec(read: reading, elapsedMicroseconds: elapsed / 1000) }
