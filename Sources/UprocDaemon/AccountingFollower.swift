@@ -283,7 +283,6 @@ final class AccountingFollower {
         access.update(state.tracker.table)
         select(fresh: true)
         resync()
-        for slot in previous.indices { previous[slot] = nil }
         sampleSoon()
     }
 
@@ -301,6 +300,12 @@ final class AccountingFollower {
         let table = state.tracker.table
         var written = Set<String>()
         var failure: NamespaceDirectoryError?
+        // A directory made again holds none of the files.
+        do {
+            if try directory.reopenIfGone() { files = [] }
+        } catch {
+            failure = error
+        }
         for (slot, names) in accounted.namesBySlot.enumerated() where !names.isEmpty && slot < totals.count {
             let before = previous[slot]
             let snapshot = AccountingSnapshot(totals: totals[slot], sampledNanoseconds: now, previous: before,

@@ -52,6 +52,15 @@ package final class CompanionDirectory {
         }
     }
 
+    /// Makes the directory again when it is no longer at its path (the
+    /// namespace directory was deleted and recreated); true when it did:
+    /// every file must be written again. One `fstat` and one `stat`.
+    package func reopenIfGone() throws(NamespaceDirectoryError) -> Bool {
+        guard !writer.directoryIsAtPath() else { return false }
+        try reopen()
+        return true
+    }
+
     /// Removes `file`; a missing one is fine.
     package func remove(_ file: String) { writer.remove(file) }
 
@@ -86,7 +95,7 @@ package final class CompanionDirectory {
         var owns = true
         defer { if owns { closeDescriptor(fd) } }
         var status = stat()
-        do { try syscall("fstat", subject: path) { fstat(fd, &status) }.get() } catch { throw .system(error) }
+        do { _ = try syscall("fstat", subject: path) { fstat(fd, &status) }.get() } catch { throw .system(error) }
         if status.st_uid != geteuid() { throw .wrongOwner(path: path, owner: status.st_uid, expected: geteuid()) }
         if status.st_mode & 0o022 != 0 { throw .writableByOthers(path: path, mode: UInt32(status.st_mode)) }
         let files = try ownFiles(fd, path: path)
