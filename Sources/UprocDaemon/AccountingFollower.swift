@@ -199,6 +199,10 @@ final class AccountingFollower {
         let now = MonotonicClock.nanoseconds()
         ledger.expire(now: now)
         let new = ledger.totals()
+        state.logger.debug("accounting sample", metadata: [
+            "members": "\(ledger.memberCount)", "lost": "\(ledger.statistics.lostRecords)",
+            "unmatched": "\(ledger.statistics.unmatchedRecords)", "replaced": "\(ledger.statistics.replaced)",
+        ])
         if new != totals { changes &+= 1 }
         totals = new
         writeFiles(now: now)

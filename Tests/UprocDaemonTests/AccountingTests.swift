@@ -56,7 +56,11 @@ extension UprocdEndToEnd {
             let daemon = try await harness.startDaemon(arguments: Self.arguments(harness, ["--account", "burn"]))
             try await Self.waitFor(harness, "burn", "a first file") { _ in true }
             let count = 200
-            let run = try await harness.run(Harness.setpriv(uid: 4290)
+            // At the highest priority: the kernel's tick samples (what exit
+            // records hold) favour a busy process over the short wake-ups of
+            // others (10-18 % too much beside a fork storm), while
+            // getrusage is exact. Run alone, they sum right.
+            let run = try await harness.run(["/usr/bin/nice", "-n", "-20"] + Harness.setpriv(uid: 4290)
                 + [Harness.buildDirectory + "/uproc-testproc", "run-children", "\(count)", "/bin/sh", "-c", Self.loop])
             #expect(run.exit == .exited(0))
             let words = run.output.split(whereSeparator: \.isWhitespace).compactMap { UInt64($0) }
@@ -199,6 +203,73 @@ extension UprocdEndToEnd {
             let none = try await Self.waitFor(harness, "iotmpfs", "the writer gone") { $0["exits_success"] == 1 }
             #expect(none["write_bytes"] == 0)
             try await daemon.stop()
+        }
+
+        /// After a crash the next start takes `.accounting` over (its own
+        /// files only: a stranger's file there refuses the start); a start
+        /// that accounts nothing removes it.
+        @Test func aCrashsAccountingDirectoryIsTakenOver() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 4283 a\nuid 4284 b\n")
+            let crashed = try await harness.startDaemon(arguments: Self.arguments(harness, ["--account", "a"]))
+            try await Self.waitFor(harness, "a", "a first file") { _ in true }
+            crashed.signal(SIGKILL)
+            _ = try await crashed.waitForExit()
+            let again = try await harness.startDaemon(arguments: Self.arguments(harness, ["--account", "b"]))
+            try await Self.waitFor(harness, "b", "a first file") { _ in true }
+            #expect(Self.figures(harness, "a") == nil, "a is no longer accounted: its file went")
+            again.signal(SIGKILL)
+            _ = try await again.waitForExit()
+            // A file someone else put there: never deleted, so the start is refused.
+            let planted = harness.out + "/.accounting/planted"
+            #expect(FileManager.default.createFile(atPath: planted, contents: Data()))
+            #expect(chown(planted, 4283, 4283) == 0)
+            let refused = try harness.launchDaemon(arguments: Self.arguments(harness, ["--account", "b"]))
+            #expect(try await refused.waitForExit() == 1)
+            #expect(refused.log().contains("planted"), "\(refused.log())")
+            unlink(planted)
+            let plain = try await harness.startDaemon(arguments: Self.arguments(harness, []))
+            #expect(!FileManager.default.fileExists(atPath: harness.out + "/.accounting"), "\(harness.outEntries() ?? [])")
+            try await plain.stop()
+        }
+
+        /// Under hidepid an accounting file is readable by exactly whoever
+        /// may read its namespace's file; uproc-top shows a user theirs and
+        /// counts the others.
+        @Test func underHidepidAccountingIsReadAsTheNamespaceFile() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "uid 0 uid.0\nuid 4251 uid.4251\ncmd sleep cmd.sleep\n")
+            // A private /proc for the daemon only, as in the namespace files' test.
+            let shell = "mount -t proc -o hidepid=invisible,gid=4254,subset=pid proc /proc && "
+                + "exec /usr/bin/setpriv --bounding-set=-all,+net_admin,+sys_ptrace \"$0\" \"$@\""
+            let hidden = try Daemon(executable: "/usr/bin/unshare",
+                                    arguments: ["-m", "--propagation", "private", "/bin/sh", "-c", shell, Harness.uprocd]
+                                        + Self.arguments(harness, ["--account", "uid.0", "--account", "uid.4251", "--account", "cmd.sleep"]),
+                                    logPath: harness.root + "/hidden.log")
+            defer {
+                hidden.signal(SIGKILL)
+                _ = hidden.child.reap(within: .seconds(5))
+            }
+            try await hidden.waitForStarted()
+            let mine = try harness.spawn(uid: 4251, ["/bin/sleep", "30"])
+            try await harness.waitUntil(namespace: "uid.4251", is: [mine.pid])
+            try await Self.waitFor(harness, "uid.4251", "its sleep") { $0["processes"] == 1 }
+
+            func canRead(_ name: String, uid: UInt32, gid: UInt32) async throws -> Bool {
+                let result = try await harness.run(Harness.setpriv(uid: uid, gid: gid) + ["/bin/cat", harness.out + "/.accounting/" + name])
+                return result.exit == .exited(0)
+            }
+            #expect(try await canRead("uid.4251", uid: 4251, gid: 4251), "a user reads the accounting of their own processes")
+            #expect(try await !canRead("uid.0", uid: 4251, gid: 4251), "not another user's")
+            #expect(try await !canRead("cmd.sleep", uid: 4251, gid: 4251), "nor who runs what")
+            #expect(try await canRead("uid.0", uid: 4255, gid: 4254), "the gid= group reads everything, as in /proc")
+            #expect(try await canRead("cmd.sleep", uid: 4255, gid: 4254))
+            let top = try await harness.run(Harness.setpriv(uid: 4251) + [Harness.buildDirectory + "/uproc-top", "--once", harness.out])
+            #expect(top.exit == .exited(0))
+            #expect(top.output.hasPrefix("1 namespace, 1 process, "), "\(top.output)")
+            #expect(top.output.contains("\nuid.4251 ") && top.output.contains("2 accounting files not shown"), "\(top.output)")
+            hidden.signal(SIGTERM)
+            #expect(try await hidden.waitForExit() == 0)
         }
 
         /// Without exit records (`--no-exit-records`, as without
