@@ -11,7 +11,9 @@ import UprocRules
 /// - `Publisher`: the process table → the namespace files (post handler + timer);
 /// - `Reloader`: new rules → the process table, on SIGHUP or from `ConfigFollower`;
 /// - `ControlSignals`: SIGTERM/SIGINT stop, SIGHUP reloads, SIGUSR1 logs statistics;
-/// - `SystemdReporter`, `MetricsExporter`, `Auditor`: what others are told and shown.
+/// - `SystemdReporter`, `MetricsExporter`, `Auditor`: what others are told and shown;
+/// - `AccountingFollower`, when a namespace is accounted: members' usage →
+///   the accounting files and the metrics (a reader source and a timer).
 ///
 /// Start-up order matters: subscribe first, then scan `/proc`, then drain
 /// the socket, so that no process can slip between the scan and the first
