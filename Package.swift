@@ -45,14 +45,15 @@ let package = Package(
         // What uproc-check prints and its exit statuses, worded from UprocRules' CheckSummary.
         .target(name: "UprocCheck", dependencies: ["UprocRules", "UprocTracker"]),
         // The daemon's wiring: start-up, loop, publish, shutdown.
-        .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocEvents", "UprocLinux", "UprocAccounts", "UprocConfig", logging]),
+        .target(name: "UprocDaemon", dependencies: ["UprocRules", "UprocTracker", "UprocEvents", "UprocLinux", "UprocAccounts", "UprocConfig", "UprocAccounting", logging]),
         // Signals a namespace's members through pidfds, checking each against the rules.
         .target(name: "UprocKill", dependencies: ["UprocRules", "UprocTracker", "UprocLinux", "UprocConfig"]),
 
         // The command-line tools (their options, --help, exit statuses) and the
         // multi-call dispatch on the name the executable was started by.
         .target(name: "UprocCommands", dependencies: [
-            "UprocDaemon", "UprocCheck", "UprocKill", "UprocConfig", "UprocAccounts", "UprocLinux", "UprocRules", "UprocTracker", argumentParser, logging, system,
+            "UprocDaemon", "UprocCheck", "UprocKill", "UprocConfig", "UprocAccounts", "UprocLinux", "UprocRules", "UprocTracker", "UprocTop",
+            "UprocAccounting", argumentParser, logging, system,
         ]),
         .executableTarget(
             name: "uproc", dependencies: ["UprocCommands"], exclude: ["hot-functions.txt"],

@@ -20,10 +20,12 @@ import UprocEvents
 /// How: per slot an offset, and per member process its latest usage; a
 /// slot's counter is its offset plus its members' latest usage. A join
 /// subtracts the usage at the join from the offset, a leave or exit adds
-/// the usage then. Usage only grows (each figure is the larger of what was
-/// known and what arrives, counter by counter), so no counter ever
-/// decreases, even when a record is lost; and the totals are clamped to
-/// what was reported before, besides.
+/// the usage then. A member's usage only grows (of two figures, the one
+/// with more CPU time in all, split as its source splits it; each I/O
+/// counter the larger), and the totals never go below what was reported
+/// before, mode by mode, without adding to the CPU time in all: no counter
+/// ever decreases, even when a record is lost, and none is inflated by two
+/// sources' different splits of user and system time.
 ///
 /// A record and the proc connector's EXIT travel on two sockets: the
 /// kernel sends the record first, but the daemon may read them in either
@@ -154,7 +156,7 @@ package struct AccountingLedger: Sendable {
         }
         guard member.endedAt == nil, member.slots != slots else { return }
         let usage = usageNow()
-        if let usage { members[pid]!.latest = member.latest.latest(usage) }
+        if let usage { members[pid]!.latest = member.latest.merged(usage) }
         for slot in member.slots where !slots.contains(slot) { leave(pid, slot) }
         for slot in slots where !member.slots.contains(slot) { join(pid, slot) }
         if members[pid]!.slots.isEmpty { members[pid] = nil }
@@ -166,7 +168,7 @@ package struct AccountingLedger: Sendable {
             members[pid] = Member(slots: SlotSet(), latest: usage)
         } else {
             guard members[pid]!.endedAt == nil else { return }
-            members[pid]!.latest = members[pid]!.latest.latest(usage)
+            members[pid]!.latest = members[pid]!.latest.merged(usage)
         }
         join(pid, slot)
     }
@@ -174,7 +176,7 @@ package struct AccountingLedger: Sendable {
     /// `pid` leaves `slot` at `usage` (its usage at the leave).
     package mutating func left(_ pid: Int32, slot: UInt32, at usage: ResourceUsage) {
         guard members[pid] != nil, members[pid]!.endedAt == nil else { return }
-        members[pid]!.latest = members[pid]!.latest.latest(usage)
+        members[pid]!.latest = members[pid]!.latest.merged(usage)
         leave(pid, slot)
         if members[pid]!.slots.isEmpty { members[pid] = nil }
     }
@@ -189,7 +191,7 @@ package struct AccountingLedger: Sendable {
     /// A sample of a member's usage now (`/proc`); others are ignored.
     package mutating func sampled(_ pid: Int32, _ usage: ResourceUsage, residentBytes: UInt64) {
         guard members[pid] != nil, members[pid]!.endedAt == nil else { return }
-        members[pid]!.latest = members[pid]!.latest.latest(usage)
+        members[pid]!.latest = members[pid]!.latest.merged(usage)
         members[pid]!.residentBytes = residentBytes
     }
 
@@ -235,7 +237,7 @@ package struct AccountingLedger: Sendable {
             return
         }
         guard members[pid] != nil, members[pid]!.endedAt == nil else { return }
-        if let usage { members[pid]!.latest = members[pid]!.latest.latest(usage) }
+        if let usage { members[pid]!.latest = members[pid]!.latest.merged(usage) }
         guard exact else {
             finish(pid, usage: nil, status: status)
             return
@@ -291,7 +293,7 @@ package struct AccountingLedger: Sendable {
             }
         }
         for index in result.indices {
-            result[index].usage = result[index].usage.latest(reported[index].usage)
+            result[index].usage = result[index].usage.monotone(after: reported[index].usage)
             reported[index] = result[index]
         }
         return result
@@ -310,12 +312,12 @@ package struct AccountingLedger: Sendable {
         accounts[Int(slot)].offset = accounts[Int(slot)].offset &+ members[pid]!.latest
     }
 
-    /// Ends member `pid`: `usage` (or its latest, whichever is larger,
-    /// counter by counter) counts in each of its slots; `status`, if
+    /// Ends member `pid`: `usage` merged with its latest (`merged`) counts
+    /// in each of its slots; `status`, if
     /// known, counts its exit.
     private mutating func finish(_ pid: Int32, usage: ResourceUsage?, status: WaitStatus?) {
         guard let member = members.removeValue(forKey: pid) else { return }
-        let final = usage.map { member.latest.latest($0) } ?? member.latest
+        let final = usage.map { member.latest.merged($0) } ?? member.latest
         for slot in member.slots where Int(slot) < accounts.count {
             accounts[Int(slot)].offset = accounts[Int(slot)].offset &+ final
             if let status { accounts[Int(slot)].exits.count(status) }

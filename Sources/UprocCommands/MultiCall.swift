@@ -7,7 +7,7 @@ import UprocDaemon
 /// `--help`, `--version`, completions and exit statuses.
 package enum MultiCall {
     /// Every tool, by the name it is installed under.
-    package static let tools = ["uprocd", "uproc-check", "uproc-genconf", "uproc-kill"]
+    package static let tools = ["uprocd", "uproc-check", "uproc-genconf", "uproc-kill", "uproc-top"]
 
     /// Runs the tool `arguments` (`CommandLine.arguments`) name; returns
     /// when it ends with status 0 (every other status exits).
@@ -32,6 +32,7 @@ package enum MultiCall {
             UprocdCommand.main(arguments)
         case "uproc-check": CheckCommand.main(arguments)
         case "uproc-genconf": GenConfCommand.main(arguments)
+        case "uproc-top": TopCommand.main(arguments)
         default: KillCommand.main(arguments: arguments)
         }
     }

@@ -6,7 +6,7 @@ import UprocRules
 struct MultiCallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uproc",
-        abstract: "Run one of the uproc tools: uprocd, uproc-check, uproc-genconf or uproc-kill.",
+        abstract: "Run one of the uproc tools: uprocd, uproc-check, uproc-genconf, uproc-kill or uproc-top.",
         usage: "uproc <tool> [<argument> ...]",
         discussion: """
             The tools are one executable. Each is installed as a link to it named after the tool \
@@ -18,16 +18,16 @@ struct MultiCallCommand: ParsableCommand {
             """,
         version: "uproc \(uprocVersion)")
 
-    @Argument(help: ArgumentHelp("The tool to run: uprocd, uproc-check, uproc-genconf or uproc-kill.", valueName: "tool"))
+    @Argument(help: ArgumentHelp("The tool to run: uprocd, uproc-check, uproc-genconf, uproc-kill or uproc-top.", valueName: "tool"))
     var tool: String?
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The tool's arguments.", valueName: "argument"))
     var arguments: [String] = []
 
     func validate() throws {
-        guard let tool else { throw ValidationError("no tool given (uprocd, uproc-check, uproc-genconf or uproc-kill)") }
+        guard let tool else { throw ValidationError("no tool given (uprocd, uproc-check, uproc-genconf, uproc-kill or uproc-top)") }
         guard MultiCall.tools.contains(tool) else {
-            throw ValidationError("unknown tool '\(tool)' (uprocd, uproc-check, uproc-genconf or uproc-kill)")
+            throw ValidationError("unknown tool '\(tool)' (uprocd, uproc-check, uproc-genconf, uproc-kill or uproc-top)")
         }
     }
 

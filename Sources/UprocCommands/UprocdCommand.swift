@@ -28,7 +28,8 @@ struct UprocdCommand: ParsableCommand {
             Under systemd (Type=notify, NOTIFY_SOCKET set) it reports READY=1, RELOADING=1, \
             STATUS=, STOPPING=1 and WATCHDOG=1; with stderr on the journal (JOURNAL_STREAM) \
             log lines carry <N> priorities and no timestamps. --metrics-file keeps \
-            Prometheus metrics (see uprocd(8), METRICS).
+            Prometheus metrics (see uprocd(8), METRICS); --account NAME counts what a \
+            namespace's processes use, shown by uproc-top (see uprocd(8), ACCOUNTING).
 
             Exit status: 0 after a clean stop; 1 when the config is unreadable or invalid, the \
             directory is refused or in use by another uprocd (also when another uprocd took its \
@@ -53,7 +54,7 @@ struct UprocdCommand: ParsableCommand {
     @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Keep Prometheus metrics in this file (e.g. node_exporter's textfile directory, *.prom), rewritten atomically when they change.", valueName: "path"))
     var metricsFile: String?
 
-    @Option(name: .customLong("metrics-interval"), help: ArgumentHelp("Rewrite the metrics file at most once per this many seconds (1 to 3600).", valueName: "seconds"))
+    @Option(name: .customLong("metrics-interval"), help: ArgumentHelp("Rewrite the metrics file at most once per this many seconds, and sample accounted members as often (1 to 3600).", valueName: "seconds"))
     var metricsInterval: Int = DaemonOptions.defaultMetricsIntervalSeconds
 
     @Option(name: .customLong("metrics-namespaces"), help: ArgumentHelp("Export the process count of at most this many namespaces, those with the most processes (0: none).", valueName: "count"))
@@ -61,6 +62,11 @@ struct UprocdCommand: ParsableCommand {
 
     @Option(name: .customLong("max-namespaces"), help: ArgumentHelp("At most this many namespaces at once, rules' and templates' together (default 1000000): a template that would make more is capped and logged.", valueName: "count"))
     var maxNamespaces: Int = DaemonOptions.defaultMaxNamespaces
+    @Option(name: .customLong("account"), help: ArgumentHelp("Account this namespace's CPU, memory, I/O and exits (repeatable), besides those --metrics-file exports (see uprocd(8), ACCOUNTING).", valueName: "name"))
+    var account: [String] = []
+
+    @Flag(name: .customLong("no-exit-records"), help: "Account from /proc samples alone, without the kernel's exit records (processes shorter than --metrics-interval are not counted).")
+    var noExitRecords = false
 
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String = "info"
@@ -124,6 +130,8 @@ struct UprocdCommand: ParsableCommand {
         options.metricsInterval = UInt64(metricsInterval) * 1_000_000_000
         options.metricsNamespaces = metricsNamespaces
         options.maxNamespaces = maxNamespaces
+        options.accountedNames = account
+        options.noExitRecords = noExitRecords
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options, logger: logger)

@@ -1,4 +1,5 @@
 import Logging
+import UprocAccounting
 import UprocConfig
 import UprocLinux
 import UprocRules
@@ -10,7 +11,9 @@ import UprocRules
 /// - `Publisher`: the process table → the namespace files (post handler + timer);
 /// - `Reloader`: new rules → the process table, on SIGHUP or from `ConfigFollower`;
 /// - `ControlSignals`: SIGTERM/SIGINT stop, SIGHUP reloads, SIGUSR1 logs statistics;
-/// - `SystemdReporter`, `MetricsExporter`, `Auditor`: what others are told and shown.
+/// - `SystemdReporter`, `MetricsExporter`, `Auditor`: what others are told and shown;
+/// - `AccountingFollower`, when a namespace is accounted: members' usage →
+///   the accounting files and the metrics (a reader source and a timer).
 ///
 /// Start-up order matters: subscribe first, then scan `/proc`, then drain
 /// the socket, so that no process can slip between the scan and the first
@@ -28,6 +31,7 @@ package final class Daemon {
     private let configFollower: ConfigFollower
     private let counters: DaemonCounters
     private let lineage: LineageKeeper
+    private let accounting: AccountingFollower?
     private var ending = Ending.stopped
 
     /// Why `run` returned.
@@ -52,7 +56,8 @@ package final class Daemon {
     package init(options: DaemonOptions, logger: Logger) throws(DaemonError) {
         let start = MonotonicClock.nanoseconds()
         let config = try Reloader.initialConfig(options: options, logger: logger)
-        state = DaemonState(options: options, logger: logger, config: config)
+        let state = DaemonState(options: options, logger: logger, config: config)
+        self.state = state
 
         // Before anything is touched: without /proc every process would look gone.
         let reader: ProcReader
@@ -63,8 +68,16 @@ package final class Daemon {
         self.publisher = publisher
         // A start that fails from here on removes the files: none may look live.
         var started = false
-        defer { if !started { publisher.removeAll() } }
+        defer { if !started { state.accounting?.removeAll(); publisher.removeAll() } }
 
+        if options.accounts {
+            let accounting = try AccountingFollower(state: state)
+            state.accounting = accounting
+            self.accounting = accounting
+        } else {
+            accounting = nil
+            CompanionDirectory.removeLeftover(parent: options.directory, name: AccountingFile.directoryName)
+        }
         reloader = Reloader(state: state, publisher: publisher, follower: follower)
         lineage = LineageKeeper(state: state, directory: publisher.writer.directory, follower: follower,
                                 visibility: publisher.procVisibility)
@@ -97,6 +110,7 @@ package final class Daemon {
     private func attachParts() throws(SystemCallError) {
         try follower.attach(to: loop)
         try publisher.attach(to: loop)
+        try accounting?.attach(to: loop)
         try signals.attach(to: loop)
         systemd.attach(to: loop)
         metrics?.attach(to: loop)
@@ -130,6 +144,7 @@ package final class Daemon {
         let scanned = MonotonicClock.nanoseconds() - scanStart
         publisher.publishDue()
         publisher.dropStaleDynamic()
+        accounting?.start()
         configFollower.attach(to: loop)
         metrics?.write()
         systemd.ready()
@@ -166,6 +181,7 @@ package final class Daemon {
         follower.unsubscribe()
         // Before the files go: what a restart needs to know trees by.
         lineage.write(force: true)
+        accounting?.removeAll()
         publisher.removeAll()
         state.logger.info("stopped", metadata: counters.metadata())
         return ending

@@ -43,6 +43,15 @@ struct DaemonCounters {
             },
         ] + publisher.counters + [follower.pauses, reloader.reloads] + auditor.counters + follower.inheritance.counters + [
             follower.leaderExits.exits,
+            // Zero without accounting: the line's fields do not depend on options.
+            ReadCounter("accounting_samples", help: "Reads of an accounted namespace member's usage from /proc (each member every --metrics-interval).",
+                        rewritesMetrics: false) { state.accounting?.samples ?? 0 },
+            ReadCounter("exit_record_drops", help: "Times the kernel dropped exit records (taskstats ENOBUFS): a member whose record was lost counts its last sample.") {
+                state.accounting?.recordDrops ?? 0
+            },
+            ReadCounter("accounting_lost_records", help: "Accounted members that ended without their exit record in time (lost): their last sample counts.") {
+                state.accounting?.lostRecords ?? 0
+            },
             systemd.drops,
             ReadCounter("processes", .gauge, help: "Processes (thread groups) uprocd knows.") {
                 state.tracker.processCount

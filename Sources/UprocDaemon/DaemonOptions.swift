@@ -23,6 +23,13 @@ package struct DaemonOptions: Sendable {
     /// Nanoseconds between audits (a `/proc` rescan that corrects and counts
     /// drift); 0: no audits.
     package var auditInterval: UInt64 = UInt64(DaemonOptions.defaultAuditIntervalSeconds) * 1_000_000_000
+    /// Namespaces accounted whatever their size (`--account NAME`), besides
+    /// the ones the metrics file exports.
+    package var accountedNames: [String] = []
+    /// Account from `/proc` samples alone, without the kernel's exit
+    /// records (`--no-exit-records`): processes shorter than
+    /// `metricsInterval` are not counted.
+    package var noExitRecords = false
     /// Run on a config with no rules (`--allow-empty`); otherwise one is an
     /// error at start and refused at reload.
     package var allowEmpty = false
@@ -42,6 +49,12 @@ package struct DaemonOptions: Sendable {
     package static let defaultMetricsIntervalSeconds = 5
     package static let defaultAuditIntervalSeconds = 180
     package static let defaultMaxNamespaces = DecisionTable.defaultMaxNamespaces
+
+    /// Whether any namespace is accounted: the metrics file exports some,
+    /// or `--account` names one. Otherwise accounting costs nothing.
+    package var accounts: Bool {
+        !accountedNames.isEmpty || (metricsFile != nil && metricsNamespaces > 0)
+    }
 
     package init(
         configPath: String? = nil,

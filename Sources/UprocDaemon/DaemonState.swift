@@ -12,6 +12,9 @@ final class DaemonState {
     var tracker: Tracker
     /// Kernel event → file written, timed only when metrics are kept.
     var eventLatency: EventLatency?
+    /// Accounting of namespaces' usage, when any is accounted (else nil:
+    /// an event costs one branch).
+    var accounting: AccountingFollower?
     /// Bounds how often each kind of error is logged.
     var limiter = LogLimiter()
     /// Returns freed heap to the kernel after start-up and reloads.

@@ -149,6 +149,11 @@ final class KernelFollower {
     /// Applies one kernel event. Threads are not processes: only events of
     /// thread-group leaders (or naming the group) change anything.
     func apply(_ event: ProcEvent) {
+        applyToTable(event)
+        if let accounting = state.accounting { accounting.applied(event) }
+    }
+
+    private func applyToTable(_ event: ProcEvent) {
         events.count(event.kind)
         state.eventLatency?.noted(event.timestamp)
         let stale = event.timestamp < verifyBefore

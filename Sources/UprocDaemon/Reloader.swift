@@ -199,6 +199,7 @@ final class Reloader {
         }
         // The first tree rules know the lineage of what runs from /proc only.
         if loaded.table.hasTrees && !hadTrees { follower.logIncompleteTrees(reason: "first_tree_rule") }
+        state.accounting?.rulesReplaced()
         // Watched before the files show the new rules: an edit that follows
         // them (of a new symlink target) must be seen.
         dependenciesChanged?()

@@ -30,6 +30,41 @@ package struct ResourceUsage: Hashable, Sendable {
                       writeBytes: max(writeBytes, other.writeBytes))
     }
 
+    /// Two readings of one process's usage from sources that split CPU time
+    /// between user and system differently (`/proc` scales the tick
+    /// samples to the exact runtime, an exit record holds them as they
+    /// are): the CPU time of the one with more in all, split as it splits
+    /// it (a maximum mode by mode would count the difference twice: 10 %
+    /// too much for short processes sampled once in their life), and each
+    /// I/O counter the larger.
+    @inlinable
+    package func merged(_ other: ResourceUsage) -> ResourceUsage {
+        let cpu = other.cpuMicroseconds > cpuMicroseconds ? other : self
+        return ResourceUsage(userMicroseconds: cpu.userMicroseconds, systemMicroseconds: cpu.systemMicroseconds,
+                             readBytes: max(readBytes, other.readBytes), writeBytes: max(writeBytes, other.writeBytes))
+    }
+
+    /// A namespace's counters after `previous` (what was reported): none
+    /// goes below its previous value. The CPU time in all is this one's
+    /// (or the previous total, if larger), split between the modes as this
+    /// one splits it as far as the previous values allow; wrapping
+    /// offsets that leave a mode below zero count as zero there.
+    package func monotone(after previous: ResourceUsage) -> ResourceUsage {
+        let rawTotal = Int64(bitPattern: userMicroseconds &+ systemMicroseconds)
+        var total = previous.cpuMicroseconds
+        var user = previous.userMicroseconds
+        if rawTotal > 0 {
+            total = max(UInt64(rawTotal), total)
+            let rawUser = UInt64(min(max(Int64(bitPattern: userMicroseconds), 0), rawTotal))
+            // rawUser * total / rawTotal without overflow.
+            let product = rawUser.multipliedFullWidth(by: total)
+            let share = UInt64(rawTotal).dividingFullWidth((high: product.high, low: product.low)).quotient
+            user = min(max(share, previous.userMicroseconds), total - previous.systemMicroseconds)
+        }
+        return ResourceUsage(userMicroseconds: user, systemMicroseconds: total - user,
+                             readBytes: max(readBytes, previous.readBytes), writeBytes: max(writeBytes, previous.writeBytes))
+    }
+
     /// Counter by counter, wrapping: the ledger keeps offsets that are
     /// negative for a while and adds them back.
     @inlinable

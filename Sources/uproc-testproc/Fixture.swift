@@ -54,6 +54,16 @@ struct Fixture {
             return Self.spawnShell(String(line.drop { $0 == " " }.dropFirst(2).drop { $0 == " " }))
         case ("exit-main", nil):
             return "exit-main"
+        case ("burn", let milliseconds?):
+            guard let value = Int(milliseconds) else { return "error: burn: not a count: \(milliseconds)" }
+            Usage.burn(milliseconds: value)
+            return "ok"
+        case ("touch", let mebibytes?):
+            guard let value = Int(mebibytes), value > 0 else { return "error: touch: not a count: \(mebibytes)" }
+            return Usage.touch(mebibytes: value)
+        case ("write-fsync", let path?):
+            guard words.count == 3, let bytes = Int(words[2]) else { return "error: write-fsync PATH BYTES" }
+            return Usage.writeAndSync(path: path, bytes: bytes)
         case ("inotify-fill-instances", nil):
             return inotify.fillInstances()
         case ("inotify-fill-watches", let directory?):

@@ -22,7 +22,15 @@
 //   inotify-fill-instances          open inotify instances until the user's limit; print how many
 //   inotify-fill-watches DIR N      from N instances, watch every file in DIR until the user's
 //                                   watch limit; print how many watches that took
+//   burn MS             use MS ms of CPU time (in all: the process's total)
+//   touch MIB           allocate MIB MiB and write every page
+//   write-fsync PATH N  write N bytes to a new file PATH and fsync it
 //   EOF                 exit 0
+//
+// With arguments it serves nothing: `uproc-testproc burn MS [CODE]` uses MS ms of
+// CPU time, then exits with CODE (default 0); `uproc-testproc run-children N PROGRAM ARG...`
+// runs PROGRAM N times, one at a time, and prints its own CPU time and its children's
+// (getrusage RUSAGE_SELF and RUSAGE_CHILDREN, µs).
 
 import Glibc
 
@@ -49,4 +57,13 @@ func serve() {
     }
 }
 
+let arguments = CommandLine.arguments
+if arguments.count >= 4, arguments[1] == "run-children", let count = Int(arguments[2]) {
+    print(Usage.runChildren(count: count, Array(arguments[3...])))
+    exit(0)
+}
+if arguments.count >= 3, arguments[1] == "burn", let milliseconds = Int(arguments[2]) {
+    Usage.burn(milliseconds: milliseconds)
+    exit(arguments.count > 3 ? Int32(arguments[3]) ?? 2 : 0)
+}
 serve()

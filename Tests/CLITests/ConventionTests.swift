@@ -5,7 +5,7 @@ import UprocTestSupport
 /// the usage on standard error and nothing on standard output; `--version`
 /// prints the tool's name and version; `-h` is `--help`.
 @Suite struct ConventionTests {
-    static let tools = ["uproc", "uprocd", "uproc-check", "uproc-genconf", "uproc-kill"]
+    static let tools = ["uproc", "uprocd", "uproc-check", "uproc-genconf", "uproc-kill", "uproc-top"]
 
     static let badUsage: [(tool: String, arguments: [String], message: String)] = [
         ("uprocd", ["--no-such-option"], "Error: Unknown option '--no-such-option'"),
@@ -19,7 +19,10 @@ import UprocTestSupport
         ("uproc-kill", ["--no-such-option", "a"], "Error: Unknown option '--no-such-option'"),
         ("uproc-kill", [], "Error: no namespace given"),
         ("uproc", [], "Error: no tool given"),
-        ("uproc", ["uproc-top"], "Error: unknown tool 'uproc-top'"),
+        ("uproc", ["uproc-ps"], "Error: unknown tool 'uproc-ps'"),
+        ("uproc-top", ["--no-such-option"], "Error: Unknown option '--no-such-option'"),
+        ("uproc-top", ["--sort", "size"], "Error: unknown sort key 'size'"),
+        ("uproc-top", ["-d", "0"], "Error: --delay must be a decimal number of seconds from 0.1 to 3600"),
     ]
 
     @Test(arguments: badUsage)

@@ -7,7 +7,7 @@ import UprocTestSupport
 @Suite struct HelpAgreesWithManPageTests {
     static let tools = [
         ("uproc", "uproc.1"), ("uprocd", "uprocd.8"), ("uproc-check", "uproc-check.8"), ("uproc-genconf", "uproc-genconf.8"),
-        ("uproc-kill", "uproc-kill.1"),
+        ("uproc-kill", "uproc-kill.1"), ("uproc-top", "uproc-top.1"),
     ]
 
     static func help(_ tool: String) throws -> HelpText {

@@ -35,10 +35,10 @@ import UprocTestSupport
     @Test func uprocWithoutAToolIsBadUsage() throws {
         let none = try Tools.run("uproc", [])
         #expect(none.status == 64)
-        #expect(none.stderr.hasPrefix("Error: no tool given (uprocd, uproc-check, uproc-genconf or uproc-kill)\nUsage: uproc"))
-        let unknown = try Tools.run("uproc", ["uproc-top"])
+        #expect(none.stderr.hasPrefix("Error: no tool given (uprocd, uproc-check, uproc-genconf, uproc-kill or uproc-top)\nUsage: uproc"))
+        let unknown = try Tools.run("uproc", ["uproc-ps"])
         #expect(unknown.status == 64)
-        #expect(unknown.stderr.hasPrefix("Error: unknown tool 'uproc-top' (uprocd, uproc-check, uproc-genconf or uproc-kill)"))
+        #expect(unknown.stderr.hasPrefix("Error: unknown tool 'uproc-ps' (uprocd, uproc-check, uproc-genconf, uproc-kill or uproc-top)"))
         #expect(unknown.stdout == "")
     }
 

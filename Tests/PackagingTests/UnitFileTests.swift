@@ -20,7 +20,7 @@ import Testing
     static func verify(_ unitText: String) throws -> RunResult {
         let scratch = try ScratchDirectory("verify")
         defer { scratch.remove() }
-        for section in ["5", "8"] {
+        for section in ["1", "5", "8"] {
             let directory = scratch.path + "/man/man" + section
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for page in try FileManager.default.contentsOfDirectory(atPath: Repository.root + "/man")

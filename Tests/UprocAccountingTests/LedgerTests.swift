@@ -102,9 +102,32 @@ private let second: UInt64 = 1_000_000_000
         var ledger = AccountingLedger(slotCount: 1, exact: true)
         ledger.forked(500, into: SlotSet([a]))
         ledger.sampled(500, usage(60_000, system: 10_000, write: 8192), residentBytes: 0)
+        #expect(ledger.totals()[0].usage == usage(60_000, system: 10_000, write: 8192))
         ledger.recorded(record(500, usage(56_000, system: 20_000, write: 4096)), now: 1)
         ledger.ended(500, status: nil, now: 1)
-        #expect(ledger.totals()[0].usage == usage(60_000, system: 20_000, write: 8192))
+        // The record's 76 ms in all; user time does not go back, so the
+        // system time gets what the record's split gives it beyond 60 ms.
+        #expect(ledger.totals()[0].usage == usage(60_000, system: 16_000, write: 8192))
+    }
+
+    /// A sample and a record that split the same CPU time differently
+    /// between user and system time: the time counts once.
+    @Test func twoSplitsOfOneTimeCountItOnce() {
+        var ledger = AccountingLedger(slotCount: 1, exact: true)
+        ledger.forked(510, into: SlotSet([a]))
+        ledger.sampled(510, usage(10_000, system: 10_000), residentBytes: 0)
+        ledger.recorded(record(510, usage(16_000, system: 6_000)), now: 1)
+        ledger.ended(510, status: nil, now: 1)
+        #expect(ledger.totals()[0].usage == usage(16_000, system: 6_000))
+        // Reported in between, the modes keep what they showed; the total is still the record's.
+        var reported = AccountingLedger(slotCount: 1, exact: true)
+        reported.forked(511, into: SlotSet([a]))
+        reported.sampled(511, usage(10_000, system: 10_000), residentBytes: 0)
+        _ = reported.totals()
+        reported.recorded(record(511, usage(16_000, system: 6_000)), now: 1)
+        reported.ended(511, status: nil, now: 1)
+        let usage = reported.totals()[0].usage
+        #expect(usage.cpuMicroseconds == 22_000 && usage.userMicroseconds >= 10_000 && usage.systemMicroseconds >= 10_000)
     }
 
     /// Without exit records (no CAP_NET_ADMIN) an EXIT ends a member at

@@ -101,6 +101,8 @@ import UprocTestSupport
             "publish_failures": 27, "proc_reads": 28, "pauses": 29, "inheritance_checks": 30, "inheritance_corrections": 31,
             "leader_exits": 32, "audits": 33, "publish_deferrals": 34, "drift": 35, "repairs": 36, "notify_drops": 37, "reloads": 3,
             "datagrams": 41, "foreign_datagrams": 42, "proc_read_failures": 43, "processes": 1, "template_refusals": 0,
+            // No namespace accounted: zero.
+            "accounting_samples": 0, "exit_record_drops": 0, "accounting_lost_records": 0,
         ].mapValues { "\($0)" }
         let cpu = try #require(line["cpu_ns"].flatMap { Double($0) })
         expected["cpu_ns"] = line["cpu_ns"]

@@ -8,13 +8,13 @@ public struct ToolResult: Sendable {
 }
 
 /// The built executables, next to the test bundle in the build directory.
-/// uprocd, uproc-check, uproc-genconf and uproc-kill are run as installed:
+/// uprocd, uproc-check, uproc-genconf, uproc-kill and uproc-top are run as installed:
 /// links named after each tool to the one multi-call executable `uproc`
 /// (made here, replacing whatever an older build left under those names);
 /// uproc-testproc and uproc-bench are executables of their own.
 public enum Tools {
     /// The tools of the multi-call executable, as installed.
-    public static let multiCall = ["uprocd", "uproc-check", "uproc-genconf", "uproc-kill"]
+    public static let multiCall = ["uprocd", "uproc-check", "uproc-genconf", "uproc-kill", "uproc-top"]
 
     /// The build directory, with the links to `uproc` in place.
     public static var directory: String {

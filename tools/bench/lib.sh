@@ -102,13 +102,13 @@ bench_cleanup() {
 }
 
 # Builds release products (only what is missing or stale) and sets BENCH_BIN.
-# uprocd, uproc-check, uproc-genconf and uproc-kill are the product uproc,
+# uprocd, uproc-check, uproc-genconf, uproc-kill and uproc-top are the product uproc,
 # run through the links an installation has (BENCH_BIN/uprocd and so on).
 bench_build() {
     local product
     for product in "$@"; do
         [[ $product == uprocd && -n ${UPROCD:-} ]] && continue
-        case $product in uprocd | uproc-check | uproc-genconf | uproc-kill) product=uproc ;; esac
+        case $product in uprocd | uproc-check | uproc-genconf | uproc-kill | uproc-top) product=uproc ;; esac
         swift build -c release --product "$product" 2>&1 | tail -1 >&2
         [[ ${PIPESTATUS[0]} -eq 0 ]] || bench_die "swift build -c release --product $product failed"
     done

@@ -27,6 +27,7 @@ enum DaemonMetrics {
                       help: "When rules were last put in place (at start, then each applied reload), in seconds since the Unix epoch.",
                       value: .double(counters.reloads.lastSuccessTime))
         counters.write(to: &metrics)
+        state.accounting?.write(to: &metrics)
         if let latency = state.eventLatency {
             metrics.histogram("event_to_file_seconds",
                               help: "Time from a kernel event (its timestamp) to the namespace files it changed being written.",

@@ -123,6 +123,7 @@ final class MetricsExporter {
         var processes = 0
         var namespaces = 0
         var counted = 0
+        var accounted = 0
 
         init() {}
 
@@ -130,6 +131,7 @@ final class MetricsExporter {
             processes = state.tracker.processCount
             namespaces = state.tracker.table.namespaceCount
             counted = counters.changeSum()
+            accounted = state.accounting?.changes ?? 0
         }
     }
 }

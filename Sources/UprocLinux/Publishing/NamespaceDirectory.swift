@@ -36,6 +36,9 @@ package final class NamespaceDirectory {
     /// daemon, read at its next start and by `uproc-kill`); it stays after
     /// a stop.
     package static let lineageName = ".uprocd.lineage"
+    /// Directories of the daemon's own inside its directory (dot names, never
+    /// a namespace's): accepted at start, checked when opened.
+    package static let companionNames: Set<String> = [".accounting"]
 
     /// Creates the directory if missing (mode 0755); refuses a symlink, a
     /// non-directory, one not owned by the daemon's user or writable by
@@ -463,6 +466,9 @@ package final class NamespaceDirectory {
             }
             if name == "." || name == ".." || name == manifestName || (isRegular && name == lineageName) { continue }
             if isRegular && allowed.contains(name) { continue }
+            // A directory of the daemon's own (`.accounting`): its own checks
+            // run when it is opened (`CompanionDirectory`).
+            if entry.pointee.d_type == UInt8(DT_DIR) && companionNames.contains(name) { continue }
             if isRegular && name.hasPrefix(AtomicFileWriter.temporaryPrefix) {
                 temporaries.append(name)
                 continue

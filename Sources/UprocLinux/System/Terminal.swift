@@ -15,6 +15,11 @@ package enum Terminal {
         return (Int(rows), Int(columns))
     }
 
+    /// Sleeps `milliseconds` (no input read). The corresponding C function is `poll`.
+    package static func pause(milliseconds: Int32) {
+        _ = syscall("poll") { poll(nil, 0, max(milliseconds, 0)) }
+    }
+
     /// Waits up to `milliseconds` for input on `fd` and returns one byte of
     /// it, or nil when none came (or the input ended). The corresponding C
     /// functions are `poll` and `read`.
@@ -37,11 +42,14 @@ package final class RawTerminal {
 
     /// Switches `fd` to cbreak mode. The corresponding C functions are
     /// `tcgetattr` and `tcsetattr`.
-    package init(_ fd: Int32) throws(SystemCallError) {
+    /// `signalKeys` false: Ctrl-C and Ctrl-\\ arrive as keys (3, 28), so
+    /// that the caller can restore the terminal before it ends.
+    package init(_ fd: Int32, signalKeys: Bool = true) throws(SystemCallError) {
         var mode = termios()
         try syscall("tcgetattr") { tcgetattr(fd, &mode) }.get()
         saved = mode
         mode.c_lflag &= ~tcflag_t(ICANON | ECHO)
+        if !signalKeys { mode.c_lflag &= ~tcflag_t(ISIG) }
         withUnsafeMutableBytes(of: &mode.c_cc) { cc in
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
