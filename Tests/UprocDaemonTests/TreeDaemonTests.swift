@@ -311,6 +311,29 @@ extension UprocdEndToEnd {
             try await again.stop()
         }
 
+        /// The metrics count a template's namespaces' processes too.
+        @Test func metricsCountATemplatesNamespace() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "cmd \"uproctpl*\" t.{cmd}\n")
+            let command = try harness.link("uproctpl3", to: "/bin/sleep")
+            let metrics = harness.root + "/uproc.prom"
+            let daemon = try await harness.startDaemon(arguments: [
+                "-c", harness.config, "--metrics-file", metrics, "--metrics-interval", "1", "--min-interval", "1", harness.out,
+            ])
+            let sleeper = try harness.spawn([command, "30"])
+            try await harness.waitUntil(namespace: "t.uproctpl3", is: [sleeper.pid])
+            let line = "uproc_namespace_processes{namespace=\"t.uproctpl3\"} 1"
+            let end = ContinuousClock.now + .seconds(5)
+            var text = ""
+            while ContinuousClock.now < end {
+                text = (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? ""
+                if text.contains(line) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(text.contains(line), "\(text)")
+            try await daemon.stop()
+        }
+
         /// `uproc-kill` takes a template's namespace: each listed process is
         /// re-checked against the name the template gives it now.
         @Test func uprocKillKillsATemplatesNamespace() async throws {
