@@ -103,12 +103,13 @@ final class Auditor {
 
     private func logDrift(_ report: ReconcileReport) {
         drift.add(report.corrections.count)
-        let table = state.tracker.table
+        // A template's namespaces too: the tracker names them.
+        let tracker = state.tracker
         var namespaces = Set<String>()
         var shown: [String] = []
         for correction in report.corrections {
-            let left = correction.left.map { table.name(of: $0) }
-            let joined = correction.joined.map { table.name(of: $0) }
+            let left = correction.left.map { tracker.name(of: $0) }
+            let joined = correction.joined.map { tracker.name(of: $0) }
             namespaces.formUnion(left)
             namespaces.formUnion(joined)
             if shown.count < Self.shownInLog {

@@ -170,7 +170,9 @@ final class DirectoryGuard {
         var failed: [NamespaceID] = []
         for id in damaged where !failed.contains(id) {
             if rewrite(id, wholeGroup: false) {
-                state.logger.debug("namespace file restored", metadata: ["namespace": "\(state.tracker.name(of: id))"])
+                state.logger.debug("namespace file restored", metadata: [
+                    "namespace": "\(Int(id.index) < state.tracker.table.namespaceCount ? state.tracker.table.name(of: id) : state.tracker.liveDynamicName(of: id) ?? "-")",
+                ])
                 repairs.add()
             } else {
                 failed.append(id)

@@ -223,7 +223,8 @@ final class KernelFollower {
     /// Rules on the login UID: UID events re-read it.
     private var readsLoginUID: Bool { state.tracker.table.usedKeys.contains(.loginuid) }
 
-    /// Makes `pid`'s entry what `/proc` says now; gone is gone. A process
+    /// Makes `pid`'s entry what `/proc` says now; gone is gone (under tree
+    /// rules at its EXIT: see `removeRead`). A process
     /// that cannot be read keeps its entry (the failure is counted). Under
     /// `exe` rules the executable is read at `exec` and for a process not
     /// known yet (otherwise it is what it was: only an exec changes it).

@@ -28,6 +28,9 @@ final class LineageKeeper {
     /// often (at most 1 % of a CPU), since each snapshot reads every
     /// member's start time.
     private var lastCost: UInt64 = 0
+    /// Start times read for the last snapshot, by the tracker's serial of
+    /// each process: a snapshot reads only those of new processes.
+    private var starts: [UInt32: UInt64] = [:]
 
     static let interval: UInt64 = 2_000_000_000
     /// Far above what 4 million PIDs in trees take.
@@ -83,7 +86,16 @@ final class LineageKeeper {
         lastActivity = activity
         let reader = follower.reader
         let started = MonotonicClock.nanoseconds()
-        let snapshot = state.tracker.lineageSnapshot(written: BootClock.ticks()) { reader.parentAndStart(of: $0)?.start }
+        var known = starts
+        var fresh: [UInt32: UInt64] = [:]
+        fresh.reserveCapacity(known.count)
+        let snapshot = state.tracker.lineageSnapshot(written: BootClock.ticks()) { pid, serial in
+            guard let start = known.removeValue(forKey: serial) ?? reader.parentAndStart(of: pid)?.start else { return nil }
+            fresh[serial] = start
+            return start
+        }
+        // Those not in this snapshot (exited, or out of every tree) are forgotten.
+        starts = fresh
         let bytes = snapshot.encode()
         lastCost = MonotonicClock.nanoseconds() - started
         let body = bytes[(bytes.firstIndex(of: UInt8(ascii: "\n")) ?? 0)...]

@@ -114,9 +114,9 @@ final class NamespaceWriter: NamespaceRewriter {
 
     /// A template namespace's file, written again (a repair).
     private func rewriteDynamic(_ id: NamespaceID) throws(NamespaceDirectoryError) {
-        let name = state.tracker.name(of: id)
-        // Gone since it was found damaged (its file removed with it): nothing to repair.
-        guard state.tracker.id(of: name) == id, recordedDynamic.contains(name) else { return }
+        // Gone since it was found damaged (its file removed with it), or an
+        // ID of rules since replaced: nothing to repair.
+        guard let name = state.tracker.liveDynamicName(of: id), recordedDynamic.contains(name) else { return }
         let fileAccess = access.access(ofUser: state.tracker.selectedUser(of: id))
         defer { state.tracker.rewroteOutsideDrain(id) }
         do {

@@ -373,6 +373,12 @@ extension Tracker {
         }
     }
 
+    /// The name of `namespace` when it is a live dynamic one, else nil
+    /// (for an ID kept across a reload or a removal: safe with any ID).
+    package func liveDynamicName(of namespace: NamespaceID) -> String? {
+        dynamic.isLive(Int(namespace.index)) ? dynamic.name(of: Int(namespace.index)) : nil
+    }
+
     /// The one user whose processes alone `namespace` can hold (under
     /// `hidepid` that user may read its file): a rule's, or a dynamic
     /// namespace's as its template made it; nil for a tree.

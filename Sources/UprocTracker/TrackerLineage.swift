@@ -20,6 +20,14 @@ extension Tracker {
     /// `startTime` reads a live process's start time (field 22 of
     /// `/proc/PID/stat`); a process it finds gone is left out.
     package func lineageSnapshot(written: UInt64, startTime: (Int32) -> UInt64?) -> LineageSnapshot {
+        lineageSnapshot(written: written) { pid, _ in startTime(pid) }
+    }
+
+    /// `lineageSnapshot` whose `startTime` also gets the process's serial,
+    /// which no other process the tracker holds in this run shares: a
+    /// caller may keep the start times it read by serial and read only
+    /// those of processes new since its last snapshot.
+    package func lineageSnapshot(written: UInt64, startTime: (Int32, UInt32) -> UInt64?) -> LineageSnapshot {
         var snapshot = LineageSnapshot(written: written)
         guard lineage else { return snapshot }
         let needed = neededGhosts()
@@ -36,7 +44,7 @@ extension Tracker {
             let parentIsGhost = needed.contains(Ghosts.key(links.parent, links.parentSerial))
             guard links.trees != 0 || parentIsGhost || ghostParents.contains(links.serial) else { continue }
             let pid = processes.keys[slot]
-            guard let start = startTime(pid) else { continue }
+            guard let start = startTime(pid, links.serial) else { continue }
             var trees: [Int] = []
             for namespace in sets.members[Int(links.trees)] {
                 if let number = treeNumbers[namespace] {

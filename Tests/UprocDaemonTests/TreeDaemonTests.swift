@@ -259,6 +259,36 @@ extension UprocdEndToEnd {
         }
     }
 
+    /// `exe` rules: the executable's path, read at start-up and at exec.
+    @Suite struct ExecutableDaemon {
+        @Test func anExeRuleFollowsExecAndStartUpAndADeletedFile() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "exe \"*/uproc-exe-copy*\" copies\nexe /usr/bin/sleep sleeps\n")
+            let copy = harness.root + "/uproc-exe-copy"
+            try FileManager.default.copyItem(atPath: "/usr/bin/sleep", toPath: copy)
+            let before = try harness.spawn([copy, "30"])
+            try await harness.waitForKernel("the copy runs", { Harness.procText(before.pid, "comm") }) { $0 == "uproc-exe-copy\n" }
+            let daemon = try await harness.startDaemon()
+            #expect(harness.pids("copies") == [before.pid], "read at start-up")
+
+            // An exec into the copy, by a shell that was not one.
+            let shell = try harness.spawn(["/bin/sh", "-c", "sleep 0.2; exec \(copy) 30"])
+            try await harness.waitUntil(namespace: "copies", is: [before.pid, shell.pid])
+            // Replaced (an upgrade): the kernel's path ends in " (deleted)", which the pattern allows.
+            #expect(unlink(copy) == 0)
+            let after = try harness.spawn(["/bin/sh", "-c", "exec /usr/bin/sleep 30"])
+            try await harness.waitUntil(namespace: "sleeps", "the new sleep listed") { $0.contains(after.pid) }
+            #expect(harness.pids("copies") == [before.pid, shell.pid])
+            // A new start reads "…/uproc-exe-copy (deleted)": still a copy.
+            try await daemon.stop()
+            let again = try await harness.startDaemon()
+            #expect(harness.pids("copies") == [before.pid, shell.pid])
+            harness.killAndReap(before)
+            try await harness.waitUntil(namespace: "copies", is: [shell.pid])
+            try await again.stop()
+        }
+    }
+
     /// Templates: files that follow the commands seen and the accounts.
     @Suite struct TemplateDaemon {
         /// A `cmd` template's file is made with its first member and removed
@@ -309,6 +339,29 @@ extension UprocdEndToEnd {
             #expect(harness.content("t.uproctpl2") == nil, "no process makes it: removed at start")
             #expect(harness.content(".uprocd.names")?.contains("t.uproctpl2") == false)
             try await again.stop()
+        }
+
+        /// The metrics count a template's namespaces' processes too.
+        @Test func metricsCountATemplatesNamespace() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "cmd \"uproctpl*\" t.{cmd}\n")
+            let command = try harness.link("uproctpl3", to: "/bin/sleep")
+            let metrics = harness.root + "/uproc.prom"
+            let daemon = try await harness.startDaemon(arguments: [
+                "-c", harness.config, "--metrics-file", metrics, "--metrics-interval", "1", "--min-interval", "1", harness.out,
+            ])
+            let sleeper = try harness.spawn([command, "30"])
+            try await harness.waitUntil(namespace: "t.uproctpl3", is: [sleeper.pid])
+            let line = "uproc_namespace_processes{namespace=\"t.uproctpl3\"} 1"
+            let end = ContinuousClock.now + .seconds(5)
+            var text = ""
+            while ContinuousClock.now < end {
+                text = (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? ""
+                if text.contains(line) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(text.contains(line), "\(text)")
+            try await daemon.stop()
         }
 
         /// `uproc-kill` takes a template's namespace: each listed process is

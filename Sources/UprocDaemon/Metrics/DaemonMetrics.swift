@@ -17,11 +17,17 @@ enum DaemonMetrics {
         var counts: [Int] = []
         counts.reserveCapacity(table.namespaceCount)
         for index in 0..<table.namespaceCount { counts.append(state.tracker.members(of: NamespaceID(index)).count) }
+        // Then the namespaces templates made (`cmd "*" cmd.{cmd}`), after the rules'.
+        let made = table.hasExtensions ? state.tracker.dynamicNamespaces : []
+        for id in made { counts.append(state.tracker.members(of: id).count) }
+        func name(_ index: Int) -> String {
+            index < table.namespaceCount ? table.name(of: NamespaceID(index)) : state.tracker.name(of: made[index - table.namespaceCount])
+        }
         let shown = largest(counts, limit: state.options.metricsNamespaces)
         metrics.gauge(
             "namespace_processes",
             help: "Processes in a namespace (its file's lines); the \(state.options.metricsNamespaces) namespaces with the most processes at most (--metrics-namespaces).",
-            shown.map { MetricSample(labels: [MetricLabel("namespace", table.name(of: NamespaceID($0)))], value: .integer(UInt64(counts[$0]))) })
+            shown.map { MetricSample(labels: [MetricLabel("namespace", name($0))], value: .integer(UInt64(counts[$0]))) })
 
         metrics.gauge("config_last_reload_success_timestamp_seconds",
                       help: "When rules were last put in place (at start, then each applied reload), in seconds since the Unix epoch.",
