@@ -42,6 +42,8 @@ final class AccountingFollower {
     /// Moves when a sample changed any total: the metrics file is due.
     private(set) var changes = 0
     private var timer: LoopTimer?
+    /// When the last sample was taken (CLOCK_MONOTONIC ns).
+    private var lastSample: UInt64 = 0
     private var pids: [Int32] = []
     private var writeFailing = false
     private var bytes: [UInt8] = []
@@ -186,6 +188,7 @@ final class AccountingFollower {
     /// Every `--metrics-interval`: the accounted namespaces (the largest may
     /// have changed), each live member's usage, the totals, the files.
     private func sample() {
+        lastSample = MonotonicClock.nanoseconds()
         defer { timer?.schedule(afterNanoseconds: state.options.metricsInterval) }
         select(fresh: false)
         resync()
@@ -289,6 +292,16 @@ final class AccountingFollower {
         resync()
         sampleSoon()
     }
+
+    /// Before the metrics file is written: a sample, unless one was just
+    /// taken, so that the file shows what members use as of its writing (a
+    /// process that starts and burns CPU is in it within one interval); the
+    /// next sample comes an interval later.
+    func refresh() {
+        if MonotonicClock.nanoseconds() &- lastSample > Self.recentSample { sample() }
+    }
+
+    static let recentSample: UInt64 = 100_000_000
 
     private func sampleSoon() {
         timer?.scheduleNoLaterThan(MonotonicClock.nanoseconds() &+ 1_000_000)

@@ -25,7 +25,9 @@ struct KernelAccountingTests {
         try await fixture.send("join-threads")
         let pid = fixture.pid
         let records = try await withFixtureEnded(fixture) {
-            drain(listener) { $0.contains { $0.tgid == pid && $0.groupEnded } }.filter { $0.tgid == pid }
+            // Ours only: a fork storm of a test run alongside reuses PIDs.
+            drain(listener) { $0.contains { $0.tgid == pid && $0.parentTGID == getpid() && $0.groupEnded } }
+                .filter { $0.tgid == pid && $0.parentTGID == getpid() }
         }
         #expect(records.count >= 4, "3 threads and the leader: \(records.map(\.pid))")
         let ending = records.filter(\.groupEnded)
@@ -49,7 +51,8 @@ struct KernelAccountingTests {
         var children: [ReapedChild] = []
         var exitDetails: [Int32: ExitDetail] = [:]
         func feed() {
-            listener.drain { ledger.recorded($0, now: MonotonicClock.nanoseconds()) }
+            // Our children's only: a fork storm of a test run alongside reuses PIDs.
+            listener.drain { if $0.parentTGID == getpid() { ledger.recorded($0, now: MonotonicClock.nanoseconds()) } }
             connector.drain { event in
                 guard case .exit(let pid, let tgid) = event.kind, pid == tgid else { return }
                 exitDetails[pid] = event.exitDetail

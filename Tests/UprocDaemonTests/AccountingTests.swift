@@ -121,9 +121,10 @@ extension UprocdEndToEnd {
             #expect(try ReapedChild.run([link, "burn", "0", "0"]).waitStatus == 0)
             #expect(try ReapedChild.run([link, "burn", "0", "1"]).waitStatus == 1 << 8)
             let killed = try ReapedChild.run([link, "burn", "100000"]) { pid in
-                // Killed once it runs as outc (after its exec).
-                let end = ContinuousClock.now + .seconds(5)
-                while Harness.procText(pid, "comm") != "outc\n" && ContinuousClock.now < end { usleep(1000) }
+                // Killed once uprocd lists it (it joined at its exec: one
+                // gone before uprocd read it after the exec was never seen a member).
+                let end = ContinuousClock.now + .seconds(10)
+                while harness.pids("outcomes")?.contains(pid) != true && ContinuousClock.now < end { usleep(1000) }
                 kill(pid, SIGKILL)
             }
             #expect(killed.waitStatus == SIGKILL)

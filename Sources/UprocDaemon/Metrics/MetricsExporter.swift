@@ -67,6 +67,7 @@ final class MetricsExporter {
     /// Writes the file now (at start, and when the timer fires); with
     /// `force` even when the text is what was written last (a repair).
     func write(force: Bool = false) {
+        state.accounting?.refresh()
         seen = Signature(state, counters)
         let text = DaemonMetrics.text(state, counters, startTime: startTime)
         guard force || text != lastText else { return }
