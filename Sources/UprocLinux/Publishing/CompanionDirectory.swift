@@ -106,26 +106,11 @@ package final class CompanionDirectory {
     /// The directory's entries when each is a regular file of this user
     /// (temporaries of ours are removed, not listed); else refused.
     private static func ownFiles(_ fd: Int32, path: String) throws(NamespaceDirectoryError) -> [String] {
-        let listing: Int32
-        do {
-            listing = try syscall("openat", subject: path) { openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.get()
-        } catch { throw .system(error) }
-        let directory: OpaquePointer
-        switch syscall("fdopendir", subject: path, { fdopendir(listing) }) {
-        case .success(let opened): directory = opened
-        case .failure(let error):
-            closeDescriptor(listing)
-            throw .system(error)
-        }
-        defer { closedir(directory) }
         var files: [String] = []
         var foreign: [String] = []
         let euid = geteuid()
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name == "." || name == ".." { continue }
+        for entry in try DirectoryEntries.list(fd, path: path) {
+            let name = entry.name
             var status = stat()
             guard fstatat(fd, name, &status, AT_SYMLINK_NOFOLLOW) == 0, status.st_mode & S_IFMT == S_IFREG,
                   status.st_uid == euid else {

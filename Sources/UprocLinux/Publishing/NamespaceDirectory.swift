@@ -440,35 +440,17 @@ package final class NamespaceDirectory {
     /// Refuses entries that are neither recorded namespace files, the record,
     /// nor temporaries of ours; returns the temporaries.
     private static func checkEntries(_ fd: Int32, path: String, allowed: Set<String>) throws(NamespaceDirectoryError) -> [String] {
-        // fdopendir takes its descriptor: give it a duplicate.
-        let listing: Int32
-        do {
-            listing = try syscall("openat", subject: path) {
-                openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            }.get()
-        } catch { throw .system(error) }
-        let directory: OpaquePointer
-        switch syscall("fdopendir", subject: path, { fdopendir(listing) }) {
-        case .success(let opened): directory = opened
-        case .failure(let error):
-            closeDescriptor(listing)
-            throw .system(error)
-        }
-        defer { closedir(directory) }
         var foreign: [String] = []
         var foreignCount = 0
         var temporaries: [String] = []
-        // readdir's errors (EBADF) are bugs; its nil is the end.
-        while let entry = readdir(directory) {
-            let isRegular = entry.pointee.d_type == UInt8(DT_REG)
-            let name = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            if name == "." || name == ".." || name == manifestName || (isRegular && name == lineageName) { continue }
+        for entry in try DirectoryEntries.list(fd, path: path) {
+            let name = entry.name
+            let isRegular = entry.type == UInt8(DT_REG)
+            if name == manifestName || (isRegular && name == lineageName) { continue }
             if isRegular && allowed.contains(name) { continue }
             // A directory of the daemon's own (`.accounting`): its own checks
             // run when it is opened (`CompanionDirectory`).
-            if entry.pointee.d_type == UInt8(DT_DIR) && companionNames.contains(name) { continue }
+            if entry.type == UInt8(DT_DIR) && companionNames.contains(name) { continue }
             if isRegular && name.hasPrefix(AtomicFileWriter.temporaryPrefix) {
                 temporaries.append(name)
                 continue
