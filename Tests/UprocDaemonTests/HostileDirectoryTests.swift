@@ -299,6 +299,44 @@ extension UprocdEndToEnd {
             hidden.signal(SIGTERM)
             #expect(try await hidden.waitForExit() == 0)
         }
+
+        /// Trees, logins and templates under hidepid: a file one user's
+        /// processes alone can be in (an account template's) is that user's;
+        /// a tree's, a login's or a command template's can list anyone's
+        /// processes, so only the gid= group reads them, as in /proc.
+        @Test func underHidepidTreeLoginAndTemplateFilesAreNoMoreRevealingThanProc() async throws {
+            try Kernel.require()
+            let harness = try Harness(config: "tree uid 4251 tree.4251\nloginuid 4251 login.4251\nuid * u.{uid}\ncmd \"uprochp*\" c.{cmd}\n")
+            let shell = "mount -t proc -o hidepid=invisible,gid=4254,subset=pid proc /proc && "
+                + "exec /usr/bin/setpriv --bounding-set=-all,+net_admin,+sys_ptrace \"$0\" \"$@\""
+            let hidden = try Daemon(executable: "/usr/bin/unshare",
+                                    arguments: ["-m", "--propagation", "private", "/bin/sh", "-c", shell, Harness.uprocd,
+                                                "-c", harness.config, "--min-interval", "1", harness.out],
+                                    logPath: harness.root + "/hidden.log")
+            defer {
+                hidden.signal(SIGKILL)
+                _ = hidden.child.reap(within: .seconds(5))
+            }
+            _ = try await hidden.waitForStarted()
+            let link = try harness.link("uprochp1", to: "/bin/sleep")
+            let mine = try harness.spawn(uid: 4251, [link, "30"])
+            try await harness.waitUntil(namespace: "u.4251", is: [mine.pid])
+            try await harness.waitUntil(namespace: "tree.4251", is: [mine.pid])
+            try await harness.waitUntil(namespace: "c.uprochp1", is: [mine.pid])
+
+            func canRead(_ name: String, uid: UInt32, gid: UInt32) async throws -> Bool {
+                let result = try await harness.run(Harness.setpriv(uid: uid, gid: gid) + ["/bin/cat", harness.out + "/" + name])
+                return result.exit == .exited(0)
+            }
+            #expect(try await canRead("u.4251", uid: 4251, gid: 4251), "an account template's file is its user's")
+            #expect(try await !canRead("u.4251", uid: 4256, gid: 4256), "and no other user's")
+            for name in ["tree.4251", "login.4251", "c.uprochp1"] {
+                #expect(try await !canRead(name, uid: 4251, gid: 4251), "\(name) may list other users' processes")
+                #expect(try await canRead(name, uid: 4255, gid: 4254), "the gid= group reads \(name), as it reads /proc")
+            }
+            hidden.signal(SIGTERM)
+            #expect(try await hidden.waitForExit() == 0)
+        }
     }
 }
 
