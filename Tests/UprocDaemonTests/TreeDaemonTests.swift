@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UprocLinux
 import UprocTestSupport
 
 extension UprocdEndToEnd {
@@ -479,7 +480,14 @@ enum Sleepers {
         return fields.count > 1 ? Int32(fields[1]) : nil
     }
 
+    /// Through a pidfd, checked after it is held: a PID other tests' churn
+    /// reused since the scan is never hit.
     static func kill(_ mark: Int) {
-        for pid in pids(mark) { Glibc.kill(pid, SIGKILL) }
+        let wanted = Array("sleep\0\(mark)\0".utf8)
+        for pid in pids(mark) {
+            guard let handle = try? ProcessHandle.open(pid).get(),
+                  FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map(Array.init) == wanted else { continue }
+            _ = handle.send(SIGKILL)
+        }
     }
 }

@@ -77,8 +77,13 @@ import UprocTracker
             }
         }
         let pid = try #require(daemon)
-        defer { kill(pid, SIGKILL) }
-        let start = try Self.start(of: pid) + (recordedRightly ? 0 : 1)
+        // Not our child: held by a pidfd, so the clean-up never hits a later
+        // process that got its PID (other tests run meanwhile).
+        let held = try ProcessHandle.open(pid).get()
+        defer { _ = held.send(SIGKILL) }
+        let started = try Self.start(of: pid)
+        try #require(KillWorld.comm(pid) == "sleep", "the PID held is the sleep found")
+        let start = started + (recordedRightly ? 0 : 1)
         let snapshot = LineageSnapshot(
             written: start, trees: [.init(name: "job.tree")], records: [.init(pid: pid, start: start, parent: nil, trees: [0])])
         let file = world.out + "/" + NamespaceDirectory.lineageName
