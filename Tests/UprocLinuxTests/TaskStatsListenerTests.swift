@@ -45,9 +45,12 @@ struct TaskStatsListenerTests {
         var children: [ReapedChild] = []
         for _ in 0..<30 { children.append(try ReapedChild.run(Self.burner(iterations: 20_000, exit: 0))) }
         let pids = Set(children.map(\.pid))
-        // Our children's only: a fork storm of a test run alongside reuses PIDs.
+        // Our children's only, each its first record: other tests of this
+        // process run alongside, and one's child may get a PID ours had
+        // (its record comes after ours, which is sent before the reaping).
+        var first = Set<Int32>()
         let records = collect(listener) { records in pids.isSubset(of: Set(records.filter { $0.parentTGID == getpid() }.map(\.pid))) }
-            .filter { pids.contains($0.pid) && $0.parentTGID == getpid() }
+            .filter { pids.contains($0.pid) && $0.parentTGID == getpid() && first.insert($0.pid).inserted }
         #expect(records.count == children.count)
         let truth = children.reduce(0) { $0 + $1.cpuMicroseconds }
         let sampled = records.reduce(0) { $0 + $1.processUsage.cpuMicroseconds }
