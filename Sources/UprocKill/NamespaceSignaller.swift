@@ -48,9 +48,9 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
         // With trees: the members, held, to signal once all are known.
         var decided: [(Access.Handle, Int)] = []
 
-        /// Signals a member through its handle and records the outcome at `index`.
-        func deliver(to handle: Access.Handle, _ index: Int, _ decidedOutcome: ProcessOutcome, replacing: Bool = false) {
-            var outcome = decidedOutcome
+        /// Signals a member through its handle; updates its outcome, at `index`.
+        func deliver(to handle: Access.Handle, _ index: Int) {
+            var outcome = outcomes[index]
             switch access.send(signal.number, to: handle) {
             case .success:
                 if wait {
@@ -62,7 +62,7 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
             case .failure(let error): outcome.result = .failed(error)
             }
             if outcome.comm == nil, outcome.result != .signalled, outcome.result != .exited { outcome.comm = comm(of: handle) }
-            if replacing { outcomes[index] = outcome } else { outcomes.append(outcome) }
+            outcomes[index] = outcome
         }
 
         for pid in unique {
@@ -89,21 +89,19 @@ package struct NamespaceSignaller<Access: ProcessAccess> {
                 outcomes.append(ProcessOutcome(pid: pid, comm: knownComm, result: .notMember))
                 continue
             }
-            let outcome = ProcessOutcome(pid: pid, comm: knownComm, namespace: member, result: .signalled)
+            outcomes.append(ProcessOutcome(pid: pid, comm: knownComm, namespace: member, result: .signalled))
             if check.hasTrees {
                 // Every member is decided before the first signal: a root that
                 // died first would leave its children under init, no longer
                 // traceable to it.
-                decided.append((handle, outcomes.count))
+                decided.append((handle, outcomes.count - 1))
             } else if !dryRun {
-                deliver(to: handle, outcomes.count, outcome)
-                continue
+                deliver(to: handle, outcomes.count - 1)
             }
-            outcomes.append(outcome)
         }
         if !dryRun {
             for (handle, index) in decided {
-                deliver(to: handle, index, outcomes[index], replacing: true)
+                deliver(to: handle, index)
             }
         }
 

@@ -240,13 +240,8 @@ extension UprocdEndToEnd {
         @Test func underHidepidAccountingIsReadAsTheNamespaceFile() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 0 uid.0\nuid 4251 uid.4251\ncmd sleep cmd.sleep\n")
-            // A private /proc for the daemon only, as in the namespace files' test.
-            let shell = "mount -t proc -o hidepid=invisible,gid=4254,subset=pid proc /proc && "
-                + "exec /usr/bin/setpriv --bounding-set=-all,+net_admin,+sys_ptrace \"$0\" \"$@\""
-            let hidden = try Daemon(executable: "/usr/bin/unshare",
-                                    arguments: ["-m", "--propagation", "private", "/bin/sh", "-c", shell, Harness.uprocd]
-                                        + Self.arguments(harness, ["--account", "uid.0", "--account", "uid.4251", "--account", "cmd.sleep"]),
-                                    logPath: harness.root + "/hidden.log")
+            let hidden = try harness.daemonUnderHidepid(
+                arguments: Self.arguments(harness, ["--account", "uid.0", "--account", "uid.4251", "--account", "cmd.sleep"]))
             defer {
                 hidden.signal(SIGKILL)
                 _ = hidden.child.reap(within: .seconds(5))

@@ -63,6 +63,19 @@ final class Harness {
     }
 
     /// `root/<name>` → `target`: run through it, a binary's comm is the link's name.
+    /// uprocd on a private /proc with hidepid=invisible,gid=4254 (never the
+    /// host's), run as the service runs: root with CAP_NET_ADMIN only, plus
+    /// CAP_SYS_PTRACE to see every process under hidepid (uprocd(8),
+    /// PRIVILEGES). `arguments` default to this harness's config and directory.
+    func daemonUnderHidepid(arguments: [String]? = nil) throws -> Daemon {
+        let shell = "mount -t proc -o hidepid=invisible,gid=4254,subset=pid proc /proc && "
+            + "exec /usr/bin/setpriv --bounding-set=-all,+net_admin,+sys_ptrace \"$0\" \"$@\""
+        return try Daemon(executable: "/usr/bin/unshare",
+                          arguments: ["-m", "--propagation", "private", "/bin/sh", "-c", shell, Harness.uprocd]
+                              + (arguments ?? ["-c", config, "--min-interval", "1", out]),
+                          logPath: root + "/hidden.log")
+    }
+
     func link(_ name: String, to target: String) throws -> String {
         let path = root + "/" + name
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: target)

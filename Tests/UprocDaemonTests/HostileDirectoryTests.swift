@@ -262,18 +262,16 @@ extension UprocdEndToEnd {
             try await daemon.stop()
         }
 
+        /// Whether `cat` of namespace file `name` succeeds as that user and group.
+        static func canRead(_ harness: Harness, _ name: String, uid: UInt32, gid: UInt32) async throws -> Bool {
+            let result = try await harness.run(Harness.setpriv(uid: uid, gid: gid) + ["/bin/cat", harness.out + "/" + name])
+            return result.exit == .exited(0)
+        }
+
         @Test func underHidepidFilesAreNoMoreRevealingThanProc() async throws {
             try Kernel.require()
             let harness = try Harness(config: "uid 0 uid.0\nuid 4251 uid.4251\ncmd sleep cmd.sleep\n")
-            // A private /proc for the daemon only (never the host's); the daemon
-            // then runs as the service does: root with CAP_NET_ADMIN only, plus
-            // CAP_SYS_PTRACE to see every process under hidepid (see PRIVILEGES).
-            let shell = "mount -t proc -o hidepid=invisible,gid=4254,subset=pid proc /proc && "
-                + "exec /usr/bin/setpriv --bounding-set=-all,+net_admin,+sys_ptrace \"$0\" \"$@\""
-            let hidden = try Daemon(executable: "/usr/bin/unshare",
-                                    arguments: ["-m", "--propagation", "private", "/bin/sh", "-c", shell, Harness.uprocd,
-                                                "-c", harness.config, "--min-interval", "1", harness.out],
-                                    logPath: harness.root + "/hidden.log")
+            let hidden = try harness.daemonUnderHidepid()
             defer {
                 hidden.signal(SIGKILL)
                 _ = hidden.child.reap(within: .seconds(5))
@@ -285,8 +283,7 @@ extension UprocdEndToEnd {
             try await harness.waitUntil(namespace: "cmd.sleep") { $0.contains(mine.pid) }
 
             func canRead(_ name: String, uid: UInt32, gid: UInt32) async throws -> Bool {
-                let result = try await harness.run(Harness.setpriv(uid: uid, gid: gid) + ["/bin/cat", harness.out + "/" + name])
-                return result.exit == .exited(0)
+                try await Self.canRead(harness, name, uid: uid, gid: gid)
             }
             #expect(try await canRead("uid.4251", uid: 4251, gid: 4251), "a user reads the file of their own processes")
             #expect(try await !canRead("uid.0", uid: 4251, gid: 4251), "another user's PIDs are hidden as in /proc")
@@ -307,12 +304,7 @@ extension UprocdEndToEnd {
         @Test func underHidepidTreeLoginAndTemplateFilesAreNoMoreRevealingThanProc() async throws {
             try Kernel.require()
             let harness = try Harness(config: "tree uid 4251 tree.4251\nloginuid 4251 login.4251\nuid * u.{uid}\ncmd \"uprochp*\" c.{cmd}\n")
-            let shell = "mount -t proc -o hidepid=invisible,gid=4254,subset=pid proc /proc && "
-                + "exec /usr/bin/setpriv --bounding-set=-all,+net_admin,+sys_ptrace \"$0\" \"$@\""
-            let hidden = try Daemon(executable: "/usr/bin/unshare",
-                                    arguments: ["-m", "--propagation", "private", "/bin/sh", "-c", shell, Harness.uprocd,
-                                                "-c", harness.config, "--min-interval", "1", harness.out],
-                                    logPath: harness.root + "/hidden.log")
+            let hidden = try harness.daemonUnderHidepid()
             defer {
                 hidden.signal(SIGKILL)
                 _ = hidden.child.reap(within: .seconds(5))
@@ -325,8 +317,7 @@ extension UprocdEndToEnd {
             try await harness.waitUntil(namespace: "c.uprochp1", is: [mine.pid])
 
             func canRead(_ name: String, uid: UInt32, gid: UInt32) async throws -> Bool {
-                let result = try await harness.run(Harness.setpriv(uid: uid, gid: gid) + ["/bin/cat", harness.out + "/" + name])
-                return result.exit == .exited(0)
+                try await Self.canRead(harness, name, uid: uid, gid: gid)
             }
             #expect(try await canRead("u.4251", uid: 4251, gid: 4251), "an account template's file is its user's")
             #expect(try await !canRead("u.4251", uid: 4256, gid: 4256), "and no other user's")

@@ -85,13 +85,7 @@ package final class CompanionDirectory {
            error.errno != .fileExists {
             throw .system(error)
         }
-        let fd: Int32
-        switch syscall("open", subject: path, { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }) {
-        case .success(let value): fd = value
-        case .failure(let error) where error.errno == .tooManySymbolicLinkLevels: throw .symlink(path: path)
-        case .failure(let error) where error.errno == .notDirectory: throw .notADirectory(path: path)
-        case .failure(let error): throw .system(error)
-        }
+        let fd = try NamespaceDirectory.openDirectory(path)
         var owns = true
         defer { if owns { closeDescriptor(fd) } }
         var status = stat()

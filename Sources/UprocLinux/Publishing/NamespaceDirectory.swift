@@ -360,13 +360,7 @@ package final class NamespaceDirectory {
         }
 
         // O_NOFOLLOW again: the path could have changed since lstat.
-        let fd: Int32
-        switch syscall("open", subject: path, { open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }) {
-        case .success(let value): fd = value
-        case .failure(let error) where error.errno == .tooManySymbolicLinkLevels: throw .symlink(path: path)
-        case .failure(let error) where error.errno == .notDirectory: throw .notADirectory(path: path)
-        case .failure(let error): throw .system(error)
-        }
+        let fd = try openDirectory(path)
         var owns = true
         defer { if owns { closeDescriptor(fd) } }
 
@@ -460,6 +454,16 @@ package final class NamespaceDirectory {
         }
         if foreignCount > 0 { throw .foreignEntries(path: path, names: foreign.sorted(), count: foreignCount) }
         return temporaries
+    }
+
+    /// Opens `path` as a directory, never through a symbolic link.
+    static func openDirectory(_ path: String) throws(NamespaceDirectoryError) -> Int32 {
+        switch syscall("open", subject: path, { open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }) {
+        case .success(let fd): return fd
+        case .failure(let error) where error.errno == .tooManySymbolicLinkLevels: throw .symlink(path: path)
+        case .failure(let error) where error.errno == .notDirectory: throw .notADirectory(path: path)
+        case .failure(let error): throw .system(error)
+        }
     }
 
     private static func onTmpfs(_ fd: Int32) -> Bool {
